@@ -1,0 +1,41 @@
+# Two commands matter: `make run` and `make test` (see README). The rest are their parts.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint typecheck unit bench migrate playground clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	@test -f .env || { cp .env.example .env; echo "Created .env from .env.example (development mode)."; }
+	$(BIN)/python admin.py migrate
+	$(BIN)/python admin.py seed-playground
+	@if command -v node >/dev/null 2>&1; then \
+		bash tools/playground/start.sh & \
+		echo "Agents Playground starting on http://localhost:56150"; \
+	else echo "Node.js not found: the Agents Playground is skipped; the bot still serves :3978."; fi
+	$(BIN)/python app.py
+
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+
+migrate: $(STAMP)
+	$(BIN)/python admin.py migrate
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

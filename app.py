@@ -1,0 +1,105 @@
+"""Builds the bot from settings and serves it: POST /api/messages, GET /healthz. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+from botbuilder.core import ConversationState
+
+from bot.adapter import create_adapter
+from bot.card_actions import DecisionActions
+from bot.casework_gateway import CaseworkGateway
+from bot.http import health_handler, messages_handler
+from bot.notifier import DeliveryFailed, Notifier, Unreachable
+from bot.reminders import ReminderSweep
+from bot.settings import Settings
+from bot.state_storage import DatabaseStorage
+from bot.teams_bot import CaseworkBot
+from cards.escalation import decision_card
+from casework.services import record_decision_card
+from casework.types import Clock
+from casework.views import EscalationView
+from storage.bot_state import BotStateStore
+from storage.conversation_references import ConversationReferenceStore
+from storage.database import create_database_engine
+from storage.migrate import upgrade
+from storage.unit_of_work import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+SWEEP_KEY = web.AppKey("reminder_sweep", ReminderSweep)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = True) -> web.Application:
+    settings.check_safe()
+    upgrade(settings.database_url)
+    engine = create_database_engine(settings.database_url)
+    casework = CaseworkGateway(lambda: SqlUnitOfWork(engine), clock)
+    references = ConversationReferenceStore(engine)
+    adapter = create_adapter(settings)
+    notifier = Notifier(
+        adapter,
+        references,
+        settings.app_id,
+        settings.outbound_max_attempts,
+        settings.outbound_base_delay_seconds,
+    )
+
+    async def post_to_determination_team(view: EscalationView) -> str:
+        team = settings.determination_team_conversation_id
+        try:
+            if not team:
+                raise Unreachable("DETERMINATION_TEAM_CONVERSATION_ID is not set")
+            activity_id = await notifier.send_to_conversation(team, decision_card(view))
+        except (Unreachable, DeliveryFailed) as error:
+            log.error("escalation %s saved but not posted to the determination team: %s", view.escalation_id, error)
+            return "It is saved, but the determination team's channel could not be reached; tell an administrator."
+        await casework.call(record_decision_card, view.escalation_id, team, activity_id)
+        return ""
+
+    bot = CaseworkBot(
+        ConversationState(DatabaseStorage(BotStateStore(engine))),
+        casework,
+        references,
+        DecisionActions(casework, notifier),
+        post_to_determination_team,
+    )
+    sweep = ReminderSweep(
+        casework, notifier, timedelta(days=settings.reminder_lead_days), settings.reminder_sweep_seconds
+    )
+
+    app = web.Application()
+    app[SWEEP_KEY] = sweep
+    app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, casework))
+    app.router.add_get("/healthz", health_handler(engine))
+
+    async def background(_app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(sweep.run_forever()) if run_sweep else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        engine.dispose()
+
+    app.cleanup_ctx.append(background)
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    web.run_app(create_app(settings), host=settings.host, port=settings.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Who is acting and from which tenant, read from a Teams activity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.schema import Activity
+
+from casework.types import Actor
+
+
+def actor_of(activity: Activity) -> Actor:
+    """Staff are identified by their Entra ID object id; the channel account id is only a fallback for emulators."""
+    sender = activity.from_property
+    user_id = (
+        (getattr(sender, "aad_object_id", None) or getattr(sender, "id", None) or "unknown") if sender else "unknown"
+    )
+    name = (getattr(sender, "name", None) or "") if sender else ""
+    return Actor(user_id=str(user_id), name=str(name))
+
+
+def tenant_of(activity: Activity) -> str | None:
+    channel_data: Any = activity.channel_data
+    if isinstance(channel_data, dict):
+        tenant = channel_data.get("tenant")
+        if isinstance(tenant, dict) and tenant.get("id"):
+            return str(tenant["id"])
+    conversation = activity.conversation
+    tenant_id = getattr(conversation, "tenant_id", None) if conversation else None
+    return str(tenant_id) if tenant_id else None

@@ -1,0 +1,68 @@
+"""Configuration from the environment and an optional .env file (see .env.example)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class UnsafeConfiguration(ValueError):
+    """The settings would run the bot without the protection production needs."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+
+    app_id: str = Field("", alias="MicrosoftAppId")
+    app_password: str = Field("", alias="MicrosoftAppPassword", repr=False)
+    app_type: str = Field("SingleTenant", alias="MicrosoftAppType")
+    app_tenant_id: str = Field("", alias="MicrosoftAppTenantId")
+
+    development_mode: bool = Field(False, alias="DEVELOPMENT_MODE")
+    database_url: str = Field("sqlite:///./data/uca-bot.db", alias="DATABASE_URL")
+    host: str = Field("0.0.0.0", alias="HOST")
+    port: int = Field(3978, alias="PORT")
+
+    allowed_tenant_ids: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="ALLOWED_TENANT_IDS")
+    determination_team_conversation_id: str = Field("", alias="DETERMINATION_TEAM_CONVERSATION_ID")
+
+    reminder_sweep_seconds: float = Field(300.0, alias="REMINDER_SWEEP_SECONDS", gt=0)
+    reminder_lead_days: int = Field(7, alias="REMINDER_LEAD_DAYS", ge=0)
+    outbound_max_attempts: int = Field(5, alias="OUTBOUND_MAX_ATTEMPTS", ge=1, le=10)
+    outbound_base_delay_seconds: float = Field(0.5, alias="OUTBOUND_BASE_DELAY_SECONDS", ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_tenant_list(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for key in ("ALLOWED_TENANT_IDS", "allowed_tenant_ids"):
+                value = data.get(key)
+                if isinstance(value, str):
+                    data[key] = [part.strip() for part in value.split(",") if part.strip()]
+        return data
+
+    @property
+    def authentication_disabled(self) -> bool:
+        return not self.app_id
+
+    def check_safe(self) -> None:
+        """Refuses to start without credentials or a tenant allow-list unless development mode is explicit."""
+        if self.development_mode:
+            return
+        problems = []
+        if not self.app_id:
+            problems.append("MicrosoftAppId is empty, which turns Bot Framework authentication off")
+        if self.app_type.lower() != "userassignedmsi" and self.app_id and not self.app_password:
+            problems.append("MicrosoftAppPassword is empty")
+        if self.app_type.lower() in ("singletenant", "userassignedmsi") and not self.app_tenant_id:
+            problems.append("MicrosoftAppTenantId is empty")
+        if not self.allowed_tenant_ids:
+            problems.append("ALLOWED_TENANT_IDS is empty, so any tenant could use the bot")
+        if problems:
+            raise UnsafeConfiguration(
+                "Refusing to start: "
+                + "; ".join(problems)
+                + ". Set them, or set DEVELOPMENT_MODE=true for a local try-out only."
+            )

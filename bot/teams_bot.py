@@ -1,0 +1,142 @@
+"""The activity handler: routes each Teams activity to a dialog, a card action or the menu."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.dialogs import DialogSet, DialogTurnStatus
+from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
+
+from bot.card_actions import DecisionActions, is_decision_verb
+from bot.casework_gateway import CaseworkGateway
+from bot.identity import actor_of, tenant_of
+from bot.notifier import card_activity
+from cards.menu import menu_card
+from cards.verbs import Verb
+from casework.services import remember_actor
+from dialogs.check_customer import CheckCustomerDialog
+from dialogs.report_incident import ReportIncidentDialog
+from dialogs.request_escalation import EscalationRequested, RequestEscalationDialog
+from storage.conversation_references import ConversationReferenceStore
+
+log = logging.getLogger(__name__)
+
+ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+
+class CaseworkBot(TeamsActivityHandler):
+    def __init__(
+        self,
+        conversation_state: ConversationState,
+        casework: CaseworkGateway,
+        references: ConversationReferenceStore,
+        decisions: DecisionActions,
+        on_escalation_requested: EscalationRequested,
+    ) -> None:
+        super().__init__()
+        self._conversation_state = conversation_state
+        self._casework = casework
+        self._references = references
+        self._decisions = decisions
+        self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self._dialogs.add(ReportIncidentDialog(casework))
+        self._dialogs.add(CheckCustomerDialog(casework))
+        self._dialogs.add(RequestEscalationDialog(casework, on_escalation_requested))
+        self._known_conversations: set[tuple[str, str]] = set()
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await self._remember_conversation(turn_context)
+        await super().on_turn(turn_context)
+        await self._conversation_state.save_changes(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        dialog_context = await self._dialogs.create_context(turn_context)
+        value = turn_context.activity.value
+        if isinstance(value, dict) and value.get("verb"):
+            await self._on_card_submit(turn_context, dialog_context, value)
+            return
+        words = (turn_context.activity.text or "").strip().split(maxsplit=1)
+        command = words[0].lower() if words else ""
+        rest = words[1] if len(words) > 1 else ""
+        if command in ("report", "check", "escalate", "help", "cancel"):
+            await dialog_context.cancel_all_dialogs()
+        if command == "report":
+            await dialog_context.begin_dialog(ReportIncidentDialog.__name__, {"values": {"customer_name": rest}})
+        elif command == "check":
+            await dialog_context.begin_dialog(CheckCustomerDialog.__name__, rest)
+        elif command == "escalate":
+            await dialog_context.begin_dialog(RequestEscalationDialog.__name__, {"values": {"customer_name": rest}})
+        elif command in ("help", "cancel", "menu", "hi", "hello"):
+            await turn_context.send_activity(card_activity(menu_card()))
+        else:
+            result = await dialog_context.continue_dialog()
+            if result.status is DialogTurnStatus.Empty:
+                await turn_context.send_activity(card_activity(menu_card("Sorry, I didn't understand that.")))
+
+    async def _on_card_submit(self, turn_context: TurnContext, dialog_context: Any, value: dict[str, Any]) -> None:
+        verb = value.get("verb")
+        starts = {
+            Verb.MENU_REPORT.value: ReportIncidentDialog.__name__,
+            Verb.MENU_CHECK.value: CheckCustomerDialog.__name__,
+            Verb.MENU_ESCALATE.value: RequestEscalationDialog.__name__,
+        }
+        forms = {
+            Verb.INCIDENT_SUBMIT.value: ReportIncidentDialog.__name__,
+            Verb.ESCALATION_SUBMIT.value: RequestEscalationDialog.__name__,
+        }
+        if verb in starts:
+            await dialog_context.cancel_all_dialogs()
+            await dialog_context.begin_dialog(starts[verb])
+        elif verb in forms:
+            active = dialog_context.active_dialog
+            if active is not None and active.id == forms[verb]:
+                await dialog_context.continue_dialog()
+            else:
+                await dialog_context.cancel_all_dialogs()
+                await dialog_context.begin_dialog(forms[verb], {"submitted": value})
+        elif is_decision_verb(verb):
+            # Action.Submit fallback from a host without Action.Execute: same checks, answered in the thread.
+            card = await self._decisions.decide(turn_context, str(verb), value)
+            await turn_context.send_activity(card_activity(card))
+        else:
+            await turn_context.send_activity(card_activity(menu_card("That button is no longer in use.")))
+
+    async def on_adaptive_card_invoke(
+        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
+    ) -> AdaptiveCardInvokeResponse:
+        action = invoke_value.action if isinstance(invoke_value.action, dict) else {}
+        verb = action.get("verb")
+        raw_data = action.get("data")
+        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+        if is_decision_verb(verb):
+            card = await self._decisions.decide(turn_context, str(verb), data)
+        else:
+            card = menu_card("That button is no longer in use.")
+        return AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD_CONTENT_TYPE, value=card)
+
+    async def _remember_conversation(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        conversation = activity.conversation
+        if conversation is None or not conversation.id or not activity.service_url:
+            return
+        actor = actor_of(activity)
+        key = (conversation.id, actor.user_id)
+        if key in self._known_conversations:
+            return
+        conversation_type = conversation.conversation_type or "personal"
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        await asyncio.to_thread(
+            self._references.save,
+            conversation.id,
+            conversation_type,
+            actor.user_id if conversation_type == "personal" else None,
+            tenant_of(activity),
+            reference,
+        )
+        if actor.user_id != "unknown" and activity.type in ("message", "invoke"):
+            await self._casework.call(remember_actor, actor)
+        self._known_conversations.add(key)

@@ -1,0 +1,106 @@
+"""Shared pieces of every card: the envelope, text, facts, inputs and London time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from microsoft_teams.cards import Action as CardAction
+from microsoft_teams.cards import (
+    AdaptiveCard,
+    CardElement,
+    ChoiceSetInput,
+    Fact,
+    FactSet,
+    SubmitAction,
+    TextBlock,
+    TextInput,
+)
+from microsoft_teams.cards import Choice as CardChoice
+from microsoft_teams.cards.core import ActionStyle, TextColor
+
+from cards.verbs import Verb
+
+LONDON = ZoneInfo("Europe/London")
+Card = dict[str, Any]
+
+
+def london(moment: datetime) -> str:
+    """Times are stored in UTC and shown in Europe/London (DESIGN §5)."""
+    return moment.astimezone(LONDON).strftime("%d %b %Y, %H:%M")
+
+
+def london_date(moment: datetime) -> str:
+    return moment.astimezone(LONDON).strftime("%d %b %Y")
+
+
+def envelope(body: Sequence[CardElement], actions: Sequence[CardAction] = ()) -> Card:
+    card = AdaptiveCard(version="1.5", body=list(body), actions=list(actions) or None)
+    dumped: Card = card.model_dump(exclude_none=True, by_alias=True)
+    dumped["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
+    return dumped
+
+
+def heading(value: str, color: TextColor | None = None) -> TextBlock:
+    return TextBlock(text=value, weight="Bolder", size="Medium", wrap=True, color=color)
+
+
+def text(value: str, subtle: bool = False, color: TextColor | None = None) -> TextBlock:
+    return TextBlock(text=value, wrap=True, is_subtle=subtle or None, color=color)
+
+
+def facts(pairs: Sequence[tuple[str, str]]) -> FactSet:
+    return FactSet(facts=[Fact(title=title, value=value) for title, value in pairs])
+
+
+def error_text(errors: dict[str, str], field: str) -> list[CardElement]:
+    """An inline error under a field, in the attention colour, when the server rejected it."""
+    return [text(errors[field], color="Attention")] if field in errors else []
+
+
+def text_input(
+    field: str,
+    label: str,
+    value: str,
+    required: bool,
+    max_length: int,
+    multiline: bool = False,
+    placeholder: str = "",
+) -> TextInput:
+    return TextInput(
+        id=field,
+        label=label,
+        value=value or None,
+        is_required=required or None,
+        error_message=f"{label} is required." if required else None,
+        max_length=max_length,
+        is_multiline=multiline or None,
+        placeholder=placeholder or None,
+    )
+
+
+def choice_input(
+    field: str,
+    label: str,
+    options: Sequence[tuple[str, str]],
+    value: str,
+    required: bool,
+    multi: bool = False,
+    compact: bool = True,
+) -> ChoiceSetInput:
+    return ChoiceSetInput(
+        id=field,
+        label=label,
+        value=value or None,
+        is_required=required or None,
+        error_message=f"{label} is required." if required else None,
+        is_multi_select=multi or None,
+        style="compact" if compact else "expanded",
+        choices=[CardChoice(title=title, value=key) for key, title in options],
+    )
+
+
+def submit(title: str, verb: Verb, style: ActionStyle | None = None, **data: str | int) -> SubmitAction:
+    return SubmitAction(title=title, style=style, data={"verb": verb.value, **data})

@@ -1,0 +1,156 @@
+"""Asking the determination team (s11.2) and the decision card they act on (s2.6, s12)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from microsoft_teams.cards import CardElement, ExecuteAction
+from microsoft_teams.cards.core import ActionStyle
+
+from cards.common import (
+    Card,
+    choice_input,
+    envelope,
+    error_text,
+    facts,
+    heading,
+    london,
+    london_date,
+    submit,
+    text,
+    text_input,
+)
+from cards.verbs import Verb
+from casework import policy
+from casework.types import ContactRestriction, EscalationKind, EscalationState, SeriousThreat
+from casework.views import EscalationView
+
+_REQUESTABLE = (EscalationKind.FORMAL_WARNING, EscalationKind.RESTRICTION)
+
+
+def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str, str]) -> Card:
+    errs = dict(errors)
+    body: list[CardElement] = [heading("Ask the determination team")]
+    if errs:
+        body.append(text("Please correct the fields marked below.", color="Attention"))
+    body += [
+        *error_text(errs, "gate"),
+        text_input("customer_name", "Customer's name", values.get("customer_name", ""), True, policy.NAME_MAX_LENGTH),
+        *error_text(errs, "customer_name"),
+        choice_input(
+            "kind",
+            "What should they decide?",
+            [(k.value, k.label) for k in _REQUESTABLE],
+            values.get("kind", ""),
+            True,
+        ),
+        *error_text(errs, "kind"),
+        text_input("reason", "Why?", values.get("reason", ""), True, policy.REASON_MAX_LENGTH, multiline=True),
+        *error_text(errs, "reason"),
+        text(
+            "For a restriction: a Health and Safety investigation reference (s12.2), or a serious threat (s12.3).",
+            subtle=True,
+        ),
+        text_input(
+            "investigation_reference",
+            "Health and Safety investigation reference",
+            values.get("investigation_reference", ""),
+            False,
+            100,
+        ),
+        choice_input(
+            "serious_threat",
+            "Serious-threat exception (s12.3)",
+            [(t.value, t.label) for t in SeriousThreat],
+            values.get("serious_threat", ""),
+            False,
+        ),
+        *error_text(errs, "serious_threat"),
+        choice_input(
+            "restrictions",
+            "Restrictions proposed (s15.2)",
+            [(r.value, r.label) for r in ContactRestriction],
+            values.get("restrictions", ""),
+            False,
+            multi=True,
+        ),
+        *error_text(errs, "restrictions"),
+    ]
+    return envelope(
+        body,
+        [submit("Send to the determination team", Verb.ESCALATION_SUBMIT, style="positive", form_id=form_id)],
+    )
+
+
+def escalation_requested(view: EscalationView, problem: str = "") -> Card:
+    body: list[CardElement] = [
+        heading("Sent to the determination team", color="Good"),
+        facts([("Customer", view.customer_name), ("Asked for", view.kind_label)]),
+        text("You will be told when they decide."),
+    ]
+    if problem:
+        body.append(text(problem, color="Attention"))
+    return envelope(body)
+
+
+def decision_card(view: EscalationView, notice: str = "") -> Card:
+    """The card in the determination team's conversation; decided, it shows the outcome and loses its buttons."""
+    body: list[CardElement] = [
+        heading(f"{view.kind_label}: {view.customer_name}"),
+        facts(
+            [
+                ("Requested by", view.requested_by_name),
+                ("Requested", london(view.requested_at)),
+                ("Reason", view.reason),
+            ]
+        ),
+    ]
+    body.extend(text(f"• {line}") for line in view.basis)
+    body.append(text(f"**Evidence** ({len(view.evidence)} incidents)"))
+    body.extend(
+        text(
+            f"{line.reference} – {london(line.occurred_at)} – {line.channel}: {', '.join(line.actions)}",
+            subtle=True,
+        )
+        for line in view.evidence
+    )
+    if notice:
+        body.append(text(notice, color="Attention"))
+    if view.state is not EscalationState.PENDING:
+        outcome = "Approved" if view.state is EscalationState.APPROVED else "Declined"
+        assert view.decided_at is not None
+        body.append(
+            heading(
+                f"{outcome} by {view.decided_by_name} on {london(view.decided_at)}",
+                color="Good" if view.state is EscalationState.APPROVED else "Warning",
+            )
+        )
+        if view.review_due_at:
+            body.append(text(f"Review due {london_date(view.review_due_at)} (s13.1)."))
+        return envelope(body)
+    body.append(
+        text(
+            "Before approving, consider reasonable adjustments, a meeting, mediation or another way "
+            "of contact (s11.2).",
+            subtle=True,
+        )
+    )
+    body.append(text_input("notes", "Decision notes", "", False, policy.REASON_MAX_LENGTH, multiline=True))
+    return envelope(
+        body,
+        [
+            _execute("Approve", Verb.ESCALATION_APPROVE, view.escalation_id, "positive"),
+            _execute("Decline", Verb.ESCALATION_DECLINE, view.escalation_id, "destructive"),
+        ],
+    )
+
+
+def _execute(title: str, verb: Verb, escalation_id: int, style: ActionStyle) -> ExecuteAction:
+    # Action.Execute for Teams; Action.Submit for hosts that lack it. Both carry the verb and the id only.
+    return ExecuteAction(
+        title=title,
+        verb=verb.value,
+        data={"escalation_id": escalation_id},
+        style=style,
+        fallback=submit(title, verb, escalation_id=escalation_id),
+    )

@@ -1,0 +1,438 @@
+"""The use cases. Each runs inside one unit of work: its changes and audit events commit together or not at all."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from casework import policy
+from casework.errors import AlreadyRecorded, InvalidSubmission, NotFound
+from casework.ports import UnitOfWork
+from casework.types import (
+    Actor,
+    AuditEvent,
+    Clock,
+    ContactChannel,
+    ContactRestriction,
+    Customer,
+    Decision,
+    DecisionOutcome,
+    DueReview,
+    Escalation,
+    EscalationKind,
+    EscalationRequest,
+    EscalationState,
+    Incident,
+    IncidentSubmission,
+    Measure,
+    MeasureKind,
+    SeriousThreat,
+    StaffMember,
+    UnreasonableAction,
+)
+from casework.views import (
+    CheckResult,
+    CustomerStatusView,
+    DecisionResult,
+    EscalationView,
+    EvidenceLine,
+    IncidentConfirmation,
+    MeasureView,
+)
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def register_staff(uow: UnitOfWork, actor: Actor, member: StaffMember, clock: Clock) -> None:
+    """An administrator records a member of staff and whether they sit on the determination team (s2.6)."""
+    with uow:
+        uow.staff.save(member)
+        _audit(
+            uow,
+            actor,
+            "staff.registered",
+            "staff",
+            member.user_id,
+            clock,
+            determination_team=str(member.is_determination_team),
+        )
+        uow.commit()
+
+
+def remember_actor(uow: UnitOfWork, actor: Actor) -> None:
+    """Keeps the display name of whoever talks to the bot, so records show names, not ids."""
+    with uow:
+        known = uow.staff.get(actor.user_id)
+        if known is None:
+            uow.staff.save(StaffMember(actor.user_id, actor.name))
+        elif known.name != actor.name and actor.name:
+            uow.staff.save(StaffMember(actor.user_id, actor.name, known.is_determination_team))
+        else:
+            return
+        uow.commit()
+
+
+def report_incident(
+    uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock
+) -> IncidentConfirmation:
+    """Logs a low-level incident (s8.6). A repeated submission (a Teams retry) returns the first incident."""
+    errors = policy.validate_incident(submission)
+    if errors:
+        raise InvalidSubmission(errors)
+    with uow:
+        existing = uow.incidents.by_submission_key(submission.submission_key)
+        if existing is not None:
+            customer = _customer(uow, existing.customer_id)
+            return IncidentConfirmation(existing.reference, _status(uow, customer, clock), already_recorded=True)
+        customer = _find_or_add_customer(uow, actor, submission.customer_name.strip(), clock)
+        assert customer.id is not None
+        now = clock()
+        try:
+            incident = uow.incidents.add(
+                Incident(
+                    customer_id=customer.id,
+                    reported_by=actor.user_id,
+                    occurred_at=now,
+                    channel=ContactChannel(submission.channel),
+                    actions=tuple(UnreasonableAction(action) for action in submission.actions),
+                    description=submission.description.strip(),
+                    submission_key=submission.submission_key,
+                )
+            )
+        except AlreadyRecorded:
+            # A concurrent retry of the same submit committed first: answer with its incident.
+            uow.rollback()
+            first = uow.incidents.by_submission_key(submission.submission_key)
+            assert first is not None
+            return IncidentConfirmation(
+                first.reference, _status(uow, _customer(uow, first.customer_id), clock), already_recorded=True
+            )
+        assert incident.id is not None
+        incident.reference = policy.incident_reference(now.year, incident.id)
+        uow.incidents.assign_reference(incident.id, incident.reference)
+        _audit(
+            uow,
+            actor,
+            "incident.reported",
+            "incident",
+            incident.reference,
+            clock,
+            customer_id=str(customer.id),
+        )
+        view = _status(uow, customer, clock)
+        uow.commit()
+    return IncidentConfirmation(incident.reference, view, already_recorded=False)
+
+
+def record_rejected_activity(uow: UnitOfWork, actor: Actor, tenant_id: str, clock: Clock) -> None:
+    """An activity from a tenant that is not allowed was refused before any handler ran."""
+    with uow:
+        _audit(uow, actor, "activity.rejected_tenant", "tenant", tenant_id[:64], clock)
+        uow.commit()
+
+
+def check_customer(uow: UnitOfWork, actor: Actor, query: str, clock: Clock) -> CheckResult:
+    """Answers "is this customer restricted, and what may I do?" (s15, s16). Every lookup is audited."""
+    query = query.strip()
+    if not query:
+        raise InvalidSubmission({"query": "Say who to check, for example: check Jane Smith"})
+    with uow:
+        customers = uow.customers.find_by_name(query)
+        matches = tuple(_status(uow, customer, clock) for customer in customers)
+        for match in matches:
+            _audit(uow, actor, "customer.checked", "customer", str(match.customer_id), clock, query=query)
+        if not matches:
+            _audit(uow, actor, "customer.checked", "customer_search", "", clock, query=query)
+        uow.commit()
+    return CheckResult(query, matches)
+
+
+def request_escalation(uow: UnitOfWork, actor: Actor, request: EscalationRequest, clock: Clock) -> EscalationView:
+    """Puts a decision to the determination team (s10, s11.2), once the policy's gates are met."""
+    errors: dict[str, str] = {}
+    kind = _parse(EscalationKind, request.kind)
+    threat = _parse(SeriousThreat, request.serious_threat) if request.serious_threat else None
+    restrictions = tuple(_parse(ContactRestriction, value) for value in request.restrictions)
+    if kind is None:
+        errors["kind"] = "Choose what you are asking the determination team to decide."
+    if request.serious_threat and threat is None:
+        errors["serious_threat"] = "Choose a serious-threat exception from the list."
+    if None in restrictions:
+        errors["restrictions"] = "Choose restrictions from the list."
+    reason = request.reason.strip()
+    if not reason:
+        errors["reason"] = "Say why you are asking for this."
+    elif len(reason) > policy.REASON_MAX_LENGTH:
+        errors["reason"] = f"Keep the reason under {policy.REASON_MAX_LENGTH} characters."
+    chosen = tuple(r for r in restrictions if r is not None)
+    if kind is not None:
+        gate = policy.escalation_gate_errors(
+            kind,
+            request.investigation_reference.strip() or None,
+            threat,
+            request.legal_advice_reference.strip() or None,
+            chosen,
+        )
+        if gate:
+            errors["gate"] = " ".join(gate)
+    if not request.customer_name.strip():
+        errors["customer_name"] = "Enter the customer's name."
+    if errors:
+        raise InvalidSubmission(errors)
+    assert kind is not None
+    with uow:
+        customers = uow.customers.find_by_name(request.customer_name.strip())
+        if not customers:
+            raise InvalidSubmission({"customer_name": "No customer has that name. Report an incident first."})
+        customer = customers[0]
+        assert customer.id is not None
+        incidents = uow.incidents.for_customer(customer.id)
+        escalation = uow.escalations.add(
+            Escalation(
+                customer_id=customer.id,
+                kind=kind,
+                reason=reason,
+                requested_by=actor.user_id,
+                requested_at=clock(),
+                incident_ids=tuple(i.id for i in incidents if i.id is not None),
+                investigation_reference=request.investigation_reference.strip() or None,
+                serious_threat=threat,
+                legal_advice_reference=request.legal_advice_reference.strip() or None,
+                restrictions=chosen,
+            )
+        )
+        assert escalation.id is not None
+        _audit(uow, actor, "escalation.requested", "escalation", str(escalation.id), clock, kind=kind.value)
+        view = _escalation_view(uow, escalation)
+        uow.commit()
+    return view
+
+
+def record_decision_card(uow: UnitOfWork, escalation_id: int, conversation_id: str, activity_id: str) -> None:
+    """Remembers where the decision card was posted, so it can be updated in place for everyone."""
+    with uow:
+        uow.escalations.record_card(escalation_id, conversation_id, activity_id)
+        uow.commit()
+
+
+def view_escalation(uow: UnitOfWork, escalation_id: int) -> EscalationView:
+    with uow:
+        escalation = uow.escalations.get_for_update(escalation_id)
+        if escalation is None:
+            raise NotFound("That escalation no longer exists.")
+        return _escalation_view(uow, escalation)
+
+
+def decide_escalation(
+    uow: UnitOfWork, actor: Actor, escalation_id: int, outcome: DecisionOutcome, notes: str, clock: Clock
+) -> DecisionResult:
+    """Records a determination-team decision once, whoever clicks twice or retries (s11.2, s12.2)."""
+    with uow:
+        escalation = uow.escalations.get_for_update(escalation_id)
+        if escalation is None:
+            raise NotFound("That escalation no longer exists.")
+        if escalation.state is not EscalationState.PENDING:
+            return DecisionResult(_escalation_view(uow, escalation), recorded_now=False)
+        member = uow.staff.get(actor.user_id)
+        involved = [
+            i.reported_by for i in uow.incidents.for_customer(escalation.customer_id) if i.id in escalation.incident_ids
+        ]
+        refusal = policy.decision_refusal(
+            actor.user_id,
+            member is not None and member.is_determination_team,
+            escalation.requested_by,
+            involved,
+        )
+        if refusal is not None:
+            _audit(
+                uow,
+                actor,
+                "escalation.decision_refused",
+                "escalation",
+                str(escalation_id),
+                clock,
+                reason=refusal,
+            )
+            view = _escalation_view(uow, escalation)
+            uow.commit()
+            return DecisionResult(view, recorded_now=False, refusal=refusal)
+        now = clock()
+        try:
+            uow.escalations.add_decision(Decision(escalation_id, outcome, actor.user_id, now, notes.strip()))
+        except AlreadyRecorded:
+            # The row lock makes this rare and the unique key makes it harmless: another click won the race.
+            uow.rollback()
+            lost_race = True
+        else:
+            lost_race = False
+            _apply_decision(uow, actor, escalation, outcome, now, clock)
+            view = _escalation_view(uow, escalation)
+            uow.commit()
+    if lost_race:
+        return DecisionResult(view_escalation(uow, escalation_id), recorded_now=False)
+    return DecisionResult(view, recorded_now=True)
+
+
+def _apply_decision(
+    uow: UnitOfWork,
+    actor: Actor,
+    escalation: Escalation,
+    outcome: DecisionOutcome,
+    now: datetime,
+    clock: Clock,
+) -> None:
+    """Moves the escalation to its outcome and puts an approved warning or restriction in force (s11, s12, s13)."""
+    assert escalation.id is not None
+    escalation.state = EscalationState.APPROVED if outcome is DecisionOutcome.APPROVE else EscalationState.DECLINED
+    uow.escalations.save_state(escalation)
+    measure_kind = policy.measure_for(escalation.kind)
+    if escalation.state is EscalationState.APPROVED and measure_kind is not None:
+        measure = uow.measures.add(
+            Measure(
+                customer_id=escalation.customer_id,
+                kind=measure_kind,
+                escalation_id=escalation.id,
+                starts_at=now,
+                review_due_at=policy.review_due_date(now),
+                case_owner_id=escalation.requested_by,
+                restrictions=escalation.restrictions,
+            )
+        )
+        assert measure.id is not None
+        uow.reviews.schedule(measure.id, measure.review_due_at)
+    _audit(uow, actor, f"escalation.{escalation.state.value}", "escalation", str(escalation.id), clock)
+
+
+def claim_due_reminders(
+    uow: UnitOfWork, clock: Clock, lead: timedelta, claimant: str, claim_for: timedelta, limit: int = 100
+) -> Sequence[DueReview]:
+    """Claims the review reminders now due (s13.1); a claim expires so a crashed sweep's work is picked up again."""
+    now = clock()
+    with uow:
+        claimed = uow.reviews.claim_reminders(now + lead, now, now + claim_for, claimant, limit)
+        uow.commit()
+    return claimed
+
+
+def confirm_reminder_sent(uow: UnitOfWork, review: DueReview, claimant: str, clock: Clock) -> bool:
+    with uow:
+        marked = uow.reviews.mark_reminded(review.review_id, claimant, clock())
+        if marked:
+            _audit(
+                uow,
+                Actor("system", "Reminder sweep"),
+                "review.reminder_sent",
+                "review",
+                str(review.review_id),
+                clock,
+                recipient=review.case_owner_id,
+            )
+        uow.commit()
+    return marked
+
+
+def release_reminder(uow: UnitOfWork, review: DueReview, claimant: str, reason: str, clock: Clock) -> None:
+    """Gives a reminder that could not be delivered back to the next sweep, and says why in the audit trail."""
+    with uow:
+        uow.reviews.release_claim(review.review_id, claimant)
+        _audit(
+            uow,
+            Actor("system", "Reminder sweep"),
+            "review.reminder_failed",
+            "review",
+            str(review.review_id),
+            clock,
+            reason=reason[:500],
+        )
+        uow.commit()
+
+
+def _parse(enum_type: type[_E], value: str) -> _E | None:
+    try:
+        return enum_type(value)
+    except ValueError:
+        return None
+
+
+def _audit(
+    uow: UnitOfWork, actor: Actor, action: str, record_type: str, record_id: str, clock: Clock, **detail: str
+) -> None:
+    uow.audit.record(AuditEvent(actor.user_id, action, record_type, record_id, clock(), dict(detail)))
+
+
+def _customer(uow: UnitOfWork, customer_id: int) -> Customer:
+    customer = uow.customers.get(customer_id)
+    if customer is None:
+        raise NotFound("That customer is no longer on record.")
+    return customer
+
+
+def _find_or_add_customer(uow: UnitOfWork, actor: Actor, name: str, clock: Clock) -> Customer:
+    found = uow.customers.find_by_name(name)
+    if found:
+        return found[0]
+    customer = uow.customers.add(Customer(name=name))
+    _audit(uow, actor, "customer.added", "customer", str(customer.id), clock)
+    return customer
+
+
+def _status(uow: UnitOfWork, customer: Customer, clock: Clock) -> CustomerStatusView:
+    assert customer.id is not None
+    now = clock()
+    measures = [m for m in uow.measures.for_customer(customer.id) if policy.is_in_force(m, now)]
+    return CustomerStatusView(
+        customer_id=customer.id,
+        name=customer.name,
+        standing=policy.standing(measures, now),
+        measures=tuple(
+            MeasureView(
+                title="Restricted" if m.kind is MeasureKind.RESTRICTION else "Formal warning",
+                review_due_at=m.review_due_at,
+                instructions=tuple(policy.handling_instructions(m)),
+            )
+            for m in measures
+        ),
+    )
+
+
+def _escalation_view(uow: UnitOfWork, escalation: Escalation) -> EscalationView:
+    assert escalation.id is not None
+    customer = _customer(uow, escalation.customer_id)
+    incidents = [i for i in uow.incidents.for_customer(escalation.customer_id) if i.id in escalation.incident_ids]
+    decision = uow.escalations.decision_for(escalation.id)
+    requester = uow.staff.get(escalation.requested_by)
+    decider = uow.staff.get(decision.decided_by) if decision else None
+    basis: list[str] = []
+    if escalation.investigation_reference:
+        basis.append(f"Health and Safety investigation {escalation.investigation_reference}")
+    if escalation.serious_threat:
+        basis.append(f"Serious-threat exception (s12.3): {escalation.serious_threat.label}")
+    if escalation.legal_advice_reference:
+        basis.append(f"Legal advice: {escalation.legal_advice_reference}")
+    basis.extend(f"Proposed: {r.label}" for r in escalation.restrictions)
+    review_due_at = None
+    if decision and escalation.state is EscalationState.APPROVED and policy.measure_for(escalation.kind):
+        review_due_at = policy.review_due_date(decision.decided_at)
+    return EscalationView(
+        escalation_id=escalation.id,
+        customer_name=customer.name,
+        kind_label=escalation.kind.label,
+        reason=escalation.reason,
+        requested_by_id=escalation.requested_by,
+        requested_by_name=requester.name if requester else escalation.requested_by,
+        requested_at=escalation.requested_at,
+        state=escalation.state,
+        evidence=tuple(
+            EvidenceLine(i.reference, i.occurred_at, i.channel.label, tuple(a.label for a in i.actions))
+            for i in incidents
+        ),
+        basis=tuple(basis),
+        decided_by_name=(decider.name if decider else decision.decided_by) if decision else None,
+        decided_at=decision.decided_at if decision else None,
+        decision_notes=decision.notes if decision else "",
+        review_due_at=review_due_at,
+        card_conversation_id=escalation.card_conversation_id,
+        card_activity_id=escalation.card_activity_id,
+    )

@@ -1,0 +1,1 @@
+"""Conversation flows: they collect input and call casework use cases. No policy rule lives here."""

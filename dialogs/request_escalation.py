@@ -1,0 +1,46 @@
+"""Ask the determination team to decide (s10, s11.2, s12): the form, the gates, then the decision card."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+
+from botbuilder.core import TurnContext
+
+from bot.casework_gateway import CaseworkGateway
+from bot.identity import actor_of
+from cards.common import Card
+from cards.escalation import escalation_form, escalation_requested
+from cards.verbs import Verb
+from casework.services import request_escalation
+from casework.types import EscalationRequest
+from casework.views import EscalationView
+from dialogs.forms import FormDialog
+
+EscalationRequested = Callable[[EscalationView], Awaitable[str]]
+"""Posts the decision card to the determination team; returns a line for the requester if that failed."""
+
+
+class RequestEscalationDialog(FormDialog):
+    submit_verb = Verb.ESCALATION_SUBMIT
+    fields = ("customer_name", "kind", "reason", "investigation_reference", "serious_threat", "restrictions")
+
+    def __init__(self, casework: CaseworkGateway, on_requested: EscalationRequested) -> None:
+        super().__init__(RequestEscalationDialog.__name__)
+        self._casework = casework
+        self._on_requested = on_requested
+
+    def render(self, form_id: str, values: Mapping[str, str], errors: Mapping[str, str]) -> Card:
+        return escalation_form(form_id, values, errors)
+
+    async def submit(self, context: TurnContext, form_id: str, values: Mapping[str, str]) -> Card:
+        request = EscalationRequest(
+            customer_name=values["customer_name"],
+            kind=values["kind"],
+            reason=values["reason"],
+            investigation_reference=values["investigation_reference"],
+            serious_threat=values["serious_threat"],
+            restrictions=tuple(r for r in values["restrictions"].split(",") if r),
+        )
+        view = await self._casework.call(request_escalation, actor_of(context.activity), request, self._casework.clock)
+        problem = await self._on_requested(view)
+        return escalation_requested(view, problem)

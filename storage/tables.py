@@ -1,0 +1,174 @@
+"""SQLModel tables. Times are stored as timezone-aware UTC (DESIGN §5)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Refuses naive datetimes on the way in and returns aware UTC on the way out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc(nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class StaffMemberRecord(SQLModel, table=True):
+    __tablename__ = "staff_member"
+
+    user_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    is_determination_team: bool = False
+
+
+class CustomerRecord(SQLModel, table=True):
+    __tablename__ = "customer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200, index=True)
+    created_at: datetime = _utc()
+
+
+class IncidentRecord(SQLModel, table=True):
+    __tablename__ = "incident"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str | None = Field(default=None, max_length=32, unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    reported_by: str = Field(max_length=64, index=True)
+    occurred_at: datetime = _utc()
+    channel: str = Field(max_length=32)
+    actions: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    submission_key: str = Field(max_length=64, unique=True)
+    created_at: datetime = _utc()
+
+
+class EscalationRecord(SQLModel, table=True):
+    __tablename__ = "escalation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    kind: str = Field(max_length=40)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = _utc()
+    investigation_reference: str | None = Field(default=None, max_length=100)
+    serious_threat: str | None = Field(default=None, max_length=40)
+    legal_advice_reference: str | None = Field(default=None, max_length=200)
+    restrictions: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    state: str = Field(max_length=20, index=True)
+    card_conversation_id: str | None = Field(default=None, max_length=400)
+    card_activity_id: str | None = Field(default=None, max_length=200)
+
+
+class EscalationIncident(SQLModel, table=True):
+    """The incidents an escalation rests on: its evidence."""
+
+    __tablename__ = "escalation_incident"
+
+    escalation_id: int = Field(foreign_key="escalation.id", primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+
+
+class DecisionRecord(SQLModel, table=True):
+    __tablename__ = "decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # One decision per escalation, whatever races: the database, not the process, enforces it.
+    escalation_id: int = Field(foreign_key="escalation.id", unique=True)
+    outcome: str = Field(max_length=20)
+    decided_by: str = Field(max_length=64)
+    decided_at: datetime = _utc()
+    notes: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class MeasureRecord(SQLModel, table=True):
+    """A formal warning or restriction in force; it stops applying at ended_at with no job needed."""
+
+    __tablename__ = "measure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    kind: str = Field(max_length=20)
+    escalation_id: int = Field(foreign_key="escalation.id")
+    starts_at: datetime = _utc()
+    review_due_at: datetime = _utc()
+    ended_at: datetime | None = _utc(nullable=True)
+    case_owner_id: str = Field(max_length=64)
+    restrictions: list[str] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Review(SQLModel, table=True):
+    """A scheduled review of a measure (s13) and the durable state of its reminder."""
+
+    __tablename__ = "review"
+    __table_args__ = (
+        UniqueConstraint("measure_id", "due_at", name="uq_review_measure_due"),
+        Index("ix_review_unsent_due", "reminder_sent_at", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id")
+    due_at: datetime = _utc()
+    reminder_sent_at: datetime | None = _utc(nullable=True)
+    reminder_claimed_by: str | None = Field(default=None, max_length=64)
+    reminder_claimed_until: datetime | None = _utc(nullable=True)
+
+
+class AuditEventRecord(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_record", "record_type", "record_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc(index=True)
+    actor_id: str = Field(max_length=64)
+    action: str = Field(max_length=60)
+    record_type: str = Field(max_length=40)
+    record_id: str = Field(max_length=64)
+    detail: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class StoredConversationReference(SQLModel, table=True):
+    """Where the bot can reach a person or a channel proactively (captured from their activities)."""
+
+    __tablename__ = "conversation_reference"
+
+    conversation_id: str = Field(primary_key=True, max_length=400)
+    conversation_type: str = Field(max_length=20)
+    user_id: str | None = Field(default=None, max_length=64, index=True)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    reference: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = _utc()
+
+
+class BotStateItem(SQLModel, table=True):
+    """Bot Framework conversation and dialog state, with an eTag for optimistic concurrency."""
+
+    __tablename__ = "bot_state"
+
+    key: str = Field(primary_key=True, max_length=1000)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    etag: str = Field(max_length=40)
+    updated_at: datetime = _utc()

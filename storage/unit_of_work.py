@@ -1,0 +1,427 @@
+"""The unit of work and repositories over SQLModel: the casework ports, implemented for SQL."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from casework.errors import AlreadyRecorded
+from casework.ports import (
+    AuditLog,
+    CustomerRepository,
+    EscalationRepository,
+    IncidentRepository,
+    MeasureRepository,
+    ReviewRepository,
+    StaffRepository,
+)
+from casework.types import (
+    AuditEvent,
+    ContactChannel,
+    ContactRestriction,
+    Customer,
+    Decision,
+    DecisionOutcome,
+    DueReview,
+    Escalation,
+    EscalationKind,
+    EscalationState,
+    Incident,
+    Measure,
+    MeasureKind,
+    SeriousThreat,
+    StaffMember,
+    UnreasonableAction,
+)
+from storage.tables import (
+    AuditEventRecord,
+    CustomerRecord,
+    DecisionRecord,
+    EscalationIncident,
+    EscalationRecord,
+    IncidentRecord,
+    MeasureRecord,
+    Review,
+    StaffMemberRecord,
+)
+
+
+def name_key(name: str) -> str:
+    """Case- and accent-insensitive form of a name, for matching."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlCustomers:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, customer: Customer) -> Customer:
+        row = CustomerRecord(name=customer.name, name_key=name_key(customer.name), created_at=_now())
+        self._session.add(row)
+        self._session.flush()
+        customer.id = row.id
+        return customer
+
+    def get(self, customer_id: int) -> Customer | None:
+        row = self._session.get(CustomerRecord, customer_id)
+        return Customer(name=row.name, id=row.id) if row else None
+
+    def find_by_name(self, name: str) -> Sequence[Customer]:
+        rows = self._session.exec(
+            select(CustomerRecord).where(CustomerRecord.name_key == name_key(name)).order_by(col(CustomerRecord.id))
+        )
+        return [Customer(name=row.name, id=row.id) for row in rows]
+
+
+class SqlIncidents:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, incident: Incident) -> Incident:
+        row = IncidentRecord(
+            customer_id=incident.customer_id,
+            reported_by=incident.reported_by,
+            occurred_at=incident.occurred_at,
+            channel=incident.channel.value,
+            actions=[action.value for action in incident.actions],
+            description=incident.description,
+            submission_key=incident.submission_key,
+            created_at=_now(),
+        )
+        self._session.add(row)
+        try:
+            with self._session.begin_nested():
+                self._session.flush()
+        except IntegrityError as error:
+            raise AlreadyRecorded("This report was already received.") from error
+        incident.id = row.id
+        return incident
+
+    def assign_reference(self, incident_id: int, reference: str) -> None:
+        row = self._session.get_one(IncidentRecord, incident_id)
+        row.reference = reference
+        self._session.add(row)
+        self._session.flush()
+
+    def by_submission_key(self, submission_key: str) -> Incident | None:
+        row = self._session.exec(select(IncidentRecord).where(IncidentRecord.submission_key == submission_key)).first()
+        return _incident(row) if row else None
+
+    def for_customer(self, customer_id: int) -> Sequence[Incident]:
+        rows = self._session.exec(
+            select(IncidentRecord)
+            .where(IncidentRecord.customer_id == customer_id)
+            .order_by(col(IncidentRecord.occurred_at))
+        )
+        return [_incident(row) for row in rows]
+
+
+def _incident(row: IncidentRecord) -> Incident:
+    return Incident(
+        customer_id=row.customer_id,
+        reported_by=row.reported_by,
+        occurred_at=row.occurred_at,
+        channel=ContactChannel(row.channel),
+        actions=tuple(UnreasonableAction(action) for action in row.actions),
+        description=row.description,
+        submission_key=row.submission_key,
+        id=row.id,
+        reference=row.reference or "",
+    )
+
+
+class SqlEscalations:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, escalation: Escalation) -> Escalation:
+        row = EscalationRecord(
+            customer_id=escalation.customer_id,
+            kind=escalation.kind.value,
+            reason=escalation.reason,
+            requested_by=escalation.requested_by,
+            requested_at=escalation.requested_at,
+            investigation_reference=escalation.investigation_reference,
+            serious_threat=escalation.serious_threat.value if escalation.serious_threat else None,
+            legal_advice_reference=escalation.legal_advice_reference,
+            restrictions=[r.value for r in escalation.restrictions],
+            state=escalation.state.value,
+        )
+        self._session.add(row)
+        self._session.flush()
+        assert row.id is not None
+        for incident_id in escalation.incident_ids:
+            self._session.add(EscalationIncident(escalation_id=row.id, incident_id=incident_id))
+        self._session.flush()
+        escalation.id = row.id
+        return escalation
+
+    def get_for_update(self, escalation_id: int) -> Escalation | None:
+        row = self._session.exec(
+            select(EscalationRecord).where(EscalationRecord.id == escalation_id).with_for_update()
+        ).first()
+        if row is None:
+            return None
+        incident_ids = self._session.exec(
+            select(EscalationIncident.incident_id).where(EscalationIncident.escalation_id == escalation_id)
+        ).all()
+        return Escalation(
+            customer_id=row.customer_id,
+            kind=EscalationKind(row.kind),
+            reason=row.reason,
+            requested_by=row.requested_by,
+            requested_at=row.requested_at,
+            incident_ids=tuple(incident_ids),
+            investigation_reference=row.investigation_reference,
+            serious_threat=SeriousThreat(row.serious_threat) if row.serious_threat else None,
+            legal_advice_reference=row.legal_advice_reference,
+            restrictions=tuple(ContactRestriction(r) for r in row.restrictions),
+            state=EscalationState(row.state),
+            card_conversation_id=row.card_conversation_id,
+            card_activity_id=row.card_activity_id,
+            id=row.id,
+        )
+
+    def save_state(self, escalation: Escalation) -> None:
+        row = self._session.get_one(EscalationRecord, escalation.id)
+        row.state = escalation.state.value
+        self._session.add(row)
+        self._session.flush()
+
+    def record_card(self, escalation_id: int, conversation_id: str, activity_id: str) -> None:
+        row = self._session.get_one(EscalationRecord, escalation_id)
+        row.card_conversation_id = conversation_id
+        row.card_activity_id = activity_id
+        self._session.add(row)
+        self._session.flush()
+
+    def add_decision(self, decision: Decision) -> None:
+        self._session.add(
+            DecisionRecord(
+                escalation_id=decision.escalation_id,
+                outcome=decision.outcome.value,
+                decided_by=decision.decided_by,
+                decided_at=decision.decided_at,
+                notes=decision.notes,
+            )
+        )
+        try:
+            self._session.flush()
+        except IntegrityError as error:
+            raise AlreadyRecorded("This escalation has already been decided.") from error
+
+    def decision_for(self, escalation_id: int) -> Decision | None:
+        row = self._session.exec(select(DecisionRecord).where(DecisionRecord.escalation_id == escalation_id)).first()
+        if row is None:
+            return None
+        return Decision(row.escalation_id, DecisionOutcome(row.outcome), row.decided_by, row.decided_at, row.notes)
+
+
+class SqlMeasures:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, measure: Measure) -> Measure:
+        row = MeasureRecord(
+            customer_id=measure.customer_id,
+            kind=measure.kind.value,
+            escalation_id=measure.escalation_id,
+            starts_at=measure.starts_at,
+            review_due_at=measure.review_due_at,
+            ended_at=measure.ended_at,
+            case_owner_id=measure.case_owner_id,
+            restrictions=[r.value for r in measure.restrictions],
+        )
+        self._session.add(row)
+        self._session.flush()
+        measure.id = row.id
+        return measure
+
+    def for_customer(self, customer_id: int) -> Sequence[Measure]:
+        rows = self._session.exec(select(MeasureRecord).where(MeasureRecord.customer_id == customer_id))
+        return [
+            Measure(
+                customer_id=row.customer_id,
+                kind=MeasureKind(row.kind),
+                escalation_id=row.escalation_id,
+                starts_at=row.starts_at,
+                review_due_at=row.review_due_at,
+                case_owner_id=row.case_owner_id,
+                restrictions=tuple(ContactRestriction(r) for r in row.restrictions),
+                ended_at=row.ended_at,
+                id=row.id,
+            )
+            for row in rows
+        ]
+
+
+class SqlReviews:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def schedule(self, measure_id: int, due_at: datetime) -> None:
+        self._session.add(Review(measure_id=measure_id, due_at=due_at))
+        self._session.flush()
+
+    def claim_reminders(
+        self, remind_from: datetime, now: datetime, claim_until: datetime, claimant: str, limit: int
+    ) -> Sequence[DueReview]:
+        # SKIP LOCKED lets several PostgreSQL instances sweep at once without waiting on or taking each
+        # other's rows; SQLite ignores it (its write lock already makes sweeps take turns).
+        rows = self._session.exec(
+            select(Review, MeasureRecord, CustomerRecord)
+            .join(MeasureRecord, col(MeasureRecord.id) == Review.measure_id)
+            .join(CustomerRecord, col(CustomerRecord.id) == MeasureRecord.customer_id)
+            .where(
+                col(Review.reminder_sent_at).is_(None),
+                Review.due_at <= remind_from,
+                or_(col(Review.reminder_claimed_until).is_(None), col(Review.reminder_claimed_until) < now),
+                or_(col(MeasureRecord.ended_at).is_(None), col(MeasureRecord.ended_at) > now),
+            )
+            .order_by(col(Review.due_at))
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Review)
+        ).all()
+        claimed: list[DueReview] = []
+        for review, measure, customer in rows:
+            review.reminder_claimed_by = claimant
+            review.reminder_claimed_until = claim_until
+            self._session.add(review)
+            assert review.id is not None and measure.id is not None
+            claimed.append(
+                DueReview(
+                    review.id,
+                    measure.id,
+                    customer.name,
+                    MeasureKind(measure.kind),
+                    review.due_at,
+                    measure.case_owner_id,
+                )
+            )
+        self._session.flush()
+        return claimed
+
+    def mark_reminded(self, review_id: int, claimant: str, at: datetime) -> bool:
+        result = self._session.execute(
+            update(Review)
+            .where(
+                col(Review.id) == review_id,
+                col(Review.reminder_claimed_by) == claimant,
+                col(Review.reminder_sent_at).is_(None),
+            )
+            .values(reminder_sent_at=at, reminder_claimed_until=None)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release_claim(self, review_id: int, claimant: str) -> None:
+        self._session.execute(
+            update(Review)
+            .where(col(Review.id) == review_id, col(Review.reminder_claimed_by) == claimant)
+            .values(reminder_claimed_by=None, reminder_claimed_until=None)
+        )
+
+
+class SqlStaff:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, user_id: str) -> StaffMember | None:
+        row = self._session.get(StaffMemberRecord, user_id)
+        return StaffMember(row.user_id, row.name, row.is_determination_team) if row else None
+
+    def save(self, member: StaffMember) -> None:
+        row = self._session.get(StaffMemberRecord, member.user_id) or StaffMemberRecord(
+            user_id=member.user_id, name=member.name
+        )
+        row.name = member.name
+        row.is_determination_team = member.is_determination_team
+        self._session.add(row)
+        self._session.flush()
+
+
+class SqlAuditLog:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, event: AuditEvent) -> None:
+        self._session.add(
+            AuditEventRecord(
+                at=event.at,
+                actor_id=event.actor_id,
+                action=event.action,
+                record_type=event.record_type,
+                record_id=event.record_id,
+                detail=event.detail,
+            )
+        )
+
+    def events(self, record_type: str | None = None, record_id: str | None = None) -> Sequence[AuditEvent]:
+        query = select(AuditEventRecord).order_by(col(AuditEventRecord.id))
+        if record_type is not None:
+            query = query.where(AuditEventRecord.record_type == record_type)
+        if record_id is not None:
+            query = query.where(AuditEventRecord.record_id == record_id)
+        return [
+            AuditEvent(row.actor_id, row.action, row.record_type, row.record_id, row.at, dict(row.detail))
+            for row in self._session.exec(query)
+        ]
+
+
+class SqlUnitOfWork:
+    """One database transaction. Leaving the block without commit() rolls everything back."""
+
+    customers: CustomerRepository
+    incidents: IncidentRepository
+    escalations: EscalationRepository
+    measures: MeasureRepository
+    reviews: ReviewRepository
+    staff: StaffRepository
+    audit: AuditLog
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = Session(self._engine, expire_on_commit=False)
+        self._session = session
+        self.customers = SqlCustomers(session)
+        self.incidents = SqlIncidents(session)
+        self.escalations = SqlEscalations(session)
+        self.measures = SqlMeasures(session)
+        self.reviews = SqlReviews(session)
+        self.staff = SqlStaff(session)
+        self.audit = SqlAuditLog(session)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._session is not None
+        self._session.rollback()
+        self._session.close()
+        self._session = None
+
+    def commit(self) -> None:
+        assert self._session is not None
+        self._session.commit()
+
+    def rollback(self) -> None:
+        assert self._session is not None
+        self._session.rollback()
+
+
+UnitOfWorkFactory = Callable[[], SqlUnitOfWork]

@@ -1,0 +1,96 @@
+"""A stand-in for Microsoft's Bot Connector service: an aiohttp server that records what the bot sends.
+
+It answers the REST calls the bot makes (send, reply, update) and can inject 429/5xx faults and latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+
+@dataclass
+class Call:
+    method: str
+    conversation_id: str
+    activity_id: str | None
+    activity: dict[str, Any]
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        return [
+            a["content"]
+            for a in self.activity.get("attachments") or []
+            if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
+
+    @property
+    def text(self) -> str:
+        return str(self.activity.get("text") or "")
+
+
+@dataclass
+class FakeConnector:
+    calls: list[Call] = field(default_factory=list)
+    faults: list[int] = field(default_factory=list)
+    """Statuses to answer with, one per incoming call, before behaving normally again."""
+    latency: float = 0.0
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    server: TestServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/"))
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._send)
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
+        return app
+
+    async def start(self) -> None:
+        self.server = TestServer(self.app(), host="127.0.0.1")
+        await self.server.start_server()
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+    async def _fault(self) -> web.Response | None:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self.faults:
+            status = self.faults.pop(0)
+            return web.json_response({"error": {"code": "Throttled", "message": "injected"}}, status=status)
+        return None
+
+    async def _send(self, request: web.Request) -> web.Response:
+        fault = await self._fault()
+        if fault is not None:
+            return fault
+        activity = await request.json()
+        new_id = f"activity-{next(self._ids)}"
+        self.calls.append(Call("POST", request.match_info["conversation"], request.match_info.get("activity"),
+                               activity))
+        return web.json_response({"id": new_id})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        fault = await self._fault()
+        if fault is not None:
+            return fault
+        activity = await request.json()
+        self.calls.append(Call("PUT", request.match_info["conversation"], request.match_info["activity"], activity))
+        return web.json_response({"id": request.match_info["activity"]})
+
+    def sent_to(self, conversation_id: str, method: str = "POST") -> list[Call]:
+        return [c for c in self.calls if c.conversation_id == conversation_id and c.method == method]
+
+    def clear(self) -> None:
+        self.calls.clear()

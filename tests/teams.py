@@ -1,0 +1,68 @@
+"""Teams-shaped activities, as the Bot Connector delivers them to /api/messages."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+TENANT = "00000000-0000-0000-0000-0000000000ad"
+TEAM_CHANNEL = "19:determination-team@thread.tacv2"
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class User:
+    aad_object_id: str
+    name: str
+
+    @property
+    def personal_conversation(self) -> str:
+        return f"a:personal-{self.aad_object_id}"
+
+
+SAM = User("00000000-0000-0000-0000-0000000000a1", "Sam Staff")
+MORGAN = User("00000000-0000-0000-0000-0000000000a2", "Morgan Manager")
+HARPER = User("00000000-0000-0000-0000-0000000000b1", "Harper Safety")
+CASEY = User("00000000-0000-0000-0000-0000000000b2", "Casey Experience")
+
+
+def _base(user: User, service_url: str, conversation_id: str, conversation_type: str,
+          tenant: str = TENANT) -> dict[str, Any]:
+    return {
+        "id": f"incoming-{next(_ids)}",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "timestamp": "2026-11-28T10:00:00.000Z",
+        "from": {"id": f"29:{user.aad_object_id}", "aadObjectId": user.aad_object_id, "name": user.name},
+        "recipient": {"id": "28:bot-id", "name": "UCA bot"},
+        "conversation": {"id": conversation_id, "conversationType": conversation_type, "tenantId": tenant},
+        "channelData": {"tenant": {"id": tenant}},
+    }
+
+
+def message(user: User, text: str, service_url: str, *, channel: bool = False, tenant: str = TENANT) -> dict[str, Any]:
+    conversation = TEAM_CHANNEL if channel else user.personal_conversation
+    activity = _base(user, service_url, conversation, "channel" if channel else "personal", tenant)
+    activity.update(type="message", text=text)
+    return activity
+
+
+def submit(user: User, value: dict[str, Any], service_url: str, *, channel: bool = False) -> dict[str, Any]:
+    """An Action.Submit click: a message whose value holds the card's data and inputs."""
+    conversation = TEAM_CHANNEL if channel else user.personal_conversation
+    activity = _base(user, service_url, conversation, "channel" if channel else "personal")
+    activity.update(type="message", value=value)
+    return activity
+
+
+def execute(user: User, verb: str, data: dict[str, Any], service_url: str, reply_to_id: str) -> dict[str, Any]:
+    """An Action.Execute click: an adaptiveCard/action invoke in the channel that holds the card."""
+    activity = _base(user, service_url, TEAM_CHANNEL, "channel")
+    activity.update(
+        type="invoke",
+        name="adaptiveCard/action",
+        replyToId=reply_to_id,
+        value={"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"},
+    )
+    return activity

@@ -1,0 +1,258 @@
+"""The whole path through real HTTP: Teams-shaped activities in, what the bot sends recorded by the fake connector."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from casework.services import register_staff
+from casework.types import Actor, StaffMember
+from storage.database import create_database_engine
+from storage.migrate import upgrade
+from storage.tables import AuditEventRecord, DecisionRecord, EscalationRecord, IncidentRecord
+from storage.unit_of_work import SqlUnitOfWork
+from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
+from tests.fake_connector import FakeConnector
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, User, execute, message, submit
+
+ADMIN = Actor("admin", "Admin")
+
+
+def register_team(database_url: str, clock: MutableClock) -> None:
+    upgrade(database_url)
+    engine = create_database_engine(database_url)
+    for user, on_team in ((SAM, False), (MORGAN, False), (HARPER, True), (CASEY, True)):
+        register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(user.aad_object_id, user.name, on_team), clock)
+    engine.dispose()
+
+
+def all_text(card: dict[str, Any]) -> str:
+    """Every string on a card, to assert on what a person would read."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("text", "title", "value", "label") and isinstance(value, str):
+                    found.append(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return "\n".join(found)
+
+
+def last_card(connector: FakeConnector, conversation: str) -> dict[str, Any]:
+    cards = [card for call in connector.sent_to(conversation) for card in call.cards]
+    assert cards, f"no card was sent to {conversation}"
+    return cards[-1]
+
+
+def form_id_of(card: dict[str, Any]) -> str:
+    return str(card["actions"][0]["data"]["form_id"])
+
+
+async def say(bot: RunningBot, user: User, text: str, *, channel: bool = False) -> None:
+    status, _ = await bot.post(message(user, text, bot.connector.url, channel=channel))
+    assert status == 200
+
+
+async def report(bot: RunningBot, user: User, customer: str, **fields: str) -> dict[str, Any]:
+    await say(bot, user, f"report {customer}")
+    form = last_card(bot.connector, user.personal_conversation)
+    value = {"verb": "incident.submit", "form_id": form_id_of(form), "customer_name": customer,
+             "channel": "telephone", "actions": "abusive", "description": "Shouted and swore at me.", **fields}
+    status, _ = await bot.post(submit(user, value, bot.connector.url))
+    assert status == 200
+    return last_card(bot.connector, user.personal_conversation)
+
+
+async def escalate_restriction(bot: RunningBot, user: User, customer: str) -> dict[str, Any]:
+    await say(bot, user, f"escalate {customer}")
+    form = last_card(bot.connector, user.personal_conversation)
+    value = {"verb": "escalation.submit", "form_id": form_id_of(form), "customer_name": customer,
+             "kind": "restriction", "reason": "Abuse on three calls this month.",
+             "investigation_reference": "HS-2026-014", "restrictions": "written_only"}
+    status, _ = await bot.post(submit(user, value, bot.connector.url))
+    assert status == 200
+    return last_card(bot.connector, TEAM_CHANNEL)
+
+
+def approve_button(card: dict[str, Any]) -> dict[str, Any]:
+    return next(a for a in card["actions"] if a["verb"] == "escalation.approve")
+
+
+async def test_help_answers_with_the_menu(bot: RunningBot) -> None:
+    await say(bot, SAM, "help")
+    card = last_card(bot.connector, SAM.personal_conversation)
+    assert card["version"] == "1.5"
+    assert "Report an incident" in all_text(card)
+
+
+async def test_unknown_text_gets_the_menu_with_an_apology(bot: RunningBot) -> None:
+    await say(bot, SAM, "what is the weather")
+    assert "didn't understand" in all_text(last_card(bot.connector, SAM.personal_conversation))
+
+
+async def test_report_check_escalate_approve_and_review_reminder(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    register_team(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        await say(bot, HARPER, "hello", channel=True)  # the bot learns the determination team's channel
+
+        confirmation = await report(bot, SAM, "Jane Smith")
+        assert "INC-2026-0001 recorded" in all_text(confirmation)
+
+        await say(bot, SAM, "check Jane Smith")
+        assert "Jane Smith: No restrictions" in all_text(last_card(connector, SAM.personal_conversation))
+
+        decision_card = await escalate_restriction(bot, MORGAN, "Jane Smith")
+        assert "Sent to the determination team" in all_text(last_card(connector, MORGAN.personal_conversation))
+        assert "INC-2026-0001" in all_text(decision_card)
+        posted = connector.sent_to(TEAM_CHANNEL)[-1]
+        button = approve_button(decision_card)
+        assert button["type"] == "Action.Execute" and button["fallback"]["type"] == "Action.Submit"
+
+        async with bot.session.post(
+            bot.server.make_url("/api/messages"),
+            json=execute(HARPER, "escalation.approve", button["data"], connector.url, reply_to_id="activity-x"),
+        ) as response:
+            assert response.status == 200
+            body = await response.json()
+        assert body["statusCode"] == 200
+        assert body["type"] == "application/vnd.microsoft.card.adaptive"
+        assert "Approved by Harper Safety" in all_text(body["value"])
+        assert not [a for a in body["value"].get("actions", []) if a.get("verb")], "decided card keeps no buttons"
+
+        updates = connector.sent_to(TEAM_CHANNEL, method="PUT")
+        assert len(updates) == 1
+        assert updates[0].activity_id == "activity-" + str(_number_of(posted, connector))
+        assert "Approved by Harper Safety" in all_text(updates[0].cards[0])
+        assert "approved" in all_text(last_card(connector, MORGAN.personal_conversation))
+
+        await say(bot, SAM, "check Jane Smith")
+        status_text = all_text(last_card(connector, SAM.personal_conversation))
+        assert "Jane Smith: Restricted" in status_text
+        assert "Written contact only" in status_text
+        assert "review on 28 Feb 2027" in status_text  # 3 months from 28 Nov (s13.1)
+
+        clock.advance(timedelta(days=30 + 31 + 31 - 7, hours=1))  # inside the 7-day lead before 28 Feb
+        reminders_before = len(connector.sent_to(MORGAN.personal_conversation))
+        assert await bot.sweep.run_once() == 1
+        assert await bot.sweep.run_once() == 0
+        reminders = connector.sent_to(MORGAN.personal_conversation)[reminders_before:]
+        assert len(reminders) == 1
+        assert "Review due: Jane Smith" in all_text(reminders[0].cards[0])
+    finally:
+        await bot.close()
+
+
+def _number_of(posted: Any, connector: FakeConnector) -> int:
+    # The fake connector numbers the activities it accepts in order; find the decision card's number.
+    return connector.calls.index(posted) + 1
+
+
+async def test_a_non_member_click_changes_nothing_and_is_recorded(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    register_team(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        await say(bot, HARPER, "hello", channel=True)
+        await report(bot, SAM, "Jane Smith")
+        card = await escalate_restriction(bot, MORGAN, "Jane Smith")
+        status, body = await bot.post(
+            execute(SAM, "escalation.approve", approve_button(card)["data"], connector.url, "activity-x"))
+        assert status == 200
+        assert "Only members of the determination team" in all_text(body["value"])
+        assert connector.sent_to(TEAM_CHANNEL, method="PUT") == []
+        engine = create_database_engine(sqlite_url)
+        with Session(engine) as session:
+            assert session.exec(select(DecisionRecord)).all() == []
+            assert session.exec(select(EscalationRecord)).one().state == "pending"
+            refused = session.exec(
+                select(AuditEventRecord).where(AuditEventRecord.action == "escalation.decision_refused")).all()
+            assert [event.actor_id for event in refused] == [SAM.aad_object_id]
+        engine.dispose()
+    finally:
+        await bot.close()
+
+
+async def test_two_approve_clicks_record_one_decision(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    register_team(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        await say(bot, HARPER, "hello", channel=True)
+        await report(bot, SAM, "Jane Smith")
+        data = approve_button(await escalate_restriction(bot, MORGAN, "Jane Smith"))["data"]
+        first = await bot.post(execute(HARPER, "escalation.approve", data, connector.url, "activity-x"))
+        second = await bot.post(execute(CASEY, "escalation.approve", data, connector.url, "activity-x"))
+        retry = await bot.post(execute(HARPER, "escalation.approve", data, connector.url, "activity-x"))
+        assert [r[0] for r in (first, second, retry)] == [200, 200, 200]
+        assert "Approved by Harper Safety" in all_text(second[1]["value"])
+        assert len(connector.sent_to(TEAM_CHANNEL, method="PUT")) == 1
+        engine = create_database_engine(sqlite_url)
+        with Session(engine) as session:
+            decisions = session.exec(select(DecisionRecord)).all()
+            assert [(d.decided_by, d.outcome) for d in decisions] == [(HARPER.aad_object_id, "approve")]
+        engine.dispose()
+    finally:
+        await bot.close()
+
+
+async def test_a_dialog_started_before_a_restart_continues_after_it(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    first = await start_bot(make_settings(sqlite_url), connector, clock)
+    await report(first, SAM, "Jane Smith")
+    await say(first, SAM, "check")
+    assert "Who should I check?" in connector.sent_to(SAM.personal_conversation)[-1].text
+    await first.close()
+
+    second = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        await say(second, SAM, "Jane Smith")  # not a command: only the waiting dialog makes sense of it
+        assert "Jane Smith: No restrictions" in all_text(last_card(connector, SAM.personal_conversation))
+    finally:
+        await second.close()
+
+
+async def test_a_repeated_submit_records_one_incident(bot: RunningBot, sqlite_url: str) -> None:
+    await say(bot, SAM, "report Jane Smith")
+    form = last_card(bot.connector, SAM.personal_conversation)
+    value = {"verb": "incident.submit", "form_id": form_id_of(form), "customer_name": "Jane Smith",
+             "channel": "email", "actions": "repeat_contacts", "description": "Twelve emails today."}
+    await bot.post(submit(SAM, value, bot.connector.url))
+    await bot.post(submit(SAM, value, bot.connector.url))
+    assert "already been received" in all_text(last_card(bot.connector, SAM.personal_conversation))
+    engine = create_database_engine(sqlite_url)
+    with Session(engine) as session:
+        assert len(session.exec(select(IncidentRecord)).all()) == 1
+    engine.dispose()
+
+
+async def test_an_invalid_report_comes_back_with_errors_and_the_values_kept(bot: RunningBot, sqlite_url: str) -> None:
+    await say(bot, SAM, "report")
+    form = last_card(bot.connector, SAM.personal_conversation)
+    value = {"verb": "incident.submit", "form_id": form_id_of(form), "customer_name": "Jane Smith",
+             "channel": "carrier-pigeon", "actions": "", "description": "  "}
+    status, _ = await bot.post(submit(SAM, value, bot.connector.url))
+    assert status == 200
+    again = last_card(bot.connector, SAM.personal_conversation)
+    text = all_text(again)
+    assert "Choose how they contacted us." in text
+    assert "Choose at least one unreasonable action." in text
+    assert "Say briefly what happened." in text
+    assert next(e for e in again["body"] if e.get("id") == "customer_name")["value"] == "Jane Smith"
+    engine = create_database_engine(sqlite_url)
+    with Session(engine) as session:
+        assert session.exec(select(IncidentRecord)).all() == []
+    engine.dispose()
