@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 
+import jwt
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -48,17 +49,25 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, settings: Settings, casewo
                 return web.json_response({"error": "tenant not allowed"}, status=403)
 
         # With authentication disabled (development only) botbuilder raises a 500 on a malformed
-        # Authorization header, so none is passed on; with it enabled the header is validated in full.
+        # Authorization header, so none is passed on; with it enabled the header is validated in full,
+        # and a header that is not even a well-formed bearer token is refused before botbuilder sees it.
         auth_header = "" if settings.authentication_disabled else request.headers.get("Authorization", "")
+        if not settings.authentication_disabled and not _looks_like_bearer_jwt(auth_header):
+            return web.json_response({"error": "unauthorized"}, status=401)
         try:
             invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)
-        except PermissionError:
+        except (PermissionError, jwt.PyJWTError):
             return web.json_response({"error": "unauthorized"}, status=401)
         if invoke_response is not None:
             return web.json_response(invoke_response.body, status=invoke_response.status)
         return web.Response(status=200)
 
     return messages
+
+
+def _looks_like_bearer_jwt(header: str) -> bool:
+    scheme, _, token = header.partition(" ")
+    return scheme.lower() == "bearer" and token.count(".") == 2 and " " not in token.strip()
 
 
 def health_handler(engine: Engine) -> Handler:

@@ -64,8 +64,15 @@ async def say(bot: RunningBot, user: User, text: str, *, channel: bool = False) 
 async def report(bot: RunningBot, user: User, customer: str, **fields: str) -> dict[str, Any]:
     await say(bot, user, f"report {customer}")
     form = last_card(bot.connector, user.personal_conversation)
-    value = {"verb": "incident.submit", "form_id": form_id_of(form), "customer_name": customer,
-             "channel": "telephone", "actions": "abusive", "description": "Shouted and swore at me.", **fields}
+    value = {
+        "verb": "incident.submit",
+        "form_id": form_id_of(form),
+        "customer_name": customer,
+        "channel": "telephone",
+        "actions": "abusive",
+        "description": "Shouted and swore at me.",
+        **fields,
+    }
     status, _ = await bot.post(submit(user, value, bot.connector.url))
     assert status == 200
     return last_card(bot.connector, user.personal_conversation)
@@ -74,9 +81,15 @@ async def report(bot: RunningBot, user: User, customer: str, **fields: str) -> d
 async def escalate_restriction(bot: RunningBot, user: User, customer: str) -> dict[str, Any]:
     await say(bot, user, f"escalate {customer}")
     form = last_card(bot.connector, user.personal_conversation)
-    value = {"verb": "escalation.submit", "form_id": form_id_of(form), "customer_name": customer,
-             "kind": "restriction", "reason": "Abuse on three calls this month.",
-             "investigation_reference": "HS-2026-014", "restrictions": "written_only"}
+    value = {
+        "verb": "escalation.submit",
+        "form_id": form_id_of(form),
+        "customer_name": customer,
+        "kind": "restriction",
+        "reason": "Abuse on three calls this month.",
+        "investigation_reference": "HS-2026-014",
+        "restrictions": "written_only",
+    }
     status, _ = await bot.post(submit(user, value, bot.connector.url))
     assert status == 200
     return last_card(bot.connector, TEAM_CHANNEL)
@@ -99,10 +112,11 @@ async def test_unknown_text_gets_the_menu_with_an_apology(bot: RunningBot) -> No
 
 
 async def test_report_check_escalate_approve_and_review_reminder(
-    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+    database_url: str, connector: FakeConnector, clock: MutableClock
 ) -> None:
-    register_team(sqlite_url, clock)
-    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    """The walking skeleton's whole story, on SQLite and on PostgreSQL."""
+    register_team(database_url, clock)
+    bot = await start_bot(make_settings(database_url), connector, clock)
     try:
         await say(bot, HARPER, "hello", channel=True)  # the bot learns the determination team's channel
 
@@ -168,7 +182,8 @@ async def test_a_non_member_click_changes_nothing_and_is_recorded(
         await report(bot, SAM, "Jane Smith")
         card = await escalate_restriction(bot, MORGAN, "Jane Smith")
         status, body = await bot.post(
-            execute(SAM, "escalation.approve", approve_button(card)["data"], connector.url, "activity-x"))
+            execute(SAM, "escalation.approve", approve_button(card)["data"], connector.url, "activity-x")
+        )
         assert status == 200
         assert "Only members of the determination team" in all_text(body["value"])
         assert connector.sent_to(TEAM_CHANNEL, method="PUT") == []
@@ -177,7 +192,8 @@ async def test_a_non_member_click_changes_nothing_and_is_recorded(
             assert session.exec(select(DecisionRecord)).all() == []
             assert session.exec(select(EscalationRecord)).one().state == "pending"
             refused = session.exec(
-                select(AuditEventRecord).where(AuditEventRecord.action == "escalation.decision_refused")).all()
+                select(AuditEventRecord).where(AuditEventRecord.action == "escalation.decision_refused")
+            ).all()
             assert [event.actor_id for event in refused] == [SAM.aad_object_id]
         engine.dispose()
     finally:
@@ -228,8 +244,14 @@ async def test_a_dialog_started_before_a_restart_continues_after_it(
 async def test_a_repeated_submit_records_one_incident(bot: RunningBot, sqlite_url: str) -> None:
     await say(bot, SAM, "report Jane Smith")
     form = last_card(bot.connector, SAM.personal_conversation)
-    value = {"verb": "incident.submit", "form_id": form_id_of(form), "customer_name": "Jane Smith",
-             "channel": "email", "actions": "repeat_contacts", "description": "Twelve emails today."}
+    value = {
+        "verb": "incident.submit",
+        "form_id": form_id_of(form),
+        "customer_name": "Jane Smith",
+        "channel": "email",
+        "actions": "repeat_contacts",
+        "description": "Twelve emails today.",
+    }
     await bot.post(submit(SAM, value, bot.connector.url))
     await bot.post(submit(SAM, value, bot.connector.url))
     assert "already been received" in all_text(last_card(bot.connector, SAM.personal_conversation))
@@ -242,8 +264,14 @@ async def test_a_repeated_submit_records_one_incident(bot: RunningBot, sqlite_ur
 async def test_an_invalid_report_comes_back_with_errors_and_the_values_kept(bot: RunningBot, sqlite_url: str) -> None:
     await say(bot, SAM, "report")
     form = last_card(bot.connector, SAM.personal_conversation)
-    value = {"verb": "incident.submit", "form_id": form_id_of(form), "customer_name": "Jane Smith",
-             "channel": "carrier-pigeon", "actions": "", "description": "  "}
+    value = {
+        "verb": "incident.submit",
+        "form_id": form_id_of(form),
+        "customer_name": "Jane Smith",
+        "channel": "carrier-pigeon",
+        "actions": "",
+        "description": "  ",
+    }
     status, _ = await bot.post(submit(SAM, value, bot.connector.url))
     assert status == 200
     again = last_card(bot.connector, SAM.personal_conversation)

@@ -1,0 +1,55 @@
+"""The architecture's promises, checked on the source: casework knows nothing of Teams or HTTP, and the
+policy rules import only the standard library and casework's own types."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported_modules(path: Path) -> set[str]:
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+    return modules
+
+
+def test_casework_imports_nothing_from_botbuilder_or_aiohttp() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            m for m in imported_modules(path) if m.split(".")[0] in {"botbuilder", "botframework", "aiohttp"}
+        )
+        for path in (ROOT / "casework").rglob("*.py")
+    }
+    assert {file: mods for file, mods in offenders.items() if mods} == {}
+
+
+def test_casework_does_not_reach_into_storage_or_the_teams_edge() -> None:
+    for path in (ROOT / "casework").rglob("*.py"):
+        tops = {m.split(".")[0] for m in imported_modules(path)}
+        assert not tops & {"storage", "bot", "dialogs", "cards", "sqlmodel", "sqlalchemy"}, path
+
+
+def test_policy_rules_import_only_the_standard_library_and_casework_types() -> None:
+    allowed = set(sys.stdlib_module_names) | {"__future__"}
+    for name in ("policy.py", "types.py"):
+        modules = imported_modules(ROOT / "casework" / name)
+        foreign = {m for m in modules if m.split(".")[0] not in allowed and m != "casework.types"}
+        assert foreign == set(), f"casework/{name} imports {foreign}"
+
+
+def test_botbuilder_is_imported_only_in_bot_and_dialogs() -> None:
+    outside = []
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT)
+        if relative.parts[0] in {".venv", "bot", "dialogs", "tests", "tools"}:
+            continue
+        if any(m.split(".")[0] in {"botbuilder", "botframework"} for m in imported_modules(path)):
+            outside.append(str(relative))
+    assert outside == []
