@@ -109,7 +109,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "OUTBOUND_BASE_DELAY_SECONDS": 0.01,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @dataclass
