@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
-from botbuilder.core import ConversationState
 
 from bot.adapter import create_adapter
 from bot.card_actions import DecisionActions
@@ -18,7 +17,6 @@ from bot.http import health_handler, messages_handler
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from bot.reminders import ReminderSweep
 from bot.settings import Settings
-from bot.state_storage import DatabaseStorage
 from bot.teams_bot import CaseworkBot
 from cards.escalation import decision_card
 from casework.services import record_decision_card
@@ -67,7 +65,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         return ""
 
     bot = CaseworkBot(
-        ConversationState(DatabaseStorage(BotStateStore(engine))),
+        BotStateStore(engine),
         casework,
         references,
         DecisionActions(casework, notifier),

@@ -15,12 +15,14 @@ from bot.card_actions import DecisionActions, is_decision_verb
 from bot.casework_gateway import CaseworkGateway
 from bot.identity import actor_of, tenant_of
 from bot.notifier import card_activity
+from bot.state_storage import DatabaseStorage
 from cards.menu import menu_card
 from cards.verbs import Verb
 from casework.services import remember_actor
 from dialogs.check_customer import CheckCustomerDialog
 from dialogs.report_incident import ReportIncidentDialog
 from dialogs.request_escalation import EscalationRequested, RequestEscalationDialog
+from storage.bot_state import BotStateStore
 from storage.conversation_references import ConversationReferenceStore
 
 log = logging.getLogger(__name__)
@@ -31,13 +33,14 @@ ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 class CaseworkBot(TeamsActivityHandler):
     def __init__(
         self,
-        conversation_state: ConversationState,
+        state_store: BotStateStore,
         casework: CaseworkGateway,
         references: ConversationReferenceStore,
         decisions: DecisionActions,
         on_escalation_requested: EscalationRequested,
     ) -> None:
         super().__init__()
+        conversation_state = ConversationState(DatabaseStorage(state_store))
         self._conversation_state = conversation_state
         self._casework = casework
         self._references = references

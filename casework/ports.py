@@ -69,7 +69,9 @@ class ReviewRepository(Protocol):
         """Records the reminder as sent; False if the claim was lost to another sweep."""
         ...
 
-    def release_claim(self, review_id: int, claimant: str) -> None: ...
+    def release_claim(self, review_id: int, claimant: str) -> bool:
+        """Gives an unsent reminder back; False if this claimant no longer held it."""
+        ...
 
 
 class StaffRepository(Protocol):

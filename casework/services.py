@@ -336,7 +336,8 @@ def confirm_reminder_sent(uow: UnitOfWork, review: DueReview, claimant: str, clo
 def release_reminder(uow: UnitOfWork, review: DueReview, claimant: str, reason: str, clock: Clock) -> None:
     """Gives a reminder that could not be delivered back to the next sweep, and says why in the audit trail."""
     with uow:
-        uow.reviews.release_claim(review.review_id, claimant)
+        if not uow.reviews.release_claim(review.review_id, claimant):
+            return
         _audit(
             uow,
             Actor("system", "Reminder sweep"),

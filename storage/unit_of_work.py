@@ -326,12 +326,17 @@ class SqlReviews:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def release_claim(self, review_id: int, claimant: str) -> None:
-        self._session.execute(
+    def release_claim(self, review_id: int, claimant: str) -> bool:
+        result = self._session.execute(
             update(Review)
-            .where(col(Review.id) == review_id, col(Review.reminder_claimed_by) == claimant)
+            .where(
+                col(Review.id) == review_id,
+                col(Review.reminder_claimed_by) == claimant,
+                col(Review.reminder_sent_at).is_(None),
+            )
             .values(reminder_claimed_by=None, reminder_claimed_until=None)
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class SqlStaff:

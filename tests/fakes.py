@@ -1,0 +1,308 @@
+"""In-memory implementations of casework.ports, for service tests that need no database.
+
+FakeUnitOfWork keeps a committed snapshot of everything it stores. Entering `with uow:` takes a deep copy to work
+on; commit() publishes that copy; leaving the block (or rollback()) without commit discards it. Repositories hand
+out copies too, so a use case that changes an object but forgets to save it changes nothing, as with SQL.
+"""
+
+from __future__ import annotations
+
+import copy
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from casework.errors import AlreadyRecorded
+from casework.ports import (
+    AuditLog,
+    CustomerRepository,
+    EscalationRepository,
+    IncidentRepository,
+    MeasureRepository,
+    ReviewRepository,
+    StaffRepository,
+)
+from casework.types import (
+    AuditEvent,
+    Customer,
+    Decision,
+    DueReview,
+    Escalation,
+    Incident,
+    Measure,
+    StaffMember,
+)
+
+
+class FakeClock:
+    """An injected clock the tests move by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+def name_key(name: str) -> str:
+    """Case- and accent-insensitive form of a name; mirrors storage.unit_of_work.name_key."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+@dataclass
+class ReviewRow:
+    """A scheduled review and the state of its reminder, as the reviews table holds it."""
+
+    id: int
+    measure_id: int
+    due_at: datetime
+    reminder_sent_at: datetime | None = None
+    reminder_claimed_by: str | None = None
+    reminder_claimed_until: datetime | None = None
+
+
+@dataclass
+class FakeState:
+    """Everything the fake database holds. Copied whole on entering a unit of work."""
+
+    customers: dict[int, Customer] = field(default_factory=dict)
+    incidents: dict[int, Incident] = field(default_factory=dict)
+    escalations: dict[int, Escalation] = field(default_factory=dict)
+    decisions: dict[int, Decision] = field(default_factory=dict)
+    measures: dict[int, Measure] = field(default_factory=dict)
+    reviews: dict[int, ReviewRow] = field(default_factory=dict)
+    staff: dict[str, StaffMember] = field(default_factory=dict)
+    audit: list[AuditEvent] = field(default_factory=list)
+    last_id: dict[str, int] = field(default_factory=dict)
+
+    def next_id(self, table: str) -> int:
+        self.last_id[table] = self.last_id.get(table, 0) + 1
+        return self.last_id[table]
+
+
+class _Repository:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _state(self) -> FakeState:
+        assert self._uow.active, "repositories are used only inside `with uow:`"
+        return self._uow.working
+
+
+class FakeCustomers(_Repository):
+    def add(self, customer: Customer) -> Customer:
+        customer.id = self._state.next_id("customers")
+        self._state.customers[customer.id] = copy.deepcopy(customer)
+        return customer
+
+    def get(self, customer_id: int) -> Customer | None:
+        return copy.deepcopy(self._state.customers.get(customer_id))
+
+    def find_by_name(self, name: str) -> Sequence[Customer]:
+        key = name_key(name)
+        return [
+            copy.deepcopy(customer)
+            for _, customer in sorted(self._state.customers.items())
+            if name_key(customer.name) == key
+        ]
+
+
+class FakeIncidents(_Repository):
+    def add(self, incident: Incident) -> Incident:
+        if any(i.submission_key == incident.submission_key for i in self._state.incidents.values()):
+            raise AlreadyRecorded("This report was already received.")
+        incident.id = self._state.next_id("incidents")
+        self._state.incidents[incident.id] = copy.deepcopy(incident)
+        return incident
+
+    def assign_reference(self, incident_id: int, reference: str) -> None:
+        self._state.incidents[incident_id].reference = reference
+
+    def by_submission_key(self, submission_key: str) -> Incident | None:
+        for incident in self._state.incidents.values():
+            if incident.submission_key == submission_key:
+                return copy.deepcopy(incident)
+        return None
+
+    def for_customer(self, customer_id: int) -> Sequence[Incident]:
+        found = [i for i in self._state.incidents.values() if i.customer_id == customer_id]
+        return [copy.deepcopy(i) for i in sorted(found, key=lambda i: i.occurred_at)]
+
+
+class FakeEscalations(_Repository):
+    def add(self, escalation: Escalation) -> Escalation:
+        escalation.id = self._state.next_id("escalations")
+        self._state.escalations[escalation.id] = copy.deepcopy(escalation)
+        return escalation
+
+    def get_for_update(self, escalation_id: int) -> Escalation | None:
+        return copy.deepcopy(self._state.escalations.get(escalation_id))
+
+    def save_state(self, escalation: Escalation) -> None:
+        assert escalation.id is not None
+        self._state.escalations[escalation.id].state = escalation.state
+
+    def record_card(self, escalation_id: int, conversation_id: str, activity_id: str) -> None:
+        stored = self._state.escalations[escalation_id]
+        stored.card_conversation_id = conversation_id
+        stored.card_activity_id = activity_id
+
+    def add_decision(self, decision: Decision) -> None:
+        if decision.escalation_id not in self._state.escalations:
+            raise KeyError(f"no escalation {decision.escalation_id}")  # a foreign key violation in SQL
+        if decision.escalation_id in self._state.decisions:
+            raise AlreadyRecorded("This escalation has already been decided.")
+        self._state.decisions[decision.escalation_id] = decision
+
+    def decision_for(self, escalation_id: int) -> Decision | None:
+        return self._state.decisions.get(escalation_id)
+
+
+class FakeMeasures(_Repository):
+    def add(self, measure: Measure) -> Measure:
+        measure.id = self._state.next_id("measures")
+        self._state.measures[measure.id] = copy.deepcopy(measure)
+        return measure
+
+    def for_customer(self, customer_id: int) -> Sequence[Measure]:
+        return [copy.deepcopy(m) for m in self._state.measures.values() if m.customer_id == customer_id]
+
+
+class FakeReviews(_Repository):
+    def schedule(self, measure_id: int, due_at: datetime) -> None:
+        if measure_id not in self._state.measures:
+            raise KeyError(f"no measure {measure_id}")  # a foreign key violation in SQL
+        review_id = self._state.next_id("reviews")
+        self._state.reviews[review_id] = ReviewRow(review_id, measure_id, due_at)
+
+    def claim_reminders(
+        self, remind_from: datetime, now: datetime, claim_until: datetime, claimant: str, limit: int
+    ) -> Sequence[DueReview]:
+        state = self._state
+
+        def claimable(row: ReviewRow) -> bool:
+            ended_at = state.measures[row.measure_id].ended_at
+            return (
+                row.reminder_sent_at is None
+                and row.due_at <= remind_from
+                and (row.reminder_claimed_until is None or row.reminder_claimed_until < now)
+                and (ended_at is None or now < ended_at)
+            )
+
+        due = [row for row in state.reviews.values() if claimable(row)]
+        claimed: list[DueReview] = []
+        for row in sorted(due, key=lambda r: r.due_at)[:limit]:
+            row.reminder_claimed_by = claimant
+            row.reminder_claimed_until = claim_until
+            measure = state.measures[row.measure_id]
+            assert measure.id is not None
+            claimed.append(
+                DueReview(
+                    row.id,
+                    measure.id,
+                    state.customers[measure.customer_id].name,
+                    measure.kind,
+                    row.due_at,
+                    measure.case_owner_id,
+                )
+            )
+        return claimed
+
+    def mark_reminded(self, review_id: int, claimant: str, at: datetime) -> bool:
+        row = self._state.reviews.get(review_id)
+        if row is None or row.reminder_claimed_by != claimant or row.reminder_sent_at is not None:
+            return False
+        row.reminder_sent_at = at
+        row.reminder_claimed_until = None
+        return True
+
+    def release_claim(self, review_id: int, claimant: str) -> bool:
+        row = self._state.reviews.get(review_id)
+        if row is None or row.reminder_claimed_by != claimant or row.reminder_sent_at is not None:
+            return False
+        row.reminder_claimed_by = None
+        row.reminder_claimed_until = None
+        return True
+
+
+class FakeStaff(_Repository):
+    def get(self, user_id: str) -> StaffMember | None:
+        return self._state.staff.get(user_id)
+
+    def save(self, member: StaffMember) -> None:
+        self._state.staff[member.user_id] = member
+
+
+class FakeAuditLog(_Repository):
+    def record(self, event: AuditEvent) -> None:
+        self._state.audit.append(copy.deepcopy(event))
+
+    def events(self, record_type: str | None = None, record_id: str | None = None) -> Sequence[AuditEvent]:
+        return [
+            copy.deepcopy(e)
+            for e in self._state.audit
+            if (record_type is None or e.record_type == record_type) and (record_id is None or e.record_id == record_id)
+        ]
+
+
+class FakeUnitOfWork:
+    """One in-memory transaction at a time: changes are seen by later units of work only after commit()."""
+
+    customers: CustomerRepository
+    incidents: IncidentRepository
+    escalations: EscalationRepository
+    measures: MeasureRepository
+    reviews: ReviewRepository
+    staff: StaffRepository
+    audit: AuditLog
+
+    def __init__(self) -> None:
+        self.state = FakeState()
+        """The committed snapshot. Tests read it to see what a use case left behind."""
+        self.working = FakeState()
+        self.committed = 0
+        """How many times commit() was called."""
+        self.rolled_back = 0
+        self.active = False
+        self.customers = FakeCustomers(self)
+        self.incidents = FakeIncidents(self)
+        self.escalations = FakeEscalations(self)
+        self.measures = FakeMeasures(self)
+        self.reviews = FakeReviews(self)
+        self.staff = FakeStaff(self)
+        self.audit = FakeAuditLog(self)
+
+    def __enter__(self) -> Self:
+        assert not self.active, "units of work do not nest"
+        self.active = True
+        self.working = copy.deepcopy(self.state)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.working = copy.deepcopy(self.state)
+        self.active = False
+
+    def commit(self) -> None:
+        assert self.active, "commit() outside `with uow:`"
+        self.state = copy.deepcopy(self.working)
+        self.committed += 1
+
+    def rollback(self) -> None:
+        assert self.active, "rollback() outside `with uow:`"
+        self.working = copy.deepcopy(self.state)
+        self.rolled_back += 1
+
+    def events(self, action: str | None = None) -> list[AuditEvent]:
+        """Committed audit events, optionally only those with this action."""
+        return [e for e in self.state.audit if action is None or e.action == action]

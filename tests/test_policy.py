@@ -1,0 +1,363 @@
+"""The policy's rules (casework/policy.py) as pure functions: no storage, no clock but the one passed in."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from casework import policy
+from casework.types import (
+    ContactChannel,
+    ContactRestriction,
+    CustomerStanding,
+    EscalationKind,
+    IncidentSubmission,
+    Measure,
+    MeasureKind,
+    SeriousThreat,
+    UnreasonableAction,
+)
+
+
+def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+# add_months and the review date (s13.1)
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (at(2026, 11, 30), 3, at(2027, 2, 28)),  # clamped to February's last day
+        (at(2026, 8, 31), 3, at(2026, 11, 30)),  # 31 Aug has no 31 Nov
+        (at(2027, 11, 30), 3, at(2028, 2, 29)),  # leap year
+        (at(2026, 11, 29), 3, at(2027, 2, 28)),
+        (at(2026, 1, 15), 3, at(2026, 4, 15)),  # the same day when it exists
+        (at(2026, 12, 15), 1, at(2027, 1, 15)),  # December rolls into January of the next year
+        (at(2026, 10, 31), 3, at(2027, 1, 31)),  # year rollover keeps the 31st
+        (at(2026, 12, 31), 12, at(2027, 12, 31)),
+        (at(2026, 12, 31), 14, at(2028, 2, 29)),
+    ],
+)
+def test_add_months_keeps_the_day_or_clamps_to_the_end_of_the_month(
+    start: datetime, months: int, expected: datetime
+) -> None:
+    assert policy.add_months(start, months) == expected
+
+
+def test_add_months_keeps_the_time_of_day_and_timezone() -> None:
+    start = datetime(2026, 11, 30, 16, 45, 12, 345, tzinfo=UTC)
+    assert policy.add_months(start, 3) == datetime(2027, 2, 28, 16, 45, 12, 345, tzinfo=UTC)
+
+
+def test_review_is_due_three_months_after_the_decision() -> None:
+    assert policy.REVIEW_PERIOD_MONTHS == 3
+    assert policy.review_due_date(at(2026, 3, 14, 9, 30)) == at(2026, 6, 14, 9, 30)
+    assert policy.review_due_date(at(2026, 11, 30)) == at(2027, 2, 28)
+
+
+# incident references
+
+
+@pytest.mark.parametrize(
+    ("year", "number", "expected"),
+    [
+        (2026, 1, "INC-2026-0001"),
+        (2026, 42, "INC-2026-0042"),
+        (2027, 9999, "INC-2027-9999"),
+        (2027, 12345, "INC-2027-12345"),
+    ],
+)
+def test_incident_reference_is_readable_on_the_phone(year: int, number: int, expected: str) -> None:
+    assert policy.incident_reference(year, number) == expected
+
+
+# validate_incident
+
+
+def submission(**changes: object) -> IncidentSubmission:
+    valid = IncidentSubmission(
+        submission_key="key-1",
+        customer_name="Jane Smith",
+        channel=ContactChannel.TELEPHONE.value,
+        actions=(UnreasonableAction.ABUSIVE_OR_THREATENING.value,),
+        description="Shouted and swore at the officer.",
+    )
+    return replace(valid, **changes)  # type: ignore[arg-type]
+
+
+def test_a_complete_report_has_no_errors() -> None:
+    assert policy.validate_incident(submission()) == {}
+
+
+def test_every_channel_and_action_value_is_accepted() -> None:
+    for channel in ContactChannel:
+        assert policy.validate_incident(submission(channel=channel.value)) == {}
+    every_action = tuple(action.value for action in UnreasonableAction)
+    assert policy.validate_incident(submission(actions=every_action)) == {}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"customer_name": ""}, "customer_name", "Enter the customer's name."),
+        ({"customer_name": "   \t "}, "customer_name", "Enter the customer's name."),
+        ({"customer_name": "x" * 201}, "customer_name", "Keep the name under 200 characters."),
+        ({"channel": ""}, "channel", "Choose how they contacted us."),
+        ({"channel": "fax"}, "channel", "Choose how they contacted us."),
+        ({"channel": "TELEPHONE"}, "channel", "Choose how they contacted us."),  # the member name is not a value
+        ({"actions": ()}, "actions", "Choose at least one unreasonable action."),
+        ({"actions": ("rude",)}, "actions", "Choose the actions from the list."),
+        ({"actions": ("abusive", "rude")}, "actions", "Choose the actions from the list."),
+        ({"description": ""}, "description", "Say briefly what happened."),
+        ({"description": " \n\t "}, "description", "Say briefly what happened."),
+        ({"description": "x" * 4001}, "description", "Keep it under 4000 characters."),
+    ],
+)
+def test_each_field_reports_its_own_error(changes: dict[str, object], field: str, message: str) -> None:
+    assert policy.validate_incident(submission(**changes)) == {field: message}
+
+
+def test_length_limits_are_inclusive_and_ignore_surrounding_whitespace() -> None:
+    assert policy.NAME_MAX_LENGTH == 200
+    assert policy.DESCRIPTION_MAX_LENGTH == 4000
+    assert policy.validate_incident(submission(customer_name="x" * 200, description="y" * 4000)) == {}
+    padded = submission(customer_name="  " + "x" * 200 + "  ", description="\n" + "y" * 4000 + "\n")
+    assert policy.validate_incident(padded) == {}
+
+
+def test_an_empty_form_reports_every_field() -> None:
+    empty = IncidentSubmission(submission_key="k", customer_name="", channel="", actions=(), description="")
+    assert set(policy.validate_incident(empty)) == {"customer_name", "channel", "actions", "description"}
+
+
+# escalation gates (s12.2, s12.3, s14.3, s15.2, s15.4)
+
+
+def gate(
+    kind: EscalationKind,
+    investigation: str | None = None,
+    threat: SeriousThreat | None = None,
+    legal: str | None = None,
+    restrictions: tuple[ContactRestriction, ...] = (),
+) -> list[str]:
+    return policy.escalation_gate_errors(kind, investigation, threat, legal, restrictions)
+
+
+def test_a_formal_warning_has_no_gate() -> None:
+    assert gate(EscalationKind.FORMAL_WARNING) == []
+
+
+def test_a_restriction_with_an_investigation_and_a_restriction_passes() -> None:
+    assert gate(EscalationKind.RESTRICTION, "HS-2026-7", restrictions=(ContactRestriction.WRITTEN_ONLY,)) == []
+
+
+@pytest.mark.parametrize("threat", list(SeriousThreat))
+def test_a_serious_threat_stands_in_for_the_investigation(threat: SeriousThreat) -> None:
+    assert gate(EscalationKind.RESTRICTION, threat=threat, restrictions=(ContactRestriction.NO_PHYSICAL_ACCESS,)) == []
+
+
+@pytest.mark.parametrize("investigation", [None, ""])
+def test_a_restriction_without_investigation_or_threat_is_gated(investigation: str | None) -> None:
+    errors = gate(EscalationKind.RESTRICTION, investigation, restrictions=(ContactRestriction.WRITTEN_ONLY,))
+    assert len(errors) == 1
+    assert "s12.2" in errors[0]
+    assert "s12.3" in errors[0]
+
+
+def test_a_restriction_must_name_at_least_one_restriction() -> None:
+    errors = gate(EscalationKind.RESTRICTION, "HS-2026-7")
+    assert len(errors) == 1
+    assert "s15.2" in errors[0]
+
+
+def test_a_restriction_with_nothing_reports_both_gates() -> None:
+    assert len(gate(EscalationKind.RESTRICTION)) == 2
+
+
+def test_restrictions_given_as_a_generator_are_counted() -> None:
+    chosen = (r for r in [ContactRestriction.LIMITED_CALLS])
+    assert policy.escalation_gate_errors(EscalationKind.RESTRICTION, "HS-1", None, None, chosen) == []
+
+
+@pytest.mark.parametrize("kind", [EscalationKind.FURTHER_ACTION, EscalationKind.MANDATORY_SERVICE_WITHDRAWAL])
+def test_further_action_and_service_withdrawal_need_legal_advice(kind: EscalationKind) -> None:
+    errors = gate(kind)
+    assert len(errors) == 1
+    assert "s14.3" in errors[0]
+    assert gate(kind, legal="") == errors
+    assert gate(kind, legal="Legal ref LS/2026/12") == []
+
+
+@pytest.mark.parametrize("kind", [EscalationKind.FORMAL_WARNING, EscalationKind.RESTRICTION, EscalationKind.EXTENSION])
+def test_other_kinds_do_not_ask_for_legal_advice(kind: EscalationKind) -> None:
+    errors = gate(kind, "HS-1", restrictions=(ContactRestriction.WRITTEN_ONLY,))
+    assert not any("s14.3" in e for e in errors)
+
+
+def test_measure_for_each_kind() -> None:
+    assert policy.measure_for(EscalationKind.FORMAL_WARNING) is MeasureKind.FORMAL_WARNING
+    assert policy.measure_for(EscalationKind.RESTRICTION) is MeasureKind.RESTRICTION
+    assert policy.measure_for(EscalationKind.EXTENSION) is None
+    assert policy.measure_for(EscalationKind.FURTHER_ACTION) is None
+    assert policy.measure_for(EscalationKind.MANDATORY_SERVICE_WITHDRAWAL) is None
+
+
+# who may decide (s2.6, s11.2)
+
+
+def test_someone_outside_the_determination_team_may_not_decide() -> None:
+    refusal = policy.decision_refusal("u-outsider", False, "u-requester", [])
+    assert refusal == "Only members of the determination team can decide escalations."
+
+
+def test_the_requester_may_not_decide_their_own_escalation() -> None:
+    refusal = policy.decision_refusal("u-member", True, "u-member", [])
+    assert refusal is not None
+    assert "You asked for this escalation" in refusal
+
+
+def test_an_officer_involved_in_the_incidents_may_not_decide() -> None:
+    refusal = policy.decision_refusal("u-member", True, "u-requester", ["u-other", "u-member"])
+    assert refusal is not None
+    assert "You were involved in the incidents" in refusal
+
+
+def test_an_uninvolved_member_may_decide() -> None:
+    assert policy.decision_refusal("u-member", True, "u-requester", ["u-other", "u-third"]) is None
+    assert policy.decision_refusal("u-member", True, "u-requester", iter(["u-other"])) is None
+
+
+def test_being_outside_the_team_is_the_first_reason_given() -> None:
+    refusal = policy.decision_refusal("u-requester", False, "u-requester", ["u-requester"])
+    assert refusal == "Only members of the determination team can decide escalations."
+
+
+# measures in force and standing
+
+
+START = at(2026, 1, 5)
+END = at(2026, 4, 5, 12)
+
+
+def measure(
+    kind: MeasureKind = MeasureKind.RESTRICTION, ended_at: datetime | None = None, **changes: object
+) -> Measure:
+    made = Measure(
+        customer_id=1,
+        kind=kind,
+        escalation_id=1,
+        starts_at=START,
+        review_due_at=policy.review_due_date(START),
+        case_owner_id="u-owner",
+        restrictions=(ContactRestriction.WRITTEN_ONLY,),
+        ended_at=ended_at,
+    )
+    return replace(made, **changes)  # type: ignore[arg-type]
+
+
+def test_a_measure_is_in_force_from_its_start_until_it_ends() -> None:
+    ended = measure(ended_at=END)
+    assert not policy.is_in_force(ended, START - timedelta(microseconds=1))
+    assert policy.is_in_force(ended, START)
+    assert policy.is_in_force(ended, END - timedelta(microseconds=1))
+    assert not policy.is_in_force(ended, END)
+    assert not policy.is_in_force(ended, END + timedelta(days=1))
+
+
+def test_a_measure_never_ended_stays_in_force_past_its_review_date() -> None:
+    open_ended = measure()
+    assert policy.is_in_force(open_ended, open_ended.review_due_at + timedelta(days=400))
+
+
+def test_standing_at_the_moment_a_restriction_ends() -> None:
+    restriction = measure(ended_at=END)
+    assert policy.standing([restriction], END - timedelta(microseconds=1)) is CustomerStanding.RESTRICTED
+    assert policy.standing([restriction], END) is CustomerStanding.NO_RESTRICTIONS
+
+
+def test_restricted_outranks_warned() -> None:
+    warning = measure(MeasureKind.FORMAL_WARNING, restrictions=())
+    restriction = measure(MeasureKind.RESTRICTION)
+    now = START + timedelta(days=1)
+    assert policy.standing([warning, restriction], now) is CustomerStanding.RESTRICTED
+    assert policy.standing([restriction, warning], now) is CustomerStanding.RESTRICTED
+    assert policy.standing([warning], now) is CustomerStanding.WARNED
+    assert policy.standing([], now) is CustomerStanding.NO_RESTRICTIONS
+
+
+def test_an_ended_restriction_leaves_a_warning_in_force() -> None:
+    warning = measure(MeasureKind.FORMAL_WARNING, restrictions=())
+    restriction = measure(MeasureKind.RESTRICTION, ended_at=END)
+    assert policy.standing([warning, restriction], END) is CustomerStanding.WARNED
+
+
+def test_a_measure_not_yet_started_does_not_count() -> None:
+    future = measure(starts_at=END)
+    assert policy.standing([future], END - timedelta(seconds=1)) is CustomerStanding.NO_RESTRICTIONS
+
+
+# handling instructions (s15.2, s16)
+
+
+@pytest.mark.parametrize(
+    ("restriction", "words"),
+    [
+        (ContactRestriction.NAMED_CONTACT, "Contact only through the named officer or inbox"),
+        (ContactRestriction.CORRESPONDENCE_ON_FILE, "do not reply (s16)"),
+        (ContactRestriction.NO_PHYSICAL_ACCESS, "Not to enter council offices."),
+        (ContactRestriction.WRITTEN_ONLY, "Written contact only: do not take calls"),
+        (ContactRestriction.LIMITED_CALLS, "Calls are limited in length and frequency"),
+        (ContactRestriction.DISCRETIONARY_SERVICES, "mandatory services continue"),
+    ],
+)
+def test_each_restriction_has_its_instruction(restriction: ContactRestriction, words: str) -> None:
+    instructions = policy.handling_instructions(measure(restrictions=(restriction,)))
+    assert len(instructions) == 1
+    assert words in instructions[0]
+
+
+def test_written_only_reminds_staff_that_reasonable_adjustments_still_apply() -> None:
+    (instruction,) = policy.handling_instructions(measure(restrictions=(ContactRestriction.WRITTEN_ONLY,)))
+    assert "reasonable adjustments still apply" in instruction
+
+
+def test_correspondence_on_file_is_still_checked_for_safeguarding() -> None:
+    (instruction,) = policy.handling_instructions(measure(restrictions=(ContactRestriction.CORRESPONDENCE_ON_FILE,)))
+    assert "safeguarding" in instruction
+    assert "log it" in instruction
+
+
+def test_several_restrictions_give_one_instruction_each_in_order() -> None:
+    chosen = (ContactRestriction.LIMITED_CALLS, ContactRestriction.NAMED_CONTACT, ContactRestriction.NO_PHYSICAL_ACCESS)
+    instructions = policy.handling_instructions(measure(restrictions=chosen))
+    assert instructions == [policy.handling_instructions(measure(restrictions=(r,)))[0] for r in chosen]
+    assert len(set(instructions)) == 3
+
+
+def test_a_formal_warning_tells_staff_to_stay_courteous_and_report_more() -> None:
+    (instruction,) = policy.handling_instructions(measure(MeasureKind.FORMAL_WARNING, restrictions=()))
+    assert instruction.startswith("A formal warning is in force")
+    assert "courtesy" in instruction
+    assert "'report'" in instruction
+
+
+# review reminders (s13)
+
+
+def test_a_reminder_falls_due_exactly_the_lead_time_before_the_review() -> None:
+    due = at(2026, 6, 14, 9)
+    lead = timedelta(days=7)
+    assert not policy.reminder_due(due, due - lead - timedelta(microseconds=1), lead)
+    assert policy.reminder_due(due, due - lead, lead)
+    assert policy.reminder_due(due, due, lead)
+    assert policy.reminder_due(due, due + timedelta(days=30), lead)
+
+
+def test_with_no_lead_time_the_reminder_waits_for_the_due_date() -> None:
+    due = at(2026, 6, 14, 9)
+    assert not policy.reminder_due(due, due - timedelta(microseconds=1), timedelta(0))
+    assert policy.reminder_due(due, due, timedelta(0))
