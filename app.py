@@ -14,6 +14,7 @@ from bot.adapter import create_adapter
 from bot.card_actions import DecisionActions
 from bot.casework_gateway import CaseworkGateway
 from bot.http import health_handler, messages_handler
+from bot.incident_notifications import IncidentNotifications
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from bot.reminders import ReminderSweep
 from bot.settings import Settings
@@ -64,12 +65,15 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         await casework.call(record_decision_card, view.escalation_id, team, activity_id)
         return ""
 
+    incidents = IncidentNotifications(casework, notifier, settings.determination_team_conversation_id)
     bot = CaseworkBot(
         BotStateStore(engine),
         casework,
         references,
         DecisionActions(casework, notifier),
         post_to_determination_team,
+        incidents.after_report,
+        settings.safety_guidance,
     )
     sweep = ReminderSweep(
         casework, notifier, timedelta(days=settings.reminder_lead_days), settings.reminder_sweep_seconds

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -14,10 +15,11 @@ from bot.identity import actor_of
 from bot.notifier import DeliveryFailed, Notifier, Unreachable, card_activity
 from cards.common import Card, envelope, heading, text
 from cards.escalation import decision_card
+from cards.incident import manager_discussion_card
 from cards.verbs import Verb
 from casework.errors import CaseworkError
-from casework.services import decide_escalation
-from casework.types import DecisionOutcome, EscalationState
+from casework.services import decide_escalation, record_manager_outcome
+from casework.types import DecisionOutcome, EscalationState, ManagerOutcome
 
 log = logging.getLogger(__name__)
 
@@ -82,3 +84,48 @@ class DecisionActions:
             )
         except (Unreachable, DeliveryFailed) as error:
             log.warning("could not tell the requester %s of the decision: %s", user_id, error)
+
+
+_MANAGER_OUTCOMES = {
+    Verb.INCIDENT_NO_FURTHER_ACTION.value: ManagerOutcome.NO_FURTHER_ACTION,
+    Verb.INCIDENT_INFORMAL_WARNING_NOTED.value: ManagerOutcome.INFORMAL_WARNING_NOTED,
+    Verb.INCIDENT_ESCALATE.value: ManagerOutcome.ESCALATE,
+}
+
+
+def is_manager_outcome_verb(verb: object) -> bool:
+    return verb in _MANAGER_OUTCOMES
+
+
+@dataclass(frozen=True)
+class OutcomeAnswer:
+    card: Card
+    escalate_customer: str | None
+    """Set when the manager chose to escalate: the escalation form should follow, for this customer."""
+
+
+class ManagerOutcomeActions:
+    """The line manager's buttons on the s8.6 discussion card."""
+
+    def __init__(self, casework: CaseworkGateway) -> None:
+        self._casework = casework
+
+    async def record(self, turn_context: TurnContext, verb: str, data: Mapping[str, Any]) -> OutcomeAnswer:
+        try:
+            incident_id = int(data.get("incident_id", ""))
+        except (TypeError, ValueError):
+            return OutcomeAnswer(envelope([heading("This card is not valid")]), None)
+        try:
+            result = await self._casework.call(
+                record_manager_outcome,
+                actor_of(turn_context.activity),
+                incident_id,
+                _MANAGER_OUTCOMES[verb],
+                self._casework.clock,
+            )
+        except CaseworkError as error:
+            return OutcomeAnswer(envelope([heading("Nothing was recorded"), text(str(error))]), None)
+        notice = result.refusal or ("" if result.recorded_now else "An outcome had already been recorded.")
+        card = manager_discussion_card(result.incident, notice)
+        escalate = result.recorded_now and _MANAGER_OUTCOMES[verb] is ManagerOutcome.ESCALATE
+        return OutcomeAnswer(card, result.incident.customer_name if escalate else None)

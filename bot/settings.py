@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     allowed_tenant_ids: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="ALLOWED_TENANT_IDS")
     determination_team_conversation_id: str = Field("", alias="DETERMINATION_TEAM_CONVERSATION_ID")
 
+    safety_guidance: str = Field(
+        "If anyone is in immediate danger, call 999. Then tell your line manager and the Health and Safety "
+        "officer today. If someone may harm themselves, follow the safeguarding procedure and contact the "
+        "council's Safeguarding Lead.",
+        alias="SAFETY_GUIDANCE",
+    )
+
     reminder_sweep_seconds: float = Field(300.0, alias="REMINDER_SWEEP_SECONDS", gt=0)
     reminder_lead_days: int = Field(7, alias="REMINDER_LEAD_DAYS", ge=0)
     outbound_max_attempts: int = Field(5, alias="OUTBOUND_MAX_ATTEMPTS", ge=1, le=10)

@@ -11,7 +11,13 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
 
-from bot.card_actions import DecisionActions, is_decision_verb
+from bot.card_actions import (
+    DecisionActions,
+    ManagerOutcomeActions,
+    OutcomeAnswer,
+    is_decision_verb,
+    is_manager_outcome_verb,
+)
 from bot.casework_gateway import CaseworkGateway
 from bot.identity import actor_of, tenant_of
 from bot.notifier import card_activity
@@ -20,7 +26,7 @@ from cards.menu import menu_card
 from cards.verbs import Verb
 from casework.services import remember_actor
 from dialogs.check_customer import CheckCustomerDialog
-from dialogs.report_incident import ReportIncidentDialog
+from dialogs.report_incident import IncidentReported, ReportIncidentDialog
 from dialogs.request_escalation import EscalationRequested, RequestEscalationDialog
 from storage.bot_state import BotStateStore
 from storage.conversation_references import ConversationReferenceStore
@@ -38,6 +44,8 @@ class CaseworkBot(TeamsActivityHandler):
         references: ConversationReferenceStore,
         decisions: DecisionActions,
         on_escalation_requested: EscalationRequested,
+        on_incident_reported: IncidentReported,
+        safety_guidance: str,
     ) -> None:
         super().__init__()
         conversation_state = ConversationState(DatabaseStorage(state_store))
@@ -45,8 +53,9 @@ class CaseworkBot(TeamsActivityHandler):
         self._casework = casework
         self._references = references
         self._decisions = decisions
+        self._outcomes = ManagerOutcomeActions(casework)
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
-        self._dialogs.add(ReportIncidentDialog(casework))
+        self._dialogs.add(ReportIncidentDialog(casework, on_incident_reported, safety_guidance))
         self._dialogs.add(CheckCustomerDialog(casework))
         self._dialogs.add(RequestEscalationDialog(casework, on_escalation_requested))
         self._known_conversations: set[tuple[str, str]] = set()
@@ -68,7 +77,7 @@ class CaseworkBot(TeamsActivityHandler):
         if command in ("report", "check", "escalate", "help", "cancel"):
             await dialog_context.cancel_all_dialogs()
         if command == "report":
-            await dialog_context.begin_dialog(ReportIncidentDialog.__name__, {"values": {"customer_name": rest}})
+            await dialog_context.begin_dialog(ReportIncidentDialog.__name__, ReportIncidentDialog.options_for(rest))
         elif command == "check":
             await dialog_context.begin_dialog(CheckCustomerDialog.__name__, rest)
         elif command == "escalate":
@@ -91,7 +100,14 @@ class CaseworkBot(TeamsActivityHandler):
             Verb.INCIDENT_SUBMIT.value: ReportIncidentDialog.__name__,
             Verb.ESCALATION_SUBMIT.value: RequestEscalationDialog.__name__,
         }
-        if verb in starts:
+        if verb == Verb.MENU_REPORT.value:
+            await dialog_context.cancel_all_dialogs()
+            customer_id = value.get("customer_id")
+            await dialog_context.begin_dialog(
+                ReportIncidentDialog.__name__,
+                ReportIncidentDialog.options_for(customer_id=customer_id if isinstance(customer_id, int) else None),
+            )
+        elif verb in starts:
             await dialog_context.cancel_all_dialogs()
             await dialog_context.begin_dialog(starts[verb])
         elif verb in forms:
@@ -105,6 +121,10 @@ class CaseworkBot(TeamsActivityHandler):
             # Action.Submit fallback from a host without Action.Execute: same checks, answered in the thread.
             card = await self._decisions.decide(turn_context, str(verb), value)
             await turn_context.send_activity(card_activity(card))
+        elif is_manager_outcome_verb(verb):
+            answer = await self._outcomes.record(turn_context, str(verb), value)
+            await turn_context.send_activity(card_activity(answer.card))
+            await self._follow_outcome(dialog_context, answer)
         else:
             await turn_context.send_activity(card_activity(menu_card("That button is no longer in use.")))
 
@@ -117,9 +137,21 @@ class CaseworkBot(TeamsActivityHandler):
         data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
         if is_decision_verb(verb):
             card = await self._decisions.decide(turn_context, str(verb), data)
+        elif is_manager_outcome_verb(verb):
+            answer = await self._outcomes.record(turn_context, str(verb), data)
+            await self._follow_outcome(await self._dialogs.create_context(turn_context), answer)
+            card = answer.card
         else:
             card = menu_card("That button is no longer in use.")
         return AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD_CONTENT_TYPE, value=card)
+
+    async def _follow_outcome(self, dialog_context: Any, answer: OutcomeAnswer) -> None:
+        """A manager who escalates gets the escalation form straight away, for the same customer (s8.6, s10)."""
+        if answer.escalate_customer is not None:
+            await dialog_context.cancel_all_dialogs()
+            await dialog_context.begin_dialog(
+                RequestEscalationDialog.__name__, {"values": {"customer_name": answer.escalate_customer}}
+            )
 
     async def _remember_conversation(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

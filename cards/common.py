@@ -12,11 +12,13 @@ from microsoft_teams.cards import (
     AdaptiveCard,
     CardElement,
     ChoiceSetInput,
+    ExecuteAction,
     Fact,
     FactSet,
     SubmitAction,
     TextBlock,
     TextInput,
+    ToggleInput,
 )
 from microsoft_teams.cards import Choice as CardChoice
 from microsoft_teams.cards.core import ActionStyle, TextColor
@@ -99,6 +101,24 @@ def choice_input(
         is_multi_select=multi or None,
         style="compact" if compact else "expanded",
         choices=[CardChoice(title=title, value=key) for key, title in options],
+    )
+
+
+def toggle_input(field: str, title: str, value: str) -> ToggleInput:
+    return ToggleInput(
+        id=field,
+        title=title,
+        value="true" if value == "true" else "false",
+        value_on="true",
+        value_off="false",
+        wrap=True,
+    )
+
+
+def execute(title: str, verb: Verb, style: ActionStyle | None = None, **data: str | int) -> ExecuteAction:
+    """Action.Execute for Teams, with an Action.Submit fallback for hosts that lack it; both carry ids only."""
+    return ExecuteAction(
+        title=title, verb=verb.value, data=dict(data), style=style, fallback=submit(title, verb, style=style, **data)
     )
 
 

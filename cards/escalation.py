@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from microsoft_teams.cards import CardElement, ExecuteAction
-from microsoft_teams.cards.core import ActionStyle
+from microsoft_teams.cards import CardElement
 
 from cards.common import (
     Card,
     choice_input,
     envelope,
     error_text,
+    execute,
     facts,
     heading,
     london,
@@ -139,18 +139,7 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
     return envelope(
         body,
         [
-            _execute("Approve", Verb.ESCALATION_APPROVE, view.escalation_id, "positive"),
-            _execute("Decline", Verb.ESCALATION_DECLINE, view.escalation_id, "destructive"),
+            execute("Approve", Verb.ESCALATION_APPROVE, style="positive", escalation_id=view.escalation_id),
+            execute("Decline", Verb.ESCALATION_DECLINE, style="destructive", escalation_id=view.escalation_id),
         ],
-    )
-
-
-def _execute(title: str, verb: Verb, escalation_id: int, style: ActionStyle) -> ExecuteAction:
-    # Action.Execute for Teams; Action.Submit for hosts that lack it. Both carry the verb and the id only.
-    return ExecuteAction(
-        title=title,
-        verb=verb.value,
-        data={"escalation_id": escalation_id},
-        style=style,
-        fallback=submit(title, verb, escalation_id=escalation_id),
     )

@@ -1,28 +1,63 @@
-"""The incident report form (s8.5, s8.6) and its confirmation."""
+"""The incident report form (s8.5, s8.6, s10, s12.3), its confirmation, and the cards it sends on to others."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from microsoft_teams.cards import CardElement
+from microsoft_teams.cards import ActionSet, CardElement, Container, DateInput, TimeInput, ToggleVisibilityAction
 
-from cards.common import Card, choice_input, envelope, error_text, facts, heading, submit, text, text_input
+from cards.common import (
+    Card,
+    choice_input,
+    envelope,
+    error_text,
+    execute,
+    facts,
+    heading,
+    london,
+    submit,
+    text,
+    text_input,
+    toggle_input,
+)
 from cards.status import standing_block
 from cards.verbs import Verb
 from casework import policy
-from casework.types import ContactChannel, UnreasonableAction
-from casework.views import IncidentConfirmation
+from casework.types import ActingParty, ContactChannel, ImmediateStep, SeriousThreat, ServiceArea, UnreasonableAction
+from casework.views import CustomerOption, IncidentConfirmation, IncidentSummary
+
+NEW_CUSTOMER = "new"
+"""The pick-list value for 'someone else': the typed name is a new customer."""
+
+_MORE_DETAILS = "more_details"
+_MORE_DETAIL_FIELDS = (
+    "occurred_date",
+    "occurred_time",
+    "service_area",
+    "immediate_steps",
+    "acting_party",
+    "representative_name",
+    "postcode",
+    "phone",
+    "email",
+)
 
 
-def incident_form(form_id: str, values: Mapping[str, str], errors: Mapping[str, str]) -> Card:
-    """One card: the essentials first; the values the person typed survive a rejected submit."""
+def incident_form(
+    form_id: str,
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
+    customer_options: Sequence[CustomerOption],
+    line_manager_options: Sequence[tuple[str, str]],
+) -> Card:
+    """One card. The essentials come first; the rest has sensible defaults behind "More details".
+    Whatever the person typed survives a rejected submit."""
     errs = dict(errors)
     body: list[CardElement] = [heading("Report an incident")]
     if errs:
         body.append(text("Please correct the fields marked below.", color="Attention"))
+    body += _who(values, errs, customer_options)
     body += [
-        text_input("customer_name", "Customer's name", values.get("customer_name", ""), True, policy.NAME_MAX_LENGTH),
-        *error_text(errs, "customer_name"),
         choice_input(
             "channel",
             "How did they contact us?",
@@ -50,21 +85,225 @@ def incident_form(form_id: str, values: Mapping[str, str], errors: Mapping[str, 
             placeholder="Facts only: what was said or done, and what you did.",
         ),
         *error_text(errs, "description"),
+        toggle_input(
+            "informal_warning_given", "I gave them an informal warning (s10)", values.get("informal_warning_given", "")
+        ),
+        toggle_input(
+            "safeguarding_concern",
+            "Safeguarding concern (for example threats of self-harm)",
+            values.get("safeguarding_concern", ""),
+        ),
+        toggle_input(
+            "support_need",
+            "They may have an unmet communication or support need (s4.3)",
+            values.get("support_need", ""),
+        ),
+        choice_input(
+            "serious_threats",
+            "Serious threat? (s12.3) Leave empty if none",
+            [(t.value, t.label) for t in SeriousThreat],
+            values.get("serious_threats", ""),
+            False,
+            multi=True,
+        ),
+        *error_text(errs, "serious_threats"),
+    ]
+    if line_manager_options:
+        body += [
+            choice_input(
+                "line_manager_id",
+                "Your line manager (asked once, then remembered)",
+                list(line_manager_options),
+                values.get("line_manager_id", ""),
+                True,
+            ),
+            *error_text(errs, "line_manager_id"),
+        ]
+    body += [
+        ActionSet(
+            actions=[
+                ToggleVisibilityAction(
+                    title="More details: when, service, steps taken, representative", target_elements=[_MORE_DETAILS]
+                )
+            ]
+        ),
+        Container(
+            id=_MORE_DETAILS, is_visible=any(f in errs for f in _MORE_DETAIL_FIELDS), items=_more_details(values, errs)
+        ),
     ]
     return envelope(body, [submit("Submit report", Verb.INCIDENT_SUBMIT, style="positive", form_id=form_id)])
 
 
-def incident_confirmation(confirmation: IncidentConfirmation) -> Card:
-    customer = confirmation.customer
-    body: list[CardElement] = [
-        heading(f"Incident {confirmation.reference} recorded", color="Good"),
-        facts([("Reference", confirmation.reference), ("Customer", customer.name)]),
-        text(
-            "Your line manager will discuss it with you and decide whether to note an informal warning "
-            "or ask the determination team to consider further action (s8.6)."
+def _who(values: Mapping[str, str], errs: dict[str, str], options: Sequence[CustomerOption]) -> list[CardElement]:
+    blocks: list[CardElement] = []
+    if options:
+        chosen = values.get("customer_choice") or (str(options[0].customer_id) if len(options) == 1 else "")
+        choices = [(str(o.customer_id), o.label) for o in options]
+        choices.append((NEW_CUSTOMER, "Someone else: add the name below as a new customer"))
+        blocks += [
+            choice_input("customer_choice", "Customer", choices, chosen, True),
+            *error_text(errs, "customer_id"),
+        ]
+    blocks += [
+        text_input(
+            "customer_name",
+            "Customer's name (or council reference, postcode, phone or email)"
+            if not options
+            else "New customer's name",
+            values.get("customer_name", ""),
+            not options,
+            policy.NAME_MAX_LENGTH,
         ),
+        *error_text(errs, "customer_name"),
     ]
+    return blocks
+
+
+def _more_details(values: Mapping[str, str], errs: dict[str, str]) -> list[CardElement]:
+    return [
+        DateInput(id="occurred_date", label="Date (leave empty for today)", value=values.get("occurred_date") or None),
+        TimeInput(id="occurred_time", label="Time (leave empty for now)", value=values.get("occurred_time") or None),
+        *error_text(errs, "occurred_date"),
+        choice_input(
+            "service_area", "Service", [(a.value, a.label) for a in ServiceArea], values.get("service_area", ""), False
+        ),
+        *error_text(errs, "service_area"),
+        choice_input(
+            "immediate_steps",
+            "What did you do at the time? (s8.5)",
+            [(s.value, s.label) for s in ImmediateStep],
+            values.get("immediate_steps", ""),
+            False,
+            multi=True,
+        ),
+        *error_text(errs, "immediate_steps"),
+        choice_input(
+            "acting_party",
+            "Who acted this way? (s5)",
+            [(ActingParty.CUSTOMER.value, "The customer"), (ActingParty.REPRESENTATIVE.value, "Their representative")],
+            values.get("acting_party") or ActingParty.CUSTOMER.value,
+            False,
+        ),
+        *error_text(errs, "acting_party"),
+        text_input(
+            "representative_name",
+            "Representative's name",
+            values.get("representative_name", ""),
+            False,
+            policy.NAME_MAX_LENGTH,
+        ),
+        *error_text(errs, "representative_name"),
+        text("A new customer's contact details, if you have them:", subtle=True),
+        text_input("postcode", "Postcode", values.get("postcode", ""), False, 10),
+        *error_text(errs, "postcode"),
+        text_input("phone", "Phone", values.get("phone", ""), False, 30),
+        *error_text(errs, "phone"),
+        text_input("email", "Email", values.get("email", ""), False, 254),
+        *error_text(errs, "email"),
+    ]
+
+
+def incident_confirmation(confirmation: IncidentConfirmation, notes: Sequence[str], safety_guidance: str) -> Card:
+    customer = confirmation.customer
+    body: list[CardElement] = [heading(f"Incident {confirmation.reference} recorded", color="Good")]
+    if confirmation.incident.is_urgent:
+        body += [
+            heading("Your safety first", color="Attention"),
+            text(safety_guidance),
+            text("The determination team has been alerted now.", color="Attention"),
+        ]
+    body += [facts([("Reference", confirmation.reference), ("Customer", customer.name)])]
     if confirmation.already_recorded:
         body.append(text("This report had already been received; nothing was recorded twice.", subtle=True))
+    else:
+        manager = confirmation.line_manager_name or "Your line manager"
+        body.append(
+            text(
+                f"What happens next: {manager} will discuss it with you and record whether no further "
+                "action is needed, an informal warning is noted, or the determination team should "
+                "consider it (s8.6)."
+            )
+        )
+    body += [text(note, color="Warning") for note in notes]
     body += standing_block(customer)
     return envelope(body)
+
+
+def _incident_facts(summary: IncidentSummary) -> list[CardElement]:
+    pairs = [
+        (
+            "Customer",
+            summary.customer_name
+            + (f" (by their representative {summary.representative_name})" if summary.representative_name else ""),
+        ),
+        ("Reported by", summary.reporter_name),
+        ("When", london(summary.occurred_at)),
+        ("How", f"{summary.channel}, {summary.service_area}"),
+        ("What they did", "; ".join(summary.actions)),
+    ]
+    if summary.immediate_steps:
+        pairs.append(("Steps taken", "; ".join(summary.immediate_steps)))
+    if summary.informal_warning_given:
+        pairs.append(("Informal warning", "Given at the time"))
+    blocks: list[CardElement] = [facts(pairs), text(summary.description)]
+    if summary.serious_threats:
+        blocks.append(text("Serious threat (s12.3): " + "; ".join(summary.serious_threats), color="Attention"))
+    if summary.safeguarding_concern:
+        blocks.append(text("Safeguarding concern: follow-up needed.", color="Attention"))
+    if summary.support_need:
+        blocks.append(
+            text(
+                "Possible unmet communication or support need: consider reasonable adjustments (s4.3).", color="Warning"
+            )
+        )
+    return blocks
+
+
+def manager_discussion_card(summary: IncidentSummary, notice: str = "") -> Card:
+    """To the reporter's line manager: record the outcome of the s8.6 discussion."""
+    body: list[CardElement] = [
+        heading(f"Incident {summary.reference}: please discuss with {summary.reporter_name}"),
+        *_incident_facts(summary),
+    ]
+    if notice:
+        body.append(text(notice, color="Attention"))
+    if summary.manager_outcome:
+        assert summary.manager_outcome_at is not None
+        body.append(
+            heading(
+                f"{summary.manager_outcome}: recorded by {summary.manager_outcome_by} on "
+                f"{london(summary.manager_outcome_at)}",
+                color="Good",
+            )
+        )
+        return envelope(body)
+    body.append(text("After talking it through, record the outcome (s8.6, s10):", subtle=True))
+    incident_id = summary.incident_id
+    return envelope(
+        body,
+        [
+            execute("No further action", Verb.INCIDENT_NO_FURTHER_ACTION, incident_id=incident_id),
+            execute("Informal warning noted", Verb.INCIDENT_INFORMAL_WARNING_NOTED, incident_id=incident_id),
+            execute(
+                "Escalate to the determination team",
+                Verb.INCIDENT_ESCALATE,
+                style="destructive",
+                incident_id=incident_id,
+            ),
+        ],
+    )
+
+
+def urgent_incident_card(summary: IncidentSummary) -> Card:
+    """To the determination team at once: a serious threat (s12.3) or a safeguarding concern (s8.4)."""
+    return envelope(
+        [
+            heading(f"URGENT: incident {summary.reference}", color="Attention"),
+            *_incident_facts(summary),
+            text(
+                "An immediate restriction without a prior investigation is possible for a serious threat (s12.3). "
+                "Safeguarding concerns may be shared with partners to support the customer (s8.4).",
+                subtle=True,
+            ),
+        ]
+    )

@@ -37,7 +37,12 @@ def check_result_card(result: CheckResult) -> Card:
             ],
             [submit("Report an incident", Verb.MENU_REPORT)],
         )
-    body: list[CardElement] = []
+    if len(result.matches) == 1:
+        match = result.matches[0]
+        return envelope(
+            standing_block(match), [submit("Report an incident", Verb.MENU_REPORT, customer_id=match.customer_id)]
+        )
+    body: list[CardElement] = [heading(f"{len(result.matches)} customers match “{result.query}”")]
     for match in result.matches:
         body += standing_block(match)
     return envelope(body, [submit("Report an incident", Verb.MENU_REPORT)])

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from casework.views import CustomerOption
+
 
 class CaseworkError(Exception):
     """A request the policy or the record does not allow; the message is shown to the user."""
@@ -13,6 +19,14 @@ class InvalidSubmission(CaseworkError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("Some fields need attention.")
         self.errors = errors
+
+
+class CustomerChoiceNeeded(InvalidSubmission):
+    """Several customers could be the one meant, or a new one looks like an existing one: a person must choose."""
+
+    def __init__(self, options: Sequence[CustomerOption]) -> None:
+        super().__init__({"customer_id": "Choose the customer, or confirm that this is someone new."})
+        self.options = tuple(options)
 
 
 class NotFound(CaseworkError):

@@ -6,18 +6,23 @@ Section numbers (s13.1) refer to the Managing Unacceptable Customer Actions Poli
 from __future__ import annotations
 
 import calendar
+import enum
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from casework.types import (
+    ActingParty,
     ContactChannel,
     ContactRestriction,
     CustomerStanding,
     EscalationKind,
+    ImmediateStep,
     IncidentSubmission,
     Measure,
     MeasureKind,
     SeriousThreat,
+    ServiceArea,
     UnreasonableAction,
 )
 
@@ -48,26 +53,75 @@ def incident_reference(occurred_year: int, number: int) -> str:
     return f"INC-{occurred_year}-{number:04d}"
 
 
-def validate_incident(submission: IncidentSubmission) -> dict[str, str]:
+def validate_incident(submission: IncidentSubmission, now: datetime) -> dict[str, str]:
     """Errors by form field; empty when the report may be saved (s8.6: every incident is logged)."""
     errors: dict[str, str] = {}
     name = submission.customer_name.strip()
-    if not name:
+    if submission.customer_id is None and not name:
         errors["customer_name"] = "Enter the customer's name."
     elif len(name) > NAME_MAX_LENGTH:
         errors["customer_name"] = f"Keep the name under {NAME_MAX_LENGTH} characters."
-    if submission.channel not in ContactChannel.__members__.values():
+    if submission.acting_party not in _values(ActingParty):
+        errors["acting_party"] = "Say whether it was the customer or their representative."
+    elif submission.acting_party == ActingParty.REPRESENTATIVE and not submission.representative_name.strip():
+        errors["representative_name"] = "Enter the representative's name (s5)."
+    elif len(submission.representative_name.strip()) > NAME_MAX_LENGTH:
+        errors["representative_name"] = f"Keep the name under {NAME_MAX_LENGTH} characters."
+    if submission.channel not in _values(ContactChannel):
         errors["channel"] = "Choose how they contacted us."
+    if submission.service_area and submission.service_area not in _values(ServiceArea):
+        errors["service_area"] = "Choose the service from the list."
     if not submission.actions:
         errors["actions"] = "Choose at least one unreasonable action."
-    elif any(action not in UnreasonableAction.__members__.values() for action in submission.actions):
+    elif not set(submission.actions) <= _values(UnreasonableAction):
         errors["actions"] = "Choose the actions from the list."
+    if not set(submission.immediate_steps) <= _values(ImmediateStep):
+        errors["immediate_steps"] = "Choose the steps from the list."
+    if not set(submission.serious_threats) <= _values(SeriousThreat):
+        errors["serious_threats"] = "Choose the serious threats from the list."
     description = submission.description.strip()
     if not description:
         errors["description"] = "Say briefly what happened."
     elif len(description) > DESCRIPTION_MAX_LENGTH:
         errors["description"] = f"Keep it under {DESCRIPTION_MAX_LENGTH} characters."
+    when_error = _occurred_at_error(submission.occurred_date, submission.occurred_time, now)
+    if when_error:
+        errors["occurred_date"] = when_error
     return errors
+
+
+OLDEST_REPORTABLE = timedelta(days=366)
+"""How far back an incident may be dated; older ones go to the determination team by other routes."""
+
+LOCAL_TIME = ZoneInfo("Europe/London")
+
+
+def occurred_at(occurred_date: str, occurred_time: str, now: datetime) -> datetime:
+    """When it happened, from the form's local date and time (both optional: missing means now), in UTC."""
+    if not occurred_date.strip() and not occurred_time.strip():
+        return now
+    local_now = now.astimezone(LOCAL_TIME)
+    day = date.fromisoformat(occurred_date.strip()) if occurred_date.strip() else local_now.date()
+    clock_time = time.fromisoformat(occurred_time.strip()) if occurred_time.strip() else local_now.time()
+    if not occurred_time.strip() and day != local_now.date():
+        clock_time = time(12, 0)  # a past day with no time given: midday, clearly approximate
+    return datetime.combine(day, clock_time.replace(tzinfo=None), LOCAL_TIME).astimezone(UTC)
+
+
+def _occurred_at_error(occurred_date: str, occurred_time: str, now: datetime) -> str | None:
+    try:
+        moment = occurred_at(occurred_date, occurred_time, now)
+    except ValueError:
+        return "Enter the date as the form shows it, and the time as HH:MM."
+    if moment > now + timedelta(minutes=5):
+        return "The incident cannot be in the future."
+    if moment < now - OLDEST_REPORTABLE:
+        return "Incidents more than a year old cannot be reported here; tell your line manager."
+    return None
+
+
+def _values(enum_type: type[enum.StrEnum]) -> set[str]:
+    return {member.value for member in enum_type}
 
 
 def escalation_gate_errors(
@@ -160,6 +214,15 @@ def handling_instructions(measure: Measure) -> list[str]:
             "unreasonable actions with 'report'."
         ]
     return [_HANDLING[restriction] for restriction in measure.restrictions]
+
+
+def manager_outcome_refusal(
+    clicker_id: str, reporter_line_manager_id: str | None, clicker_is_determination_team: bool
+) -> str | None:
+    """Only the reporter's line manager (or the determination team) records the s8.6 discussion outcome."""
+    if clicker_id == reporter_line_manager_id or clicker_is_determination_team:
+        return None
+    return "Only the reporter's line manager can record the outcome of this discussion."
 
 
 def reminder_due(review_due_at: datetime, now: datetime, lead: timedelta) -> bool:

@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from casework.customer_query import CustomerQuery
 from casework.types import (
     AuditEvent,
     Customer,
@@ -14,6 +15,7 @@ from casework.types import (
     DueReview,
     Escalation,
     Incident,
+    ManagerOutcome,
     Measure,
     StaffMember,
 )
@@ -22,7 +24,9 @@ from casework.types import (
 class CustomerRepository(Protocol):
     def add(self, customer: Customer) -> Customer: ...
     def get(self, customer_id: int) -> Customer | None: ...
-    def find_by_name(self, name: str) -> Sequence[Customer]: ...
+    def search(self, query: CustomerQuery, limit: int = 10) -> Sequence[Customer]:
+        """Customers matching a name (forgivingly), council reference, postcode, phone or email, best first."""
+        ...
 
 
 class IncidentRepository(Protocol):
@@ -31,6 +35,12 @@ class IncidentRepository(Protocol):
         ...
 
     def assign_reference(self, incident_id: int, reference: str) -> None: ...
+    def get(self, incident_id: int) -> Incident | None: ...
+
+    def record_manager_outcome(self, incident_id: int, outcome: ManagerOutcome, by: str, at: datetime) -> bool:
+        """Records the line manager's s8.6 outcome unless one is already recorded; True if this one was."""
+        ...
+
     def by_submission_key(self, submission_key: str) -> Incident | None: ...
     def for_customer(self, customer_id: int) -> Sequence[Incident]: ...
 
@@ -77,6 +87,7 @@ class ReviewRepository(Protocol):
 class StaffRepository(Protocol):
     def get(self, user_id: str) -> StaffMember | None: ...
     def save(self, member: StaffMember) -> None: ...
+    def all(self) -> Sequence[StaffMember]: ...
 
 
 class AuditLog(Protocol):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from casework import policy
-from casework.errors import AlreadyRecorded, InvalidSubmission, NotFound
+from casework.customer_query import QueryKind, email_key, interpret, phone_key, postcode_key
+from casework.errors import AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission, NotFound
 from casework.ports import UnitOfWork
 from casework.types import (
+    ActingParty,
     Actor,
     AuditEvent,
     Clock,
@@ -24,22 +27,29 @@ from casework.types import (
     EscalationKind,
     EscalationRequest,
     EscalationState,
+    ImmediateStep,
     Incident,
     IncidentSubmission,
+    ManagerOutcome,
     Measure,
     MeasureKind,
     SeriousThreat,
+    ServiceArea,
     StaffMember,
     UnreasonableAction,
 )
 from casework.views import (
     CheckResult,
+    CustomerOption,
     CustomerStatusView,
     DecisionResult,
     EscalationView,
     EvidenceLine,
     IncidentConfirmation,
+    IncidentSummary,
+    ManagerOutcomeResult,
     MeasureView,
+    ReportFormContext,
 )
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -68,49 +78,54 @@ def remember_actor(uow: UnitOfWork, actor: Actor) -> None:
         if known is None:
             uow.staff.save(StaffMember(actor.user_id, actor.name))
         elif known.name != actor.name and actor.name:
-            uow.staff.save(StaffMember(actor.user_id, actor.name, known.is_determination_team))
+            uow.staff.save(replace(known, name=actor.name))
         else:
             return
         uow.commit()
 
 
+def report_form_context(
+    uow: UnitOfWork, actor: Actor, customer_hint: str, customer_id: int | None = None
+) -> ReportFormContext:
+    """What the report form should offer: the customer chosen on a status card, or those matching what was
+    typed; and the line manager question, until it has been answered once."""
+    with uow:
+        chosen = uow.customers.get(customer_id) if customer_id is not None else None
+        if chosen is not None:
+            options: tuple[CustomerOption, ...] = (_option(chosen),)
+        else:
+            options = _customer_options(uow, customer_hint) if customer_hint.strip() else ()
+        reporter = uow.staff.get(actor.user_id)
+        manager = uow.staff.get(reporter.line_manager_id) if reporter and reporter.line_manager_id else None
+        staff = tuple((m.user_id, m.name) for m in uow.staff.all() if m.user_id != actor.user_id)
+    return ReportFormContext(options, manager.name if manager else None, () if manager else staff)
+
+
 def report_incident(
     uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock
 ) -> IncidentConfirmation:
-    """Logs a low-level incident (s8.6). A repeated submission (a Teams retry) returns the first incident."""
-    errors = policy.validate_incident(submission)
+    """Logs a low-level incident (s8.5, s8.6). A repeated submission (a Teams retry) returns the first incident."""
+    now = clock()
+    errors = policy.validate_incident(submission, now)
     if errors:
         raise InvalidSubmission(errors)
     with uow:
         existing = uow.incidents.by_submission_key(submission.submission_key)
         if existing is not None:
-            customer = _customer(uow, existing.customer_id)
-            return IncidentConfirmation(existing.reference, _status(uow, customer, clock), already_recorded=True)
-        customer = _find_or_add_customer(uow, actor, submission.customer_name.strip(), clock)
+            return _confirmation(uow, existing, clock, already_recorded=True)
+        manager_id = _line_manager(uow, actor, submission, clock)
+        customer = _resolve_customer(uow, actor, submission, clock)
         assert customer.id is not None
-        now = clock()
         try:
-            incident = uow.incidents.add(
-                Incident(
-                    customer_id=customer.id,
-                    reported_by=actor.user_id,
-                    occurred_at=now,
-                    channel=ContactChannel(submission.channel),
-                    actions=tuple(UnreasonableAction(action) for action in submission.actions),
-                    description=submission.description.strip(),
-                    submission_key=submission.submission_key,
-                )
-            )
+            incident = uow.incidents.add(_incident_from(submission, customer.id, actor, now))
         except AlreadyRecorded:
             # A concurrent retry of the same submit committed first: answer with its incident.
             uow.rollback()
             first = uow.incidents.by_submission_key(submission.submission_key)
             assert first is not None
-            return IncidentConfirmation(
-                first.reference, _status(uow, _customer(uow, first.customer_id), clock), already_recorded=True
-            )
+            return _confirmation(uow, first, clock, already_recorded=True)
         assert incident.id is not None
-        incident.reference = policy.incident_reference(now.year, incident.id)
+        incident.reference = policy.incident_reference(incident.occurred_at.year, incident.id)
         uow.incidents.assign_reference(incident.id, incident.reference)
         _audit(
             uow,
@@ -120,10 +135,187 @@ def report_incident(
             incident.reference,
             clock,
             customer_id=str(customer.id),
+            line_manager=manager_id,
         )
-        view = _status(uow, customer, clock)
+        if incident.safeguarding_concern:
+            _audit(uow, actor, "incident.safeguarding_flagged", "incident", incident.reference, clock)
+        confirmation = _confirmation(uow, incident, clock, already_recorded=False)
         uow.commit()
-    return IncidentConfirmation(incident.reference, view, already_recorded=False)
+    return confirmation
+
+
+def incident_summary(uow: UnitOfWork, incident_id: int) -> IncidentSummary:
+    with uow:
+        incident = uow.incidents.get(incident_id)
+        if incident is None:
+            raise NotFound("That incident is no longer on record.")
+        return _summary(uow, incident)
+
+
+def record_notification(
+    uow: UnitOfWork, actor: Actor, incident_reference: str, what: str, detail: dict[str, str], clock: Clock
+) -> None:
+    """Who was told about an incident, or could not be (every notification is in the audit trail)."""
+    with uow:
+        _audit(uow, actor, f"incident.{what}", "incident", incident_reference, clock, **detail)
+        uow.commit()
+
+
+def record_manager_outcome(
+    uow: UnitOfWork, actor: Actor, incident_id: int, outcome: ManagerOutcome, clock: Clock
+) -> ManagerOutcomeResult:
+    """The line manager's discussion outcome (s8.6, s10), recorded once; only they (or the team) may record it."""
+    with uow:
+        incident = uow.incidents.get(incident_id)
+        if incident is None:
+            raise NotFound("That incident is no longer on record.")
+        reporter = uow.staff.get(incident.reported_by)
+        clicker = uow.staff.get(actor.user_id)
+        refusal = policy.manager_outcome_refusal(
+            actor.user_id,
+            reporter.line_manager_id if reporter else None,
+            clicker is not None and clicker.is_determination_team,
+        )
+        if refusal is not None:
+            _audit(uow, actor, "incident.outcome_refused", "incident", incident.reference, clock, reason=refusal)
+            summary = _summary(uow, incident)
+            uow.commit()
+            return ManagerOutcomeResult(summary, recorded_now=False, refusal=refusal)
+        assert incident.id is not None
+        recorded = uow.incidents.record_manager_outcome(incident.id, outcome, actor.user_id, clock())
+        if recorded:
+            _audit(uow, actor, "incident.manager_outcome", "incident", incident.reference, clock, outcome=outcome.value)
+        refreshed = uow.incidents.get(incident.id)
+        assert refreshed is not None
+        summary = _summary(uow, refreshed)
+        uow.commit()
+    return ManagerOutcomeResult(summary, recorded_now=recorded)
+
+
+def _line_manager(uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock) -> str:
+    """The reporter's line manager: asked for once, then remembered (s8.6 needs them told)."""
+    reporter = uow.staff.get(actor.user_id) or StaffMember(actor.user_id, actor.name)
+    if reporter.line_manager_id:
+        return reporter.line_manager_id
+    chosen = submission.line_manager_id.strip()
+    manager = uow.staff.get(chosen) if chosen else None
+    if manager is None or manager.user_id == actor.user_id:
+        raise InvalidSubmission({"line_manager_id": "Choose your line manager; you will only be asked once."})
+    uow.staff.save(replace(reporter, line_manager_id=manager.user_id))
+    _audit(uow, actor, "staff.line_manager_set", "staff", actor.user_id, clock, line_manager=manager.user_id)
+    return manager.user_id
+
+
+def _resolve_customer(uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock) -> Customer:
+    """The customer chosen on the form, or a new one, but never a duplicate added without a second look."""
+    if submission.customer_id is not None:
+        return _customer(uow, submission.customer_id)
+    typed = submission.customer_name.strip()
+    query = interpret(typed)
+    matches = _customer_options(uow, typed)
+    if query.kind is not QueryKind.NAME:
+        if not matches:
+            raise InvalidSubmission(
+                {
+                    "customer_name": f"No customer has that {query.kind.value.replace('_', ' ')}. "
+                    "Enter their name to add them."
+                }
+            )
+        raise CustomerChoiceNeeded(matches)
+    if matches and not submission.new_customer_confirmed:
+        raise CustomerChoiceNeeded(matches)
+    contact_errors, customer = _new_customer(typed, submission)
+    if contact_errors:
+        raise InvalidSubmission(contact_errors)
+    customer = uow.customers.add(customer)
+    _audit(uow, actor, "customer.added", "customer", str(customer.id), clock)
+    return customer
+
+
+def _new_customer(name: str, submission: IncidentSubmission) -> tuple[dict[str, str], Customer]:
+    errors: dict[str, str] = {}
+    postcode = postcode_key(submission.postcode) if submission.postcode.strip() else None
+    phone = phone_key(submission.phone) if submission.phone.strip() else None
+    email = email_key(submission.email) if submission.email.strip() else None
+    if submission.postcode.strip() and postcode is None:
+        errors["postcode"] = "That is not a UK postcode."
+    if submission.phone.strip() and phone is None:
+        errors["phone"] = "That is not a phone number."
+    if submission.email.strip() and email is None:
+        errors["email"] = "That is not an email address."
+    return errors, Customer(name=name, postcode=postcode, phone=phone, email=email)
+
+
+def _incident_from(submission: IncidentSubmission, customer_id: int, actor: Actor, now: datetime) -> Incident:
+    representative = submission.acting_party == ActingParty.REPRESENTATIVE.value
+    return Incident(
+        customer_id=customer_id,
+        reported_by=actor.user_id,
+        occurred_at=policy.occurred_at(submission.occurred_date, submission.occurred_time, now),
+        channel=ContactChannel(submission.channel),
+        actions=tuple(UnreasonableAction(action) for action in submission.actions),
+        description=submission.description.strip(),
+        submission_key=submission.submission_key,
+        service_area=ServiceArea(submission.service_area) if submission.service_area else ServiceArea.OTHER,
+        acting_party=ActingParty(submission.acting_party),
+        representative_name=submission.representative_name.strip() if representative else None,
+        immediate_steps=tuple(ImmediateStep(step) for step in submission.immediate_steps),
+        informal_warning_given=submission.informal_warning_given,
+        safeguarding_concern=submission.safeguarding_concern,
+        support_need=submission.support_need,
+        serious_threats=tuple(SeriousThreat(threat) for threat in submission.serious_threats),
+    )
+
+
+def _confirmation(uow: UnitOfWork, incident: Incident, clock: Clock, already_recorded: bool) -> IncidentConfirmation:
+    customer = _customer(uow, incident.customer_id)
+    reporter = uow.staff.get(incident.reported_by)
+    manager = uow.staff.get(reporter.line_manager_id) if reporter and reporter.line_manager_id else None
+    return IncidentConfirmation(
+        reference=incident.reference,
+        customer=_status(uow, customer, clock),
+        already_recorded=already_recorded,
+        incident=_summary(uow, incident),
+        line_manager_id=manager.user_id if manager else None,
+        line_manager_name=manager.name if manager else None,
+    )
+
+
+def _summary(uow: UnitOfWork, incident: Incident) -> IncidentSummary:
+    assert incident.id is not None
+    customer = _customer(uow, incident.customer_id)
+    reporter = uow.staff.get(incident.reported_by)
+    decided_by = uow.staff.get(incident.manager_outcome_by) if incident.manager_outcome_by else None
+    return IncidentSummary(
+        incident_id=incident.id,
+        reference=incident.reference,
+        customer_id=customer.id or 0,
+        customer_name=customer.name,
+        reporter_name=reporter.name if reporter else incident.reported_by,
+        occurred_at=incident.occurred_at,
+        channel=incident.channel.label,
+        service_area=incident.service_area.label,
+        actions=tuple(a.label for a in incident.actions),
+        immediate_steps=tuple(s.label for s in incident.immediate_steps),
+        description=incident.description,
+        representative_name=incident.representative_name,
+        informal_warning_given=incident.informal_warning_given,
+        safeguarding_concern=incident.safeguarding_concern,
+        support_need=incident.support_need,
+        serious_threats=tuple(t.label for t in incident.serious_threats),
+        is_urgent=incident.is_urgent,
+        manager_outcome=incident.manager_outcome.label if incident.manager_outcome else None,
+        manager_outcome_by=(decided_by.name if decided_by else incident.manager_outcome_by),
+        manager_outcome_at=incident.manager_outcome_at,
+    )
+
+
+def _customer_options(uow: UnitOfWork, typed: str) -> tuple[CustomerOption, ...]:
+    return tuple(_option(c) for c in uow.customers.search(interpret(typed), limit=8))
+
+
+def _option(customer: Customer) -> CustomerOption:
+    return CustomerOption(customer.id or 0, customer.name, customer.postcode, customer.council_reference)
 
 
 def record_rejected_activity(uow: UnitOfWork, actor: Actor, tenant_id: str, clock: Clock) -> None:
@@ -139,7 +331,7 @@ def check_customer(uow: UnitOfWork, actor: Actor, query: str, clock: Clock) -> C
     if not query:
         raise InvalidSubmission({"query": "Say who to check, for example: check Jane Smith"})
     with uow:
-        customers = uow.customers.find_by_name(query)
+        customers = uow.customers.search(interpret(query))
         matches = tuple(_status(uow, customer, clock) for customer in customers)
         for match in matches:
             _audit(uow, actor, "customer.checked", "customer", str(match.customer_id), clock, query=query)
@@ -183,7 +375,7 @@ def request_escalation(uow: UnitOfWork, actor: Actor, request: EscalationRequest
         raise InvalidSubmission(errors)
     assert kind is not None
     with uow:
-        customers = uow.customers.find_by_name(request.customer_name.strip())
+        customers = uow.customers.search(interpret(request.customer_name.strip()))
         if not customers:
             raise InvalidSubmission({"customer_name": "No customer has that name. Report an incident first."})
         customer = customers[0]
@@ -367,15 +559,6 @@ def _customer(uow: UnitOfWork, customer_id: int) -> Customer:
     customer = uow.customers.get(customer_id)
     if customer is None:
         raise NotFound("That customer is no longer on record.")
-    return customer
-
-
-def _find_or_add_customer(uow: UnitOfWork, actor: Actor, name: str, clock: Clock) -> Customer:
-    found = uow.customers.find_by_name(name)
-    if found:
-        return found[0]
-    customer = uow.customers.add(Customer(name=name))
-    _audit(uow, actor, "customer.added", "customer", str(customer.id), clock)
     return customer
 
 

@@ -38,6 +38,73 @@ _CHANNEL_LABELS = {
 }
 
 
+class ServiceArea(enum.StrEnum):
+    """Which council service the contact was about; contacts across several hint at 'scatter gun' (s6.1)."""
+
+    HOUSING = "housing"
+    COUNCIL_TAX = "council_tax"
+    BENEFITS = "benefits"
+    WASTE = "waste"
+    PLANNING = "planning"
+    ENVIRONMENTAL_HEALTH = "environmental_health"
+    LICENSING = "licensing"
+    CUSTOMER_SERVICES = "customer_services"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class ImmediateStep(enum.StrEnum):
+    """What staff did at the time (s8.5)."""
+
+    WARNED = "warned"
+    ENDED_CALL = "ended_call"
+    ASKED_TO_LEAVE = "asked_to_leave"
+    PAUSED_COMMUNICATIONS = "paused_communications"
+    POLICE_CALLED = "police_called"
+
+    @property
+    def label(self) -> str:
+        return _STEP_LABELS[self]
+
+
+_STEP_LABELS = {
+    ImmediateStep.WARNED: "Warned them of the consequences",
+    ImmediateStep.ENDED_CALL: "Ended the call",
+    ImmediateStep.ASKED_TO_LEAVE: "Asked them to leave the building",
+    ImmediateStep.PAUSED_COMMUNICATIONS: "Paused communications",
+    ImmediateStep.POLICE_CALLED: "Called the police",
+}
+
+
+class ActingParty(enum.StrEnum):
+    """Who acted unreasonably: the customer, or someone representing them (s5)."""
+
+    CUSTOMER = "customer"
+    REPRESENTATIVE = "representative"
+
+
+class ManagerOutcome(enum.StrEnum):
+    """The outcome of the line manager's discussion after an incident (s8.6, s10)."""
+
+    NO_FURTHER_ACTION = "no_further_action"
+    INFORMAL_WARNING_NOTED = "informal_warning_noted"
+    ESCALATE = "escalate"
+
+    @property
+    def label(self) -> str:
+        return _OUTCOME_LABELS[self]
+
+
+_OUTCOME_LABELS = {
+    ManagerOutcome.NO_FURTHER_ACTION: "No further action",
+    ManagerOutcome.INFORMAL_WARNING_NOTED: "Informal warning noted",
+    ManagerOutcome.ESCALATE: "Escalate to the determination team",
+}
+
+
 class UnreasonableAction(enum.StrEnum):
     """The policy's examples of unreasonable actions (s6.1) and misuse of recordings (s7.2)."""
 
@@ -189,23 +256,47 @@ class StaffMember:
     user_id: str
     name: str
     is_determination_team: bool = False
+    line_manager_id: str | None = None
 
 
 @dataclass
 class Customer:
     name: str
+    council_reference: str | None = None
+    postcode: str | None = None
+    phone: str | None = None
+    email: str | None = None
     id: int | None = None
 
 
 @dataclass(frozen=True)
 class IncidentSubmission:
-    """What a member of staff typed into the report form, before validation. Every field is raw text."""
+    """What a member of staff typed into the report form, before validation. Every field is raw text.
+
+    `customer_id` is an existing customer the form offered and the person chose; with none, `customer_name`
+    (and any postcode, phone or email) describe a customer to find or add."""
 
     submission_key: str
     customer_name: str
     channel: str
     actions: tuple[str, ...]
     description: str
+    customer_id: int | None = None
+    new_customer_confirmed: bool = False
+    postcode: str = ""
+    phone: str = ""
+    email: str = ""
+    acting_party: str = ActingParty.CUSTOMER.value
+    representative_name: str = ""
+    occurred_date: str = ""
+    occurred_time: str = ""
+    service_area: str = ""
+    immediate_steps: tuple[str, ...] = ()
+    informal_warning_given: bool = False
+    safeguarding_concern: bool = False
+    support_need: bool = False
+    serious_threats: tuple[str, ...] = ()
+    line_manager_id: str = ""
 
 
 @dataclass
@@ -217,8 +308,24 @@ class Incident:
     actions: tuple[UnreasonableAction, ...]
     description: str
     submission_key: str
+    service_area: ServiceArea = ServiceArea.OTHER
+    acting_party: ActingParty = ActingParty.CUSTOMER
+    representative_name: str | None = None
+    immediate_steps: tuple[ImmediateStep, ...] = ()
+    informal_warning_given: bool = False
+    safeguarding_concern: bool = False
+    support_need: bool = False
+    serious_threats: tuple[SeriousThreat, ...] = ()
+    manager_outcome: ManagerOutcome | None = None
+    manager_outcome_by: str | None = None
+    manager_outcome_at: datetime | None = None
     id: int | None = None
     reference: str = ""
+
+    @property
+    def is_urgent(self) -> bool:
+        """A serious threat (s12.3) or a safeguarding concern (s1.4, s8.4) goes to the determination team at once."""
+        return bool(self.serious_threats) or self.safeguarding_concern
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,69 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class CustomerOption:
+    """Enough to tell two customers apart in a pick list."""
+
+    customer_id: int
+    name: str
+    postcode: str | None
+    council_reference: str | None
+
+    @property
+    def label(self) -> str:
+        details = [d for d in (self.postcode, self.council_reference) if d]
+        return f"{self.name} ({', '.join(details)})" if details else self.name
+
+
+@dataclass(frozen=True)
+class ReportFormContext:
+    customer_options: tuple[CustomerOption, ...]
+    line_manager_name: str | None
+    line_manager_options: tuple[tuple[str, str], ...]
+    """(user id, name) of staff to choose a line manager from; empty once the reporter's is known."""
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    """An incident as its reporter's line manager and the determination team see it (they need to know)."""
+
+    incident_id: int
+    reference: str
+    customer_id: int
+    customer_name: str
+    reporter_name: str
+    occurred_at: datetime
+    channel: str
+    service_area: str
+    actions: tuple[str, ...]
+    immediate_steps: tuple[str, ...]
+    description: str
+    representative_name: str | None
+    informal_warning_given: bool
+    safeguarding_concern: bool
+    support_need: bool
+    serious_threats: tuple[str, ...]
+    is_urgent: bool
+    manager_outcome: str | None
+    manager_outcome_by: str | None
+    manager_outcome_at: datetime | None
+
+
+@dataclass(frozen=True)
 class IncidentConfirmation:
     reference: str
     customer: CustomerStatusView
     already_recorded: bool
+    incident: IncidentSummary
+    line_manager_id: str | None
+    line_manager_name: str | None
+
+
+@dataclass(frozen=True)
+class ManagerOutcomeResult:
+    incident: IncidentSummary
+    recorded_now: bool
+    refusal: str | None = None
 
 
 @dataclass(frozen=True)

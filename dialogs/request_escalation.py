@@ -14,7 +14,7 @@ from cards.verbs import Verb
 from casework.services import request_escalation
 from casework.types import EscalationRequest
 from casework.views import EscalationView
-from dialogs.forms import FormDialog
+from dialogs.forms import FormDialog, FormState
 
 EscalationRequested = Callable[[EscalationView], Awaitable[str]]
 """Posts the decision card to the determination team; returns a line for the requester if that failed."""
@@ -29,10 +29,10 @@ class RequestEscalationDialog(FormDialog):
         self._casework = casework
         self._on_requested = on_requested
 
-    def render(self, form_id: str, values: Mapping[str, str], errors: Mapping[str, str]) -> Card:
+    def render(self, form_id: str, values: Mapping[str, str], errors: Mapping[str, str], state: FormState) -> Card:
         return escalation_form(form_id, values, errors)
 
-    async def submit(self, context: TurnContext, form_id: str, values: Mapping[str, str]) -> Card:
+    async def submit(self, context: TurnContext, form_id: str, values: Mapping[str, str], state: FormState) -> Card:
         request = EscalationRequest(
             customer_name=values["customer_name"],
             kind=values["kind"],

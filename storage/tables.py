@@ -39,6 +39,7 @@ class StaffMemberRecord(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
     is_determination_team: bool = False
+    line_manager_id: str | None = Field(default=None, max_length=64)
 
 
 class CustomerRecord(SQLModel, table=True):
@@ -47,6 +48,10 @@ class CustomerRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     name_key: str = Field(max_length=200, index=True)
+    council_reference: str | None = Field(default=None, max_length=40, index=True)
+    postcode: str | None = Field(default=None, max_length=10, index=True)
+    phone: str | None = Field(default=None, max_length=20, index=True)
+    email: str | None = Field(default=None, max_length=254, index=True)
     created_at: datetime = _utc()
 
 
@@ -62,6 +67,17 @@ class IncidentRecord(SQLModel, table=True):
     actions: list[str] = Field(sa_column=Column(JSON, nullable=False))
     description: str = Field(sa_column=Column(Text, nullable=False))
     submission_key: str = Field(max_length=64, unique=True)
+    service_area: str = Field(default="other", max_length=40)
+    acting_party: str = Field(default="customer", max_length=20)
+    representative_name: str | None = Field(default=None, max_length=200)
+    immediate_steps: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    informal_warning_given: bool = False
+    safeguarding_concern: bool = Field(default=False, index=True)
+    support_need: bool = False
+    serious_threats: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    manager_outcome: str | None = Field(default=None, max_length=40)
+    manager_outcome_by: str | None = Field(default=None, max_length=64)
+    manager_outcome_at: datetime | None = _utc(nullable=True)
     created_at: datetime = _utc()
 
 

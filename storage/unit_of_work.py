@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
@@ -12,6 +11,7 @@ from sqlalchemy import Engine, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from casework.customer_query import NAME_MATCH_THRESHOLD, CustomerQuery, QueryKind, name_key, name_similarity
 from casework.errors import AlreadyRecorded
 from casework.ports import (
     AuditLog,
@@ -23,6 +23,7 @@ from casework.ports import (
     StaffRepository,
 )
 from casework.types import (
+    ActingParty,
     AuditEvent,
     ContactChannel,
     ContactRestriction,
@@ -33,10 +34,13 @@ from casework.types import (
     Escalation,
     EscalationKind,
     EscalationState,
+    ImmediateStep,
     Incident,
+    ManagerOutcome,
     Measure,
     MeasureKind,
     SeriousThreat,
+    ServiceArea,
     StaffMember,
     UnreasonableAction,
 )
@@ -53,13 +57,6 @@ from storage.tables import (
 )
 
 
-def name_key(name: str) -> str:
-    """Case- and accent-insensitive form of a name, for matching."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -69,7 +66,15 @@ class SqlCustomers:
         self._session = session
 
     def add(self, customer: Customer) -> Customer:
-        row = CustomerRecord(name=customer.name, name_key=name_key(customer.name), created_at=_now())
+        row = CustomerRecord(
+            name=customer.name,
+            name_key=name_key(customer.name),
+            council_reference=customer.council_reference,
+            postcode=customer.postcode,
+            phone=customer.phone,
+            email=customer.email,
+            created_at=_now(),
+        )
         self._session.add(row)
         self._session.flush()
         customer.id = row.id
@@ -77,13 +82,55 @@ class SqlCustomers:
 
     def get(self, customer_id: int) -> Customer | None:
         row = self._session.get(CustomerRecord, customer_id)
-        return Customer(name=row.name, id=row.id) if row else None
+        return _customer(row) if row else None
 
-    def find_by_name(self, name: str) -> Sequence[Customer]:
-        rows = self._session.exec(
-            select(CustomerRecord).where(CustomerRecord.name_key == name_key(name)).order_by(col(CustomerRecord.id))
+    def search(self, query: CustomerQuery, limit: int = 10) -> Sequence[Customer]:
+        """Exact on contact details and references; forgiving on names (typos, order, initials, accents)."""
+        exact_columns = {
+            QueryKind.COUNCIL_REFERENCE: CustomerRecord.council_reference,
+            QueryKind.POSTCODE: CustomerRecord.postcode,
+            QueryKind.PHONE: CustomerRecord.phone,
+            QueryKind.EMAIL: CustomerRecord.email,
+        }
+        if query.kind in exact_columns:
+            rows = self._session.exec(
+                select(CustomerRecord)
+                .where(exact_columns[query.kind] == query.key)
+                .order_by(col(CustomerRecord.id))
+                .limit(limit)
+            )
+            return [_customer(row) for row in rows]
+        return self._search_name(query.key, limit)
+
+    def _search_name(self, key: str, limit: int) -> Sequence[Customer]:
+        exact = self._session.exec(
+            select(CustomerRecord).where(CustomerRecord.name_key == key).order_by(col(CustomerRecord.id)).limit(limit)
+        ).all()
+        if exact:
+            return [_customer(row) for row in exact]
+        # Candidates share the first two letters of some word; similarity then ranks them.
+        prefixes = {token[:2] for token in key.split() if len(token) >= 2}
+        if not prefixes:
+            return []
+        conditions = [col(CustomerRecord.name_key).startswith(p) for p in prefixes]
+        conditions += [col(CustomerRecord.name_key).contains(f" {p}") for p in prefixes]
+        rows = self._session.exec(select(CustomerRecord).where(or_(*conditions)).limit(2000)).all()
+        scored = sorted(
+            ((name_similarity(key, row.name_key), row) for row in rows),
+            key=lambda pair: (-pair[0], pair[1].id or 0),
         )
-        return [Customer(name=row.name, id=row.id) for row in rows]
+        return [_customer(row) for score, row in scored if score >= NAME_MATCH_THRESHOLD][:limit]
+
+
+def _customer(row: CustomerRecord) -> Customer:
+    return Customer(
+        name=row.name,
+        council_reference=row.council_reference,
+        postcode=row.postcode,
+        phone=row.phone,
+        email=row.email,
+        id=row.id,
+    )
 
 
 class SqlIncidents:
@@ -99,6 +146,14 @@ class SqlIncidents:
             actions=[action.value for action in incident.actions],
             description=incident.description,
             submission_key=incident.submission_key,
+            service_area=incident.service_area.value,
+            acting_party=incident.acting_party.value,
+            representative_name=incident.representative_name,
+            immediate_steps=[step.value for step in incident.immediate_steps],
+            informal_warning_given=incident.informal_warning_given,
+            safeguarding_concern=incident.safeguarding_concern,
+            support_need=incident.support_need,
+            serious_threats=[threat.value for threat in incident.serious_threats],
             created_at=_now(),
         )
         self._session.add(row)
@@ -115,6 +170,19 @@ class SqlIncidents:
         row.reference = reference
         self._session.add(row)
         self._session.flush()
+
+    def get(self, incident_id: int) -> Incident | None:
+        row = self._session.get(IncidentRecord, incident_id)
+        return _incident(row) if row else None
+
+    def record_manager_outcome(self, incident_id: int, outcome: ManagerOutcome, by: str, at: datetime) -> bool:
+        """Only the first outcome is kept: a conditional update, so racing clicks cannot both win."""
+        result = self._session.execute(
+            update(IncidentRecord)
+            .where(col(IncidentRecord.id) == incident_id, col(IncidentRecord.manager_outcome).is_(None))
+            .values(manager_outcome=outcome.value, manager_outcome_by=by, manager_outcome_at=at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def by_submission_key(self, submission_key: str) -> Incident | None:
         row = self._session.exec(select(IncidentRecord).where(IncidentRecord.submission_key == submission_key)).first()
@@ -138,6 +206,17 @@ def _incident(row: IncidentRecord) -> Incident:
         actions=tuple(UnreasonableAction(action) for action in row.actions),
         description=row.description,
         submission_key=row.submission_key,
+        service_area=ServiceArea(row.service_area),
+        acting_party=ActingParty(row.acting_party),
+        representative_name=row.representative_name,
+        immediate_steps=tuple(ImmediateStep(step) for step in row.immediate_steps),
+        informal_warning_given=row.informal_warning_given,
+        safeguarding_concern=row.safeguarding_concern,
+        support_need=row.support_need,
+        serious_threats=tuple(SeriousThreat(threat) for threat in row.serious_threats),
+        manager_outcome=ManagerOutcome(row.manager_outcome) if row.manager_outcome else None,
+        manager_outcome_by=row.manager_outcome_by,
+        manager_outcome_at=row.manager_outcome_at,
         id=row.id,
         reference=row.reference or "",
     )
@@ -345,7 +424,11 @@ class SqlStaff:
 
     def get(self, user_id: str) -> StaffMember | None:
         row = self._session.get(StaffMemberRecord, user_id)
-        return StaffMember(row.user_id, row.name, row.is_determination_team) if row else None
+        return StaffMember(row.user_id, row.name, row.is_determination_team, row.line_manager_id) if row else None
+
+    def all(self) -> Sequence[StaffMember]:
+        rows = self._session.exec(select(StaffMemberRecord).order_by(col(StaffMemberRecord.name)))
+        return [StaffMember(r.user_id, r.name, r.is_determination_team, r.line_manager_id) for r in rows]
 
     def save(self, member: StaffMember) -> None:
         row = self._session.get(StaffMemberRecord, member.user_id) or StaffMemberRecord(
@@ -353,6 +436,7 @@ class SqlStaff:
         )
         row.name = member.name
         row.is_determination_team = member.is_determination_team
+        row.line_manager_id = member.line_manager_id
         self._session.add(row)
         self._session.flush()
 

@@ -129,8 +129,9 @@ class RunningBot:
         return self.app[SWEEP_KEY]
 
     async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
-        async with self.session.post(self.server.make_url("/api/messages"), json=activity,
-                                     headers=headers or {}) as response:
+        async with self.session.post(
+            self.server.make_url("/api/messages"), json=activity, headers=headers or {}
+        ) as response:
             body = await response.json() if response.content_type == "application/json" else await response.text()
             return response.status, body
 

@@ -77,8 +77,9 @@ class FakeConnector:
             return fault
         activity = await request.json()
         new_id = f"activity-{next(self._ids)}"
-        self.calls.append(Call("POST", request.match_info["conversation"], request.match_info.get("activity"),
-                               activity))
+        self.calls.append(
+            Call("POST", request.match_info["conversation"], request.match_info.get("activity"), activity)
+        )
         return web.json_response({"id": new_id})
 
     async def _update(self, request: web.Request) -> web.Response:

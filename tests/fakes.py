@@ -8,13 +8,13 @@ out copies too, so a use case that changes an object but forgets to save it chan
 from __future__ import annotations
 
 import copy
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from casework.customer_query import NAME_MATCH_THRESHOLD, CustomerQuery, QueryKind, name_key, name_similarity
 from casework.errors import AlreadyRecorded
 from casework.ports import (
     AuditLog,
@@ -32,6 +32,7 @@ from casework.types import (
     DueReview,
     Escalation,
     Incident,
+    ManagerOutcome,
     Measure,
     StaffMember,
 )
@@ -48,13 +49,6 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self.now += delta
-
-
-def name_key(name: str) -> str:
-    """Case- and accent-insensitive form of a name; mirrors storage.unit_of_work.name_key."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
 
 
 @dataclass
@@ -107,13 +101,23 @@ class FakeCustomers(_Repository):
     def get(self, customer_id: int) -> Customer | None:
         return copy.deepcopy(self._state.customers.get(customer_id))
 
-    def find_by_name(self, name: str) -> Sequence[Customer]:
-        key = name_key(name)
-        return [
-            copy.deepcopy(customer)
-            for _, customer in sorted(self._state.customers.items())
-            if name_key(customer.name) == key
-        ]
+    def search(self, query: CustomerQuery, limit: int = 10) -> Sequence[Customer]:
+        customers = [c for _, c in sorted(self._state.customers.items())]
+        exact = {
+            QueryKind.COUNCIL_REFERENCE: lambda c: c.council_reference,
+            QueryKind.POSTCODE: lambda c: c.postcode,
+            QueryKind.PHONE: lambda c: c.phone,
+            QueryKind.EMAIL: lambda c: c.email,
+        }
+        if query.kind in exact:
+            found = [c for c in customers if exact[query.kind](c) == query.key]
+        else:
+            found = [c for c in customers if name_key(c.name) == query.key]
+            if not found:
+                scored = [(name_similarity(query.key, name_key(c.name)), c) for c in customers]
+                ranked = sorted((pair for pair in scored if pair[0] >= NAME_MATCH_THRESHOLD), key=lambda p: -p[0])
+                found = [c for _, c in ranked]
+        return [copy.deepcopy(c) for c in found[:limit]]
 
 
 class FakeIncidents(_Repository):
@@ -126,6 +130,16 @@ class FakeIncidents(_Repository):
 
     def assign_reference(self, incident_id: int, reference: str) -> None:
         self._state.incidents[incident_id].reference = reference
+
+    def get(self, incident_id: int) -> Incident | None:
+        return copy.deepcopy(self._state.incidents.get(incident_id))
+
+    def record_manager_outcome(self, incident_id: int, outcome: ManagerOutcome, by: str, at: datetime) -> bool:
+        incident = self._state.incidents[incident_id]
+        if incident.manager_outcome is not None:
+            return False
+        incident.manager_outcome, incident.manager_outcome_by, incident.manager_outcome_at = outcome, by, at
+        return True
 
     def by_submission_key(self, submission_key: str) -> Incident | None:
         for incident in self._state.incidents.values():
@@ -237,6 +251,9 @@ class FakeReviews(_Repository):
 class FakeStaff(_Repository):
     def get(self, user_id: str) -> StaffMember | None:
         return self._state.staff.get(user_id)
+
+    def all(self) -> Sequence[StaffMember]:
+        return sorted(self._state.staff.values(), key=lambda m: m.name)
 
     def save(self, member: StaffMember) -> None:
         self._state.staff[member.user_id] = member

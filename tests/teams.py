@@ -27,8 +27,9 @@ HARPER = User("00000000-0000-0000-0000-0000000000b1", "Harper Safety")
 CASEY = User("00000000-0000-0000-0000-0000000000b2", "Casey Experience")
 
 
-def _base(user: User, service_url: str, conversation_id: str, conversation_type: str,
-          tenant: str = TENANT) -> dict[str, Any]:
+def _base(
+    user: User, service_url: str, conversation_id: str, conversation_type: str, tenant: str = TENANT
+) -> dict[str, Any]:
     return {
         "id": f"incoming-{next(_ids)}",
         "channelId": "msteams",

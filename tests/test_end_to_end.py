@@ -20,12 +20,38 @@ from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, User, execute,
 ADMIN = Actor("admin", "Admin")
 
 
-def register_team(database_url: str, clock: MutableClock) -> None:
+def register_team(database_url: str, clock: MutableClock, sam_has_manager: bool = True) -> None:
+    """Staff as an administrator sets them up; Morgan is Sam's line manager unless the test asks otherwise."""
     upgrade(database_url)
     engine = create_database_engine(database_url)
-    for user, on_team in ((SAM, False), (MORGAN, False), (HARPER, True), (CASEY, True)):
-        register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(user.aad_object_id, user.name, on_team), clock)
+    for user, on_team in ((MORGAN, False), (SAM, False), (HARPER, True), (CASEY, True)):
+        manager = MORGAN.aad_object_id if user is SAM and sam_has_manager else None
+        member = StaffMember(user.aad_object_id, user.name, on_team, line_manager_id=manager)
+        register_staff(SqlUnitOfWork(engine), ADMIN, member, clock)
     engine.dispose()
+
+
+def inputs_of(card: dict[str, Any]) -> dict[str, str]:
+    """What a Teams client submits untouched: every input's current value, including hidden containers'."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input.") and "id" in node:
+                found[node["id"]] = str(node.get("value", ""))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card.get("body", []))
+    return found
+
+
+def fill(form: dict[str, Any], **fields: str) -> dict[str, Any]:
+    """The form as a person submits it: its current values, with the fields they changed."""
+    return {**inputs_of(form), "verb": "incident.submit", "form_id": form_id_of(form), **fields}
 
 
 def all_text(card: dict[str, Any]) -> str:
@@ -64,15 +90,7 @@ async def say(bot: RunningBot, user: User, text: str, *, channel: bool = False) 
 async def report(bot: RunningBot, user: User, customer: str, **fields: str) -> dict[str, Any]:
     await say(bot, user, f"report {customer}")
     form = last_card(bot.connector, user.personal_conversation)
-    value = {
-        "verb": "incident.submit",
-        "form_id": form_id_of(form),
-        "customer_name": customer,
-        "channel": "telephone",
-        "actions": "abusive",
-        "description": "Shouted and swore at me.",
-        **fields,
-    }
+    value = fill(form, channel="telephone", actions="abusive", description="Shouted and swore at me.", **fields)
     status, _ = await bot.post(submit(user, value, bot.connector.url))
     assert status == 200
     return last_card(bot.connector, user.personal_conversation)
@@ -227,6 +245,7 @@ async def test_two_approve_clicks_record_one_decision(
 async def test_a_dialog_started_before_a_restart_continues_after_it(
     sqlite_url: str, connector: FakeConnector, clock: MutableClock
 ) -> None:
+    register_team(sqlite_url, clock)
     first = await start_bot(make_settings(sqlite_url), connector, clock)
     await report(first, SAM, "Jane Smith")
     await say(first, SAM, "check")
@@ -241,17 +260,11 @@ async def test_a_dialog_started_before_a_restart_continues_after_it(
         await second.close()
 
 
-async def test_a_repeated_submit_records_one_incident(bot: RunningBot, sqlite_url: str) -> None:
+async def test_a_repeated_submit_records_one_incident(bot: RunningBot, sqlite_url: str, clock: MutableClock) -> None:
+    register_team(sqlite_url, clock)
     await say(bot, SAM, "report Jane Smith")
     form = last_card(bot.connector, SAM.personal_conversation)
-    value = {
-        "verb": "incident.submit",
-        "form_id": form_id_of(form),
-        "customer_name": "Jane Smith",
-        "channel": "email",
-        "actions": "repeat_contacts",
-        "description": "Twelve emails today.",
-    }
+    value = fill(form, channel="email", actions="repeat_contacts", description="Twelve emails today.")
     await bot.post(submit(SAM, value, bot.connector.url))
     await bot.post(submit(SAM, value, bot.connector.url))
     assert "already been received" in all_text(last_card(bot.connector, SAM.personal_conversation))
@@ -261,17 +274,13 @@ async def test_a_repeated_submit_records_one_incident(bot: RunningBot, sqlite_ur
     engine.dispose()
 
 
-async def test_an_invalid_report_comes_back_with_errors_and_the_values_kept(bot: RunningBot, sqlite_url: str) -> None:
+async def test_an_invalid_report_comes_back_with_errors_and_the_values_kept(
+    bot: RunningBot, sqlite_url: str, clock: MutableClock
+) -> None:
+    register_team(sqlite_url, clock)
     await say(bot, SAM, "report")
     form = last_card(bot.connector, SAM.personal_conversation)
-    value = {
-        "verb": "incident.submit",
-        "form_id": form_id_of(form),
-        "customer_name": "Jane Smith",
-        "channel": "carrier-pigeon",
-        "actions": "",
-        "description": "  ",
-    }
+    value = fill(form, customer_name="Jane Smith", channel="carrier-pigeon", actions="", description="  ")
     status, _ = await bot.post(submit(SAM, value, bot.connector.url))
     assert status == 200
     again = last_card(bot.connector, SAM.personal_conversation)

@@ -75,6 +75,8 @@ def test_incident_reference_is_readable_on_the_phone(year: int, number: int, exp
     assert policy.incident_reference(year, number) == expected
 
 
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
 # validate_incident
 
 
@@ -90,14 +92,14 @@ def submission(**changes: object) -> IncidentSubmission:
 
 
 def test_a_complete_report_has_no_errors() -> None:
-    assert policy.validate_incident(submission()) == {}
+    assert policy.validate_incident(submission(), NOW) == {}
 
 
 def test_every_channel_and_action_value_is_accepted() -> None:
     for channel in ContactChannel:
-        assert policy.validate_incident(submission(channel=channel.value)) == {}
+        assert policy.validate_incident(submission(channel=channel.value), NOW) == {}
     every_action = tuple(action.value for action in UnreasonableAction)
-    assert policy.validate_incident(submission(actions=every_action)) == {}
+    assert policy.validate_incident(submission(actions=every_action), NOW) == {}
 
 
 @pytest.mark.parametrize(
@@ -118,20 +120,20 @@ def test_every_channel_and_action_value_is_accepted() -> None:
     ],
 )
 def test_each_field_reports_its_own_error(changes: dict[str, object], field: str, message: str) -> None:
-    assert policy.validate_incident(submission(**changes)) == {field: message}
+    assert policy.validate_incident(submission(**changes), NOW) == {field: message}
 
 
 def test_length_limits_are_inclusive_and_ignore_surrounding_whitespace() -> None:
     assert policy.NAME_MAX_LENGTH == 200
     assert policy.DESCRIPTION_MAX_LENGTH == 4000
-    assert policy.validate_incident(submission(customer_name="x" * 200, description="y" * 4000)) == {}
+    assert policy.validate_incident(submission(customer_name="x" * 200, description="y" * 4000), NOW) == {}
     padded = submission(customer_name="  " + "x" * 200 + "  ", description="\n" + "y" * 4000 + "\n")
-    assert policy.validate_incident(padded) == {}
+    assert policy.validate_incident(padded, NOW) == {}
 
 
 def test_an_empty_form_reports_every_field() -> None:
     empty = IncidentSubmission(submission_key="k", customer_name="", channel="", actions=(), description="")
-    assert set(policy.validate_incident(empty)) == {"customer_name", "channel", "actions", "description"}
+    assert set(policy.validate_incident(empty, NOW)) == {"customer_name", "channel", "actions", "description"}
 
 
 # escalation gates (s12.2, s12.3, s14.3, s15.2, s15.4)
@@ -361,3 +363,45 @@ def test_with_no_lead_time_the_reminder_waits_for_the_due_date() -> None:
     due = at(2026, 6, 14, 9)
     assert not policy.reminder_due(due, due - timedelta(microseconds=1), timedelta(0))
     assert policy.reminder_due(due, due, timedelta(0))
+
+
+# incident details added for full reports (s5, s8.5, s12.3)
+
+
+def test_a_representative_needs_a_name() -> None:
+    errors = policy.validate_incident(submission(acting_party="representative", representative_name=" "), NOW)
+    assert errors == {"representative_name": "Enter the representative's name (s5)."}
+    assert policy.validate_incident(submission(acting_party="representative", representative_name="Ann Lee"), NOW) == {}
+
+
+def test_unknown_party_steps_threats_and_service_are_refused() -> None:
+    errors = policy.validate_incident(
+        submission(acting_party="neighbour", immediate_steps=("shouted",), serious_threats=("rude",),
+                   service_area="zoo"),
+        NOW,
+    )
+    assert set(errors) == {"acting_party", "immediate_steps", "serious_threats", "service_area"}
+
+
+def test_occurred_at_defaults_to_now_and_reads_london_time() -> None:
+    assert policy.occurred_at("", "", NOW) == NOW
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    # 09:30 in London in July is 08:30 UTC (British Summer Time).
+    assert policy.occurred_at("2026-07-01", "09:30", summer) == datetime(2026, 7, 1, 8, 30, tzinfo=UTC)
+    assert policy.occurred_at("2026-11-27", "", NOW) == datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def test_an_incident_cannot_be_in_the_future_or_over_a_year_old() -> None:
+    assert policy.validate_incident(submission(occurred_date="2026-11-29"), NOW) == {
+        "occurred_date": "The incident cannot be in the future."
+    }
+    assert "more than a year old" in policy.validate_incident(submission(occurred_date="2025-11-01"), NOW)["occurred_date"]
+    assert "HH:MM" in policy.validate_incident(submission(occurred_time="25:99"), NOW)["occurred_date"]
+    assert policy.validate_incident(submission(occurred_date="2026-11-28", occurred_time="09:15"), NOW) == {}
+
+
+def test_only_the_reporters_line_manager_or_the_team_records_the_discussion() -> None:
+    assert policy.manager_outcome_refusal("morgan", "morgan", False) is None
+    assert policy.manager_outcome_refusal("harper", "morgan", True) is None
+    assert policy.manager_outcome_refusal("sam", "morgan", False) is not None
+    assert policy.manager_outcome_refusal("sam", None, False) is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from casework import services
-from casework.errors import InvalidSubmission, NotFound
+from casework.errors import CustomerChoiceNeeded, InvalidSubmission, NotFound
 from casework.types import (
     Actor,
     ContactChannel,
@@ -27,7 +28,7 @@ from casework.types import (
     UnreasonableAction,
 )
 from casework.views import DecisionResult
-from tests.fakes import FakeClock, FakeState, FakeUnitOfWork
+from tests.fakes import FakeClock, FakeUnitOfWork
 
 ADMIN = Actor("u-admin", "Ada Admin")
 STAFF = Actor("u-staff", "Sam Staff")  # front-line, not on the determination team
@@ -43,7 +44,10 @@ CLAIM_FOR = timedelta(minutes=10)
 
 @pytest.fixture
 def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
+    fake = FakeUnitOfWork()
+    # Every reporter here names Mia as their line manager, so she must be known staff (s8.6).
+    fake.state.staff[MANAGER.user_id] = StaffMember(MANAGER.user_id, MANAGER.name)
+    return fake
 
 
 @pytest.fixture
@@ -65,6 +69,7 @@ def submission(key: str = "submit-1", name: str = "Jane Smith", **changes: objec
         channel=ContactChannel.TELEPHONE.value,
         actions=(UnreasonableAction.ABUSIVE_OR_THREATENING.value, UnreasonableAction.REPEAT_CONTACTS.value),
         description="  Shouted at the officer and rang back six times.  ",
+        line_manager_id=MANAGER.user_id,
     )
     return replace(made, **changes)  # type: ignore[arg-type]
 
@@ -90,7 +95,10 @@ def escalate(
     """Reports an incident for the request's customer and asks for the escalation; returns its id."""
     request = request or restriction_request()
     key = f"escalate-{len(uow.state.incidents) + 1}"
-    services.report_incident(uow, reporter, submission(key, request.customer_name), clock)
+    known = [c.id for c in uow.state.customers.values() if c.name == request.customer_name]
+    services.report_incident(
+        uow, reporter, submission(key, request.customer_name, customer_id=known[0] if known else None), clock
+    )
     return services.request_escalation(uow, MANAGER, request, clock).escalation_id
 
 
@@ -127,7 +135,7 @@ def test_report_saves_the_incident_with_a_reference(uow: FakeUnitOfWork, clock: 
 def test_references_count_up_and_carry_the_year_the_incident_happened(uow: FakeUnitOfWork, clock: FakeClock) -> None:
     first = services.report_incident(uow, STAFF, submission("a"), clock)
     clock.now = datetime(2027, 1, 2, 9, 0, tzinfo=UTC)
-    second = services.report_incident(uow, STAFF, submission("b"), clock)
+    second = services.report_incident(uow, STAFF, submission("b", customer_id=first.customer.customer_id), clock)
 
     assert first.reference == "INC-2026-0001"
     assert re.fullmatch(r"INC-2027-\d{4,}", second.reference)
@@ -139,7 +147,12 @@ def test_a_new_customer_is_added_once_and_found_again_whatever_the_case_or_accen
     uow: FakeUnitOfWork, clock: FakeClock
 ) -> None:
     first = services.report_incident(uow, STAFF, submission("a", "  Zoë  O'Brien "), clock)
-    second = services.report_incident(uow, OFFICER, submission("b", "ZOE o'brien"), clock)
+    # The same name typed differently is offered back, not silently added twice; the reporter picks her.
+    with pytest.raises(CustomerChoiceNeeded) as offered:
+        services.report_incident(uow, OFFICER, submission("b", "ZOE o'brien"), clock)
+    (option,) = offered.value.options
+    assert option.customer_id == first.customer.customer_id
+    second = services.report_incident(uow, OFFICER, submission("b", customer_id=option.customer_id), clock)
 
     (customer,) = uow.state.customers.values()
     assert customer.name == "Zoë  O'Brien"
@@ -151,9 +164,12 @@ def test_a_new_customer_is_added_once_and_found_again_whatever_the_case_or_accen
 
 def test_a_different_name_is_a_different_customer(uow: FakeUnitOfWork, clock: FakeClock) -> None:
     services.report_incident(uow, STAFF, submission("a", "Jane Smith"), clock)
-    services.report_incident(uow, STAFF, submission("b", "Jane Smyth"), clock)
+    with pytest.raises(CustomerChoiceNeeded):  # close enough to be checked by a person first
+        services.report_incident(uow, STAFF, submission("b", "Jane Smyth"), clock)
+    services.report_incident(uow, STAFF, submission("b", "Jane Smyth", new_customer_confirmed=True), clock)
+    services.report_incident(uow, STAFF, submission("c", "Peter Brown"), clock)  # nobody like him: added at once
 
-    assert sorted(c.name for c in uow.state.customers.values()) == ["Jane Smith", "Jane Smyth"]
+    assert sorted(c.name for c in uow.state.customers.values()) == ["Jane Smith", "Jane Smyth", "Peter Brown"]
 
 
 def test_a_repeated_submission_returns_the_first_incident(uow: FakeUnitOfWork, clock: FakeClock) -> None:
@@ -174,7 +190,8 @@ def test_a_repeated_submission_returns_the_first_incident(uow: FakeUnitOfWork, c
 def test_a_retry_that_loses_the_race_answers_with_the_incident_that_won(
     uow: FakeUnitOfWork, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = services.report_incident(uow, STAFF, submission(), clock)
+    jane = services.report_incident(uow, STAFF, submission("earlier"), clock).customer.customer_id
+    first = services.report_incident(uow, STAFF, submission(customer_id=jane), clock)
     events_before = list(uow.state.audit)
     # The retry looks before the first submit commits, so it misses it, then collides on the unique key.
     really_look_up = uow.incidents.by_submission_key
@@ -186,24 +203,25 @@ def test_a_retry_that_loses_the_race_answers_with_the_incident_that_won(
 
     monkeypatch.setattr(uow.incidents, "by_submission_key", blind_once)
 
-    retry = services.report_incident(uow, STAFF, submission(), clock)
+    retry = services.report_incident(uow, STAFF, submission(customer_id=jane), clock)
 
     assert len(lookups) == 2
     assert (retry.reference, retry.already_recorded) == (first.reference, True)
     assert uow.rolled_back == 1
-    assert len(uow.state.incidents) == 1
+    assert len(uow.state.incidents) == 2
     assert uow.state.audit == events_before
 
 
 def test_an_invalid_report_raises_with_field_errors_and_changes_nothing(uow: FakeUnitOfWork, clock: FakeClock) -> None:
     bad = submission(name="  ", channel="carrier_pigeon", actions=(), description="")
+    before = copy.deepcopy(uow.state)
 
     with pytest.raises(InvalidSubmission) as raised:
         services.report_incident(uow, STAFF, bad, clock)
 
     assert set(raised.value.errors) == {"customer_name", "channel", "actions", "description"}
     assert raised.value.errors["channel"] == "Choose how they contacted us."
-    assert uow.state == FakeState()
+    assert uow.state == before
     assert uow.committed == 0
 
 
@@ -212,15 +230,16 @@ def test_a_report_audits_the_incident_and_the_new_customer(uow: FakeUnitOfWork, 
     customer_id = str(confirmation.customer.customer_id)
 
     assert [(e.action, e.record_type, e.record_id) for e in uow.events()] == [
+        ("staff.line_manager_set", "staff", STAFF.user_id),
         ("customer.added", "customer", customer_id),
         ("incident.reported", "incident", confirmation.reference),
     ]
     reported = uow.events("incident.reported")[0]
     assert reported.actor_id == STAFF.user_id
     assert reported.at == START
-    assert reported.detail == {"customer_id": customer_id}
+    assert reported.detail == {"customer_id": customer_id, "line_manager": MANAGER.user_id}
 
-    services.report_incident(uow, STAFF, submission("again"), clock)
+    services.report_incident(uow, STAFF, submission("again", customer_id=int(customer_id)), clock)
     assert [e.action for e in uow.events()].count("customer.added") == 1
     assert [e.action for e in uow.events()].count("incident.reported") == 2
 
@@ -228,7 +247,8 @@ def test_a_report_audits_the_incident_and_the_new_customer(uow: FakeUnitOfWork, 
 def test_the_confirmation_shows_the_customer_is_restricted(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
     approved(uow, clock)
 
-    confirmation = services.report_incident(uow, STAFF, submission("later", "jane SMITH"), clock)
+    (jane,) = uow.state.customers
+    confirmation = services.report_incident(uow, STAFF, submission("later", customer_id=jane), clock)
 
     assert confirmation.customer.standing is CustomerStanding.RESTRICTED
 
@@ -394,7 +414,7 @@ def test_a_valid_request_is_stored_with_the_customers_incidents_as_evidence(
     first = services.report_incident(uow, OFFICER, submission("a"), clock)
     services.report_incident(uow, STAFF, submission("other", "Someone Else"), clock)
     clock.advance(timedelta(days=2))
-    second = services.report_incident(uow, STAFF, submission("b", "JANE SMITH"), clock)
+    second = services.report_incident(uow, STAFF, submission("b", customer_id=first.customer.customer_id), clock)
     clock.advance(timedelta(hours=1))
     before = uow.committed
 
