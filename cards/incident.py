@@ -137,7 +137,8 @@ def incident_form(
 def _who(values: Mapping[str, str], errs: dict[str, str], options: Sequence[CustomerOption]) -> list[CardElement]:
     blocks: list[CardElement] = []
     if options:
-        chosen = values.get("customer_choice") or (str(options[0].customer_id) if len(options) == 1 else "")
+        exact = [o for o in options if o.exact]
+        chosen = values.get("customer_choice") or (str(exact[0].customer_id) if len(exact) == 1 else "")
         choices = [(str(o.customer_id), o.label) for o in options]
         choices.append((NEW_CUSTOMER, "Someone else: add the name below as a new customer"))
         blocks += [

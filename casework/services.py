@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from casework import policy
-from casework.customer_query import QueryKind, email_key, interpret, phone_key, postcode_key
+from casework.customer_query import QueryKind, email_key, interpret, name_key, phone_key, postcode_key
 from casework.errors import AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission, NotFound
 from casework.ports import UnitOfWork
 from casework.types import (
@@ -311,11 +311,13 @@ def _summary(uow: UnitOfWork, incident: Incident) -> IncidentSummary:
 
 
 def _customer_options(uow: UnitOfWork, typed: str) -> tuple[CustomerOption, ...]:
-    return tuple(_option(c) for c in uow.customers.search(interpret(typed), limit=8))
+    query = interpret(typed)
+    found = uow.customers.search(query, limit=8)
+    return tuple(_option(c, exact=query.kind is not QueryKind.NAME or name_key(c.name) == query.key) for c in found)
 
 
-def _option(customer: Customer) -> CustomerOption:
-    return CustomerOption(customer.id or 0, customer.name, customer.postcode, customer.council_reference)
+def _option(customer: Customer, exact: bool = True) -> CustomerOption:
+    return CustomerOption(customer.id or 0, customer.name, customer.postcode, customer.council_reference, exact)
 
 
 def record_rejected_activity(uow: UnitOfWork, actor: Actor, tenant_id: str, clock: Clock) -> None:

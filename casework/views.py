@@ -37,6 +37,8 @@ class CustomerOption:
     name: str
     postcode: str | None
     council_reference: str | None
+    exact: bool = False
+    """The typed name or detail matched this customer exactly, so the form may preselect them."""
 
     @property
     def label(self) -> str:

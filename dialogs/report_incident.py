@@ -128,4 +128,5 @@ def _option_state(option: CustomerOption) -> dict[str, Any]:
         "name": option.name,
         "postcode": option.postcode,
         "council_reference": option.council_reference,
+        "exact": option.exact,
     }

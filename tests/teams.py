@@ -57,9 +57,12 @@ def submit(user: User, value: dict[str, Any], service_url: str, *, channel: bool
     return activity
 
 
-def execute(user: User, verb: str, data: dict[str, Any], service_url: str, reply_to_id: str) -> dict[str, Any]:
-    """An Action.Execute click: an adaptiveCard/action invoke in the channel that holds the card."""
-    activity = _base(user, service_url, TEAM_CHANNEL, "channel")
+def execute(
+    user: User, verb: str, data: dict[str, Any], service_url: str, reply_to_id: str, *, channel: bool = True
+) -> dict[str, Any]:
+    """An Action.Execute click: an adaptiveCard/action invoke in the conversation that holds the card."""
+    conversation = TEAM_CHANNEL if channel else user.personal_conversation
+    activity = _base(user, service_url, conversation, "channel" if channel else "personal")
     activity.update(
         type="invoke",
         name="adaptiveCard/action",

@@ -90,7 +90,9 @@ async def say(bot: RunningBot, user: User, text: str, *, channel: bool = False) 
 async def report(bot: RunningBot, user: User, customer: str, **fields: str) -> dict[str, Any]:
     await say(bot, user, f"report {customer}")
     form = last_card(bot.connector, user.personal_conversation)
-    value = fill(form, channel="telephone", actions="abusive", description="Shouted and swore at me.", **fields)
+    value = fill(
+        form, **{"channel": "telephone", "actions": "abusive", "description": "Shouted and swore at me.", **fields}
+    )
     status, _ = await bot.post(submit(user, value, bot.connector.url))
     assert status == 200
     return last_card(bot.connector, user.personal_conversation)

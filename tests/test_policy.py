@@ -376,8 +376,9 @@ def test_a_representative_needs_a_name() -> None:
 
 def test_unknown_party_steps_threats_and_service_are_refused() -> None:
     errors = policy.validate_incident(
-        submission(acting_party="neighbour", immediate_steps=("shouted",), serious_threats=("rude",),
-                   service_area="zoo"),
+        submission(
+            acting_party="neighbour", immediate_steps=("shouted",), serious_threats=("rude",), service_area="zoo"
+        ),
         NOW,
     )
     assert set(errors) == {"acting_party", "immediate_steps", "serious_threats", "service_area"}
@@ -395,7 +396,9 @@ def test_an_incident_cannot_be_in_the_future_or_over_a_year_old() -> None:
     assert policy.validate_incident(submission(occurred_date="2026-11-29"), NOW) == {
         "occurred_date": "The incident cannot be in the future."
     }
-    assert "more than a year old" in policy.validate_incident(submission(occurred_date="2025-11-01"), NOW)["occurred_date"]
+    assert (
+        "more than a year old" in policy.validate_incident(submission(occurred_date="2025-11-01"), NOW)["occurred_date"]
+    )
     assert "HH:MM" in policy.validate_incident(submission(occurred_time="25:99"), NOW)["occurred_date"]
     assert policy.validate_incident(submission(occurred_date="2026-11-28", occurred_time="09:15"), NOW) == {}
 

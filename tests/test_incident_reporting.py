@@ -1,0 +1,269 @@
+"""Incident reporting as staff do it (s8.5, s8.6, s10, s12.3), end to end through /api/messages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from storage.database import create_database_engine
+from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord, StaffMemberRecord
+from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
+from tests.fake_connector import FakeConnector
+from tests.teams import HARPER, MORGAN, SAM, TEAM_CHANNEL, execute, message, submit
+from tests.test_end_to_end import all_text, fill, inputs_of, last_card, register_team, report, say
+
+
+@pytest.fixture
+async def office(sqlite_url: str, connector: FakeConnector, clock: MutableClock) -> AsyncIterator[RunningBot]:
+    """The bot with staff set up, and the team channel and Morgan (Sam's manager) known to it."""
+    register_team(sqlite_url, clock)
+    running = await start_bot(make_settings(sqlite_url), connector, clock)
+    await say(running, HARPER, "hello", channel=True)
+    await say(running, MORGAN, "hello")
+    yield running
+    await running.close()
+
+
+def rows(database_url: str, table: Any) -> list[Any]:
+    engine = create_database_engine(database_url)
+    with Session(engine) as session:
+        found = list(session.exec(select(table)).all())
+    engine.dispose()
+    return found
+
+
+def events(database_url: str, action: str) -> list[AuditEventRecord]:
+    return [e for e in rows(database_url, AuditEventRecord) if e.action == action]
+
+
+def incoming(connector: FakeConnector, user_conversation: str) -> int:
+    return len(connector.sent_to(user_conversation))
+
+
+async def test_a_known_customer_takes_one_message_and_one_submit(office: RunningBot, sqlite_url: str) -> None:
+    await report(office, SAM, "Jane Smith")  # Jane becomes known
+    messages_sent = submits = 0
+
+    await say(office, SAM, "report Jane Smith")
+    messages_sent += 1
+    form = last_card(office.connector, SAM.personal_conversation)
+    assert inputs_of(form)["customer_choice"] != "", "an exact match is preselected"
+    await office.post(
+        submit(SAM, fill(form, channel="email", actions="repeat_contacts", description="Again."), office.connector.url)
+    )
+    submits += 1
+
+    assert "recorded" in all_text(last_card(office.connector, SAM.personal_conversation))
+    assert (messages_sent, submits) == (1, 1)
+    assert len(rows(sqlite_url, CustomerRecord)) == 1
+    assert len(rows(sqlite_url, IncidentRecord)) == 2
+
+
+async def test_a_new_customer_takes_at_most_one_more_submit(office: RunningBot, sqlite_url: str) -> None:
+    await report(office, SAM, "Jane Smith")
+    # Nobody like him: added on the first submit.
+    assert "recorded" in all_text(await report(office, SAM, "Peter Brown"))
+    # Like an existing customer: the first submit offers the pick list, the second adds her.
+    await say(office, SAM, "report")
+    form = last_card(office.connector, SAM.personal_conversation)
+    await office.post(
+        submit(
+            SAM,
+            fill(form, customer_name="Jane Smyth", channel="telephone", actions="abusive", description="Swore."),
+            office.connector.url,
+        )
+    )
+    pick = last_card(office.connector, SAM.personal_conversation)
+    assert "Choose the customer, or confirm that this is someone new." in all_text(pick)
+    assert "Jane Smith" in all_text(pick)
+    await office.post(submit(SAM, fill(pick, customer_choice="new"), office.connector.url))
+
+    assert "recorded" in all_text(last_card(office.connector, SAM.personal_conversation))
+    assert sorted(c.name for c in rows(sqlite_url, CustomerRecord)) == ["Jane Smith", "Jane Smyth", "Peter Brown"]
+
+
+async def test_quick_start_text_prefills_the_form(office: RunningBot) -> None:
+    await say(office, SAM, "report Jane Smith phone abusive")
+    values = inputs_of(last_card(office.connector, SAM.personal_conversation))
+    assert (values["customer_name"], values["channel"], values["actions"]) == ("Jane Smith", "telephone", "abusive")
+
+
+async def test_the_status_cards_report_button_prefills_that_customer(office: RunningBot) -> None:
+    await report(office, SAM, "Jane Smith")
+    await say(office, SAM, "check Jane Smith")
+    status = last_card(office.connector, SAM.personal_conversation)
+    button = next(a for a in status["actions"] if a["title"] == "Report an incident")
+    await office.post(submit(SAM, button["data"], office.connector.url))
+    form = last_card(office.connector, SAM.personal_conversation)
+    choice = next(e for e in form["body"] if e.get("id") == "customer_choice")
+    assert choice["value"] == str(button["data"]["customer_id"])
+    assert "Jane Smith" in choice["choices"][0]["title"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message_expected"),
+    [
+        ({"acting_party": "representative", "representative_name": ""}, "Enter the representative's name (s5)."),
+        ({"occurred_date": "2099-01-01"}, "The incident cannot be in the future."),
+        ({"occurred_time": "25:99"}, "the time as HH:MM"),
+        ({"customer_name": "Brand New", "postcode": "not a postcode"}, "That is not a UK postcode."),
+        ({"customer_name": "Brand New", "phone": "12"}, "That is not a phone number."),
+        ({"customer_name": "Brand New", "email": "nobody"}, "That is not an email address."),
+        ({"customer_name": "01427 676676"}, "No customer has that phone."),
+        ({"serious_threats": "rude"}, "Choose the serious threats from the list."),
+    ],
+)
+async def test_each_invalid_field_comes_back_inline_and_saves_nothing(
+    office: RunningBot, sqlite_url: str, fields: dict[str, str], message_expected: str
+) -> None:
+    await say(office, SAM, "report")
+    form = last_card(office.connector, SAM.personal_conversation)
+    value = fill(form, customer_name="Jane Smith", channel="telephone", actions="abusive", description="Swore.")
+    value.update(fields)
+    status, _ = await office.post(submit(SAM, value, office.connector.url))
+    assert status == 200
+    again = last_card(office.connector, SAM.personal_conversation)
+    assert message_expected in all_text(again)
+    assert inputs_of(again)["description"] == "Swore."
+    assert rows(sqlite_url, IncidentRecord) == []
+
+
+async def test_the_line_manager_is_asked_for_once_and_remembered(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    register_team(sqlite_url, clock, sam_has_manager=False)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        await say(bot, SAM, "report Jane Smith")
+        form = last_card(connector, SAM.personal_conversation)
+        assert "line_manager_id" in inputs_of(form)
+        await bot.post(
+            submit(SAM, fill(form, channel="telephone", actions="abusive", description="Swore."), connector.url)
+        )
+        assert "Choose your line manager" in all_text(last_card(connector, SAM.personal_conversation))
+        again = last_card(connector, SAM.personal_conversation)
+        await bot.post(submit(SAM, fill(again, line_manager_id=MORGAN.aad_object_id), connector.url))
+        assert "recorded" in all_text(last_card(connector, SAM.personal_conversation))
+
+        await say(bot, SAM, "report Jane Smith")
+        assert "line_manager_id" not in inputs_of(last_card(connector, SAM.personal_conversation))
+        sam = next(m for m in rows(sqlite_url, StaffMemberRecord) if m.user_id == SAM.aad_object_id)
+        assert sam.line_manager_id == MORGAN.aad_object_id
+    finally:
+        await bot.close()
+
+
+async def test_a_representatives_actions_are_recorded_against_the_customer(office: RunningBot, sqlite_url: str) -> None:
+    await report(office, SAM, "Jane Smith", acting_party="representative", representative_name="Ron Advocate")
+    (incident,) = rows(sqlite_url, IncidentRecord)
+    (customer,) = rows(sqlite_url, CustomerRecord)
+    assert (incident.customer_id, incident.acting_party, incident.representative_name) == (
+        customer.id,
+        "representative",
+        "Ron Advocate",
+    )
+    manager_card = last_card(office.connector, MORGAN.personal_conversation)
+    assert "Jane Smith (by their representative Ron Advocate)" in all_text(manager_card)
+
+
+async def test_a_serious_threat_alerts_the_team_at_once_and_shows_the_reporter_safety_guidance(
+    office: RunningBot, sqlite_url: str
+) -> None:
+    before = len(office.connector.sent_to(TEAM_CHANNEL))
+    confirmation = await report(
+        office, SAM, "Jane Smith", serious_threats="credible_threat_to_harm", safeguarding_concern="true"
+    )
+    assert "Your safety first" in all_text(confirmation)
+    assert "call 999" in all_text(confirmation)
+    urgent = office.connector.sent_to(TEAM_CHANNEL)[before:]
+    assert len(urgent) == 1
+    text = all_text(urgent[0].cards[0])
+    assert "URGENT: incident INC-2026-0001" in text
+    assert "Credible threat to harm staff or customers" in text
+    assert "Safeguarding concern: follow-up needed." in text
+    assert [e.record_id for e in events(sqlite_url, "incident.safeguarding_flagged")] == ["INC-2026-0001"]
+    assert [e.record_id for e in events(sqlite_url, "incident.urgent_notified")] == ["INC-2026-0001"]
+
+
+async def test_an_ordinary_report_does_not_alert_the_team(office: RunningBot) -> None:
+    before = len(office.connector.sent_to(TEAM_CHANNEL))
+    confirmation = await report(office, SAM, "Jane Smith")
+    assert "Your safety first" not in all_text(confirmation)
+    assert len(office.connector.sent_to(TEAM_CHANNEL)) == before
+
+
+def outcome_button(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    return next(a for a in card["actions"] if a["verb"] == verb)
+
+
+@pytest.mark.parametrize(
+    ("verb", "label"),
+    [
+        ("incident.no_further_action", "No further action"),
+        ("incident.informal_warning_noted", "Informal warning noted"),
+        ("incident.escalate", "Escalate to the determination team"),
+    ],
+)
+async def test_the_line_manager_records_each_outcome_once(
+    office: RunningBot, sqlite_url: str, verb: str, label: str
+) -> None:
+    await report(office, SAM, "Jane Smith")
+    card = last_card(office.connector, MORGAN.personal_conversation)
+    assert "please discuss with Sam Staff" in all_text(card)
+    data = outcome_button(card, verb)["data"]
+
+    # A forwarded card clicked by someone else (here the reporter) changes nothing.
+    status, refused = await office.post(execute(SAM, verb, data, office.connector.url, "x", channel=False))
+    assert status == 200
+    assert "Only the reporter's line manager" in all_text(refused["value"])
+
+    status, body = await office.post(execute(MORGAN, verb, data, office.connector.url, "x", channel=False))
+    assert status == 200
+    assert f"{label}: recorded by Morgan Manager" in all_text(body["value"])
+    assert not body["value"].get("actions"), "a recorded outcome leaves no buttons"
+    _, again = await office.post(
+        execute(MORGAN, "incident.no_further_action", data, office.connector.url, "x", channel=False)
+    )
+    assert f"{label}: recorded by Morgan Manager" in all_text(again["value"])
+
+    (incident,) = rows(sqlite_url, IncidentRecord)
+    assert (incident.manager_outcome, incident.manager_outcome_by) == (verb.split(".")[1], MORGAN.aad_object_id)
+    assert len(events(sqlite_url, "incident.manager_outcome")) == 1
+    assert len(events(sqlite_url, "incident.outcome_refused")) == 1
+    if verb == "incident.escalate":
+        form = last_card(office.connector, MORGAN.personal_conversation)
+        assert "Ask the determination team" in all_text(form)
+        assert inputs_of(form)["customer_name"] == "Jane Smith"
+
+
+async def test_an_unreachable_manager_is_reported_to_the_reporter_and_audited(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    register_team(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)  # Morgan has never talked to the bot
+    try:
+        confirmation = await report(bot, SAM, "Jane Smith")
+        assert "Morgan Manager could not be reached through Teams" in all_text(confirmation)
+        assert [e.detail["recipient"] for e in events(sqlite_url, "incident.manager_not_notified")] == [
+            MORGAN.aad_object_id
+        ]
+    finally:
+        await bot.close()
+
+
+async def test_every_report_and_notification_is_audited(office: RunningBot, sqlite_url: str) -> None:
+    await report(office, SAM, "Jane Smith")
+    actions = [e.action for e in rows(sqlite_url, AuditEventRecord) if e.record_type == "incident"]
+    assert actions == ["incident.reported", "incident.manager_notified"]
+
+
+async def test_free_text_is_stored_as_text_and_never_interpreted(office: RunningBot, sqlite_url: str) -> None:
+    hostile = "'); DROP TABLE incident; -- **bold** <script>alert(1)</script> {{template}}"
+    await report(office, SAM, "Jane Smith", description=hostile)
+    (incident,) = rows(sqlite_url, IncidentRecord)
+    assert incident.description == hostile
+    status, _ = await office.post(message(SAM, "help", office.connector.url))
+    assert status == 200
