@@ -23,8 +23,10 @@ from bot.identity import actor_of, tenant_of
 from bot.notifier import card_activity
 from bot.state_storage import DatabaseStorage
 from cards.menu import menu_card
+from cards.status import history_card, status_card
 from cards.verbs import Verb
-from casework.services import remember_actor
+from casework.errors import CaseworkError
+from casework.services import customer_history, remember_actor, show_customer
 from dialogs.check_customer import CheckCustomerDialog
 from dialogs.report_incident import IncidentReported, ReportIncidentDialog
 from dialogs.request_escalation import EscalationRequested, RequestEscalationDialog
@@ -117,6 +119,8 @@ class CaseworkBot(TeamsActivityHandler):
             else:
                 await dialog_context.cancel_all_dialogs()
                 await dialog_context.begin_dialog(forms[verb], {"submitted": value})
+        elif verb in (Verb.CUSTOMER_SHOW.value, Verb.CUSTOMER_HISTORY.value):
+            await self._show_customer(turn_context, str(verb), value.get("customer_id"))
         elif is_decision_verb(verb):
             # Action.Submit fallback from a host without Action.Execute: same checks, answered in the thread.
             card = await self._decisions.decide(turn_context, str(verb), value)
@@ -144,6 +148,24 @@ class CaseworkBot(TeamsActivityHandler):
         else:
             card = menu_card("That button is no longer in use.")
         return AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD_CONTENT_TYPE, value=card)
+
+    async def _show_customer(self, turn_context: TurnContext, verb: str, customer_id: object) -> None:
+        """A customer picked from a list, or their full history; the server decides who may see what."""
+        if not isinstance(customer_id, int):
+            await turn_context.send_activity("That button is not valid any more; check the customer again.")
+            return
+        actor = actor_of(turn_context.activity)
+        try:
+            if verb == Verb.CUSTOMER_SHOW.value:
+                status = await self._casework.call(show_customer, actor, customer_id, self._casework.clock)
+                card = status_card(status)
+            else:
+                history = await self._casework.call(customer_history, actor, customer_id, self._casework.clock)
+                card = history_card(history)
+        except CaseworkError as error:
+            await turn_context.send_activity(str(error))
+            return
+        await turn_context.send_activity(card_activity(card))
 
     async def _follow_outcome(self, dialog_context: Any, answer: OutcomeAnswer) -> None:
         """A manager who escalates gets the escalation form straight away, for the same customer (s8.6, s10)."""

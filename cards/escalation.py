@@ -22,7 +22,7 @@ from cards.common import (
 )
 from cards.verbs import Verb
 from casework import policy
-from casework.types import ContactRestriction, EscalationKind, EscalationState, SeriousThreat
+from casework.types import ContactRestriction, EscalationKind, EscalationState, SeriousThreat, ServiceArea
 from casework.views import EscalationView
 
 _REQUESTABLE = (EscalationKind.FORMAL_WARNING, EscalationKind.RESTRICTION)
@@ -75,6 +75,38 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
             multi=True,
         ),
         *error_text(errs, "restrictions"),
+        text("The particulars of the restrictions (s15.3: tailored and proportionate):", subtle=True),
+        text_input(
+            "named_contact",
+            "Named officer or inbox for all contact",
+            values.get("named_contact", ""),
+            False,
+            200,
+            placeholder="Jane Doe, Housing Officer, or housing@…",
+        ),
+        *error_text(errs, "named_contact"),
+        text_input("call_minutes", "Call length limit (minutes)", values.get("call_minutes", ""), False, 4),
+        text_input("calls_per_week", "Calls allowed per week", values.get("calls_per_week", ""), False, 4),
+        *error_text(errs, "call_limits"),
+        text_input(
+            "services_withdrawn", "Discretionary services withdrawn", values.get("services_withdrawn", ""), False, 300
+        ),
+        *error_text(errs, "services_withdrawn"),
+        choice_input(
+            "scope",
+            "Service it applies to (leave empty for all services)",
+            [(a.value, a.label) for a in ServiceArea],
+            values.get("scope", ""),
+            False,
+        ),
+        *error_text(errs, "scope"),
+        text_input(
+            "representative_name",
+            "Restrict only their representative (name), if so (s5.4)",
+            values.get("representative_name", ""),
+            False,
+            200,
+        ),
     ]
     return envelope(
         body,

@@ -1,48 +1,76 @@
-"""The answer to "is this customer restricted?": instructions, not codes (s15, s16)."""
+"""The answer to "is this customer restricted?": instructions, not codes (s15, s16; Equality Act 2010)."""
 
 from __future__ import annotations
 
 from microsoft_teams.cards import CardElement
-from microsoft_teams.cards.core import TextColor
 
-from cards.common import Card, envelope, heading, london_date, submit, text
+from cards.common import Card, envelope, heading, london, london_date, submit, text
 from cards.verbs import Verb
 from casework.types import CustomerStanding
-from casework.views import CheckResult, CustomerStatusView
-
-_HEADLINES: dict[CustomerStanding, tuple[str, TextColor]] = {
-    CustomerStanding.NO_RESTRICTIONS: ("No restrictions", "Good"),
-    CustomerStanding.WARNED: ("Formal warning in force", "Warning"),
-    CustomerStanding.RESTRICTED: ("Restricted", "Attention"),
-}
+from casework.views import CheckResult, CustomerHistoryView, CustomerStatusView
 
 
 def standing_block(customer: CustomerStatusView) -> list[CardElement]:
-    headline, color = _HEADLINES[customer.standing]
-    blocks: list[CardElement] = [heading(f"{customer.name}: {headline}", color=color)]
-    for measure in customer.measures:
-        blocks.append(text(f"**{measure.title}** until review on {london_date(measure.review_due_at)}"))
-        blocks.extend(text(f"• {instruction}") for instruction in measure.instructions)
-    if customer.standing is CustomerStanding.NO_RESTRICTIONS:
+    """Green, amber or red, then what staff may do now, and what must still be offered."""
+    blocks: list[CardElement] = []
+    if customer.standing is CustomerStanding.RESTRICTED:
+        blocks.append(heading(f"{customer.name}: Restricted", color="Attention"))
+    elif customer.standing is CustomerStanding.WARNED:
+        until = min(m.review_due_at for m in customer.measures)
+        blocks.append(heading(f"{customer.name}: Warning in force until {london_date(until)}", color="Warning"))
+    else:
+        blocks.append(heading(f"{customer.name}: No restrictions", color="Good"))
         blocks.append(text("Deal with them as you would any customer."))
+    for measure in customer.measures:
+        blocks.append(text(f"**{measure.title}**, review due {london_date(measure.review_due_at)}"))
+        if measure.applies_to:
+            blocks.append(text(measure.applies_to, subtle=True))
+        if measure.scope:
+            blocks.append(text(measure.scope, subtle=True))
+        blocks.extend(text(f"• {instruction}") for instruction in measure.instructions)
+    if customer.reasonable_adjustments:
+        blocks.append(
+            text(f"**Reasonable adjustments still apply:** {customer.reasonable_adjustments}", color="Accent")
+        )
+    if customer.communication_needs:
+        blocks.append(text(f"**Communication needs:** {customer.communication_needs}", color="Accent"))
+    if customer.no_fixed_address:
+        blocks.append(text("No fixed address: letters are held at reception for them (s11.3).", subtle=True))
     return blocks
 
 
+def status_card(customer: CustomerStatusView) -> Card:
+    actions = [submit("Report an incident", Verb.MENU_REPORT, customer_id=customer.customer_id)]
+    if customer.may_see_history:
+        actions.append(submit("Full history", Verb.CUSTOMER_HISTORY, customer_id=customer.customer_id))
+    return envelope(standing_block(customer), actions)
+
+
 def check_result_card(result: CheckResult) -> Card:
-    if not result.matches:
+    if result.status is not None:
+        return status_card(result.status)
+    if not result.options:
         return envelope(
             [
                 heading(f"No customer found for “{result.query}”"),
-                text("Check the spelling, or report an incident to add them."),
+                text(
+                    "Check the spelling, or try their council reference, postcode, phone or email. "
+                    "Reporting an incident adds them."
+                ),
             ],
             [submit("Report an incident", Verb.MENU_REPORT)],
         )
-    if len(result.matches) == 1:
-        match = result.matches[0]
-        return envelope(
-            standing_block(match), [submit("Report an incident", Verb.MENU_REPORT, customer_id=match.customer_id)]
-        )
-    body: list[CardElement] = [heading(f"{len(result.matches)} customers match “{result.query}”")]
-    for match in result.matches:
-        body += standing_block(match)
-    return envelope(body, [submit("Report an incident", Verb.MENU_REPORT)])
+    return envelope(
+        [heading(f"{len(result.options)} customers match “{result.query}”"), text("Which one?")],
+        [submit(option.label, Verb.CUSTOMER_SHOW, customer_id=option.customer_id) for option in result.options],
+    )
+
+
+def history_card(history: CustomerHistoryView) -> Card:
+    body: list[CardElement] = [heading(f"{history.name}: full history")]
+    if not history.lines:
+        body.append(text("Nothing on record."))
+    for line in history.lines:
+        body.append(text(f"**{london(line.when)}** {line.what}"))
+        body.append(text(line.detail, subtle=True))
+    return envelope(body)

@@ -9,6 +9,8 @@ class Verb(enum.StrEnum):
     MENU_REPORT = "menu.report"
     MENU_CHECK = "menu.check"
     MENU_ESCALATE = "menu.escalate"
+    CUSTOMER_SHOW = "customer.show"
+    CUSTOMER_HISTORY = "customer.history"
     INCIDENT_SUBMIT = "incident.submit"
     INCIDENT_NO_FURTHER_ACTION = "incident.no_further_action"
     INCIDENT_INFORMAL_WARNING_NOTED = "incident.informal_warning_noted"

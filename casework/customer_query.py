@@ -43,6 +43,11 @@ def name_key(name: str) -> str:
     return " ".join(folded.split())
 
 
+def name_tokens(key: str) -> list[str]:
+    """The words of a name key, letters and digits only (apostrophes and hyphens dropped): "o'brien" → "obrien"."""
+    return ["".join(ch for ch in word if ch.isalnum()) for word in key.replace("-", " ").split() if word]
+
+
 def postcode_key(text: str) -> str | None:
     """'ln8 2ab', 'LN82AB' → 'LN8 2AB'; None if it is not a UK postcode."""
     match = _POSTCODE.match(" ".join(text.upper().split()))

@@ -29,6 +29,10 @@ class CustomerChoiceNeeded(InvalidSubmission):
         self.options = tuple(options)
 
 
+class AccessRefused(CaseworkError):
+    """The person may not see or do this (need to know, or not their decision)."""
+
+
 class NotFound(CaseworkError):
     pass
 

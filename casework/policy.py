@@ -21,6 +21,7 @@ from casework.types import (
     IncidentSubmission,
     Measure,
     MeasureKind,
+    RestrictionTerms,
     SeriousThreat,
     ServiceArea,
     UnreasonableAction,
@@ -190,30 +191,82 @@ def standing(measures: Iterable[Measure], now: datetime) -> CustomerStanding:
     return CustomerStanding.NO_RESTRICTIONS
 
 
-_HANDLING = {
-    ContactRestriction.NAMED_CONTACT: "Contact only through the named officer or inbox: pass them on, do not deal with it yourself.",
-    ContactRestriction.CORRESPONDENCE_ON_FILE: (
-        "Correspondence is placed on file: log it and check it for new information or safeguarding "
-        "concerns, do not reply (s16)."
-    ),
-    ContactRestriction.NO_PHYSICAL_ACCESS: "Not to enter council offices.",
-    ContactRestriction.WRITTEN_ONLY: (
-        "Written contact only: do not take calls; you may end a call politely. "
-        "Agreed reasonable adjustments still apply."
-    ),
-    ContactRestriction.LIMITED_CALLS: "Calls are limited in length and frequency: keep to the agreed limits.",
-    ContactRestriction.DISCRETIONARY_SERVICES: "Discretionary services are withdrawn; mandatory services continue.",
-}
-
-
 def handling_instructions(measure: Measure) -> list[str]:
-    """What staff may do now, in plain words (s15.2, s16)."""
+    """What staff may do now, in plain words (s15.2, s16), with the restriction's own particulars."""
     if measure.kind is MeasureKind.FORMAL_WARNING:
         return [
-            "A formal warning is in force: treat them with courtesy, and report any further "
-            "unreasonable actions with 'report'."
+            "A formal warning is in force: deal with them as usual, and report any further unreasonable "
+            "actions with 'report' (s11)."
         ]
-    return [_HANDLING[restriction] for restriction in measure.restrictions]
+    terms = measure.terms
+    lines: list[str] = []
+    for restriction in measure.restrictions:
+        if restriction is ContactRestriction.WRITTEN_ONLY:
+            lines.append("Written contact only: do not take calls; you may end a call politely.")
+        elif restriction is ContactRestriction.NAMED_CONTACT:
+            lines.append(
+                f"Contact only through {terms.named_contact or 'the named officer'}: pass them on, "
+                "do not deal with it yourself."
+            )
+        elif restriction is ContactRestriction.LIMITED_CALLS:
+            lines.append(_call_limit(terms))
+        elif restriction is ContactRestriction.CORRESPONDENCE_ON_FILE:
+            lines.append(
+                "Correspondence is placed on file: log it and read it for new information or "
+                "safeguarding concerns; do not reply (s16)."
+            )
+        elif restriction is ContactRestriction.NO_PHYSICAL_ACCESS:
+            lines.append("Not to enter council offices: you may ask them to leave.")
+        elif restriction is ContactRestriction.DISCRETIONARY_SERVICES:
+            withdrawn = terms.services_withdrawn or "as listed on the case"
+            lines.append(f"Discretionary services withdrawn: {withdrawn}. Mandatory services continue (s3).")
+    return lines
+
+
+def _call_limit(terms: RestrictionTerms) -> str:
+    length = f"{terms.call_minutes} minutes" if terms.call_minutes else "an agreed length"
+    if terms.calls_per_week == 1:
+        often = "once a week"
+    elif terms.calls_per_week:
+        often = f"{terms.calls_per_week} times a week"
+    else:
+        often = "at agreed times"
+    return f"Calls limited to {length}, {often}: end a call politely when the limit is reached."
+
+
+def scope_line(terms: RestrictionTerms) -> str:
+    """Whether a restriction covers one service or the whole council (s15.1)."""
+    if terms.scope:
+        return f"Applies to {ServiceArea(terms.scope).label} only."
+    return "Applies to all council services."
+
+
+def applies_to_line(terms: RestrictionTerms) -> str:
+    """Who is restricted: the customer, or only their representative (s5.4: the customer keeps a route in)."""
+    if terms.representative_name:
+        return (
+            f"Applies to their representative {terms.representative_name} only: the customer may still "
+            "contact us directly."
+        )
+    return "Applies to the customer."
+
+
+def restriction_terms_errors(restrictions: Iterable[ContactRestriction], terms: RestrictionTerms) -> dict[str, str]:
+    """The particulars each chosen restriction needs before it can be put to the determination team (s15.3)."""
+    chosen = set(restrictions)
+    errors: dict[str, str] = {}
+    if ContactRestriction.NAMED_CONTACT in chosen and not terms.named_contact.strip():
+        errors["named_contact"] = "Name the officer or inbox all contact should go through."
+    if ContactRestriction.LIMITED_CALLS in chosen and not (terms.call_minutes and terms.calls_per_week):
+        errors["call_limits"] = "Give the call length in minutes and how many calls a week."
+    for value, field in ((terms.call_minutes, "call_limits"), (terms.calls_per_week, "call_limits")):
+        if value is not None and not 0 < value <= 1000:
+            errors[field] = "Call limits must be positive whole numbers."
+    if ContactRestriction.DISCRETIONARY_SERVICES in chosen and not terms.services_withdrawn.strip():
+        errors["services_withdrawn"] = "List the discretionary services withdrawn."
+    if terms.scope and terms.scope not in _values(ServiceArea):
+        errors["scope"] = "Choose the service from the list, or leave it empty for all services."
+    return errors
 
 
 def manager_outcome_refusal(
@@ -223,6 +276,11 @@ def manager_outcome_refusal(
     if clicker_id == reporter_line_manager_id or clicker_is_determination_team:
         return None
     return "Only the reporter's line manager can record the outcome of this discussion."
+
+
+def may_see_history(viewer_is_determination_team: bool, viewer_id: str, case_manager_ids: Iterable[str]) -> bool:
+    """Need to know: incident narratives are for the determination team and the case's managers only."""
+    return viewer_is_determination_team or viewer_id in set(case_manager_ids)
 
 
 def reminder_due(review_due_at: datetime, now: datetime, lead: timedelta) -> bool:

@@ -17,16 +17,29 @@ from casework.types import (
     Incident,
     ManagerOutcome,
     Measure,
+    Representative,
     StaffMember,
 )
 
 
 class CustomerRepository(Protocol):
     def add(self, customer: Customer) -> Customer: ...
+    def update(self, customer: Customer) -> None: ...
     def get(self, customer_id: int) -> Customer | None: ...
+    def remove(self, customer_id: int) -> None: ...
+
+    def reassign(self, from_customer_id: int, to_customer_id: int) -> None:
+        """Moves every incident, escalation, measure and representative of one customer to another."""
+        ...
+
     def search(self, query: CustomerQuery, limit: int = 10) -> Sequence[Customer]:
         """Customers matching a name (forgivingly), council reference, postcode, phone or email, best first."""
         ...
+
+
+class RepresentativeRepository(Protocol):
+    def add(self, representative: Representative) -> Representative: ...
+    def for_customer(self, customer_id: int) -> Sequence[Representative]: ...
 
 
 class IncidentRepository(Protocol):
@@ -59,6 +72,7 @@ class EscalationRepository(Protocol):
         ...
 
     def decision_for(self, escalation_id: int) -> Decision | None: ...
+    def for_customer(self, customer_id: int) -> Sequence[Escalation]: ...
 
 
 class MeasureRepository(Protocol):
@@ -99,6 +113,7 @@ class UnitOfWork(Protocol):
     """One transaction: everything a use case changes, with its audit events, is committed together or not at all."""
 
     customers: CustomerRepository
+    representatives: RepresentativeRepository
     incidents: IncidentRepository
     escalations: EscalationRepository
     measures: MeasureRepository

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from casework import policy
 from casework.customer_query import QueryKind, email_key, interpret, name_key, phone_key, postcode_key
-from casework.errors import AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission, NotFound
+from casework.errors import AccessRefused, AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission, NotFound
 from casework.ports import UnitOfWork
 from casework.types import (
     ActingParty,
@@ -40,11 +40,13 @@ from casework.types import (
 )
 from casework.views import (
     CheckResult,
+    CustomerHistoryView,
     CustomerOption,
     CustomerStatusView,
     DecisionResult,
     EscalationView,
     EvidenceLine,
+    HistoryLine,
     IncidentConfirmation,
     IncidentSummary,
     ManagerOutcomeResult,
@@ -317,7 +319,8 @@ def _customer_options(uow: UnitOfWork, typed: str) -> tuple[CustomerOption, ...]
 
 
 def _option(customer: Customer, exact: bool = True) -> CustomerOption:
-    return CustomerOption(customer.id or 0, customer.name, customer.postcode, customer.council_reference, exact)
+    born = f"{customer.date_of_birth:%m/%Y}" if customer.date_of_birth else ""
+    return CustomerOption(customer.id or 0, customer.name, customer.postcode, customer.council_reference, exact, born)
 
 
 def record_rejected_activity(uow: UnitOfWork, actor: Actor, tenant_id: str, clock: Clock) -> None:
@@ -329,18 +332,92 @@ def record_rejected_activity(uow: UnitOfWork, actor: Actor, tenant_id: str, cloc
 
 def check_customer(uow: UnitOfWork, actor: Actor, query: str, clock: Clock) -> CheckResult:
     """Answers "is this customer restricted, and what may I do?" (s15, s16). Every lookup is audited."""
-    query = query.strip()
+    query = " ".join(query.split())
     if not query:
         raise InvalidSubmission({"query": "Say who to check, for example: check Jane Smith"})
     with uow:
-        customers = uow.customers.search(interpret(query))
-        matches = tuple(_status(uow, customer, clock) for customer in customers)
-        for match in matches:
-            _audit(uow, actor, "customer.checked", "customer", str(match.customer_id), clock, query=query)
-        if not matches:
-            _audit(uow, actor, "customer.checked", "customer_search", "", clock, query=query)
+        found = uow.customers.search(interpret(query), limit=8)
+        if len(found) == 1:
+            status = _status(uow, found[0], clock, viewer=actor)
+            _audit(uow, actor, "customer.checked", "customer", str(status.customer_id), clock, query=query[:200])
+            result = CheckResult(query, status)
+        else:
+            _audit(
+                uow,
+                actor,
+                "customer.searched",
+                "customer_search",
+                "",
+                clock,
+                query=query[:200],
+                matched=",".join(str(c.id) for c in found),
+            )
+            result = CheckResult(query, None, tuple(_option(c) for c in found))
         uow.commit()
-    return CheckResult(query, matches)
+    return result
+
+
+def show_customer(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clock) -> CustomerStatusView:
+    """The status of one customer chosen from a pick list (audited like any check)."""
+    with uow:
+        status = _status(uow, _customer(uow, customer_id), clock, viewer=actor)
+        _audit(uow, actor, "customer.checked", "customer", str(customer_id), clock)
+        uow.commit()
+    return status
+
+
+def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clock) -> CustomerHistoryView:
+    """The full record behind a status, for those who need to know; a refused look is audited too."""
+    with uow:
+        customer = _customer(uow, customer_id)
+        if not _may_see_history(uow, actor, customer_id):
+            _audit(uow, actor, "customer.history_refused", "customer", str(customer_id), clock)
+            uow.commit()
+            raise AccessRefused("Only the determination team and the managers on this case can see its history.")
+        lines: list[HistoryLine] = []
+        for incident in uow.incidents.for_customer(customer_id):
+            reporter = uow.staff.get(incident.reported_by)
+            actions = "; ".join(a.label for a in incident.actions)
+            outcome = f" Outcome: {incident.manager_outcome.label}." if incident.manager_outcome else ""
+            lines.append(
+                HistoryLine(
+                    incident.occurred_at,
+                    f"Incident {incident.reference} ({incident.channel.label})",
+                    f"{actions}. {incident.description} Reported by "
+                    f"{reporter.name if reporter else incident.reported_by}.{outcome}",
+                )
+            )
+        for escalation in uow.escalations.for_customer(customer_id):
+            lines.append(
+                HistoryLine(
+                    escalation.requested_at,
+                    f"Escalation: {escalation.kind.label}",
+                    f"{escalation.state.value.capitalize()}. {escalation.reason}",
+                )
+            )
+        for measure in uow.measures.for_customer(customer_id):
+            ended = f", ended {measure.ended_at:%d %b %Y}" if measure.ended_at else ""
+            lines.append(
+                HistoryLine(
+                    measure.starts_at,
+                    "Restriction" if measure.kind is MeasureKind.RESTRICTION else "Formal warning",
+                    f"Review due {measure.review_due_at:%d %b %Y}{ended}.",
+                )
+            )
+        _audit(uow, actor, "customer.history_viewed", "customer", str(customer_id), clock)
+        uow.commit()
+    return CustomerHistoryView(customer_id, customer.name, tuple(sorted(lines, key=lambda line: line.when)))
+
+
+def _may_see_history(uow: UnitOfWork, actor: Actor, customer_id: int) -> bool:
+    viewer = uow.staff.get(actor.user_id)
+    managers = {m.case_owner_id for m in uow.measures.for_customer(customer_id)}
+    managers |= {e.requested_by for e in uow.escalations.for_customer(customer_id)}
+    for incident in uow.incidents.for_customer(customer_id):
+        reporter = uow.staff.get(incident.reported_by)
+        if reporter and reporter.line_manager_id:
+            managers.add(reporter.line_manager_id)
+    return policy.may_see_history(viewer is not None and viewer.is_determination_team, actor.user_id, managers)
 
 
 def request_escalation(uow: UnitOfWork, actor: Actor, request: EscalationRequest, clock: Clock) -> EscalationView:
@@ -361,6 +438,7 @@ def request_escalation(uow: UnitOfWork, actor: Actor, request: EscalationRequest
     elif len(reason) > policy.REASON_MAX_LENGTH:
         errors["reason"] = f"Keep the reason under {policy.REASON_MAX_LENGTH} characters."
     chosen = tuple(r for r in restrictions if r is not None)
+    errors.update(policy.restriction_terms_errors(chosen, request.terms))
     if kind is not None:
         gate = policy.escalation_gate_errors(
             kind,
@@ -377,10 +455,19 @@ def request_escalation(uow: UnitOfWork, actor: Actor, request: EscalationRequest
         raise InvalidSubmission(errors)
     assert kind is not None
     with uow:
-        customers = uow.customers.search(interpret(request.customer_name.strip()))
+        query = interpret(request.customer_name.strip())
+        customers = uow.customers.search(query)
+        exact = [c for c in customers if query.kind is not QueryKind.NAME or name_key(c.name) == query.key]
         if not customers:
             raise InvalidSubmission({"customer_name": "No customer has that name. Report an incident first."})
-        customer = customers[0]
+        if len(exact) != 1:
+            raise InvalidSubmission(
+                {
+                    "customer_name": "Several customers could match: give their full name as "
+                    "recorded, council reference or postcode."
+                }
+            )
+        customer = exact[0]
         assert customer.id is not None
         incidents = uow.incidents.for_customer(customer.id)
         escalation = uow.escalations.add(
@@ -395,6 +482,7 @@ def request_escalation(uow: UnitOfWork, actor: Actor, request: EscalationRequest
                 serious_threat=threat,
                 legal_advice_reference=request.legal_advice_reference.strip() or None,
                 restrictions=chosen,
+                terms=request.terms,
             )
         )
         assert escalation.id is not None
@@ -492,6 +580,7 @@ def _apply_decision(
                 review_due_at=policy.review_due_date(now),
                 case_owner_id=escalation.requested_by,
                 restrictions=escalation.restrictions,
+                terms=escalation.terms,
             )
         )
         assert measure.id is not None
@@ -564,7 +653,7 @@ def _customer(uow: UnitOfWork, customer_id: int) -> Customer:
     return customer
 
 
-def _status(uow: UnitOfWork, customer: Customer, clock: Clock) -> CustomerStatusView:
+def _status(uow: UnitOfWork, customer: Customer, clock: Clock, viewer: Actor | None = None) -> CustomerStatusView:
     assert customer.id is not None
     now = clock()
     measures = [m for m in uow.measures.for_customer(customer.id) if policy.is_in_force(m, now)]
@@ -577,9 +666,15 @@ def _status(uow: UnitOfWork, customer: Customer, clock: Clock) -> CustomerStatus
                 title="Restricted" if m.kind is MeasureKind.RESTRICTION else "Formal warning",
                 review_due_at=m.review_due_at,
                 instructions=tuple(policy.handling_instructions(m)),
+                scope=policy.scope_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
+                applies_to=policy.applies_to_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
             )
             for m in measures
         ),
+        reasonable_adjustments=customer.reasonable_adjustments,
+        communication_needs=customer.communication_needs,
+        no_fixed_address=customer.no_fixed_address,
+        may_see_history=viewer is not None and _may_see_history(uow, viewer, customer.id),
     )
 
 

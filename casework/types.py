@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 Clock = Callable[[], datetime]
 """Returns the current time, timezone-aware UTC. Injected so rules and tests control time."""
@@ -266,7 +266,42 @@ class Customer:
     postcode: str | None = None
     phone: str | None = None
     email: str | None = None
+    other_names: str = ""
+    date_of_birth: date | None = None
+    address: str = ""
+    no_fixed_address: bool = False
+    """Letters are held at reception for them to collect (s11.3)."""
+    reasonable_adjustments: str = ""
+    """Adjustments under the Equality Act 2010 that must still be honoured whatever restriction applies."""
+    communication_needs: str = ""
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Representative:
+    """Someone acting for a customer, with their consent or another lawful basis (s5.1)."""
+
+    customer_id: int
+    name: str
+    relationship: str
+    authority: str
+    """The customer's consent, or the lawful basis for acting on their behalf."""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class RestrictionTerms:
+    """The particulars of a restriction on contact (s15.2, s15.3: tailored and proportionate)."""
+
+    named_contact: str = ""
+    """The officer or generic inbox all contact goes through, e.g. 'Jane Doe, Housing Officer, or housing@…'."""
+    call_minutes: int | None = None
+    calls_per_week: int | None = None
+    services_withdrawn: str = ""
+    scope: str = ""
+    """A ServiceArea value for one service; empty for council-wide."""
+    representative_name: str = ""
+    """Set when the restriction applies to the customer's representative only (s5.4)."""
 
 
 @dataclass(frozen=True)
@@ -339,6 +374,7 @@ class EscalationRequest:
     serious_threat: str = ""
     legal_advice_reference: str = ""
     restrictions: tuple[str, ...] = ()
+    terms: RestrictionTerms = RestrictionTerms()
 
 
 @dataclass
@@ -353,6 +389,7 @@ class Escalation:
     serious_threat: SeriousThreat | None = None
     legal_advice_reference: str | None = None
     restrictions: tuple[ContactRestriction, ...] = ()
+    terms: RestrictionTerms = RestrictionTerms()
     state: EscalationState = EscalationState.PENDING
     card_conversation_id: str | None = None
     card_activity_id: str | None = None
@@ -379,6 +416,7 @@ class Measure:
     review_due_at: datetime
     case_owner_id: str
     restrictions: tuple[ContactRestriction, ...] = ()
+    terms: RestrictionTerms = RestrictionTerms()
     ended_at: datetime | None = None
     id: int | None = None
 

@@ -13,20 +13,48 @@ class MeasureView:
     title: str
     review_due_at: datetime
     instructions: tuple[str, ...]
+    scope: str = ""
+    applies_to: str = ""
 
 
 @dataclass(frozen=True)
 class CustomerStatusView:
+    """What any member of staff may see before or during contact: handling instructions and dates, not the
+    incidents behind them (need to know)."""
+
     customer_id: int
     name: str
     standing: CustomerStanding
     measures: tuple[MeasureView, ...]
+    reasonable_adjustments: str = ""
+    communication_needs: str = ""
+    no_fixed_address: bool = False
+    may_see_history: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    when: datetime
+    what: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CustomerHistoryView:
+    """The full record, for the determination team and the case's managers only."""
+
+    customer_id: int
+    name: str
+    lines: tuple[HistoryLine, ...]
 
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One customer found: their status. Several: a pick list (no statuses until one is chosen). None: empty."""
+
     query: str
-    matches: tuple[CustomerStatusView, ...]
+    status: CustomerStatusView | None
+    options: tuple[CustomerOption, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,11 +66,13 @@ class CustomerOption:
     postcode: str | None
     council_reference: str | None
     exact: bool = False
+    born: str = ""
+    """Month and year of birth only ('03/1961'): enough to tell two people apart, no more."""
     """The typed name or detail matched this customer exactly, so the form may preselect them."""
 
     @property
     def label(self) -> str:
-        details = [d for d in (self.postcode, self.council_reference) if d]
+        details = [d for d in (self.postcode, self.council_reference, f"born {self.born}" if self.born else "") if d]
         return f"{self.name} ({', '.join(details)})" if details else self.name
 
 

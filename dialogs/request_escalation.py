@@ -11,8 +11,9 @@ from bot.identity import actor_of
 from cards.common import Card
 from cards.escalation import escalation_form, escalation_requested
 from cards.verbs import Verb
+from casework.errors import InvalidSubmission
 from casework.services import request_escalation
-from casework.types import EscalationRequest
+from casework.types import EscalationRequest, RestrictionTerms
 from casework.views import EscalationView
 from dialogs.forms import FormDialog, FormState
 
@@ -22,7 +23,20 @@ EscalationRequested = Callable[[EscalationView], Awaitable[str]]
 
 class RequestEscalationDialog(FormDialog):
     submit_verb = Verb.ESCALATION_SUBMIT
-    fields = ("customer_name", "kind", "reason", "investigation_reference", "serious_threat", "restrictions")
+    fields = (
+        "customer_name",
+        "kind",
+        "reason",
+        "investigation_reference",
+        "serious_threat",
+        "restrictions",
+        "named_contact",
+        "call_minutes",
+        "calls_per_week",
+        "services_withdrawn",
+        "scope",
+        "representative_name",
+    )
 
     def __init__(self, casework: CaseworkGateway, on_requested: EscalationRequested) -> None:
         super().__init__(RequestEscalationDialog.__name__)
@@ -40,7 +54,24 @@ class RequestEscalationDialog(FormDialog):
             investigation_reference=values["investigation_reference"],
             serious_threat=values["serious_threat"],
             restrictions=tuple(r for r in values["restrictions"].split(",") if r),
+            terms=RestrictionTerms(
+                named_contact=values["named_contact"].strip(),
+                call_minutes=_whole_number(values["call_minutes"]),
+                calls_per_week=_whole_number(values["calls_per_week"]),
+                services_withdrawn=values["services_withdrawn"].strip(),
+                scope=values["scope"],
+                representative_name=values["representative_name"].strip(),
+            ),
         )
         view = await self._casework.call(request_escalation, actor_of(context.activity), request, self._casework.clock)
         problem = await self._on_requested(view)
         return escalation_requested(view, problem)
+
+
+def _whole_number(typed: str) -> int | None:
+    if not typed.strip():
+        return None
+    try:
+        return int(typed.strip())
+    except ValueError:
+        raise InvalidSubmission({"call_limits": "Call limits must be whole numbers."}) from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
@@ -52,7 +52,36 @@ class CustomerRecord(SQLModel, table=True):
     postcode: str | None = Field(default=None, max_length=10, index=True)
     phone: str | None = Field(default=None, max_length=20, index=True)
     email: str | None = Field(default=None, max_length=254, index=True)
+    other_names: str = Field(default="", max_length=400)
+    date_of_birth: date | None = None
+    address: str = Field(default="", max_length=400)
+    no_fixed_address: bool = False
+    reasonable_adjustments: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    communication_needs: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = _utc()
+
+
+class CustomerNameToken(SQLModel, table=True):
+    """Each word of a customer's names with its first two and three letters: a typo-tolerant name search
+    looks candidates up by prefix through an index, then ranks them, on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "customer_name_token"
+    __table_args__ = (Index("ix_name_token_p3", "prefix3"), Index("ix_name_token_p2", "prefix2"))
+
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    token: str = Field(primary_key=True, max_length=100)
+    prefix2: str = Field(max_length=2)
+    prefix3: str = Field(max_length=3)
+
+
+class RepresentativeRecord(SQLModel, table=True):
+    __tablename__ = "representative"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    name: str = Field(max_length=200)
+    relationship: str = Field(max_length=100)
+    authority: str = Field(max_length=400)
 
 
 class IncidentRecord(SQLModel, table=True):
@@ -94,6 +123,7 @@ class EscalationRecord(SQLModel, table=True):
     serious_threat: str | None = Field(default=None, max_length=40)
     legal_advice_reference: str | None = Field(default=None, max_length=200)
     restrictions: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    terms: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     state: str = Field(max_length=20, index=True)
     card_conversation_id: str | None = Field(default=None, max_length=400)
     card_activity_id: str | None = Field(default=None, max_length=200)
@@ -134,6 +164,7 @@ class MeasureRecord(SQLModel, table=True):
     ended_at: datetime | None = _utc(nullable=True)
     case_owner_id: str = Field(max_length=64)
     restrictions: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    terms: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
 class Review(SQLModel, table=True):

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from casework.customer_query import NAME_MATCH_THRESHOLD, CustomerQuery, QueryKind, name_key, name_similarity
+from casework.customer_query import (
+    NAME_MATCH_THRESHOLD,
+    CustomerQuery,
+    QueryKind,
+    name_key,
+    name_similarity,
+    name_tokens,
+)
 from casework.errors import AlreadyRecorded
 from casework.ports import (
     AuditLog,
@@ -19,6 +27,7 @@ from casework.ports import (
     EscalationRepository,
     IncidentRepository,
     MeasureRepository,
+    RepresentativeRepository,
     ReviewRepository,
     StaffRepository,
 )
@@ -39,6 +48,8 @@ from casework.types import (
     ManagerOutcome,
     Measure,
     MeasureKind,
+    Representative,
+    RestrictionTerms,
     SeriousThreat,
     ServiceArea,
     StaffMember,
@@ -46,12 +57,14 @@ from casework.types import (
 )
 from storage.tables import (
     AuditEventRecord,
+    CustomerNameToken,
     CustomerRecord,
     DecisionRecord,
     EscalationIncident,
     EscalationRecord,
     IncidentRecord,
     MeasureRecord,
+    RepresentativeRecord,
     Review,
     StaffMemberRecord,
 )
@@ -66,23 +79,36 @@ class SqlCustomers:
         self._session = session
 
     def add(self, customer: Customer) -> Customer:
-        row = CustomerRecord(
-            name=customer.name,
-            name_key=name_key(customer.name),
-            council_reference=customer.council_reference,
-            postcode=customer.postcode,
-            phone=customer.phone,
-            email=customer.email,
-            created_at=_now(),
-        )
+        row = CustomerRecord(created_at=_now(), name="", name_key="")
+        _copy_customer(customer, row)
         self._session.add(row)
         self._session.flush()
+        assert row.id is not None
         customer.id = row.id
+        self._index_names(row)
         return customer
+
+    def update(self, customer: Customer) -> None:
+        row = self._session.get_one(CustomerRecord, customer.id)
+        _copy_customer(customer, row)
+        self._session.add(row)
+        self._session.flush()
+        self._index_names(row)
 
     def get(self, customer_id: int) -> Customer | None:
         row = self._session.get(CustomerRecord, customer_id)
         return _customer(row) if row else None
+
+    def remove(self, customer_id: int) -> None:
+        self._session.execute(delete(CustomerNameToken).where(col(CustomerNameToken.customer_id) == customer_id))
+        self._session.execute(delete(CustomerRecord).where(col(CustomerRecord.id) == customer_id))
+
+    def reassign(self, from_customer_id: int, to_customer_id: int) -> None:
+        """Moves every record of one customer to another (merging duplicates)."""
+        for table in (IncidentRecord, EscalationRecord, MeasureRecord, RepresentativeRecord):
+            self._session.execute(
+                update(table).where(col(table.customer_id) == from_customer_id).values(customer_id=to_customer_id)
+            )
 
     def search(self, query: CustomerQuery, limit: int = 10) -> Sequence[Customer]:
         """Exact on contact details and references; forgiving on names (typos, order, initials, accents)."""
@@ -108,18 +134,56 @@ class SqlCustomers:
         ).all()
         if exact:
             return [_customer(row) for row in exact]
-        # Candidates share the first two letters of some word; similarity then ranks them.
-        prefixes = {token[:2] for token in key.split() if len(token) >= 2}
-        if not prefixes:
-            return []
-        conditions = [col(CustomerRecord.name_key).startswith(p) for p in prefixes]
-        conditions += [col(CustomerRecord.name_key).contains(f" {p}") for p in prefixes]
-        rows = self._session.exec(select(CustomerRecord).where(or_(*conditions)).limit(2000)).all()
-        scored = sorted(
-            ((name_similarity(key, row.name_key), row) for row in rows),
-            key=lambda pair: (-pair[0], pair[1].id or 0),
-        )
-        return [_customer(row) for score, row in scored if score >= NAME_MATCH_THRESHOLD][:limit]
+        tokens = [t for t in name_tokens(key) if len(t) >= 2]
+        # Three-letter prefixes first (few candidates); two letters catch a typo in the third letter.
+        for column, size in ((CustomerNameToken.prefix3, 3), (CustomerNameToken.prefix2, 2)):
+            prefixes = sorted({t[:size] for t in tokens if len(t) >= size})
+            if not prefixes:
+                continue
+            candidate_ids = (
+                select(CustomerNameToken.customer_id).where(col(column).in_(prefixes)).distinct().limit(5000)
+            )
+            rows = self._session.exec(
+                select(CustomerRecord).where(col(CustomerRecord.id).in_(candidate_ids.scalar_subquery()))
+            ).all()
+            scored = sorted(
+                ((max(name_similarity(key, row.name_key), _other_names_score(key, row)), row) for row in rows),
+                key=lambda pair: (-pair[0], pair[1].id or 0),
+            )
+            found = [_customer(row) for score, row in scored if score >= NAME_MATCH_THRESHOLD][:limit]
+            if found:
+                return found
+        return []
+
+    def _index_names(self, row: CustomerRecord) -> None:
+        assert row.id is not None
+        self._session.execute(delete(CustomerNameToken).where(col(CustomerNameToken.customer_id) == row.id))
+        words = set(name_tokens(row.name_key)) | set(name_tokens(name_key(row.other_names)))
+        for word in sorted(w for w in words if len(w) >= 2):
+            self._session.add(
+                CustomerNameToken(customer_id=row.id, token=word[:100], prefix2=word[:2], prefix3=word[:3])
+            )
+        self._session.flush()
+
+
+def _other_names_score(key: str, row: CustomerRecord) -> float:
+    names = [name_key(n) for n in row.other_names.split(";") if n.strip()]
+    return max((name_similarity(key, n) for n in names), default=0.0)
+
+
+def _copy_customer(customer: Customer, row: CustomerRecord) -> None:
+    row.name = customer.name
+    row.name_key = name_key(customer.name)
+    row.council_reference = customer.council_reference
+    row.postcode = customer.postcode
+    row.phone = customer.phone
+    row.email = customer.email
+    row.other_names = customer.other_names
+    row.date_of_birth = customer.date_of_birth
+    row.address = customer.address
+    row.no_fixed_address = customer.no_fixed_address
+    row.reasonable_adjustments = customer.reasonable_adjustments
+    row.communication_needs = customer.communication_needs
 
 
 def _customer(row: CustomerRecord) -> Customer:
@@ -129,8 +193,38 @@ def _customer(row: CustomerRecord) -> Customer:
         postcode=row.postcode,
         phone=row.phone,
         email=row.email,
+        other_names=row.other_names,
+        date_of_birth=row.date_of_birth,
+        address=row.address,
+        no_fixed_address=row.no_fixed_address,
+        reasonable_adjustments=row.reasonable_adjustments,
+        communication_needs=row.communication_needs,
         id=row.id,
     )
+
+
+class SqlRepresentatives:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, representative: Representative) -> Representative:
+        row = RepresentativeRecord(
+            customer_id=representative.customer_id,
+            name=representative.name,
+            relationship=representative.relationship,
+            authority=representative.authority,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return replace(representative, id=row.id)
+
+    def for_customer(self, customer_id: int) -> Sequence[Representative]:
+        rows = self._session.exec(
+            select(RepresentativeRecord)
+            .where(RepresentativeRecord.customer_id == customer_id)
+            .order_by(col(RepresentativeRecord.id))
+        )
+        return [Representative(r.customer_id, r.name, r.relationship, r.authority, r.id) for r in rows]
 
 
 class SqlIncidents:
@@ -237,6 +331,7 @@ class SqlEscalations:
             serious_threat=escalation.serious_threat.value if escalation.serious_threat else None,
             legal_advice_reference=escalation.legal_advice_reference,
             restrictions=[r.value for r in escalation.restrictions],
+            terms=asdict(escalation.terms),
             state=escalation.state.value,
         )
         self._session.add(row)
@@ -252,10 +347,19 @@ class SqlEscalations:
         row = self._session.exec(
             select(EscalationRecord).where(EscalationRecord.id == escalation_id).with_for_update()
         ).first()
-        if row is None:
-            return None
+        return self._escalation(row) if row else None
+
+    def for_customer(self, customer_id: int) -> Sequence[Escalation]:
+        rows = self._session.exec(
+            select(EscalationRecord)
+            .where(EscalationRecord.customer_id == customer_id)
+            .order_by(col(EscalationRecord.requested_at))
+        )
+        return [self._escalation(row) for row in rows]
+
+    def _escalation(self, row: EscalationRecord) -> Escalation:
         incident_ids = self._session.exec(
-            select(EscalationIncident.incident_id).where(EscalationIncident.escalation_id == escalation_id)
+            select(EscalationIncident.incident_id).where(EscalationIncident.escalation_id == row.id)
         ).all()
         return Escalation(
             customer_id=row.customer_id,
@@ -268,6 +372,7 @@ class SqlEscalations:
             serious_threat=SeriousThreat(row.serious_threat) if row.serious_threat else None,
             legal_advice_reference=row.legal_advice_reference,
             restrictions=tuple(ContactRestriction(r) for r in row.restrictions),
+            terms=RestrictionTerms(**row.terms),
             state=EscalationState(row.state),
             card_conversation_id=row.card_conversation_id,
             card_activity_id=row.card_activity_id,
@@ -323,6 +428,7 @@ class SqlMeasures:
             ended_at=measure.ended_at,
             case_owner_id=measure.case_owner_id,
             restrictions=[r.value for r in measure.restrictions],
+            terms=asdict(measure.terms),
         )
         self._session.add(row)
         self._session.flush()
@@ -340,6 +446,7 @@ class SqlMeasures:
                 review_due_at=row.review_due_at,
                 case_owner_id=row.case_owner_id,
                 restrictions=tuple(ContactRestriction(r) for r in row.restrictions),
+                terms=RestrictionTerms(**row.terms),
                 ended_at=row.ended_at,
                 id=row.id,
             )
@@ -473,6 +580,7 @@ class SqlUnitOfWork:
     """One database transaction. Leaving the block without commit() rolls everything back."""
 
     customers: CustomerRepository
+    representatives: RepresentativeRepository
     incidents: IncidentRepository
     escalations: EscalationRepository
     measures: MeasureRepository
@@ -488,6 +596,7 @@ class SqlUnitOfWork:
         session = Session(self._engine, expire_on_commit=False)
         self._session = session
         self.customers = SqlCustomers(session)
+        self.representatives = SqlRepresentatives(session)
         self.incidents = SqlIncidents(session)
         self.escalations = SqlEscalations(session)
         self.measures = SqlMeasures(session)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -22,6 +22,7 @@ from casework.ports import (
     EscalationRepository,
     IncidentRepository,
     MeasureRepository,
+    RepresentativeRepository,
     ReviewRepository,
     StaffRepository,
 )
@@ -34,6 +35,7 @@ from casework.types import (
     Incident,
     ManagerOutcome,
     Measure,
+    Representative,
     StaffMember,
 )
 
@@ -68,6 +70,7 @@ class FakeState:
     """Everything the fake database holds. Copied whole on entering a unit of work."""
 
     customers: dict[int, Customer] = field(default_factory=dict)
+    representatives: dict[int, Representative] = field(default_factory=dict)
     incidents: dict[int, Incident] = field(default_factory=dict)
     escalations: dict[int, Escalation] = field(default_factory=dict)
     decisions: dict[int, Decision] = field(default_factory=dict)
@@ -98,6 +101,27 @@ class FakeCustomers(_Repository):
         self._state.customers[customer.id] = copy.deepcopy(customer)
         return customer
 
+    def update(self, customer: Customer) -> None:
+        assert customer.id in self._state.customers
+        self._state.customers[customer.id] = copy.deepcopy(customer)
+
+    def remove(self, customer_id: int) -> None:
+        del self._state.customers[customer_id]
+
+    def reassign(self, from_customer_id: int, to_customer_id: int) -> None:
+        state = self._state
+        records: list[Incident | Escalation | Measure] = [
+            *state.incidents.values(),
+            *state.escalations.values(),
+            *state.measures.values(),
+        ]
+        for record in records:
+            if record.customer_id == from_customer_id:
+                record.customer_id = to_customer_id
+        for key, rep in list(state.representatives.items()):
+            if rep.customer_id == from_customer_id:
+                state.representatives[key] = replace(rep, customer_id=to_customer_id)
+
     def get(self, customer_id: int) -> Customer | None:
         return copy.deepcopy(self._state.customers.get(customer_id))
 
@@ -118,6 +142,17 @@ class FakeCustomers(_Repository):
                 ranked = sorted((pair for pair in scored if pair[0] >= NAME_MATCH_THRESHOLD), key=lambda p: -p[0])
                 found = [c for _, c in ranked]
         return [copy.deepcopy(c) for c in found[:limit]]
+
+
+class FakeRepresentatives(_Repository):
+    def add(self, representative: Representative) -> Representative:
+        stored = replace(representative, id=self._state.next_id("representatives"))
+        assert stored.id is not None
+        self._state.representatives[stored.id] = stored
+        return stored
+
+    def for_customer(self, customer_id: int) -> Sequence[Representative]:
+        return [r for _, r in sorted(self._state.representatives.items()) if r.customer_id == customer_id]
 
 
 class FakeIncidents(_Repository):
@@ -179,6 +214,10 @@ class FakeEscalations(_Repository):
 
     def decision_for(self, escalation_id: int) -> Decision | None:
         return self._state.decisions.get(escalation_id)
+
+    def for_customer(self, customer_id: int) -> Sequence[Escalation]:
+        found = [e for e in self._state.escalations.values() if e.customer_id == customer_id]
+        return [copy.deepcopy(e) for e in sorted(found, key=lambda e: e.requested_at)]
 
 
 class FakeMeasures(_Repository):
@@ -275,6 +314,7 @@ class FakeUnitOfWork:
     """One in-memory transaction at a time: changes are seen by later units of work only after commit()."""
 
     customers: CustomerRepository
+    representatives: RepresentativeRepository
     incidents: IncidentRepository
     escalations: EscalationRepository
     measures: MeasureRepository
@@ -291,6 +331,7 @@ class FakeUnitOfWork:
         self.rolled_back = 0
         self.active = False
         self.customers = FakeCustomers(self)
+        self.representatives = FakeRepresentatives(self)
         self.incidents = FakeIncidents(self)
         self.escalations = FakeEscalations(self)
         self.measures = FakeMeasures(self)

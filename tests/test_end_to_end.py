@@ -174,7 +174,7 @@ async def test_report_check_escalate_approve_and_review_reminder(
         status_text = all_text(last_card(connector, SAM.personal_conversation))
         assert "Jane Smith: Restricted" in status_text
         assert "Written contact only" in status_text
-        assert "review on 28 Feb 2027" in status_text  # 3 months from 28 Nov (s13.1)
+        assert "review due 28 Feb 2027" in status_text  # 3 months from 28 Nov (s13.1)
 
         clock.advance(timedelta(days=30 + 31 + 31 - 7, hours=1))  # inside the 7-day lead before 28 Feb
         reminders_before = len(connector.sent_to(MORGAN.personal_conversation))

@@ -16,6 +16,7 @@ from casework.types import (
     IncidentSubmission,
     Measure,
     MeasureKind,
+    RestrictionTerms,
     SeriousThreat,
     UnreasonableAction,
 )
@@ -305,26 +306,69 @@ def test_a_measure_not_yet_started_does_not_count() -> None:
 # handling instructions (s15.2, s16)
 
 
+TERMS = RestrictionTerms(
+    named_contact="Jane Doe, Housing Officer, or housing@west-lindsey.gov.uk",
+    call_minutes=10,
+    calls_per_week=1,
+    services_withdrawn="garden waste collection",
+)
+
+
 @pytest.mark.parametrize(
     ("restriction", "words"),
     [
-        (ContactRestriction.NAMED_CONTACT, "Contact only through the named officer or inbox"),
-        (ContactRestriction.CORRESPONDENCE_ON_FILE, "do not reply (s16)"),
-        (ContactRestriction.NO_PHYSICAL_ACCESS, "Not to enter council offices."),
-        (ContactRestriction.WRITTEN_ONLY, "Written contact only: do not take calls"),
-        (ContactRestriction.LIMITED_CALLS, "Calls are limited in length and frequency"),
-        (ContactRestriction.DISCRETIONARY_SERVICES, "mandatory services continue"),
+        (
+            ContactRestriction.NAMED_CONTACT,
+            "Contact only through Jane Doe, Housing Officer, or housing@west-lindsey.gov.uk: pass them on",
+        ),
+        (ContactRestriction.CORRESPONDENCE_ON_FILE, "Correspondence is placed on file: log it"),
+        (ContactRestriction.NO_PHYSICAL_ACCESS, "Not to enter council offices"),
+        (ContactRestriction.WRITTEN_ONLY, "Written contact only: do not take calls; you may end a call politely."),
+        (ContactRestriction.LIMITED_CALLS, "Calls limited to 10 minutes, once a week"),
+        (ContactRestriction.DISCRETIONARY_SERVICES, "Discretionary services withdrawn: garden waste collection."),
     ],
 )
 def test_each_restriction_has_its_instruction(restriction: ContactRestriction, words: str) -> None:
-    instructions = policy.handling_instructions(measure(restrictions=(restriction,)))
+    instructions = policy.handling_instructions(measure(restrictions=(restriction,), terms=TERMS))
     assert len(instructions) == 1
     assert words in instructions[0]
 
 
-def test_written_only_reminds_staff_that_reasonable_adjustments_still_apply() -> None:
-    (instruction,) = policy.handling_instructions(measure(restrictions=(ContactRestriction.WRITTEN_ONLY,)))
-    assert "reasonable adjustments still apply" in instruction
+def test_call_limits_read_naturally_for_several_calls() -> None:
+    terms = RestrictionTerms(call_minutes=15, calls_per_week=3)
+    (line,) = policy.handling_instructions(measure(restrictions=(ContactRestriction.LIMITED_CALLS,), terms=terms))
+    assert line.startswith("Calls limited to 15 minutes, 3 times a week")
+
+
+def test_scope_and_who_is_restricted_are_explicit() -> None:
+    assert policy.scope_line(RestrictionTerms()) == "Applies to all council services."
+    assert policy.scope_line(RestrictionTerms(scope="housing")) == "Applies to Housing only."
+    assert policy.applies_to_line(RestrictionTerms()) == "Applies to the customer."
+    representative_only = policy.applies_to_line(RestrictionTerms(representative_name="Ron Advocate"))
+    assert representative_only.startswith("Applies to their representative Ron Advocate only")
+    assert "the customer may still contact us directly" in representative_only
+
+
+def test_each_restriction_needs_its_particulars() -> None:
+    chosen = (
+        ContactRestriction.NAMED_CONTACT,
+        ContactRestriction.LIMITED_CALLS,
+        ContactRestriction.DISCRETIONARY_SERVICES,
+    )
+    assert set(policy.restriction_terms_errors(chosen, RestrictionTerms())) == {
+        "named_contact",
+        "call_limits",
+        "services_withdrawn",
+    }
+    assert policy.restriction_terms_errors(chosen, TERMS) == {}
+    assert "scope" in policy.restriction_terms_errors((), RestrictionTerms(scope="zoo"))
+    assert "call_limits" in policy.restriction_terms_errors((), RestrictionTerms(call_minutes=-5))
+
+
+def test_need_to_know() -> None:
+    assert policy.may_see_history(True, "harper", [])
+    assert policy.may_see_history(False, "morgan", ["morgan"])
+    assert not policy.may_see_history(False, "sam", ["morgan"])
 
 
 def test_correspondence_on_file_is_still_checked_for_safeguarding() -> None:
@@ -340,10 +384,10 @@ def test_several_restrictions_give_one_instruction_each_in_order() -> None:
     assert len(set(instructions)) == 3
 
 
-def test_a_formal_warning_tells_staff_to_stay_courteous_and_report_more() -> None:
+def test_a_formal_warning_tells_staff_to_carry_on_and_report_more() -> None:
     (instruction,) = policy.handling_instructions(measure(MeasureKind.FORMAL_WARNING, restrictions=()))
     assert instruction.startswith("A formal warning is in force")
-    assert "courtesy" in instruction
+    assert "deal with them as usual" in instruction
     assert "'report'" in instruction
 
 

@@ -27,7 +27,7 @@ from casework.types import (
     StaffMember,
     UnreasonableAction,
 )
-from casework.views import DecisionResult
+from casework.views import CustomerStatusView, DecisionResult
 from tests.fakes import FakeClock, FakeUnitOfWork
 
 ADMIN = Actor("u-admin", "Ada Admin")
@@ -256,20 +256,26 @@ def test_the_confirmation_shows_the_customer_is_restricted(uow: FakeUnitOfWork, 
 # check_customer (s15, s16)
 
 
+def _status_of(uow: FakeUnitOfWork, clock: FakeClock, name: str = "Jane Smith") -> CustomerStatusView:
+    status = services.check_customer(uow, STAFF, name, clock).status
+    assert status is not None, f"{name} not found"
+    return status
+
+
 def test_a_lookup_with_no_match_is_audited(uow: FakeUnitOfWork, clock: FakeClock) -> None:
     result = services.check_customer(uow, STAFF, "  Nobody Known ", clock)
 
     assert result.query == "Nobody Known"
-    assert result.matches == ()
+    assert (result.status, result.options) == (None, ())
     assert uow.committed == 1
     (event,) = uow.events()
     assert (event.actor_id, event.action, event.record_type, event.record_id) == (
         STAFF.user_id,
-        "customer.checked",
+        "customer.searched",
         "customer_search",
         "",
     )
-    assert event.detail == {"query": "Nobody Known"}
+    assert event.detail == {"query": "Nobody Known", "matched": ""}
 
 
 def test_a_lookup_that_matches_is_audited_against_the_customer(uow: FakeUnitOfWork, clock: FakeClock) -> None:
@@ -278,7 +284,8 @@ def test_a_lookup_that_matches_is_audited_against_the_customer(uow: FakeUnitOfWo
 
     result = services.check_customer(uow, OFFICER, "jane smith", clock)
 
-    assert [m.customer_id for m in result.matches] == [reported.customer.customer_id]
+    assert result.status is not None
+    assert result.status.customer_id == reported.customer.customer_id
     assert uow.committed == committed_before + 1
     (event,) = uow.events("customer.checked")
     assert (event.actor_id, event.record_type, event.record_id) == (
@@ -300,7 +307,7 @@ def test_an_empty_lookup_is_refused(uow: FakeUnitOfWork, clock: FakeClock) -> No
 def test_a_customer_with_only_incidents_has_no_restrictions(uow: FakeUnitOfWork, clock: FakeClock) -> None:
     services.report_incident(uow, STAFF, submission(), clock)
 
-    (match,) = services.check_customer(uow, STAFF, "Jane Smith", clock).matches
+    match = _status_of(uow, clock)
 
     assert match.standing is CustomerStanding.NO_RESTRICTIONS
     assert match.measures == ()
@@ -311,7 +318,7 @@ def test_a_restricted_customer_shows_the_restriction_and_what_to_do(
 ) -> None:
     approved(uow, clock)
 
-    (match,) = services.check_customer(uow, STAFF, "Jane Smith", clock).matches
+    match = _status_of(uow, clock)
 
     assert match.standing is CustomerStanding.RESTRICTED
     (shown,) = match.measures
@@ -319,13 +326,15 @@ def test_a_restricted_customer_shows_the_restriction_and_what_to_do(
     assert shown.review_due_at == datetime(2027, 2, 28, 10, 0, tzinfo=UTC)
     assert len(shown.instructions) == 2
     assert shown.instructions[0].startswith("Written contact only")
-    assert shown.instructions[1] == "Not to enter council offices."
+    assert shown.instructions[1].startswith("Not to enter council offices")
+    assert shown.scope == "Applies to all council services."
+    assert shown.applies_to == "Applies to the customer."
 
 
 def test_a_warned_customer_is_shown_as_warned(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
     approved(uow, clock, warning_request())
 
-    (match,) = services.check_customer(uow, STAFF, "Jane Smith", clock).matches
+    match = _status_of(uow, clock)
 
     assert match.standing is CustomerStanding.WARNED
     assert [m.title for m in match.measures] == ["Formal warning"]
@@ -337,9 +346,9 @@ def test_an_ended_restriction_no_longer_shows(uow: FakeUnitOfWork, clock: FakeCl
     measure.ended_at = clock.now + timedelta(days=1)
 
     clock.advance(timedelta(days=1) - timedelta(microseconds=1))
-    assert services.check_customer(uow, STAFF, "Jane Smith", clock).matches[0].standing is CustomerStanding.RESTRICTED
+    assert _status_of(uow, clock).standing is CustomerStanding.RESTRICTED
     clock.advance(timedelta(microseconds=1))
-    (match,) = services.check_customer(uow, STAFF, "Jane Smith", clock).matches
+    match = _status_of(uow, clock)
     assert match.standing is CustomerStanding.NO_RESTRICTIONS
     assert match.measures == ()
 
@@ -560,7 +569,7 @@ def test_declining_puts_nothing_in_force(uow: FakeUnitOfWork, clock: FakeClock, 
         "escalation.requested",
         "escalation.declined",
     ]
-    (match,) = services.check_customer(uow, STAFF, "Jane Smith", clock).matches
+    match = _status_of(uow, clock)
     assert match.standing is CustomerStanding.NO_RESTRICTIONS
 
 
