@@ -8,12 +8,17 @@ python admin.py seed-playground      # the Agents Playground's mock users, for a
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from datetime import UTC, datetime
 
+from sqlalchemy import Engine
+
 from bot.settings import Settings
+from casework.customer_records import add_representative, import_customers, merge_customers
+from casework.errors import CaseworkError
 from casework.services import register_staff
-from casework.types import Actor, StaffMember
+from casework.types import Actor, Clock, StaffMember
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork
@@ -38,7 +43,23 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("user_id", help="their Entra ID object id")
     add.add_argument("name")
     add.add_argument("--determination-team", action="store_true")
+    add.add_argument("--line-manager", default="", help="the object id of their line manager")
     commands.add_parser("seed-playground", help="register the Agents Playground's mock users")
+    importing = commands.add_parser("import-customers", help="add customers from a CSV file (header row required)")
+    importing.add_argument("csv_file")
+    importing.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid rows even if some are rejected (default: all or nothing)",
+    )
+    merging = commands.add_parser("merge-customers", help="fold a duplicate customer record into another")
+    merging.add_argument("keep_id", type=int)
+    merging.add_argument("duplicate_id", type=int)
+    representing = commands.add_parser("add-representative", help="record who may act for a customer (s5)")
+    representing.add_argument("customer_id", type=int)
+    representing.add_argument("name")
+    representing.add_argument("--relationship", required=True, help="e.g. daughter, solicitor, advocate")
+    representing.add_argument("--authority", required=True, help="the customer's consent or other lawful basis")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -51,8 +72,29 @@ def main(argv: list[str] | None = None) -> int:
     def now() -> datetime:
         return datetime.now(UTC)
 
-    if args.command == "add-staff":
-        register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(args.user_id, args.name, args.determination_team), now)
+    try:
+        return _run(args, settings, engine, now)
+    except CaseworkError as error:
+        print(f"{error} {getattr(error, 'errors', '') or ''}".strip(), file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+
+
+def _run(args: argparse.Namespace, settings: Settings, engine: Engine, now: Clock) -> int:
+    if args.command == "import-customers":
+        return _import(engine, args.csv_file, args.skip_invalid, now)
+    if args.command == "merge-customers":
+        merged = merge_customers(SqlUnitOfWork(engine), ADMIN, args.keep_id, args.duplicate_id, now)
+        print(f"Merged customer {args.duplicate_id} into {args.keep_id} ({merged.name}).")
+    elif args.command == "add-representative":
+        added = add_representative(
+            SqlUnitOfWork(engine), ADMIN, args.customer_id, args.name, args.relationship, args.authority, now
+        )
+        print(f"Recorded {added.name} as representative of customer {args.customer_id}.")
+    elif args.command == "add-staff":
+        member = StaffMember(args.user_id, args.name, args.determination_team, args.line_manager or None)
+        register_staff(SqlUnitOfWork(engine), ADMIN, member, now)
         print(f"Registered {args.name}.")
     elif args.command == "seed-playground":
         if not settings.development_mode:
@@ -61,7 +103,27 @@ def main(argv: list[str] | None = None) -> int:
         for user_id, name, on_team in PLAYGROUND_STAFF:
             register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(user_id, name, on_team), now)
         print(f"Registered {len(PLAYGROUND_STAFF)} playground users.")
-    engine.dispose()
+    return 0
+
+
+def _import(engine: Engine, path: str, skip_invalid: bool, now: Clock) -> int:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ("name",) if c not in (reader.fieldnames or [])]
+        if missing:
+            print(f"{path}: the header row has no {', '.join(missing)} column.", file=sys.stderr)
+            return 2
+        rows = [(reader.line_num, row) for row in reader]
+    report = import_customers(SqlUnitOfWork(engine), ADMIN, rows, now, skip_invalid=skip_invalid)
+    for line, reason in report.rejected:
+        print(f"line {line}: rejected: {reason}", file=sys.stderr)
+    if report.rejected and not skip_invalid:
+        print(
+            f"Nothing imported: {len(report.rejected)} row(s) rejected. Fix them, or use --skip-invalid.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Imported {report.imported} customer(s); rejected {len(report.rejected)}.")
     return 0
 
 

@@ -34,6 +34,8 @@ def standing_block(customer: CustomerStatusView) -> list[CardElement]:
         )
     if customer.communication_needs:
         blocks.append(text(f"**Communication needs:** {customer.communication_needs}", color="Accent"))
+    for representative in customer.representatives:
+        blocks.append(text(f"Representative: {representative}", subtle=True))
     if customer.no_fixed_address:
         blocks.append(text("No fixed address: letters are held at reception for them (s11.3).", subtle=True))
     return blocks

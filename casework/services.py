@@ -675,6 +675,9 @@ def _status(uow: UnitOfWork, customer: Customer, clock: Clock, viewer: Actor | N
         communication_needs=customer.communication_needs,
         no_fixed_address=customer.no_fixed_address,
         may_see_history=viewer is not None and _may_see_history(uow, viewer, customer.id),
+        representatives=tuple(
+            f"{r.name} ({r.relationship}; {r.authority})" for r in uow.representatives.for_customer(customer.id)
+        ),
     )
 
 

@@ -30,6 +30,7 @@ class CustomerStatusView:
     communication_needs: str = ""
     no_fixed_address: bool = False
     may_see_history: bool = False
+    representatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
