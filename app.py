@@ -16,7 +16,7 @@ from bot.casework_gateway import CaseworkGateway
 from bot.http import health_handler, messages_handler
 from bot.incident_notifications import IncidentNotifications
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
-from bot.reminders import ReminderSweep
+from bot.reminders import EscalationChase, ReminderSweep
 from bot.settings import Settings
 from bot.teams_bot import CaseworkBot
 from cards.escalation import decision_card
@@ -70,13 +70,22 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         BotStateStore(engine),
         casework,
         references,
-        DecisionActions(casework, notifier),
+        DecisionActions(casework, notifier, settings.decision_rules),
         post_to_determination_team,
         incidents.after_report,
         settings.safety_guidance,
     )
     sweep = ReminderSweep(
-        casework, notifier, timedelta(days=settings.reminder_lead_days), settings.reminder_sweep_seconds
+        casework,
+        notifier,
+        timedelta(days=settings.reminder_lead_days),
+        settings.reminder_sweep_seconds,
+        EscalationChase(
+            settings.determination_team_conversation_id,
+            timedelta(hours=settings.escalation_chase_hours),
+            timedelta(hours=settings.escalation_chase_repeat_hours),
+            settings.decision_rules,
+        ),
     )
 
     app = web.Application()

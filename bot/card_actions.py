@@ -14,12 +14,18 @@ from bot.casework_gateway import CaseworkGateway
 from bot.identity import actor_of
 from bot.notifier import DeliveryFailed, Notifier, Unreachable, card_activity
 from cards.common import Card, envelope, heading, text
-from cards.escalation import decision_card
+from cards.escalation import decision_card, information_request_card
 from cards.incident import manager_discussion_card
 from cards.verbs import Verb
-from casework.errors import CaseworkError
-from casework.services import decide_escalation, record_manager_outcome
-from casework.types import DecisionOutcome, EscalationState, ManagerOutcome
+from casework.errors import CaseworkError, InvalidSubmission
+from casework.services import (
+    answer_escalation,
+    ask_for_information,
+    decide_escalation,
+    record_manager_outcome,
+    view_escalation,
+)
+from casework.types import DecisionOutcome, DecisionRules, EscalationState, ManagerOutcome
 
 log = logging.getLogger(__name__)
 
@@ -27,42 +33,91 @@ _OUTCOMES = {
     Verb.ESCALATION_APPROVE.value: DecisionOutcome.APPROVE,
     Verb.ESCALATION_DECLINE.value: DecisionOutcome.DECLINE,
 }
+_DECISION_VERBS = {*_OUTCOMES, Verb.ESCALATION_ASK.value, Verb.ESCALATION_REFRESH.value}
 
 
 def is_decision_verb(verb: object) -> bool:
-    return verb in _OUTCOMES
+    return verb in _DECISION_VERBS
 
 
 class DecisionActions:
-    def __init__(self, casework: CaseworkGateway, notifier: Notifier) -> None:
+    """The determination team's buttons: approve, decline, ask for more information, and the card's refresh."""
+
+    def __init__(self, casework: CaseworkGateway, notifier: Notifier, rules: DecisionRules) -> None:
         self._casework = casework
         self._notifier = notifier
+        self.rules = rules
 
     async def decide(self, turn_context: TurnContext, verb: str, data: Mapping[str, Any]) -> Card:
-        """Records the click's decision and returns the card the clicker should now see."""
-        outcome = _OUTCOMES[verb]
+        """Acts on the click and returns the card the clicker should now see."""
         try:
             escalation_id = int(data.get("escalation_id", ""))
         except (TypeError, ValueError):
             return envelope([heading("This card is not valid"), text("Ask for the escalation to be sent again.")])
         notes = str(data.get("notes") or "")[:2000]
+        actor = actor_of(turn_context.activity)
+        clock = self._casework.clock
         try:
-            result = await self._casework.call(
-                decide_escalation,
-                actor_of(turn_context.activity),
-                escalation_id,
-                outcome,
-                notes,
-                self._casework.clock,
-            )
+            if verb == Verb.ESCALATION_REFRESH.value:
+                return decision_card(await self._casework.call(view_escalation, escalation_id, self.rules))
+            if verb == Verb.ESCALATION_ASK.value:
+                result = await self._casework.call(ask_for_information, actor, escalation_id, notes, clock, self.rules)
+            else:
+                result = await self._casework.call(
+                    decide_escalation,
+                    actor,
+                    escalation_id,
+                    _OUTCOMES[verb],
+                    notes,
+                    clock,
+                    alternatives_considered=str(data.get("alternatives_considered")).lower() == "true",
+                    rules=self.rules,
+                )
         except CaseworkError as error:
             return envelope([heading("Nothing was recorded"), text(str(error))])
         view = result.escalation
         card = decision_card(view, notice=result.refusal or "")
         if result.recorded_now:
             await self._update_for_everyone(turn_context, view.card_activity_id, card)
-            await self._tell_requester(view.requested_by_id, view.customer_name, view.kind_label, view.state)
+            if view.state is EscalationState.MORE_INFORMATION:
+                await self._send_to(view.requested_by_id, information_request_card(view))
+            elif view.state in (EscalationState.APPROVED, EscalationState.DECLINED):
+                await self._tell_requester(view.requested_by_id, view.customer_name, view.kind_label, view.state)
         return card
+
+    async def answer(self, turn_context: TurnContext, data: Mapping[str, Any]) -> str:
+        """The requester's answer to the team's question; the team's card shows it and can be decided again."""
+        try:
+            escalation_id = int(data.get("escalation_id", ""))
+        except (TypeError, ValueError):
+            return "That card is not valid any more."
+        try:
+            view = await self._casework.call(
+                answer_escalation,
+                actor_of(turn_context.activity),
+                escalation_id,
+                str(data.get("answer") or ""),
+                self._casework.clock,
+                self.rules,
+            )
+        except InvalidSubmission as invalid:
+            return " ".join(invalid.errors.values())
+        except CaseworkError as error:
+            return str(error)
+        if view.card_conversation_id and view.card_activity_id:
+            try:
+                await self._notifier.update_in_conversation(
+                    view.card_conversation_id, view.card_activity_id, decision_card(view)
+                )
+            except (Unreachable, DeliveryFailed) as error:
+                log.warning("could not update decision card %s: %s", view.card_activity_id, error)
+        return "Thank you: your answer is with the determination team."
+
+    async def _send_to(self, user_id: str, card: Card) -> None:
+        try:
+            await self._notifier.send_to_user(user_id, card)
+        except (Unreachable, DeliveryFailed) as error:
+            log.warning("could not reach %s: %s", user_id, error)
 
     async def _update_for_everyone(self, turn_context: TurnContext, activity_id: str | None, card: Card) -> None:
         target = activity_id or turn_context.activity.reply_to_id

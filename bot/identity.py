@@ -16,7 +16,8 @@ def actor_of(activity: Activity) -> Actor:
         (getattr(sender, "aad_object_id", None) or getattr(sender, "id", None) or "unknown") if sender else "unknown"
     )
     name = (getattr(sender, "name", None) or "") if sender else ""
-    return Actor(user_id=str(user_id), name=str(name))
+    teams_id = (getattr(sender, "id", None) or "") if sender else ""
+    return Actor(user_id=str(user_id), name=str(name), teams_id=str(teams_id))
 
 
 def tenant_of(activity: Activity) -> str | None:

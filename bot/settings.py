@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from casework.types import DecisionRules, EscalationKind
+
+
+def _approval_counts(text: str) -> dict[str, int]:
+    kinds = {kind.value for kind in EscalationKind} | {"immediate_restriction"}
+    counts: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        kind, _, number = part.partition("=")
+        if kind.strip() not in kinds or not number.strip().isdigit() or int(number) < 1:
+            raise ValueError(f"APPROVALS_REQUIRED: {part!r} should be kind=number, kind one of {sorted(kinds)}")
+        counts[kind.strip()] = int(number)
+    return counts
 
 
 class UnsafeConfiguration(ValueError):
@@ -35,6 +49,12 @@ class Settings(BaseSettings):
         alias="SAFETY_GUIDANCE",
     )
 
+    approvals_required: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict, alias="APPROVALS_REQUIRED")
+    """e.g. "restriction=2,further_action=3": approvals each kind needs; unnamed kinds keep their defaults."""
+    immediate_confirmation_hours: int = Field(24, alias="IMMEDIATE_CONFIRMATION_HOURS", ge=1)
+    escalation_chase_hours: float = Field(48, alias="ESCALATION_CHASE_HOURS", gt=0)
+    escalation_chase_repeat_hours: float = Field(24, alias="ESCALATION_CHASE_REPEAT_HOURS", gt=0)
+
     reminder_sweep_seconds: float = Field(300.0, alias="REMINDER_SWEEP_SECONDS", gt=0)
     reminder_lead_days: int = Field(7, alias="REMINDER_LEAD_DAYS", ge=0)
     outbound_max_attempts: int = Field(5, alias="OUTBOUND_MAX_ATTEMPTS", ge=1, le=10)
@@ -42,13 +62,21 @@ class Settings(BaseSettings):
 
     @model_validator(mode="before")
     @classmethod
-    def _split_tenant_list(cls, data: object) -> object:
+    def _split_lists(cls, data: object) -> object:
         if isinstance(data, dict):
             for key in ("ALLOWED_TENANT_IDS", "allowed_tenant_ids"):
                 value = data.get(key)
                 if isinstance(value, str):
                     data[key] = [part.strip() for part in value.split(",") if part.strip()]
+            for key in ("APPROVALS_REQUIRED", "approvals_required"):
+                value = data.get(key)
+                if isinstance(value, str):
+                    data[key] = _approval_counts(value)
         return data
+
+    @property
+    def decision_rules(self) -> DecisionRules:
+        return replace(DecisionRules(confirm_within_hours=self.immediate_confirmation_hours), **self.approvals_required)
 
     @property
     def authentication_disabled(self) -> bool:

@@ -22,11 +22,18 @@ from bot.casework_gateway import CaseworkGateway
 from bot.identity import actor_of, tenant_of
 from bot.notifier import card_activity
 from bot.state_storage import DatabaseStorage
+from cards.escalation import pending_card
 from cards.menu import menu_card
-from cards.status import history_card, status_card
+from cards.status import check_result_card, history_card, status_card
 from cards.verbs import Verb
-from casework.errors import CaseworkError
-from casework.services import customer_history, remember_actor, show_customer
+from casework.errors import CaseworkError, InvalidSubmission
+from casework.services import (
+    check_customer,
+    customer_history,
+    pending_escalations,
+    remember_actor,
+    show_customer,
+)
 from dialogs.check_customer import CheckCustomerDialog
 from dialogs.report_incident import IncidentReported, ReportIncidentDialog
 from dialogs.request_escalation import EscalationRequested, RequestEscalationDialog
@@ -76,7 +83,7 @@ class CaseworkBot(TeamsActivityHandler):
         words = (turn_context.activity.text or "").strip().split(maxsplit=1)
         command = words[0].lower() if words else ""
         rest = words[1] if len(words) > 1 else ""
-        if command in ("report", "check", "escalate", "help", "cancel"):
+        if command in ("report", "check", "escalate", "help", "cancel", "pending", "case"):
             await dialog_context.cancel_all_dialogs()
         if command == "report":
             await dialog_context.begin_dialog(ReportIncidentDialog.__name__, ReportIncidentDialog.options_for(rest))
@@ -84,6 +91,10 @@ class CaseworkBot(TeamsActivityHandler):
             await dialog_context.begin_dialog(CheckCustomerDialog.__name__, rest)
         elif command == "escalate":
             await dialog_context.begin_dialog(RequestEscalationDialog.__name__, {"values": {"customer_name": rest}})
+        elif command == "pending":
+            await self._send_pending(turn_context)
+        elif command == "case":
+            await self._send_case(turn_context, rest)
         elif command in ("help", "cancel", "menu", "hi", "hello"):
             await turn_context.send_activity(card_activity(menu_card()))
         else:
@@ -121,6 +132,8 @@ class CaseworkBot(TeamsActivityHandler):
                 await dialog_context.begin_dialog(forms[verb], {"submitted": value})
         elif verb in (Verb.CUSTOMER_SHOW.value, Verb.CUSTOMER_HISTORY.value):
             await self._show_customer(turn_context, str(verb), value.get("customer_id"))
+        elif verb == Verb.ESCALATION_ANSWER.value:
+            await turn_context.send_activity(await self._decisions.answer(turn_context, value))
         elif is_decision_verb(verb):
             # Action.Submit fallback from a host without Action.Execute: same checks, answered in the thread.
             card = await self._decisions.decide(turn_context, str(verb), value)
@@ -166,6 +179,33 @@ class CaseworkBot(TeamsActivityHandler):
             await turn_context.send_activity(str(error))
             return
         await turn_context.send_activity(card_activity(card))
+
+    async def _send_pending(self, turn_context: TurnContext) -> None:
+        try:
+            views = await self._casework.call(
+                pending_escalations, actor_of(turn_context.activity), self._casework.clock, self._decisions.rules
+            )
+        except CaseworkError as error:
+            await turn_context.send_activity(str(error))
+            return
+        await turn_context.send_activity(card_activity(pending_card(views)))
+
+    async def _send_case(self, turn_context: TurnContext, query: str) -> None:
+        """`case <customer>`: the full history, for those entitled to it (need to know)."""
+        actor = actor_of(turn_context.activity)
+        try:
+            found = await self._casework.call(check_customer, actor, query, self._casework.clock)
+            if found.status is None:
+                await turn_context.send_activity(card_activity(check_result_card(found)))
+                return
+            history = await self._casework.call(customer_history, actor, found.status.customer_id, self._casework.clock)
+        except InvalidSubmission as invalid:
+            await turn_context.send_activity(" ".join(invalid.errors.values()))
+            return
+        except CaseworkError as error:
+            await turn_context.send_activity(str(error))
+            return
+        await turn_context.send_activity(card_activity(history_card(history)))
 
     async def _follow_outcome(self, dialog_context: Any, answer: OutcomeAnswer) -> None:
         """A manager who escalates gets the escalation form straight away, for the same customer (s8.6, s10)."""

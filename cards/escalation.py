@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from microsoft_teams.cards import CardElement
 
@@ -19,6 +19,7 @@ from cards.common import (
     submit,
     text,
     text_input,
+    toggle_input,
 )
 from cards.verbs import Verb
 from casework import policy
@@ -126,52 +127,147 @@ def escalation_requested(view: EscalationView, problem: str = "") -> Card:
 
 
 def decision_card(view: EscalationView, notice: str = "") -> Card:
-    """The card in the determination team's conversation; decided, it shows the outcome and loses its buttons."""
+    """The card in the determination team's conversation, with live progress; once decided it shows the
+    outcome and the deciders and loses its buttons (an immediate restriction keeps them until confirmed)."""
+    title = f"{view.kind_label}: {view.customer_name}"
     body: list[CardElement] = [
-        heading(f"{view.kind_label}: {view.customer_name}"),
+        heading(
+            f"OVERDUE – {title}" if view.overdue else title,
+            color="Attention" if view.overdue or view.immediate else None,
+        )
+    ]
+    body.append(
         facts(
             [
                 ("Requested by", view.requested_by_name),
                 ("Requested", london(view.requested_at)),
                 ("Reason", view.reason),
             ]
-        ),
-    ]
+        )
+    )
     body.extend(text(f"• {line}") for line in view.basis)
     body.append(text(f"**Evidence** ({len(view.evidence)} incidents)"))
     body.extend(
-        text(
-            f"{line.reference} – {london(line.occurred_at)} – {line.channel}: {', '.join(line.actions)}",
-            subtle=True,
-        )
+        text(f"{line.reference} – {london(line.occurred_at)} – {line.channel}: {', '.join(line.actions)}", subtle=True)
         for line in view.evidence
     )
+    body.append(text(f"**Reasonable adjustments on record:** {view.adjustments_on_record or 'none recorded'}"))
+    if view.question:
+        body.append(text(f"**Question to the requester:** {view.question}"))
+    if view.answer:
+        body.append(text(f"**Answer:** {view.answer}"))
+    body.append(text(_progress(view)))
     if notice:
         body.append(text(notice, color="Attention"))
-    if view.state is not EscalationState.PENDING:
+    awaiting_confirmation = (
+        view.immediate and view.state is EscalationState.APPROVED and not view.confirmed_by_name and len(view.votes) < 2
+    )
+    if view.state in (EscalationState.APPROVED, EscalationState.DECLINED):
         outcome = "Approved" if view.state is EscalationState.APPROVED else "Declined"
         assert view.decided_at is not None
+        deciders = ", ".join(v.member_name for v in view.votes) or view.decided_by_name
         body.append(
             heading(
-                f"{outcome} by {view.decided_by_name} on {london(view.decided_at)}",
+                f"{outcome} on {london(view.decided_at)} by {deciders}",
                 color="Good" if view.state is EscalationState.APPROVED else "Warning",
             )
         )
+        if view.decision_notes:
+            body.append(text(f"Notes: {view.decision_notes}"))
         if view.review_due_at:
             body.append(text(f"Review due {london_date(view.review_due_at)} (s13.1)."))
-        return envelope(body)
-    body.append(
-        text(
-            "Before approving, consider reasonable adjustments, a meeting, mediation or another way "
-            "of contact (s11.2).",
-            subtle=True,
+        if not awaiting_confirmation:
+            return envelope(body)
+        body.append(
+            text(
+                "In force now on a serious threat (s12.3): a second member must confirm or overturn it.",
+                color="Attention",
+            )
         )
-    )
-    body.append(text_input("notes", "Decision notes", "", False, policy.REASON_MAX_LENGTH, multiline=True))
+    if view.state is EscalationState.MORE_INFORMATION:
+        body.append(text("Waiting for the requester's answer before deciding.", color="Warning"))
+        return envelope(body)
+    body += [
+        text(
+            "Before approving, consider reasonable adjustments, a meeting, mediation or another way of contact "
+            "(s11.2).",
+            subtle=True,
+        ),
+        toggle_input("alternatives_considered", "Adjustments and alternatives were considered (needed to approve)", ""),
+        text_input(
+            "notes",
+            "Decision notes (needed to decline; your question if asking for more)",
+            "",
+            False,
+            policy.REASON_MAX_LENGTH,
+            multiline=True,
+        ),
+    ]
+    approve, decline = ("Confirm", "Overturn") if awaiting_confirmation else ("Approve", "Decline")
+    actions = [
+        execute(approve, Verb.ESCALATION_APPROVE, style="positive", escalation_id=view.escalation_id),
+        execute(decline, Verb.ESCALATION_DECLINE, style="destructive", escalation_id=view.escalation_id),
+    ]
+    if not awaiting_confirmation:
+        actions.append(execute("Ask for more information", Verb.ESCALATION_ASK, escalation_id=view.escalation_id))
+    card = envelope(body, actions)
+    if view.refresh_user_ids:
+        # Teams refreshes the card for these members (up to 60), so each sees live progress on opening it.
+        card["refresh"] = {
+            "action": {
+                "type": "Action.Execute",
+                "verb": Verb.ESCALATION_REFRESH.value,
+                "data": {"escalation_id": view.escalation_id},
+            },
+            "userIds": list(view.refresh_user_ids[:60]),
+        }
+    return card
+
+
+def _progress(view: EscalationView) -> str:
+    approvals = view.approvals
+    line = f"{len(approvals)} of {view.approvals_needed} approval{'s' if view.approvals_needed != 1 else ''}"
+    if approvals:
+        line += " – approved by " + ", ".join(approvals)
+    declines = [v.member_name for v in view.votes if not v.approve]
+    if declines:
+        line += "; declined by " + ", ".join(declines)
+    return line
+
+
+def information_request_card(view: EscalationView) -> Card:
+    """To the requester: the team's question, answered on the card (s11.2)."""
     return envelope(
-        body,
         [
-            execute("Approve", Verb.ESCALATION_APPROVE, style="positive", escalation_id=view.escalation_id),
-            execute("Decline", Verb.ESCALATION_DECLINE, style="destructive", escalation_id=view.escalation_id),
+            heading(f"The determination team asks about {view.customer_name}"),
+            text(view.question),
+            text_input("answer", "Your answer", "", True, policy.REASON_MAX_LENGTH, multiline=True),
         ],
+        [submit("Send answer", Verb.ESCALATION_ANSWER, style="positive", escalation_id=view.escalation_id)],
+    )
+
+
+def pending_card(views: Sequence[EscalationView]) -> Card:
+    if not views:
+        return envelope([heading("Nothing is waiting for the determination team")])
+    body: list[CardElement] = [heading(f"{len(views)} escalation{'s' if len(views) != 1 else ''} waiting")]
+    for view in views:
+        flag = "OVERDUE – " if view.overdue else ""
+        waiting = " (waiting for the requester's answer)" if view.state is EscalationState.MORE_INFORMATION else ""
+        body.append(text(f"{flag}**{view.kind_label}: {view.customer_name}**{waiting}"))
+        body.append(
+            text(f"Asked by {view.requested_by_name} on {london(view.requested_at)}. {_progress(view)}", subtle=True)
+        )
+    return envelope(body)
+
+
+def chase_card(view: EscalationView) -> Card:
+    return envelope(
+        [
+            heading(f"Overdue: {view.kind_label} for {view.customer_name}", color="Attention"),
+            text(
+                f"Asked by {view.requested_by_name} on {london(view.requested_at)} and not yet decided. "
+                f"{_progress(view)}. The decision card is above in this channel; `pending` lists everything waiting."
+            ),
+        ]
     )

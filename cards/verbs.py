@@ -18,3 +18,6 @@ class Verb(enum.StrEnum):
     ESCALATION_SUBMIT = "escalation.submit"
     ESCALATION_APPROVE = "escalation.approve"
     ESCALATION_DECLINE = "escalation.decline"
+    ESCALATION_ASK = "escalation.ask"
+    ESCALATION_ANSWER = "escalation.answer"
+    ESCALATION_REFRESH = "escalation.refresh"

@@ -16,6 +16,8 @@ from casework.types import (
     ContactChannel,
     ContactRestriction,
     CustomerStanding,
+    DecisionOutcome,
+    DecisionRules,
     EscalationKind,
     ImmediateStep,
     IncidentSubmission,
@@ -25,6 +27,7 @@ from casework.types import (
     SeriousThreat,
     ServiceArea,
     UnreasonableAction,
+    Vote,
 )
 
 REVIEW_PERIOD_MONTHS = 3
@@ -175,6 +178,38 @@ def decision_refusal(
     if decider_id in set(involved_user_ids):
         return "You were involved in the incidents, so another member of the determination team must decide it."
     return None
+
+
+def approvals_required(kind: EscalationKind, immediate: bool, rules: DecisionRules) -> int:
+    if immediate:
+        return rules.immediate_restriction
+    return int(getattr(rules, kind.value))
+
+
+def vote_problems(outcome: DecisionOutcome, notes: str, alternatives_considered: bool) -> dict[str, str]:
+    """A decline says why; an approval confirms adjustments and alternatives were considered first (s11.2)."""
+    if outcome is DecisionOutcome.DECLINE and not notes.strip():
+        return {"notes": "Say why you are declining: the requester and the record need the reason."}
+    if outcome is DecisionOutcome.APPROVE and not alternatives_considered:
+        return {
+            "alternatives_considered": "Confirm that reasonable adjustments and the alternatives (a meeting, "
+            "mediation, another way of contact) were considered first (s11.2)."
+        }
+    return {}
+
+
+def outcome_of(votes: Iterable[Vote], required: int) -> DecisionOutcome | None:
+    """Any decline declines; enough approvals approve; otherwise the decision is still open."""
+    outcomes = [vote.outcome for vote in votes]
+    if DecisionOutcome.DECLINE in outcomes:
+        return DecisionOutcome.DECLINE
+    if outcomes.count(DecisionOutcome.APPROVE) >= required:
+        return DecisionOutcome.APPROVE
+    return None
+
+
+def is_overdue(waiting_since: datetime, now: datetime, chase_after: timedelta) -> bool:
+    return now - waiting_since >= chase_after
 
 
 def is_in_force(measure: Measure, now: datetime) -> bool:

@@ -19,6 +19,7 @@ from casework.types import (
     Measure,
     Representative,
     StaffMember,
+    Vote,
 )
 
 
@@ -72,11 +73,27 @@ class EscalationRepository(Protocol):
         ...
 
     def decision_for(self, escalation_id: int) -> Decision | None: ...
+
+    def add_vote(self, vote: Vote) -> None:
+        """Raises AlreadyRecorded if this member has already voted on this escalation."""
+        ...
+
+    def votes_for(self, escalation_id: int) -> Sequence[Vote]: ...
+
+    def waiting(self) -> Sequence[Escalation]:
+        """Escalations pending a decision or awaiting more information, oldest first."""
+        ...
+
+    def claim_chase(self, escalation_id: int, now: datetime, not_since: datetime) -> bool:
+        """Marks a pending escalation chased now unless it was chased after `not_since`; True if this call did."""
+        ...
+
     def for_customer(self, customer_id: int) -> Sequence[Escalation]: ...
 
 
 class MeasureRepository(Protocol):
     def add(self, measure: Measure) -> Measure: ...
+    def end(self, measure_id: int, at: datetime) -> None: ...
     def for_customer(self, customer_id: int) -> Sequence[Measure]: ...
 
 

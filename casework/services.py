@@ -22,6 +22,7 @@ from casework.types import (
     Customer,
     Decision,
     DecisionOutcome,
+    DecisionRules,
     DueReview,
     Escalation,
     EscalationKind,
@@ -37,6 +38,7 @@ from casework.types import (
     ServiceArea,
     StaffMember,
     UnreasonableAction,
+    Vote,
 )
 from casework.views import (
     CheckResult,
@@ -52,9 +54,11 @@ from casework.views import (
     ManagerOutcomeResult,
     MeasureView,
     ReportFormContext,
+    VoteLine,
 )
 
 _E = TypeVar("_E", bound=enum.Enum)
+DEFAULT_RULES = DecisionRules()
 
 
 def register_staff(uow: UnitOfWork, actor: Actor, member: StaffMember, clock: Clock) -> None:
@@ -74,13 +78,15 @@ def register_staff(uow: UnitOfWork, actor: Actor, member: StaffMember, clock: Cl
 
 
 def remember_actor(uow: UnitOfWork, actor: Actor) -> None:
-    """Keeps the display name of whoever talks to the bot, so records show names, not ids."""
+    """Keeps the name and Teams id of whoever talks to the bot, so records show names and cards can refresh."""
     with uow:
         known = uow.staff.get(actor.user_id)
         if known is None:
-            uow.staff.save(StaffMember(actor.user_id, actor.name))
-        elif known.name != actor.name and actor.name:
-            uow.staff.save(replace(known, name=actor.name))
+            uow.staff.save(StaffMember(actor.user_id, actor.name, teams_user_id=actor.teams_id or None))
+        elif (actor.name and known.name != actor.name) or (actor.teams_id and known.teams_user_id != actor.teams_id):
+            uow.staff.save(
+                replace(known, name=actor.name or known.name, teams_user_id=actor.teams_id or known.teams_user_id)
+            )
         else:
             return
         uow.commit()
@@ -499,62 +505,200 @@ def record_decision_card(uow: UnitOfWork, escalation_id: int, conversation_id: s
         uow.commit()
 
 
-def view_escalation(uow: UnitOfWork, escalation_id: int) -> EscalationView:
+def view_escalation(uow: UnitOfWork, escalation_id: int, rules: DecisionRules = DEFAULT_RULES) -> EscalationView:
     with uow:
         escalation = uow.escalations.get_for_update(escalation_id)
         if escalation is None:
             raise NotFound("That escalation no longer exists.")
-        return _escalation_view(uow, escalation)
+        return _escalation_view(uow, escalation, None, rules)
 
 
 def decide_escalation(
-    uow: UnitOfWork, actor: Actor, escalation_id: int, outcome: DecisionOutcome, notes: str, clock: Clock
+    uow: UnitOfWork,
+    actor: Actor,
+    escalation_id: int,
+    outcome: DecisionOutcome,
+    notes: str,
+    clock: Clock,
+    *,
+    alternatives_considered: bool = False,
+    rules: DecisionRules = DEFAULT_RULES,
 ) -> DecisionResult:
-    """Records a determination-team decision once, whoever clicks twice or retries (s11.2, s12.2)."""
+    """Records one member's vote and, once the rule for this kind is met, the outcome, exactly once however
+    often, however concurrently, and by however many members it is clicked (s2.6, s11.2, s12.2)."""
     with uow:
         escalation = uow.escalations.get_for_update(escalation_id)
         if escalation is None:
             raise NotFound("That escalation no longer exists.")
-        if escalation.state is not EscalationState.PENDING:
-            return DecisionResult(_escalation_view(uow, escalation), recorded_now=False)
-        member = uow.staff.get(actor.user_id)
-        involved = [
-            i.reported_by for i in uow.incidents.for_customer(escalation.customer_id) if i.id in escalation.incident_ids
-        ]
-        refusal = policy.decision_refusal(
-            actor.user_id,
-            member is not None and member.is_determination_team,
-            escalation.requested_by,
-            involved,
-        )
-        if refusal is not None:
-            _audit(
-                uow,
-                actor,
-                "escalation.decision_refused",
-                "escalation",
-                str(escalation_id),
-                clock,
-                reason=refusal,
+        assert escalation.id is not None
+        if escalation.state is EscalationState.MORE_INFORMATION:
+            return DecisionResult(
+                _escalation_view(uow, escalation, clock, rules),
+                recorded_now=False,
+                refusal="Waiting for the requester's answer before deciding.",
             )
-            view = _escalation_view(uow, escalation)
+        confirming = _awaiting_confirmation(uow, escalation)
+        if escalation.state is not EscalationState.PENDING and not confirming:
+            # Already decided: whoever clicks, and however often, is shown the outcome.
+            return DecisionResult(_escalation_view(uow, escalation, clock, rules), recorded_now=False)
+        refusal = _decider_refusal(uow, actor, escalation)
+        if refusal is not None:
+            _audit(uow, actor, "escalation.decision_refused", "escalation", str(escalation_id), clock, reason=refusal)
+            view = _escalation_view(uow, escalation, clock, rules)
             uow.commit()
             return DecisionResult(view, recorded_now=False, refusal=refusal)
+        problems = policy.vote_problems(outcome, notes, alternatives_considered)
+        if problems:
+            return DecisionResult(
+                _escalation_view(uow, escalation, clock, rules), recorded_now=False, refusal=" ".join(problems.values())
+            )
         now = clock()
         try:
-            uow.escalations.add_decision(Decision(escalation_id, outcome, actor.user_id, now, notes.strip()))
+            uow.escalations.add_vote(
+                Vote(escalation.id, actor.user_id, outcome, now, notes.strip(), alternatives_considered)
+            )
         except AlreadyRecorded:
-            # The row lock makes this rare and the unique key makes it harmless: another click won the race.
-            uow.rollback()
-            lost_race = True
+            return DecisionResult(
+                _escalation_view(uow, escalation, clock, rules),
+                recorded_now=False,
+                refusal="You have already given your decision on this.",
+            )
+        _audit(uow, actor, "escalation.vote", "escalation", str(escalation.id), clock, outcome=outcome.value)
+        lost_race = False
+        if confirming:
+            _confirm_or_overturn(uow, actor, escalation, outcome, now, clock)
         else:
-            lost_race = False
-            _apply_decision(uow, actor, escalation, outcome, now, clock)
-            view = _escalation_view(uow, escalation)
+            required = policy.approvals_required(escalation.kind, escalation.is_immediate, rules)
+            final = policy.outcome_of(uow.escalations.votes_for(escalation.id), required)
+            if final is not None:
+                try:
+                    uow.escalations.add_decision(Decision(escalation.id, final, actor.user_id, now, notes.strip()))
+                except AlreadyRecorded:
+                    # The row lock makes this rare and the unique key harmless: another instance decided first.
+                    uow.rollback()
+                    lost_race = True
+                else:
+                    _apply_decision(uow, actor, escalation, final, now, clock)
+        if not lost_race:
+            view = _escalation_view(uow, escalation, clock, rules)
             uow.commit()
     if lost_race:
-        return DecisionResult(view_escalation(uow, escalation_id), recorded_now=False)
+        return DecisionResult(view_escalation(uow, escalation_id, rules), recorded_now=False)
     return DecisionResult(view, recorded_now=True)
+
+
+def ask_for_information(
+    uow: UnitOfWork, actor: Actor, escalation_id: int, question: str, clock: Clock, rules: DecisionRules = DEFAULT_RULES
+) -> DecisionResult:
+    """A member sends the request back to the requester with a question; deciding waits for the answer."""
+    with uow:
+        escalation = uow.escalations.get_for_update(escalation_id)
+        if escalation is None:
+            raise NotFound("That escalation no longer exists.")
+        refusal = _decider_refusal(uow, actor, escalation)
+        if refusal is None and escalation.state is not EscalationState.PENDING:
+            refusal = "Only a request still waiting for a decision can be sent back with a question."
+        if refusal is None and not question.strip():
+            refusal = "Type your question in the decision notes first."
+        if refusal is not None:
+            return DecisionResult(_escalation_view(uow, escalation, clock, rules), recorded_now=False, refusal=refusal)
+        escalation.state = EscalationState.MORE_INFORMATION
+        escalation.question = question.strip()[: policy.REASON_MAX_LENGTH]
+        escalation.answer = ""
+        uow.escalations.save_state(escalation)
+        _audit(uow, actor, "escalation.information_requested", "escalation", str(escalation_id), clock)
+        view = _escalation_view(uow, escalation, clock, rules)
+        uow.commit()
+    return DecisionResult(view, recorded_now=True)
+
+
+def answer_escalation(
+    uow: UnitOfWork, actor: Actor, escalation_id: int, answer: str, clock: Clock, rules: DecisionRules = DEFAULT_RULES
+) -> EscalationView:
+    """The requester answers the team's question; the request goes back to them to decide."""
+    if not answer.strip():
+        raise InvalidSubmission({"answer": "Type your answer."})
+    with uow:
+        escalation = uow.escalations.get_for_update(escalation_id)
+        if escalation is None:
+            raise NotFound("That escalation no longer exists.")
+        if escalation.requested_by != actor.user_id:
+            raise AccessRefused("Only the person who asked for this escalation can answer the team's question.")
+        if escalation.state is not EscalationState.MORE_INFORMATION:
+            raise InvalidSubmission({"answer": "The team is not waiting for an answer on this request."})
+        escalation.state = EscalationState.PENDING
+        escalation.answer = answer.strip()[: policy.REASON_MAX_LENGTH]
+        uow.escalations.save_state(escalation)
+        _audit(uow, actor, "escalation.information_given", "escalation", str(escalation_id), clock)
+        view = _escalation_view(uow, escalation, clock, rules)
+        uow.commit()
+    return view
+
+
+def pending_escalations(
+    uow: UnitOfWork, actor: Actor, clock: Clock, rules: DecisionRules = DEFAULT_RULES
+) -> tuple[EscalationView, ...]:
+    """What awaits the determination team (s2.6); nobody else sees the list."""
+    with uow:
+        member = uow.staff.get(actor.user_id)
+        if member is None or not member.is_determination_team:
+            raise AccessRefused("Only members of the determination team can see pending escalations.")
+        return tuple(_escalation_view(uow, e, clock, rules) for e in uow.escalations.waiting())
+
+
+def chase_overdue_escalations(
+    uow: UnitOfWork, clock: Clock, chase_after: timedelta, repeat_every: timedelta, rules: DecisionRules = DEFAULT_RULES
+) -> tuple[EscalationView, ...]:
+    """Escalations nobody has decided within `chase_after`, each claimed for chasing once per `repeat_every`."""
+    now = clock()
+    chased: list[EscalationView] = []
+    with uow:
+        for escalation in uow.escalations.waiting():
+            assert escalation.id is not None
+            if escalation.state is not EscalationState.PENDING:
+                continue
+            if not policy.is_overdue(escalation.requested_at, now, chase_after):
+                continue
+            if uow.escalations.claim_chase(escalation.id, now, now - repeat_every):
+                escalation.last_chased_at = now
+                _audit(uow, Actor("system", "Chase"), "escalation.chased", "escalation", str(escalation.id), clock)
+                chased.append(_escalation_view(uow, escalation, clock, rules))
+        uow.commit()
+    return tuple(chased)
+
+
+def _decider_refusal(uow: UnitOfWork, actor: Actor, escalation: Escalation) -> str | None:
+    member = uow.staff.get(actor.user_id)
+    involved = [
+        i.reported_by for i in uow.incidents.for_customer(escalation.customer_id) if i.id in escalation.incident_ids
+    ]
+    return policy.decision_refusal(
+        actor.user_id, member is not None and member.is_determination_team, escalation.requested_by, involved
+    )
+
+
+def _awaiting_confirmation(uow: UnitOfWork, escalation: Escalation) -> bool:
+    """An immediate restriction (s12.3) approved by one member, not yet confirmed or overturned by a second."""
+    assert escalation.id is not None
+    if not escalation.is_immediate or escalation.state is not EscalationState.APPROVED:
+        return False
+    return len(uow.escalations.votes_for(escalation.id)) < 2
+
+
+def _confirm_or_overturn(
+    uow: UnitOfWork, actor: Actor, escalation: Escalation, outcome: DecisionOutcome, now: datetime, clock: Clock
+) -> None:
+    assert escalation.id is not None
+    if outcome is DecisionOutcome.APPROVE:
+        _audit(uow, actor, "escalation.confirmed", "escalation", str(escalation.id), clock)
+        return
+    # A second member disagrees: the immediate restriction ends now and the request is declined.
+    for measure in uow.measures.for_customer(escalation.customer_id):
+        if measure.escalation_id == escalation.id and measure.ended_at is None and measure.id is not None:
+            uow.measures.end(measure.id, now)
+    escalation.state = EscalationState.DECLINED
+    uow.escalations.save_state(escalation)
+    _audit(uow, actor, "escalation.overturned", "escalation", str(escalation.id), clock)
 
 
 def _apply_decision(
@@ -681,7 +825,9 @@ def _status(uow: UnitOfWork, customer: Customer, clock: Clock, viewer: Actor | N
     )
 
 
-def _escalation_view(uow: UnitOfWork, escalation: Escalation) -> EscalationView:
+def _escalation_view(
+    uow: UnitOfWork, escalation: Escalation, clock: Clock | None = None, rules: DecisionRules = DEFAULT_RULES
+) -> EscalationView:
     assert escalation.id is not None
     customer = _customer(uow, escalation.customer_id)
     incidents = [i for i in uow.incidents.for_customer(escalation.customer_id) if i.id in escalation.incident_ids]
@@ -696,13 +842,34 @@ def _escalation_view(uow: UnitOfWork, escalation: Escalation) -> EscalationView:
     if escalation.legal_advice_reference:
         basis.append(f"Legal advice: {escalation.legal_advice_reference}")
     basis.extend(f"Proposed: {r.label}" for r in escalation.restrictions)
+    probe = Measure(
+        escalation.customer_id,
+        MeasureKind.RESTRICTION,
+        escalation.id,
+        datetime.min,
+        datetime.min,
+        "",
+        escalation.restrictions,
+        escalation.terms,
+    )
+    basis.extend(policy.handling_instructions(probe) if escalation.restrictions else [])
+    if escalation.restrictions:
+        basis.extend([policy.scope_line(escalation.terms), policy.applies_to_line(escalation.terms)])
     review_due_at = None
     if decision and escalation.state is EscalationState.APPROVED and policy.measure_for(escalation.kind):
         review_due_at = policy.review_due_date(decision.decided_at)
+    votes = uow.escalations.votes_for(escalation.id)
+    names = {v.member_id: (uow.staff.get(v.member_id) or StaffMember(v.member_id, v.member_id)).name for v in votes}
+    confirmed_by = (
+        names[votes[1].member_id]
+        if escalation.is_immediate and len(votes) > 1 and votes[1].outcome is DecisionOutcome.APPROVE
+        else None
+    )
+    team = [m for m in uow.staff.all() if m.is_determination_team and m.teams_user_id]
     return EscalationView(
         escalation_id=escalation.id,
         customer_name=customer.name,
-        kind_label=escalation.kind.label,
+        kind_label=("Immediate restriction (s12.3)" if escalation.is_immediate else escalation.kind.label),
         reason=escalation.reason,
         requested_by_id=escalation.requested_by,
         requested_by_name=requester.name if requester else escalation.requested_by,
@@ -719,4 +886,13 @@ def _escalation_view(uow: UnitOfWork, escalation: Escalation) -> EscalationView:
         review_due_at=review_due_at,
         card_conversation_id=escalation.card_conversation_id,
         card_activity_id=escalation.card_activity_id,
+        approvals_needed=policy.approvals_required(escalation.kind, escalation.is_immediate, rules),
+        votes=tuple(VoteLine(names[v.member_id], v.outcome is DecisionOutcome.APPROVE, v.at, v.notes) for v in votes),
+        question=escalation.question,
+        answer=escalation.answer,
+        overdue=escalation.last_chased_at is not None and escalation.state is EscalationState.PENDING,
+        immediate=escalation.is_immediate,
+        confirmed_by_name=confirmed_by,
+        adjustments_on_record=customer.reasonable_adjustments,
+        refresh_user_ids=tuple(m.teams_user_id for m in team if m.teams_user_id)[:60],
     )

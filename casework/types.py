@@ -226,8 +226,25 @@ class MeasureKind(enum.StrEnum):
 
 class EscalationState(enum.StrEnum):
     PENDING = "pending"
+    MORE_INFORMATION = "more_information"
     APPROVED = "approved"
     DECLINED = "declined"
+
+
+@dataclass(frozen=True)
+class DecisionRules:
+    """How many determination-team approvals each kind of decision needs (configurable; s2.6, s11.2).
+
+    Any decline ends the request: the team decides together, and a doubt protects the customer."""
+
+    formal_warning: int = 1
+    restriction: int = 2
+    immediate_restriction: int = 1
+    """A s12.3 serious threat: in force on one approval, confirmed by a second member within the window."""
+    extension: int = 1
+    further_action: int = 3
+    mandatory_service_withdrawal: int = 3
+    confirm_within_hours: int = 24
 
 
 class DecisionOutcome(enum.StrEnum):
@@ -249,6 +266,8 @@ class Actor:
 
     user_id: str
     name: str
+    teams_id: str = ""
+    """Their Teams account id (29:…), when acting through Teams."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +276,8 @@ class StaffMember:
     name: str
     is_determination_team: bool = False
     line_manager_id: str | None = None
+    teams_user_id: str | None = None
+    """Their Teams account id (29:…), which card refresh needs."""
 
 
 @dataclass
@@ -393,7 +414,28 @@ class Escalation:
     state: EscalationState = EscalationState.PENDING
     card_conversation_id: str | None = None
     card_activity_id: str | None = None
+    question: str = ""
+    """What the determination team asked the requester, while more information is awaited."""
+    answer: str = ""
+    last_chased_at: datetime | None = None
     id: int | None = None
+
+    @property
+    def is_immediate(self) -> bool:
+        """A restriction on a s12.3 serious threat: in force at once, without a prior investigation."""
+        return self.kind is EscalationKind.RESTRICTION and self.serious_threat is not None
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One determination-team member's approve or decline on an escalation; one each."""
+
+    escalation_id: int
+    member_id: str
+    outcome: DecisionOutcome
+    at: datetime
+    notes: str = ""
+    alternatives_considered: bool = False
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,28 @@ class EscalationView:
     review_due_at: datetime | None = None
     card_conversation_id: str | None = None
     card_activity_id: str | None = None
+    approvals_needed: int = 1
+    votes: tuple[VoteLine, ...] = ()
+    question: str = ""
+    answer: str = ""
+    overdue: bool = False
+    immediate: bool = False
+    confirmed_by_name: str | None = None
+    adjustments_on_record: str = ""
+    refresh_user_ids: tuple[str, ...] = ()
+    """Teams ids of the members whose card refreshes itself with live progress (Teams allows up to 60)."""
+
+    @property
+    def approvals(self) -> tuple[str, ...]:
+        return tuple(v.member_name for v in self.votes if v.approve)
+
+
+@dataclass(frozen=True)
+class VoteLine:
+    member_name: str
+    approve: bool
+    at: datetime
+    notes: str
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class StaffMemberRecord(SQLModel, table=True):
     name: str = Field(max_length=200)
     is_determination_team: bool = False
     line_manager_id: str | None = Field(default=None, max_length=64)
+    teams_user_id: str | None = Field(default=None, max_length=200)
 
 
 class CustomerRecord(SQLModel, table=True):
@@ -127,6 +128,22 @@ class EscalationRecord(SQLModel, table=True):
     state: str = Field(max_length=20, index=True)
     card_conversation_id: str | None = Field(default=None, max_length=400)
     card_activity_id: str | None = Field(default=None, max_length=200)
+    question: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    answer: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    last_chased_at: datetime | None = _utc(nullable=True)
+
+
+class VoteRecord(SQLModel, table=True):
+    """One member's approve or decline: the composite key makes a second click by the same member a no-op."""
+
+    __tablename__ = "vote"
+
+    escalation_id: int = Field(foreign_key="escalation.id", primary_key=True)
+    member_id: str = Field(primary_key=True, max_length=64)
+    outcome: str = Field(max_length=20)
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    alternatives_considered: bool = False
+    at: datetime = _utc()
 
 
 class EscalationIncident(SQLModel, table=True):

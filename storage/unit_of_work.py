@@ -54,6 +54,7 @@ from casework.types import (
     ServiceArea,
     StaffMember,
     UnreasonableAction,
+    Vote,
 )
 from storage.tables import (
     AuditEventRecord,
@@ -67,6 +68,7 @@ from storage.tables import (
     RepresentativeRecord,
     Review,
     StaffMemberRecord,
+    VoteRecord,
 )
 
 
@@ -250,9 +252,9 @@ class SqlIncidents:
             serious_threats=[threat.value for threat in incident.serious_threats],
             created_at=_now(),
         )
-        self._session.add(row)
         try:
             with self._session.begin_nested():
+                self._session.add(row)
                 self._session.flush()
         except IntegrityError as error:
             raise AlreadyRecorded("This report was already received.") from error
@@ -376,14 +378,68 @@ class SqlEscalations:
             state=EscalationState(row.state),
             card_conversation_id=row.card_conversation_id,
             card_activity_id=row.card_activity_id,
+            question=row.question,
+            answer=row.answer,
+            last_chased_at=row.last_chased_at,
             id=row.id,
         )
 
     def save_state(self, escalation: Escalation) -> None:
         row = self._session.get_one(EscalationRecord, escalation.id)
         row.state = escalation.state.value
+        row.question = escalation.question
+        row.answer = escalation.answer
         self._session.add(row)
         self._session.flush()
+
+    def add_vote(self, vote: Vote) -> None:
+        # Votes on one escalation queue behind its row lock, so this look-up cannot race; the primary
+        # key still refuses a second vote by the same member should anything get past it.
+        if self._session.get(VoteRecord, (vote.escalation_id, vote.member_id)) is not None:
+            raise AlreadyRecorded("You have already given your decision on this.")
+        self._session.add(
+            VoteRecord(
+                escalation_id=vote.escalation_id,
+                member_id=vote.member_id,
+                outcome=vote.outcome.value,
+                notes=vote.notes,
+                alternatives_considered=vote.alternatives_considered,
+                at=vote.at,
+            )
+        )
+        self._session.flush()
+
+    def votes_for(self, escalation_id: int) -> Sequence[Vote]:
+        rows = self._session.exec(
+            select(VoteRecord).where(VoteRecord.escalation_id == escalation_id).order_by(col(VoteRecord.at))
+        )
+        return [
+            Vote(r.escalation_id, r.member_id, DecisionOutcome(r.outcome), r.at, r.notes, r.alternatives_considered)
+            for r in rows
+        ]
+
+    def waiting(self) -> Sequence[Escalation]:
+        rows = self._session.exec(
+            select(EscalationRecord)
+            .where(
+                col(EscalationRecord.state).in_([EscalationState.PENDING.value, EscalationState.MORE_INFORMATION.value])
+            )
+            .order_by(col(EscalationRecord.requested_at))
+        )
+        return [self._escalation(row) for row in rows]
+
+    def claim_chase(self, escalation_id: int, now: datetime, not_since: datetime) -> bool:
+        """Marks an overdue escalation as chased now, unless another sweep chased it since `not_since`."""
+        result = self._session.execute(
+            update(EscalationRecord)
+            .where(
+                col(EscalationRecord.id) == escalation_id,
+                col(EscalationRecord.state) == EscalationState.PENDING.value,
+                or_(col(EscalationRecord.last_chased_at).is_(None), col(EscalationRecord.last_chased_at) <= not_since),
+            )
+            .values(last_chased_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def record_card(self, escalation_id: int, conversation_id: str, activity_id: str) -> None:
         row = self._session.get_one(EscalationRecord, escalation_id)
@@ -434,6 +490,12 @@ class SqlMeasures:
         self._session.flush()
         measure.id = row.id
         return measure
+
+    def end(self, measure_id: int, at: datetime) -> None:
+        row = self._session.get_one(MeasureRecord, measure_id)
+        row.ended_at = at
+        self._session.add(row)
+        self._session.flush()
 
     def for_customer(self, customer_id: int) -> Sequence[Measure]:
         rows = self._session.exec(select(MeasureRecord).where(MeasureRecord.customer_id == customer_id))
@@ -531,11 +593,11 @@ class SqlStaff:
 
     def get(self, user_id: str) -> StaffMember | None:
         row = self._session.get(StaffMemberRecord, user_id)
-        return StaffMember(row.user_id, row.name, row.is_determination_team, row.line_manager_id) if row else None
+        return _staff(row) if row else None
 
     def all(self) -> Sequence[StaffMember]:
         rows = self._session.exec(select(StaffMemberRecord).order_by(col(StaffMemberRecord.name)))
-        return [StaffMember(r.user_id, r.name, r.is_determination_team, r.line_manager_id) for r in rows]
+        return [_staff(r) for r in rows]
 
     def save(self, member: StaffMember) -> None:
         row = self._session.get(StaffMemberRecord, member.user_id) or StaffMemberRecord(
@@ -544,8 +606,13 @@ class SqlStaff:
         row.name = member.name
         row.is_determination_team = member.is_determination_team
         row.line_manager_id = member.line_manager_id
+        row.teams_user_id = member.teams_user_id
         self._session.add(row)
         self._session.flush()
+
+
+def _staff(row: StaffMemberRecord) -> StaffMember:
+    return StaffMember(row.user_id, row.name, row.is_determination_team, row.line_manager_id, row.teams_user_id)
 
 
 class SqlAuditLog:

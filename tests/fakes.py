@@ -32,11 +32,13 @@ from casework.types import (
     Decision,
     DueReview,
     Escalation,
+    EscalationState,
     Incident,
     ManagerOutcome,
     Measure,
     Representative,
     StaffMember,
+    Vote,
 )
 
 
@@ -74,6 +76,7 @@ class FakeState:
     incidents: dict[int, Incident] = field(default_factory=dict)
     escalations: dict[int, Escalation] = field(default_factory=dict)
     decisions: dict[int, Decision] = field(default_factory=dict)
+    votes: dict[tuple[int, str], Vote] = field(default_factory=dict)
     measures: dict[int, Measure] = field(default_factory=dict)
     reviews: dict[int, ReviewRow] = field(default_factory=dict)
     staff: dict[str, StaffMember] = field(default_factory=dict)
@@ -198,7 +201,8 @@ class FakeEscalations(_Repository):
 
     def save_state(self, escalation: Escalation) -> None:
         assert escalation.id is not None
-        self._state.escalations[escalation.id].state = escalation.state
+        stored = self._state.escalations[escalation.id]
+        stored.state, stored.question, stored.answer = escalation.state, escalation.question, escalation.answer
 
     def record_card(self, escalation_id: int, conversation_id: str, activity_id: str) -> None:
         stored = self._state.escalations[escalation_id]
@@ -215,6 +219,31 @@ class FakeEscalations(_Repository):
     def decision_for(self, escalation_id: int) -> Decision | None:
         return self._state.decisions.get(escalation_id)
 
+    def add_vote(self, vote: Vote) -> None:
+        if (vote.escalation_id, vote.member_id) in self._state.votes:
+            raise AlreadyRecorded("You have already given your decision on this.")
+        self._state.votes[(vote.escalation_id, vote.member_id)] = vote
+
+    def votes_for(self, escalation_id: int) -> Sequence[Vote]:
+        return sorted((v for (e, _), v in self._state.votes.items() if e == escalation_id), key=lambda v: v.at)
+
+    def waiting(self) -> Sequence[Escalation]:
+        found = [
+            e
+            for e in self._state.escalations.values()
+            if e.state in (EscalationState.PENDING, EscalationState.MORE_INFORMATION)
+        ]
+        return [copy.deepcopy(e) for e in sorted(found, key=lambda e: e.requested_at)]
+
+    def claim_chase(self, escalation_id: int, now: datetime, not_since: datetime) -> bool:
+        escalation = self._state.escalations[escalation_id]
+        if escalation.state is not EscalationState.PENDING:
+            return False
+        if escalation.last_chased_at is not None and escalation.last_chased_at > not_since:
+            return False
+        escalation.last_chased_at = now
+        return True
+
     def for_customer(self, customer_id: int) -> Sequence[Escalation]:
         found = [e for e in self._state.escalations.values() if e.customer_id == customer_id]
         return [copy.deepcopy(e) for e in sorted(found, key=lambda e: e.requested_at)]
@@ -225,6 +254,9 @@ class FakeMeasures(_Repository):
         measure.id = self._state.next_id("measures")
         self._state.measures[measure.id] = copy.deepcopy(measure)
         return measure
+
+    def end(self, measure_id: int, at: datetime) -> None:
+        self._state.measures[measure_id].ended_at = at
 
     def for_customer(self, customer_id: int) -> Sequence[Measure]:
         return [copy.deepcopy(m) for m in self._state.measures.values() if m.customer_id == customer_id]

@@ -17,7 +17,7 @@ from storage.migrate import upgrade
 from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot
-from tests.teams import HARPER, MORGAN, SAM, TEAM_CHANNEL, execute, submit
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, execute, submit
 from tests.test_end_to_end import all_text, inputs_of, last_card, register_team, report, say
 
 ADMIN = Actor("admin", "Admin")
@@ -190,9 +190,13 @@ async def approve_restriction(bot: RunningBot, **terms: str) -> None:
     }
     await bot.post(submit(MORGAN, value, bot.connector.url))
     card = last_card(bot.connector, TEAM_CHANNEL)
-    data = next(a for a in card["actions"] if a["verb"] == "escalation.approve")["data"]
-    status, _ = await bot.post(execute(HARPER, "escalation.approve", data, bot.connector.url, "x"))
-    assert status == 200
+    data = {
+        **next(a for a in card["actions"] if a["verb"] == "escalation.approve")["data"],
+        "alternatives_considered": "true",
+    }
+    for member in (HARPER, CASEY):  # a restriction takes two members' approval
+        status, _ = await bot.post(execute(member, "escalation.approve", data, bot.connector.url, "x"))
+        assert status == 200
 
 
 async def test_the_status_card_speaks_in_instructions_with_the_particulars(

@@ -11,7 +11,7 @@ from casework.services import register_staff
 from casework.types import Actor, StaffMember
 from storage.database import create_database_engine
 from storage.migrate import upgrade
-from storage.tables import AuditEventRecord, DecisionRecord, EscalationRecord, IncidentRecord
+from storage.tables import AuditEventRecord, DecisionRecord, EscalationRecord, IncidentRecord, VoteRecord
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
@@ -119,6 +119,11 @@ def approve_button(card: dict[str, Any]) -> dict[str, Any]:
     return next(a for a in card["actions"] if a["verb"] == "escalation.approve")
 
 
+def considered(button: dict[str, Any]) -> dict[str, Any]:
+    """The button's data as Teams sends it back: with the card's inputs, the s11.2 box ticked."""
+    return {**button.get("data", button), "alternatives_considered": "true"}
+
+
 async def test_help_answers_with_the_menu(bot: RunningBot) -> None:
     await say(bot, SAM, "help")
     card = last_card(bot.connector, SAM.personal_conversation)
@@ -153,21 +158,25 @@ async def test_report_check_escalate_approve_and_review_reminder(
         button = approve_button(decision_card)
         assert button["type"] == "Action.Execute" and button["fallback"]["type"] == "Action.Submit"
 
+        # A restriction needs two members (s12.2): the first approval shows progress, the second decides.
         async with bot.session.post(
             bot.server.make_url("/api/messages"),
-            json=execute(HARPER, "escalation.approve", button["data"], connector.url, reply_to_id="activity-x"),
+            json=execute(HARPER, "escalation.approve", considered(button), connector.url, reply_to_id="activity-x"),
         ) as response:
             assert response.status == 200
             body = await response.json()
         assert body["statusCode"] == 200
         assert body["type"] == "application/vnd.microsoft.card.adaptive"
-        assert "Approved by Harper Safety" in all_text(body["value"])
+        assert "1 of 2 approvals – approved by Harper Safety" in all_text(body["value"])
+        status, body = await bot.post(execute(CASEY, "escalation.approve", considered(button), connector.url, "x"))
+        assert status == 200
+        assert "Approved on 28 Nov 2026, 10:00 by Harper Safety, Casey Experience" in all_text(body["value"])
         assert not [a for a in body["value"].get("actions", []) if a.get("verb")], "decided card keeps no buttons"
 
         updates = connector.sent_to(TEAM_CHANNEL, method="PUT")
-        assert len(updates) == 1
-        assert updates[0].activity_id == "activity-" + str(_number_of(posted, connector))
-        assert "Approved by Harper Safety" in all_text(updates[0].cards[0])
+        assert len(updates) == 2, "updated in place for everyone after each vote"
+        assert {u.activity_id for u in updates} == {"activity-" + str(_number_of(posted, connector))}
+        assert "Approved on" in all_text(updates[-1].cards[0])
         assert "approved" in all_text(last_card(connector, MORGAN.personal_conversation))
 
         await say(bot, SAM, "check Jane Smith")
@@ -228,17 +237,20 @@ async def test_two_approve_clicks_record_one_decision(
     try:
         await say(bot, HARPER, "hello", channel=True)
         await report(bot, SAM, "Jane Smith")
-        data = approve_button(await escalate_restriction(bot, MORGAN, "Jane Smith"))["data"]
+        data = considered(approve_button(await escalate_restriction(bot, MORGAN, "Jane Smith")))
         first = await bot.post(execute(HARPER, "escalation.approve", data, connector.url, "activity-x"))
+        double = await bot.post(execute(HARPER, "escalation.approve", data, connector.url, "activity-x"))
         second = await bot.post(execute(CASEY, "escalation.approve", data, connector.url, "activity-x"))
-        retry = await bot.post(execute(HARPER, "escalation.approve", data, connector.url, "activity-x"))
-        assert [r[0] for r in (first, second, retry)] == [200, 200, 200]
-        assert "Approved by Harper Safety" in all_text(second[1]["value"])
-        assert len(connector.sent_to(TEAM_CHANNEL, method="PUT")) == 1
+        retry = await bot.post(execute(CASEY, "escalation.approve", data, connector.url, "activity-x"))
+        assert [r[0] for r in (first, double, second, retry)] == [200, 200, 200, 200]
+        assert "You have already given your decision on this." in all_text(double[1]["value"])
+        assert "by Harper Safety, Casey Experience" in all_text(retry[1]["value"])
+        assert len(connector.sent_to(TEAM_CHANNEL, method="PUT")) == 2
         engine = create_database_engine(sqlite_url)
         with Session(engine) as session:
             decisions = session.exec(select(DecisionRecord)).all()
-            assert [(d.decided_by, d.outcome) for d in decisions] == [(HARPER.aad_object_id, "approve")]
+            assert [(d.decided_by, d.outcome) for d in decisions] == [(CASEY.aad_object_id, "approve")]
+            assert len(session.exec(select(VoteRecord)).all()) == 2
         engine.dispose()
     finally:
         await bot.close()

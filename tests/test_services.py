@@ -6,6 +6,7 @@ import copy
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from casework.types import (
     CustomerStanding,
     Decision,
     DecisionOutcome,
+    DecisionRules,
     EscalationKind,
     EscalationRequest,
     EscalationState,
@@ -38,6 +40,11 @@ DECIDER = Actor("u-decider", "Dev Decider")  # on the team, uninvolved
 SECOND = Actor("u-second", "Sol Second")  # on the team, uninvolved
 
 START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+# Most tests look at one vote deciding; the rules for several votes have tests of their own.
+ONE_VOTE: dict[str, Any] = {
+    "alternatives_considered": True,
+    "rules": DecisionRules(restriction=1, further_action=1, mandatory_service_withdrawal=1),
+}
 LEAD = timedelta(days=7)
 CLAIM_FOR = timedelta(minutes=10)
 
@@ -105,7 +112,7 @@ def escalate(
 def approved(uow: FakeUnitOfWork, clock: FakeClock, request: EscalationRequest | None = None) -> int:
     """A measure put in force by an uninvolved member's approval; returns the escalation id."""
     escalation_id = escalate(uow, clock, request)
-    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock)
+    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
     assert result.recorded_now
     return escalation_id
 
@@ -510,7 +517,7 @@ def test_a_decision_by_someone_not_entitled_is_refused_and_audited(
     escalation_id = escalate(uow, clock, reporter=OFFICER)
     before = uow.committed
 
-    result = services.decide_escalation(uow, decider, escalation_id, DecisionOutcome.APPROVE, "", clock)
+    result = services.decide_escalation(uow, decider, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert_refused(uow, result, escalation_id, decider, words)
     assert uow.committed == before + 1
@@ -523,7 +530,13 @@ def test_approving_a_restriction_puts_it_in_force_with_a_review_in_three_months(
     before = uow.committed
 
     result = services.decide_escalation(
-        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "  Adjustments considered. ", clock
+        uow,
+        DECIDER,
+        escalation_id,
+        DecisionOutcome.APPROVE,
+        "  Adjustments considered. ",
+        clock,
+        **ONE_VOTE,
     )
 
     review_due = datetime(2027, 2, 28, 10, 0, tzinfo=UTC)  # 30 Nov + 3 months, clamped
@@ -557,7 +570,9 @@ def test_approving_a_restriction_puts_it_in_force_with_a_review_in_three_months(
 def test_declining_puts_nothing_in_force(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
     escalation_id = escalate(uow, clock)
 
-    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.DECLINE, "Try mediation.", clock)
+    result = services.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.DECLINE, "Try mediation.", clock, **ONE_VOTE
+    )
 
     assert result.recorded_now is True
     assert uow.state.escalations[escalation_id].state is EscalationState.DECLINED
@@ -567,6 +582,7 @@ def test_declining_puts_nothing_in_force(uow: FakeUnitOfWork, clock: FakeClock, 
     assert result.escalation.review_due_at is None
     assert [e.action for e in uow.events() if e.record_type == "escalation"] == [
         "escalation.requested",
+        "escalation.vote",
         "escalation.declined",
     ]
     match = _status_of(uow, clock)
@@ -575,11 +591,13 @@ def test_declining_puts_nothing_in_force(uow: FakeUnitOfWork, clock: FakeClock, 
 
 def test_a_second_decision_changes_nothing(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
     escalation_id = escalate(uow, clock)
-    services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.DECLINE, "", clock)
+    services.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.DECLINE, "Not proportionate yet.", clock, **ONE_VOTE
+    )
     after_first = uow.state
     clock.advance(timedelta(minutes=1))
 
-    result = services.decide_escalation(uow, SECOND, escalation_id, DecisionOutcome.APPROVE, "", clock)
+    result = services.decide_escalation(uow, SECOND, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert result.recorded_now is False
     assert result.refusal is None
@@ -592,10 +610,12 @@ def test_a_decided_escalation_is_shown_as_decided_without_a_second_attempt(
     uow: FakeUnitOfWork, clock: FakeClock, team: None
 ) -> None:
     escalation_id = escalate(uow, clock)
-    services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock)
+    services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     # Even the requester, who may not decide, is simply shown the decision rather than refused.
-    result = services.decide_escalation(uow, MANAGER, escalation_id, DecisionOutcome.DECLINE, "", clock)
+    result = services.decide_escalation(
+        uow, MANAGER, escalation_id, DecisionOutcome.DECLINE, "Not proportionate yet.", clock, **ONE_VOTE
+    )
 
     assert (result.recorded_now, result.refusal) == (False, None)
     assert result.escalation.state is EscalationState.APPROVED
@@ -608,8 +628,8 @@ def test_a_double_click_by_the_same_member_records_one_decision(
 ) -> None:
     escalation_id = escalate(uow, clock)
 
-    first = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock)
-    again = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock)
+    first = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+    again = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert (first.recorded_now, again.recorded_now) == (True, False)
     assert len(uow.state.measures) == 1
@@ -623,7 +643,7 @@ def test_a_decision_that_loses_the_race_leaves_the_winners(uow: FakeUnitOfWork, 
     winner = Decision(escalation_id, DecisionOutcome.DECLINE, SECOND.user_id, START)
     uow.state.decisions[escalation_id] = winner
 
-    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock)
+    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert result.recorded_now is False
     assert result.escalation.decided_by_name == SECOND.name
@@ -636,7 +656,7 @@ def test_a_decision_that_loses_the_race_leaves_the_winners(uow: FakeUnitOfWork, 
 def test_approving_a_formal_warning_puts_a_warning_in_force(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
     escalation_id = escalate(uow, clock, warning_request())
 
-    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock)
+    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert result.recorded_now is True
     (measure,) = uow.state.measures.values()
@@ -654,7 +674,7 @@ def test_approving_further_action_records_the_decision_without_a_measure(
     )
     escalation_id = escalate(uow, clock, request)
 
-    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock)
+    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert result.recorded_now is True
     assert uow.state.escalations[escalation_id].state is EscalationState.APPROVED
@@ -664,7 +684,7 @@ def test_approving_further_action_records_the_decision_without_a_measure(
 
 def test_deciding_an_unknown_escalation_is_not_found(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
     with pytest.raises(NotFound):
-        services.decide_escalation(uow, DECIDER, 999, DecisionOutcome.APPROVE, "", clock)
+        services.decide_escalation(uow, DECIDER, 999, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
 
 # review reminders (s13.1)
