@@ -1,0 +1,169 @@
+"""Decisions under load and over time: concurrent clicks on a real database, questions, and chasing."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, func, select
+
+from casework import services
+from casework.types import Actor, DecisionOutcome, DecisionRules, EscalationRequest, IncidentSubmission, StaffMember
+from storage.database import create_database_engine
+from storage.migrate import upgrade
+from storage.tables import DecisionRecord, EscalationRecord, MeasureRecord, Review, VoteRecord
+from storage.unit_of_work import SqlUnitOfWork
+from tests.conftest import MutableClock, make_settings, start_bot
+from tests.fake_connector import FakeConnector
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, execute, submit
+from tests.test_end_to_end import (
+    all_text,
+    approve_button,
+    considered,
+    escalate_restriction,
+    last_card,
+    register_team,
+    report,
+    say,
+)
+
+ADMIN = Actor("admin", "Admin")
+
+
+def test_fifty_members_clicking_at_once_and_repeating_give_one_outcome(database_url: str) -> None:
+    """50 different members approve concurrently, each twice; the rule needs 3: exactly one outcome."""
+    clock = MutableClock(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))
+    upgrade(database_url)
+    engine = create_database_engine(database_url)
+    members = [Actor(f"member-{n:02d}", f"Member {n}") for n in range(50)]
+    requester, reporter = Actor("manager", "Manager"), Actor("reporter", "Reporter")
+    for member in members:
+        services.register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(member.user_id, member.name, True), clock)
+    services.register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(requester.user_id, requester.name), clock)
+    services.register_staff(
+        SqlUnitOfWork(engine), ADMIN, StaffMember(reporter.user_id, reporter.name, False, requester.user_id), clock
+    )
+    services.report_incident(
+        SqlUnitOfWork(engine),
+        reporter,
+        IncidentSubmission("k1", "Jane Smith", "telephone", ("abusive",), "Threatened staff."),
+        clock,
+    )
+    escalation_id = services.request_escalation(
+        SqlUnitOfWork(engine),
+        requester,
+        EscalationRequest(
+            "Jane Smith",
+            "restriction",
+            "Repeated threats.",
+            investigation_reference="HS-9",
+            restrictions=("written_only",),
+        ),
+        clock,
+    ).escalation_id
+    rules = DecisionRules(restriction=3)
+
+    def click(member: Actor) -> bool:
+        result = services.decide_escalation(
+            SqlUnitOfWork(engine),
+            member,
+            escalation_id,
+            DecisionOutcome.APPROVE,
+            "",
+            clock,
+            alternatives_considered=True,
+            rules=rules,
+        )
+        return result.recorded_now
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        recorded = list(pool.map(click, members + members))
+
+    with Session(engine) as session:
+        votes = session.exec(select(func.count()).select_from(VoteRecord)).one()
+        decisions = session.exec(select(DecisionRecord)).all()
+        escalation = session.get(EscalationRecord, escalation_id)
+        measures = session.exec(select(func.count()).select_from(MeasureRecord)).one()
+        reviews = session.exec(select(func.count()).select_from(Review)).one()
+    engine.dispose()
+    assert votes == 3, "votes stop once the outcome is reached"
+    assert sum(recorded) == 3
+    assert len(decisions) == 1 and decisions[0].outcome == "approve"
+    assert escalation is not None and escalation.state == "approved"
+    assert (measures, reviews) == (1, 1)
+
+
+async def test_asking_for_more_information_goes_to_the_requester_and_back(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    register_team(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        await say(bot, HARPER, "hello", channel=True)
+        await say(bot, MORGAN, "hello")
+        await report(bot, SAM, "Jane Smith")
+        card = await escalate_restriction(bot, MORGAN, "Jane Smith")
+        data = {**approve_button(card)["data"], "notes": "Was mediation offered?"}
+        status, body = await bot.post(execute(HARPER, "escalation.ask", data, connector.url, "x"))
+        assert status == 200
+        assert "Waiting for the requester's answer" in all_text(body["value"])
+        question = last_card(connector, MORGAN.personal_conversation)
+        assert "Was mediation offered?" in all_text(question)
+
+        updates_before = len(connector.sent_to(TEAM_CHANNEL, method="PUT"))
+        answer = {**question["actions"][0]["data"], "answer": "Yes, declined by the customer."}
+        await bot.post(submit(MORGAN, answer, connector.url))
+        assert "your answer is with the determination team" in connector.sent_to(MORGAN.personal_conversation)[-1].text
+        refreshed = connector.sent_to(TEAM_CHANNEL, method="PUT")[updates_before:]
+        assert len(refreshed) == 1
+        assert "**Answer:** Yes, declined by the customer." in all_text(refreshed[0].cards[0])
+        assert "Approve" in all_text(refreshed[0].cards[0])
+    finally:
+        await bot.close()
+
+
+async def test_an_escalation_nobody_decides_is_chased_and_shown_overdue(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    register_team(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url, ESCALATION_CHASE_HOURS=48), connector, clock)
+    try:
+        await say(bot, HARPER, "hello", channel=True)
+        await report(bot, SAM, "Jane Smith")
+        await escalate_restriction(bot, MORGAN, "Jane Smith")
+        assert await bot.sweep.chase_escalations() == 0
+        clock.advance(timedelta(hours=49))
+        before = len(connector.sent_to(TEAM_CHANNEL))
+        assert await bot.sweep.chase_escalations() == 1
+        assert await bot.sweep.chase_escalations() == 0, "chased once per interval, whichever instance sweeps"
+        reminder = connector.sent_to(TEAM_CHANNEL)[before:]
+        assert len(reminder) == 1 and "Overdue: Restriction of contact for Jane Smith" in all_text(reminder[0].cards[0])
+        assert "OVERDUE" in all_text(connector.sent_to(TEAM_CHANNEL, method="PUT")[-1].cards[0])
+        await say(bot, HARPER, "pending")
+        assert "OVERDUE" in all_text(last_card(connector, HARPER.personal_conversation))
+    finally:
+        await bot.close()
+
+
+async def test_the_card_refreshes_for_the_team_and_pending_is_theirs_alone(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    register_team(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        for member in (HARPER, CASEY):
+            await say(bot, member, "hello")  # the bot learns their Teams ids
+        await say(bot, HARPER, "hello", channel=True)
+        await report(bot, SAM, "Jane Smith")
+        card = await escalate_restriction(bot, MORGAN, "Jane Smith")
+        assert sorted(card["refresh"]["userIds"]) == sorted(f"29:{m.aad_object_id}" for m in (HARPER, CASEY))
+        await bot.post(execute(HARPER, "escalation.approve", considered(approve_button(card)), connector.url, "x"))
+        status, body = await bot.post(
+            execute(CASEY, "escalation.refresh", card["refresh"]["action"]["data"], connector.url, "x")
+        )
+        assert status == 200
+        assert "1 of 2 approvals – approved by Harper Safety" in all_text(body["value"])
+        await say(bot, SAM, "pending")
+        assert "Only members of the determination team" in connector.sent_to(SAM.personal_conversation)[-1].text
+    finally:
+        await bot.close()
