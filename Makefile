@@ -16,13 +16,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	@test -f .env || { cp .env.example .env; echo "Created .env from .env.example (development mode)."; }
-	$(BIN)/python admin.py migrate
-	$(BIN)/python admin.py seed-playground
-	@if command -v node >/dev/null 2>&1; then \
-		bash tools/playground/start.sh & \
-		echo "Agents Playground starting on http://localhost:56150"; \
-	else echo "Node.js not found: the Agents Playground is skipped; the bot still serves :3978."; fi
-	$(BIN)/python app.py
+	bash tools/run.sh
 
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q

@@ -27,11 +27,12 @@ ADMIN = Actor("admin-cli", "Administrator (command line)")
 
 # The users defined in .m365agentsplayground.yml: (object id, name, on the determination team).
 PLAYGROUND_STAFF = (
-    ("00000000-0000-0000-0000-0000000000a1", "Sam Staff", False),
-    ("00000000-0000-0000-0000-0000000000a2", "Morgan Manager", False),
-    ("00000000-0000-0000-0000-0000000000b1", "Harper Safety", True),
-    ("00000000-0000-0000-0000-0000000000b2", "Casey Experience", True),
-    ("00000000-0000-0000-0000-0000000000b3", "Lee Strategy", True),
+    ("00000000-0000-0000-0000-00000000a001", "Sam Staff", False),
+    ("00000000-0000-0000-0000-00000000a002", "Morgan Manager", False),
+    ("00000000-0000-0000-0000-00000000a003", "Harper Safety", True),
+    ("00000000-0000-0000-0000-00000000a004", "Casey Experience", True),
+    ("00000000-0000-0000-0000-00000000a005", "Lee Strategy", True),
+    ("00000000-0000-0000-0000-00000000a006", "Alex Colleague", False),
 )
 
 

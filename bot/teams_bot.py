@@ -80,7 +80,9 @@ class CaseworkBot(TeamsActivityHandler):
         if isinstance(value, dict) and value.get("verb"):
             await self._on_card_submit(turn_context, dialog_context, value)
             return
-        words = (turn_context.activity.text or "").strip().split(maxsplit=1)
+        # In a channel the bot only hears messages that @mention it; the mention is not part of the command.
+        text = TurnContext.remove_recipient_mention(turn_context.activity) or turn_context.activity.text or ""
+        words = text.strip().split(maxsplit=1)
         command = words[0].lower() if words else ""
         rest = words[1] if len(words) > 1 else ""
         if command in ("report", "check", "escalate", "help", "cancel", "pending", "case"):
