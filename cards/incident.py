@@ -123,7 +123,7 @@ def incident_form(
         ActionSet(
             actions=[
                 ToggleVisibilityAction(
-                    title="More details: when, service, steps taken, representative", target_elements=[_MORE_DETAILS]
+                    title="More details (when, service, steps taken)", target_elements=[_MORE_DETAILS]
                 )
             ]
         ),
