@@ -15,6 +15,7 @@ from bot.card_actions import DecisionActions
 from bot.casework_gateway import CaseworkGateway
 from bot.http import health_handler, messages_handler
 from bot.incident_notifications import IncidentNotifications
+from bot.logs import configure_logging
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from bot.reminders import EscalationChase, ReminderSweep
 from bot.settings import Settings
@@ -107,8 +108,8 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    configure_logging(settings.log_level)
     web.run_app(create_app(settings), host=settings.host, port=settings.port)
 
 

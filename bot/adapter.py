@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
+from bot.logs import correlation_id as current_correlation_id
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def create_adapter(settings: Settings) -> CloudAdapter:
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-        correlation_id = uuid.uuid4().hex[:8]
+        correlation_id = current_correlation_id.get()
         log.exception("turn failed (correlation id %s)", correlation_id, exc_info=error)
         try:
             await turn_context.send_activity(

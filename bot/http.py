@@ -20,6 +20,7 @@ from sqlalchemy import Engine, text
 
 from bot.casework_gateway import CaseworkGateway
 from bot.identity import actor_of, tenant_of
+from bot.logs import new_correlation_id
 from bot.settings import Settings
 from casework.services import record_rejected_activity
 
@@ -31,6 +32,12 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, settings: Settings, casewo
     allowed_tenants = frozenset(settings.allowed_tenant_ids)
 
     async def messages(request: web.Request) -> web.StreamResponse:
+        turn_id = new_correlation_id()
+        response = await _handle(request)
+        response.headers["X-Correlation-Id"] = turn_id
+        return response
+
+    async def _handle(request: web.Request) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "expected application/json"}, status=415)
         try:

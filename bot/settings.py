@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     development_mode: bool = Field(False, alias="DEVELOPMENT_MODE")
     database_url: str = Field("sqlite:///./data/uca-bot.db", alias="DATABASE_URL")
     host: str = Field("0.0.0.0", alias="HOST")
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    instances: int = Field(1, alias="INSTANCES", ge=1)
+    """How many copies of the app run against this database (behind a load balancer)."""
     port: int = Field(3978, alias="PORT")
 
     allowed_tenant_ids: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="ALLOWED_TENANT_IDS")
@@ -83,7 +86,13 @@ class Settings(BaseSettings):
         return not self.app_id
 
     def check_safe(self) -> None:
-        """Refuses to start without credentials or a tenant allow-list unless development mode is explicit."""
+        """Refuses to start without credentials or a tenant allow-list unless development mode is explicit,
+        and refuses SQLite for several instances in any mode (each would have its own file)."""
+        if self.instances > 1 and self.database_url.startswith("sqlite"):
+            raise UnsafeConfiguration(
+                f"Refusing to start: INSTANCES={self.instances} with a SQLite DATABASE_URL. Several instances need "
+                "one shared PostgreSQL database (DATABASE_URL=postgresql://…)."
+            )
         if self.development_mode:
             return
         problems = []

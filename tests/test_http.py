@@ -110,3 +110,26 @@ def test_unsafe_configuration_refuses_to_start(sqlite_url: str, overrides: dict[
 def test_tenant_list_is_read_from_a_comma_separated_variable(sqlite_url: str) -> None:
     settings = make_settings(sqlite_url, ALLOWED_TENANT_IDS=" a , b,,c ")
     assert settings.allowed_tenant_ids == ["a", "b", "c"]
+
+
+def test_several_instances_on_sqlite_are_refused_even_in_development(sqlite_url: str) -> None:
+    with pytest.raises(UnsafeConfiguration, match="INSTANCES=2 with a SQLite DATABASE_URL"):
+        create_app(make_settings(sqlite_url, INSTANCES=2))
+
+
+async def test_an_unexpected_error_apologises_with_the_turns_correlation_id(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import teams_bot
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("database fell over")
+
+    monkeypatch.setattr(teams_bot.CaseworkBot, "on_message_activity", broken)
+    async with bot.session.post(
+        bot.server.make_url("/api/messages"), json=message(SAM, "help", bot.connector.url)
+    ) as response:
+        turn_id = response.headers["X-Correlation-Id"]
+    apology = bot.connector.sent_to(SAM.personal_conversation)[-1].text
+    assert "nothing was saved" in apology
+    assert turn_id in apology
