@@ -76,6 +76,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         incidents.after_report,
         settings.safety_guidance,
     )
+    bot.review_lead = timedelta(days=settings.reminder_lead_days)
     sweep = ReminderSweep(
         casework,
         notifier,
@@ -86,6 +87,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             timedelta(hours=settings.escalation_chase_hours),
             timedelta(hours=settings.escalation_chase_repeat_hours),
             settings.decision_rules,
+            timedelta(hours=settings.review_overdue_repeat_hours),
         ),
     )
 

@@ -16,8 +16,10 @@ from bot.notifier import DeliveryFailed, Notifier, Unreachable, card_activity
 from cards.common import Card, envelope, heading, text
 from cards.escalation import decision_card, information_request_card
 from cards.incident import manager_discussion_card
+from cards.review import review_card
 from cards.verbs import Verb
 from casework.errors import CaseworkError, InvalidSubmission
+from casework.reviews import decide_review, reassign_review
 from casework.services import (
     answer_escalation,
     ask_for_information,
@@ -25,7 +27,7 @@ from casework.services import (
     record_manager_outcome,
     view_escalation,
 )
-from casework.types import DecisionOutcome, DecisionRules, EscalationState, ManagerOutcome
+from casework.types import DecisionOutcome, DecisionRules, EscalationState, ManagerOutcome, ReviewOutcome
 
 log = logging.getLogger(__name__)
 
@@ -184,3 +186,53 @@ class ManagerOutcomeActions:
         card = manager_discussion_card(result.incident, notice)
         escalate = result.recorded_now and _MANAGER_OUTCOMES[verb] is ManagerOutcome.ESCALATE
         return OutcomeAnswer(card, result.incident.customer_name if escalate else None)
+
+
+_REVIEW_VERBS = {Verb.REVIEW_LIFT.value, Verb.REVIEW_EXTEND.value, Verb.REVIEW_REASSIGN.value}
+
+
+def is_review_verb(verb: object) -> bool:
+    return verb in _REVIEW_VERBS
+
+
+class ReviewActions:
+    """Lift, extend or reassign on a review card (s13); the server reloads the review and checks the clicker."""
+
+    def __init__(self, casework: CaseworkGateway) -> None:
+        self._casework = casework
+
+    async def decide(self, turn_context: TurnContext, verb: str, data: Mapping[str, Any]) -> Card:
+        try:
+            review_id = int(data.get("review_id", ""))
+        except (TypeError, ValueError):
+            return envelope([heading("This card is not valid")])
+        actor = actor_of(turn_context.activity)
+        clock = self._casework.clock
+        try:
+            if verb == Verb.REVIEW_REASSIGN.value:
+                result = await self._casework.call(
+                    reassign_review, actor, review_id, str(data.get("owner_id") or ""), clock
+                )
+            else:
+                outcome = ReviewOutcome.LIFT if verb == Verb.REVIEW_LIFT.value else ReviewOutcome.EXTEND
+                result = await self._casework.call(
+                    decide_review,
+                    actor,
+                    review_id,
+                    outcome,
+                    str(data.get("reason") or "")[:2000],
+                    str(data.get("customer_advised")).lower() == "true",
+                    str(data.get("not_advised_reason") or "")[:500],
+                    clock,
+                )
+        except CaseworkError as error:
+            return envelope([heading("Nothing was recorded"), text(str(error))])
+        card = review_card(result.review, notice=result.refusal or "")
+        if result.recorded_now and turn_context.activity.reply_to_id:
+            activity = card_activity(card)
+            activity.id = turn_context.activity.reply_to_id
+            try:
+                await turn_context.update_activity(activity)
+            except Exception:
+                log.exception("could not update the review card for everyone")
+        return card

@@ -11,14 +11,15 @@ from datetime import timedelta
 from bot.casework_gateway import CaseworkGateway
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from cards.escalation import chase_card, decision_card
-from cards.review import review_reminder
+from cards.review import review_card, unreachable_owner_card
+from casework.reviews import escalate_overdue_reviews, report_unreachable_owner, review_view
 from casework.services import (
     chase_overdue_escalations,
     claim_due_reminders,
     confirm_reminder_sent,
     release_reminder,
 )
-from casework.types import DecisionRules
+from casework.types import DecisionRules, DueReview
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class EscalationChase:
     after: timedelta
     repeat_every: timedelta
     rules: DecisionRules
+    review_repeat_every: timedelta = timedelta(hours=24)
 
 
 class ReminderSweep:
@@ -72,14 +74,19 @@ class ReminderSweep:
         return len(overdue)
 
     async def run_once(self) -> int:
-        """Sends every reminder now due; returns how many were delivered."""
+        """Sends every review reminder now due to its owner; returns how many reached the owner."""
         clock = self._casework.clock
         due = await self._casework.call(claim_due_reminders, clock, self._lead, self.claimant, CLAIM_FOR)
         delivered = 0
         for review in due:
+            card = review_card(await self._casework.call(review_view, review.review_id, clock))
             try:
-                await self._notifier.send_to_user(review.case_owner_id, review_reminder(review))
-            except (Unreachable, DeliveryFailed) as error:
+                await self._notifier.send_to_user(review.case_owner_id, card)
+            except Unreachable as error:
+                await self._report_unreachable(review, str(error))
+                continue
+            except DeliveryFailed as error:
+                # Teams kept refusing after every retry: give it back for the next sweep, visibly.
                 log.warning("review %s reminder not delivered: %s", review.review_id, error)
                 await self._casework.call(release_reminder, review, self.claimant, str(error), clock)
                 continue
@@ -87,10 +94,42 @@ class ReminderSweep:
                 delivered += 1
         return delivered
 
+    async def escalate_overdue_reviews(self) -> int:
+        """Reviews past due and undecided go to the determination team, again every repeat interval."""
+        if self._chase is None or not self._chase.team_conversation_id:
+            return 0
+        overdue = await self._casework.call(
+            escalate_overdue_reviews, self._casework.clock, self._chase.review_repeat_every
+        )
+        for view in overdue:
+            try:
+                await self._notifier.send_to_conversation(self._chase.team_conversation_id, review_card(view))
+            except (Unreachable, DeliveryFailed) as error:
+                log.error("overdue review %s not escalated to the team: %s", view.review_id, error)
+        return len(overdue)
+
+    async def _report_unreachable(self, review: DueReview, reason: str) -> None:
+        """An owner the bot cannot reach is reported to the determination team, not silently dropped."""
+        clock = self._casework.clock
+        team = self._chase.team_conversation_id if self._chase else ""
+        try:
+            if not team:
+                raise Unreachable("no determination team conversation configured")
+            view = await self._casework.call(review_view, review.review_id, clock)
+            await self._notifier.send_to_conversation(team, unreachable_owner_card(view))
+        except (Unreachable, DeliveryFailed) as error:
+            log.error(
+                "review %s: owner unreachable (%s) and the team could not be told: %s", review.review_id, reason, error
+            )
+            await self._casework.call(release_reminder, review, self.claimant, f"{reason}; team: {error}", clock)
+            return
+        await self._casework.call(report_unreachable_owner, review, self.claimant, clock)
+
     async def run_forever(self) -> None:
         while True:
             try:
                 await self.run_once()
+                await self.escalate_overdue_reviews()
                 await self.chase_escalations()
             except asyncio.CancelledError:
                 raise

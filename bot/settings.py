@@ -60,6 +60,7 @@ class Settings(BaseSettings):
 
     reminder_sweep_seconds: float = Field(300.0, alias="REMINDER_SWEEP_SECONDS", gt=0)
     reminder_lead_days: int = Field(7, alias="REMINDER_LEAD_DAYS", ge=0)
+    review_overdue_repeat_hours: float = Field(24, alias="REVIEW_OVERDUE_REPEAT_HOURS", gt=0)
     outbound_max_attempts: int = Field(5, alias="OUTBOUND_MAX_ATTEMPTS", ge=1, le=10)
     outbound_base_delay_seconds: float = Field(0.5, alias="OUTBOUND_BASE_DELAY_SECONDS", ge=0)
 

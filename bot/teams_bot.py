@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 from botbuilder.core import ConversationState, TurnContext
@@ -15,8 +16,10 @@ from bot.card_actions import (
     DecisionActions,
     ManagerOutcomeActions,
     OutcomeAnswer,
+    ReviewActions,
     is_decision_verb,
     is_manager_outcome_verb,
+    is_review_verb,
 )
 from bot.casework_gateway import CaseworkGateway
 from bot.identity import actor_of, tenant_of
@@ -24,9 +27,11 @@ from bot.notifier import card_activity
 from bot.state_storage import DatabaseStorage
 from cards.escalation import pending_card
 from cards.menu import menu_card
+from cards.review import reviews_list_card
 from cards.status import check_result_card, history_card, status_card
 from cards.verbs import Verb
 from casework.errors import CaseworkError, InvalidSubmission
+from casework.reviews import reviews_for
 from casework.services import (
     check_customer,
     customer_history,
@@ -63,6 +68,8 @@ class CaseworkBot(TeamsActivityHandler):
         self._references = references
         self._decisions = decisions
         self._outcomes = ManagerOutcomeActions(casework)
+        self._reviews = ReviewActions(casework)
+        self.review_lead = timedelta(days=7)
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
         self._dialogs.add(ReportIncidentDialog(casework, on_incident_reported, safety_guidance))
         self._dialogs.add(CheckCustomerDialog(casework))
@@ -85,7 +92,7 @@ class CaseworkBot(TeamsActivityHandler):
         words = text.strip().split(maxsplit=1)
         command = words[0].lower() if words else ""
         rest = words[1] if len(words) > 1 else ""
-        if command in ("report", "check", "escalate", "help", "cancel", "pending", "case"):
+        if command in ("report", "check", "escalate", "help", "cancel", "pending", "case", "reviews"):
             await dialog_context.cancel_all_dialogs()
         if command == "report":
             await dialog_context.begin_dialog(ReportIncidentDialog.__name__, ReportIncidentDialog.options_for(rest))
@@ -93,6 +100,11 @@ class CaseworkBot(TeamsActivityHandler):
             await dialog_context.begin_dialog(CheckCustomerDialog.__name__, rest)
         elif command == "escalate":
             await dialog_context.begin_dialog(RequestEscalationDialog.__name__, {"values": {"customer_name": rest}})
+        elif command == "reviews":
+            views = await self._casework.call(
+                reviews_for, actor_of(turn_context.activity), self.review_lead, self._casework.clock
+            )
+            await turn_context.send_activity(card_activity(reviews_list_card(views)))
         elif command == "pending":
             await self._send_pending(turn_context)
         elif command == "case":
@@ -140,6 +152,8 @@ class CaseworkBot(TeamsActivityHandler):
             # Action.Submit fallback from a host without Action.Execute: same checks, answered in the thread.
             card = await self._decisions.decide(turn_context, str(verb), value)
             await turn_context.send_activity(card_activity(card))
+        elif is_review_verb(verb):
+            await turn_context.send_activity(card_activity(await self._reviews.decide(turn_context, str(verb), value)))
         elif is_manager_outcome_verb(verb):
             answer = await self._outcomes.record(turn_context, str(verb), value)
             await turn_context.send_activity(card_activity(answer.card))
@@ -156,6 +170,8 @@ class CaseworkBot(TeamsActivityHandler):
         data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
         if is_decision_verb(verb):
             card = await self._decisions.decide(turn_context, str(verb), data)
+        elif is_review_verb(verb):
+            card = await self._reviews.decide(turn_context, str(verb), data)
         elif is_manager_outcome_verb(verb):
             answer = await self._outcomes.record(turn_context, str(verb), data)
             await self._follow_outcome(await self._dialogs.create_context(turn_context), answer)

@@ -1,25 +1,127 @@
-"""The reminder a case owner gets when a review falls due (s13)."""
+"""The review card (s13): the restriction, its history, what has happened since, and lift / extend / reassign."""
 
 from __future__ import annotations
 
-from cards.common import Card, envelope, facts, heading, london_date, text
-from casework.types import DueReview, MeasureKind
+from collections.abc import Sequence
+
+from microsoft_teams.cards import CardElement
+from microsoft_teams.cards.core import ActionStyle
+
+from cards.common import (
+    Card,
+    choice_input,
+    envelope,
+    execute,
+    facts,
+    heading,
+    london,
+    london_date,
+    text,
+    text_input,
+    toggle_input,
+)
+from cards.verbs import Verb
+from casework import policy
+from casework.reviews import ReviewView
+from casework.types import DueReview, MeasureKind, ReviewOutcome
+
+
+def review_card(view: ReviewView, notice: str = "") -> Card:
+    title = f"Review {'OVERDUE' if view.overdue else 'due'}: {view.customer_name}"
+    body: list[CardElement] = [
+        heading(title, color="Attention" if view.overdue else "Warning"),
+        facts(
+            [
+                ("What", view.title),
+                ("In force since", london_date(view.started_at)),
+                ("Review due", london_date(view.due_at)),
+                ("Owner", view.owner_name),
+            ]
+        ),
+    ]
+    body.extend(text(f"• {line}", subtle=True) for line in view.instructions)
+    for past in view.history:
+        body.append(
+            text(
+                f"Reviewed {london_date(past.due_at)}: {past.outcome} by {past.decided_by}. {past.reason}", subtle=True
+            )
+        )
+    if view.incidents_since:
+        body.append(text(f"**{len(view.incidents_since)} incident(s) since the last review:**"))
+        body.extend(
+            text(f"{i.reference} – {london(i.occurred_at)} – {i.channel}: {', '.join(i.actions)}", subtle=True)
+            for i in view.incidents_since
+        )
+        body.append(text("Proposed: **extend by 3 months** (s13.2), or lift if they no longer justify it."))
+    else:
+        body.append(text("No further unacceptable actions since the last review: proposed **lift** (s13.1)."))
+    if notice:
+        body.append(text(notice, color="Attention"))
+    if view.decided_outcome is not None:
+        assert view.decided_at is not None
+        what = "Lifted" if view.decided_outcome is ReviewOutcome.LIFT else "Extended by 3 months"
+        body.append(heading(f"{what} by {view.decided_by_name} on {london(view.decided_at)}", color="Good"))
+        if view.next_review_at:
+            body.append(text(f"Next review due {london_date(view.next_review_at)}."))
+        body.append(
+            text(
+                "Customer advised." if view.customer_advised else f"Customer not advised: {view.not_advised_reason}",
+                subtle=True,
+            )
+        )
+        body.append(text("The letter has been requested.", subtle=True))
+        return envelope(body)
+    body += [
+        text_input("reason", "Reason (needed to extend)", "", False, policy.REASON_MAX_LENGTH, multiline=True),
+        toggle_input("customer_advised", "The customer has been or will be advised of the outcome", ""),
+        text_input("not_advised_reason", "If they cannot be advised, why not", "", False, 500),
+        choice_input("owner_id", "Reassign to (for Reassign)", list(view.staff_options), "", False),
+    ]
+    proposed: ActionStyle = "positive"
+    lift_style = proposed if view.proposed is ReviewOutcome.LIFT else None
+    extend_style = proposed if view.proposed is ReviewOutcome.EXTEND else None
+    return envelope(
+        body,
+        [
+            execute("Lift", Verb.REVIEW_LIFT, style=lift_style, review_id=view.review_id),
+            execute("Extend 3 months", Verb.REVIEW_EXTEND, style=extend_style, review_id=view.review_id),
+            execute("Reassign", Verb.REVIEW_REASSIGN, review_id=view.review_id),
+        ],
+    )
 
 
 def review_reminder(review: DueReview) -> Card:
+    """A short reminder, for when the full card cannot be built."""
     what = "restriction" if review.measure_kind is MeasureKind.RESTRICTION else "formal warning"
     return envelope(
         [
             heading(f"Review due: {review.customer_name}", color="Warning"),
-            facts(
-                [
-                    ("What", f"The {what} on {review.customer_name}"),
-                    ("Review due", london_date(review.due_at)),
-                ]
-            ),
-            text(
-                "If there have been no further unacceptable actions the restriction is lifted and the customer "
-                "told (s13.1); otherwise it may be extended by 3 months (s13.2)."
-            ),
+            facts([("What", f"The {what} on {review.customer_name}"), ("Review due", london_date(review.due_at))]),
         ]
     )
+
+
+def reviews_list_card(views: Sequence[ReviewView]) -> Card:
+    if not views:
+        return envelope([heading("No reviews due")])
+    body: list[CardElement] = [heading(f"{len(views)} review{'s' if len(views) != 1 else ''} due")]
+    for view in views:
+        flag = "OVERDUE – " if view.overdue else ""
+        body.append(
+            text(
+                f"{flag}**{view.customer_name}**: {view.title.lower()}, due {london_date(view.due_at)}, "
+                f"owner {view.owner_name}"
+            )
+        )
+    return envelope(body)
+
+
+def unreachable_owner_card(view: ReviewView) -> Card:
+    """To the determination team when the owner cannot be reached: nobody is dropped silently."""
+    card = review_card(view)
+    card["body"] = [
+        heading(f"Review reminder could not be delivered to {view.owner_name}", color="Attention"),
+        text("They may not have used this bot yet. Please make sure the review happens, or reassign it."),
+        *card["body"],
+    ]
+    return card

@@ -21,3 +21,6 @@ class Verb(enum.StrEnum):
     ESCALATION_ASK = "escalation.ask"
     ESCALATION_ANSWER = "escalation.answer"
     ESCALATION_REFRESH = "escalation.refresh"
+    REVIEW_LIFT = "review.lift"
+    REVIEW_EXTEND = "review.extend"
+    REVIEW_REASSIGN = "review.reassign"

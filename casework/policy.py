@@ -24,6 +24,7 @@ from casework.types import (
     Measure,
     MeasureKind,
     RestrictionTerms,
+    ReviewOutcome,
     SeriousThreat,
     ServiceArea,
     UnreasonableAction,
@@ -316,6 +317,28 @@ def manager_outcome_refusal(
 def may_see_history(viewer_is_determination_team: bool, viewer_id: str, case_manager_ids: Iterable[str]) -> bool:
     """Need to know: incident narratives are for the determination team and the case's managers only."""
     return viewer_is_determination_team or viewer_id in set(case_manager_ids)
+
+
+def proposed_review_outcome(incidents_since_last_review: int) -> ReviewOutcome:
+    """No further unacceptable actions: lift (s13.1); otherwise extend by 3 months (s13.2)."""
+    return ReviewOutcome.LIFT if incidents_since_last_review == 0 else ReviewOutcome.EXTEND
+
+
+def next_review_after_extension(due_at: datetime) -> datetime:
+    """An extension runs 3 months from the review it replaces (s13.2)."""
+    return add_months(due_at, REVIEW_PERIOD_MONTHS)
+
+
+def review_decision_problems(
+    outcome: ReviewOutcome, reason: str, customer_advised: bool, not_advised_reason: str
+) -> dict[str, str]:
+    """An extension says why (s13.2); the customer is advised where possible, and if not the record says why."""
+    problems: dict[str, str] = {}
+    if outcome is ReviewOutcome.EXTEND and not reason.strip():
+        problems["reason"] = "Say why the restriction is extended: the ongoing actions or the threat (s13.2)."
+    if not customer_advised and not not_advised_reason.strip():
+        problems["not_advised_reason"] = "Tick that the customer was advised, or say why they could not be (s13)."
+    return problems
 
 
 def reminder_due(review_due_at: datetime, now: datetime, lead: timedelta) -> bool:

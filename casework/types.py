@@ -463,6 +463,32 @@ class Measure:
     id: int | None = None
 
 
+class ReviewOutcome(enum.StrEnum):
+    """A restriction's 3-monthly review: lift it (s13.1) or extend it by 3 months (s13.2)."""
+
+    LIFT = "lift"
+    EXTEND = "extend"
+
+
+@dataclass
+class ScheduledReview:
+    """One review of a measure, falling due at `due_at`, and what was decided at it."""
+
+    measure_id: int
+    due_at: datetime
+    owner_id: str | None = None
+    """Set when the review was reassigned away from the measure's case owner."""
+    decided_at: datetime | None = None
+    outcome: ReviewOutcome | None = None
+    decided_by: str | None = None
+    reason: str = ""
+    customer_advised: bool = False
+    not_advised_reason: str = ""
+    last_escalated_at: datetime | None = None
+    reminder_sent_at: datetime | None = None
+    id: int | None = None
+
+
 @dataclass(frozen=True)
 class DueReview:
     """A review whose reminder this sweep has claimed and must deliver."""

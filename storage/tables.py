@@ -199,6 +199,14 @@ class Review(SQLModel, table=True):
     reminder_sent_at: datetime | None = _utc(nullable=True)
     reminder_claimed_by: str | None = Field(default=None, max_length=64)
     reminder_claimed_until: datetime | None = _utc(nullable=True)
+    owner_id: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = _utc(nullable=True)
+    outcome: str | None = Field(default=None, max_length=20)
+    decided_by: str | None = Field(default=None, max_length=64)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    customer_advised: bool = False
+    not_advised_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    last_escalated_at: datetime | None = _utc(nullable=True)
 
 
 class AuditEventRecord(SQLModel, table=True):

@@ -50,6 +50,8 @@ from casework.types import (
     MeasureKind,
     Representative,
     RestrictionTerms,
+    ReviewOutcome,
+    ScheduledReview,
     SeriousThreat,
     ServiceArea,
     StaffMember,
@@ -491,6 +493,16 @@ class SqlMeasures:
         measure.id = row.id
         return measure
 
+    def get(self, measure_id: int) -> Measure | None:
+        row = self._session.get(MeasureRecord, measure_id)
+        return _measure(row) if row else None
+
+    def set_review_due(self, measure_id: int, due_at: datetime) -> None:
+        row = self._session.get_one(MeasureRecord, measure_id)
+        row.review_due_at = due_at
+        self._session.add(row)
+        self._session.flush()
+
     def end(self, measure_id: int, at: datetime) -> None:
         row = self._session.get_one(MeasureRecord, measure_id)
         row.ended_at = at
@@ -499,21 +511,39 @@ class SqlMeasures:
 
     def for_customer(self, customer_id: int) -> Sequence[Measure]:
         rows = self._session.exec(select(MeasureRecord).where(MeasureRecord.customer_id == customer_id))
-        return [
-            Measure(
-                customer_id=row.customer_id,
-                kind=MeasureKind(row.kind),
-                escalation_id=row.escalation_id,
-                starts_at=row.starts_at,
-                review_due_at=row.review_due_at,
-                case_owner_id=row.case_owner_id,
-                restrictions=tuple(ContactRestriction(r) for r in row.restrictions),
-                terms=RestrictionTerms(**row.terms),
-                ended_at=row.ended_at,
-                id=row.id,
-            )
-            for row in rows
-        ]
+        return [_measure(row) for row in rows]
+
+
+def _measure(row: MeasureRecord) -> Measure:
+    return Measure(
+        customer_id=row.customer_id,
+        kind=MeasureKind(row.kind),
+        escalation_id=row.escalation_id,
+        starts_at=row.starts_at,
+        review_due_at=row.review_due_at,
+        case_owner_id=row.case_owner_id,
+        restrictions=tuple(ContactRestriction(r) for r in row.restrictions),
+        terms=RestrictionTerms(**row.terms),
+        ended_at=row.ended_at,
+        id=row.id,
+    )
+
+
+def _review(row: Review) -> ScheduledReview:
+    return ScheduledReview(
+        measure_id=row.measure_id,
+        due_at=row.due_at,
+        owner_id=row.owner_id,
+        decided_at=row.decided_at,
+        outcome=ReviewOutcome(row.outcome) if row.outcome else None,
+        decided_by=row.decided_by,
+        reason=row.reason,
+        customer_advised=row.customer_advised,
+        not_advised_reason=row.not_advised_reason,
+        last_escalated_at=row.last_escalated_at,
+        reminder_sent_at=row.reminder_sent_at,
+        id=row.id,
+    )
 
 
 class SqlReviews:
@@ -523,6 +553,63 @@ class SqlReviews:
     def schedule(self, measure_id: int, due_at: datetime) -> None:
         self._session.add(Review(measure_id=measure_id, due_at=due_at))
         self._session.flush()
+
+    def get_for_update(self, review_id: int) -> ScheduledReview | None:
+        row = self._session.exec(select(Review).where(Review.id == review_id).with_for_update()).first()
+        return _review(row) if row else None
+
+    def for_measure(self, measure_id: int) -> Sequence[ScheduledReview]:
+        rows = self._session.exec(select(Review).where(Review.measure_id == measure_id).order_by(col(Review.due_at)))
+        return [_review(row) for row in rows]
+
+    def save_decision(self, review: ScheduledReview) -> None:
+        row = self._session.get_one(Review, review.id)
+        row.decided_at, row.decided_by = review.decided_at, review.decided_by
+        row.outcome = review.outcome.value if review.outcome else None
+        row.reason, row.customer_advised, row.not_advised_reason = (
+            review.reason,
+            review.customer_advised,
+            review.not_advised_reason,
+        )
+        self._session.add(row)
+        self._session.flush()
+
+    def reassign(self, review_id: int, owner_id: str) -> None:
+        row = self._session.get_one(Review, review_id)
+        row.owner_id = owner_id
+        # The new owner gets their own reminder.
+        row.reminder_sent_at, row.reminder_claimed_by, row.reminder_claimed_until = None, None, None
+        self._session.add(row)
+        self._session.flush()
+
+    def open_reviews(self, due_before: datetime) -> Sequence[ScheduledReview]:
+        rows = self._session.exec(
+            select(Review)
+            .join(MeasureRecord, col(MeasureRecord.id) == Review.measure_id)
+            .where(col(Review.decided_at).is_(None), Review.due_at <= due_before, col(MeasureRecord.ended_at).is_(None))
+            .order_by(col(Review.due_at))
+        )
+        return [_review(row) for row in rows]
+
+    def claim_overdue(self, now: datetime, not_since: datetime, limit: int) -> Sequence[ScheduledReview]:
+        rows = self._session.exec(
+            select(Review)
+            .join(MeasureRecord, col(MeasureRecord.id) == Review.measure_id)
+            .where(
+                col(Review.decided_at).is_(None),
+                Review.due_at < now,
+                col(MeasureRecord.ended_at).is_(None),
+                or_(col(Review.last_escalated_at).is_(None), col(Review.last_escalated_at) <= not_since),
+            )
+            .order_by(col(Review.due_at))
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Review)
+        ).all()
+        for row in rows:
+            row.last_escalated_at = now
+            self._session.add(row)
+        self._session.flush()
+        return [_review(row) for row in rows]
 
     def claim_reminders(
         self, remind_from: datetime, now: datetime, claim_until: datetime, claimant: str, limit: int
@@ -535,6 +622,7 @@ class SqlReviews:
             .join(CustomerRecord, col(CustomerRecord.id) == MeasureRecord.customer_id)
             .where(
                 col(Review.reminder_sent_at).is_(None),
+                col(Review.decided_at).is_(None),
                 Review.due_at <= remind_from,
                 or_(col(Review.reminder_claimed_until).is_(None), col(Review.reminder_claimed_until) < now),
                 or_(col(MeasureRecord.ended_at).is_(None), col(MeasureRecord.ended_at) > now),
@@ -556,7 +644,7 @@ class SqlReviews:
                     customer.name,
                     MeasureKind(measure.kind),
                     review.due_at,
-                    measure.case_owner_id,
+                    review.owner_id or measure.case_owner_id,
                 )
             )
         self._session.flush()

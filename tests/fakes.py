@@ -37,6 +37,7 @@ from casework.types import (
     ManagerOutcome,
     Measure,
     Representative,
+    ScheduledReview,
     StaffMember,
     Vote,
 )
@@ -65,6 +66,14 @@ class ReviewRow:
     reminder_sent_at: datetime | None = None
     reminder_claimed_by: str | None = None
     reminder_claimed_until: datetime | None = None
+    review: ScheduledReview | None = None
+    """The review's owner and decision, kept as the SQL columns are."""
+
+    def scheduled(self) -> ScheduledReview:
+        base = self.review or ScheduledReview(self.measure_id, self.due_at)
+        return replace(
+            base, id=self.id, measure_id=self.measure_id, due_at=self.due_at, reminder_sent_at=self.reminder_sent_at
+        )
 
 
 @dataclass
@@ -258,6 +267,12 @@ class FakeMeasures(_Repository):
     def end(self, measure_id: int, at: datetime) -> None:
         self._state.measures[measure_id].ended_at = at
 
+    def get(self, measure_id: int) -> Measure | None:
+        return copy.deepcopy(self._state.measures.get(measure_id))
+
+    def set_review_due(self, measure_id: int, due_at: datetime) -> None:
+        self._state.measures[measure_id].review_due_at = due_at
+
     def for_customer(self, customer_id: int) -> Sequence[Measure]:
         return [copy.deepcopy(m) for m in self._state.measures.values() if m.customer_id == customer_id]
 
@@ -278,6 +293,7 @@ class FakeReviews(_Repository):
             ended_at = state.measures[row.measure_id].ended_at
             return (
                 row.reminder_sent_at is None
+                and row.scheduled().decided_at is None
                 and row.due_at <= remind_from
                 and (row.reminder_claimed_until is None or row.reminder_claimed_until < now)
                 and (ended_at is None or now < ended_at)
@@ -297,9 +313,52 @@ class FakeReviews(_Repository):
                     state.customers[measure.customer_id].name,
                     measure.kind,
                     row.due_at,
-                    measure.case_owner_id,
+                    row.scheduled().owner_id or measure.case_owner_id,
                 )
             )
+        return claimed
+
+    def get_for_update(self, review_id: int) -> ScheduledReview | None:
+        row = self._state.reviews.get(review_id)
+        return row.scheduled() if row else None
+
+    def for_measure(self, measure_id: int) -> Sequence[ScheduledReview]:
+        rows = sorted((r for r in self._state.reviews.values() if r.measure_id == measure_id), key=lambda r: r.due_at)
+        return [r.scheduled() for r in rows]
+
+    def save_decision(self, review: ScheduledReview) -> None:
+        assert review.id is not None
+        self._state.reviews[review.id].review = replace(review)
+
+    def reassign(self, review_id: int, owner_id: str) -> None:
+        row = self._state.reviews[review_id]
+        row.review = replace(row.scheduled(), owner_id=owner_id)
+        row.reminder_sent_at = row.reminder_claimed_by = row.reminder_claimed_until = None
+
+    def open_reviews(self, due_before: datetime) -> Sequence[ScheduledReview]:
+        rows = [
+            r
+            for r in self._state.reviews.values()
+            if r.scheduled().decided_at is None
+            and r.due_at <= due_before
+            and self._state.measures[r.measure_id].ended_at is None
+        ]
+        return [r.scheduled() for r in sorted(rows, key=lambda r: r.due_at)]
+
+    def claim_overdue(self, now: datetime, not_since: datetime, limit: int) -> Sequence[ScheduledReview]:
+        claimed: list[ScheduledReview] = []
+        for row in sorted(self._state.reviews.values(), key=lambda r: r.due_at):
+            if len(claimed) == limit:
+                break
+            current = row.scheduled()
+            if (
+                current.decided_at is None
+                and row.due_at < now
+                and self._state.measures[row.measure_id].ended_at is None
+                and (current.last_escalated_at is None or current.last_escalated_at <= not_since)
+            ):
+                row.review = replace(current, last_escalated_at=now)
+                claimed.append(row.scheduled())
         return claimed
 
     def mark_reminded(self, review_id: int, claimant: str, at: datetime) -> bool:

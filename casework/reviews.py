@@ -1,0 +1,255 @@
+"""Use cases for the 3-monthly review of restrictions and formal warnings (s13): lift, extend, reassign, chase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from casework import policy
+from casework.errors import NotFound
+from casework.ports import UnitOfWork
+from casework.types import (
+    Actor,
+    AuditEvent,
+    Clock,
+    DueReview,
+    Measure,
+    MeasureKind,
+    ReviewOutcome,
+    ScheduledReview,
+)
+from casework.views import EvidenceLine
+
+
+@dataclass(frozen=True)
+class PastReview:
+    due_at: datetime
+    outcome: str
+    decided_by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    review_id: int
+    customer_name: str
+    title: str
+    instructions: tuple[str, ...]
+    started_at: datetime
+    due_at: datetime
+    owner_id: str
+    owner_name: str
+    history: tuple[PastReview, ...]
+    incidents_since: tuple[EvidenceLine, ...]
+    proposed: ReviewOutcome
+    overdue: bool
+    staff_options: tuple[tuple[str, str], ...]
+    decided_outcome: ReviewOutcome | None = None
+    decided_by_name: str | None = None
+    decided_at: datetime | None = None
+    customer_advised: bool = False
+    not_advised_reason: str = ""
+    next_review_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    review: ReviewView
+    recorded_now: bool
+    refusal: str | None = None
+
+
+def review_view(uow: UnitOfWork, review_id: int, clock: Clock) -> ReviewView:
+    with uow:
+        review, measure = _load(uow, review_id)
+        return _view(uow, review, measure, clock)
+
+
+def decide_review(
+    uow: UnitOfWork,
+    actor: Actor,
+    review_id: int,
+    outcome: ReviewOutcome,
+    reason: str,
+    customer_advised: bool,
+    not_advised_reason: str,
+    clock: Clock,
+) -> ReviewResult:
+    """Lifts (s13.1) or extends by 3 months (s13.2), once; an extension schedules the next review."""
+    with uow:
+        review, measure = _load(uow, review_id)
+        if review.decided_at is not None:
+            return ReviewResult(_view(uow, review, measure, clock), recorded_now=False)
+        refusal = _refusal(uow, actor, review, measure)
+        if refusal is None:
+            problems = policy.review_decision_problems(outcome, reason, customer_advised, not_advised_reason)
+            refusal = " ".join(problems.values()) or None
+        if refusal is not None:
+            return ReviewResult(_view(uow, review, measure, clock), recorded_now=False, refusal=refusal)
+        assert measure.id is not None and review.id is not None
+        now = clock()
+        decided = replace(
+            review,
+            decided_at=now,
+            outcome=outcome,
+            decided_by=actor.user_id,
+            reason=reason.strip(),
+            customer_advised=customer_advised,
+            not_advised_reason=not_advised_reason.strip(),
+        )
+        uow.reviews.save_decision(decided)
+        if outcome is ReviewOutcome.LIFT:
+            uow.measures.end(measure.id, now)
+        else:
+            next_due = policy.next_review_after_extension(review.due_at)
+            uow.measures.set_review_due(measure.id, next_due)
+            uow.reviews.schedule(measure.id, next_due)
+        letter = "lifting" if outcome is ReviewOutcome.LIFT else "extension"
+        _audit(
+            uow,
+            actor,
+            f"review.{'lifted' if outcome is ReviewOutcome.LIFT else 'extended'}",
+            review.id,
+            clock,
+            customer_advised=str(customer_advised),
+        )
+        _audit(uow, actor, "letter.requested", review.id, clock, letter=letter)
+        view = _view(uow, decided, uow.measures.get(measure.id) or measure, clock)
+        uow.commit()
+    return ReviewResult(view, recorded_now=True)
+
+
+def reassign_review(uow: UnitOfWork, actor: Actor, review_id: int, new_owner_id: str, clock: Clock) -> ReviewResult:
+    with uow:
+        review, measure = _load(uow, review_id)
+        refusal = _refusal(uow, actor, review, measure)
+        new_owner = uow.staff.get(new_owner_id) if new_owner_id else None
+        if refusal is None and review.decided_at is not None:
+            refusal = "This review has already been decided."
+        if refusal is None and new_owner is None:
+            refusal = "Choose who should own this review."
+        if refusal is not None:
+            return ReviewResult(_view(uow, review, measure, clock), recorded_now=False, refusal=refusal)
+        assert review.id is not None and new_owner is not None
+        uow.reviews.reassign(review.id, new_owner.user_id)
+        _audit(uow, actor, "review.reassigned", review.id, clock, owner=new_owner.user_id)
+        view = _view(uow, replace(review, owner_id=new_owner.user_id), measure, clock)
+        uow.commit()
+    return ReviewResult(view, recorded_now=True)
+
+
+def escalate_overdue_reviews(
+    uow: UnitOfWork, clock: Clock, repeat_every: timedelta, limit: int = 100
+) -> tuple[ReviewView, ...]:
+    """Reviews past due and undecided, claimed for the determination team once per `repeat_every`."""
+    now = clock()
+    with uow:
+        claimed = uow.reviews.claim_overdue(now, now - repeat_every, limit)
+        views = []
+        for review in claimed:
+            assert review.id is not None
+            measure = uow.measures.get(review.measure_id)
+            assert measure is not None
+            _audit(uow, Actor("system", "Review sweep"), "review.escalated_overdue", review.id, clock)
+            views.append(_view(uow, review, measure, clock))
+        uow.commit()
+    return tuple(views)
+
+
+def reviews_for(uow: UnitOfWork, actor: Actor, lead: timedelta, clock: Clock) -> tuple[ReviewView, ...]:
+    """A manager's reviews due (within the lead time) and overdue; the determination team sees them all."""
+    now = clock()
+    with uow:
+        member = uow.staff.get(actor.user_id)
+        everyone = member is not None and member.is_determination_team
+        views = []
+        for review in uow.reviews.open_reviews(now + lead):
+            measure = uow.measures.get(review.measure_id)
+            assert measure is not None
+            if everyone or (review.owner_id or measure.case_owner_id) == actor.user_id:
+                views.append(_view(uow, review, measure, clock))
+        return tuple(views)
+
+
+def report_unreachable_owner(uow: UnitOfWork, review: DueReview, claimant: str, clock: Clock) -> bool:
+    """The owner could not be reached: the reminder is marked as gone to the determination team instead."""
+    with uow:
+        marked = uow.reviews.mark_reminded(review.review_id, claimant, clock())
+        if marked:
+            _audit(
+                uow,
+                Actor("system", "Review sweep"),
+                "review.owner_unreachable",
+                review.review_id,
+                clock,
+                owner=review.case_owner_id,
+            )
+        uow.commit()
+    return marked
+
+
+def _load(uow: UnitOfWork, review_id: int) -> tuple[ScheduledReview, Measure]:
+    review = uow.reviews.get_for_update(review_id)
+    if review is None:
+        raise NotFound("That review no longer exists.")
+    measure = uow.measures.get(review.measure_id)
+    if measure is None:
+        raise NotFound("The restriction under review no longer exists.")
+    return review, measure
+
+
+def _refusal(uow: UnitOfWork, actor: Actor, review: ScheduledReview, measure: Measure) -> str | None:
+    member = uow.staff.get(actor.user_id)
+    owner = review.owner_id or measure.case_owner_id
+    if actor.user_id == owner or (member is not None and member.is_determination_team):
+        return None
+    return "Only the review's owner or the determination team can decide or reassign it."
+
+
+def _view(uow: UnitOfWork, review: ScheduledReview, measure: Measure, clock: Clock) -> ReviewView:
+    assert review.id is not None and measure.id is not None
+    customer = uow.customers.get(measure.customer_id)
+    reviews = uow.reviews.for_measure(measure.id)
+    past = [r for r in reviews if r.decided_at is not None and r.id != review.id]
+    since = max([measure.starts_at, *[r.decided_at for r in past if r.decided_at]])
+    incidents = [i for i in uow.incidents.for_customer(measure.customer_id) if i.occurred_at > since]
+    owner_id = review.owner_id or measure.case_owner_id
+    owner = uow.staff.get(owner_id)
+    decider = uow.staff.get(review.decided_by) if review.decided_by else None
+
+    def name(user_id: str | None) -> str:
+        found = uow.staff.get(user_id) if user_id else None
+        return found.name if found else (user_id or "")
+
+    return ReviewView(
+        review_id=review.id,
+        customer_name=customer.name if customer else "",
+        title="Restriction" if measure.kind is MeasureKind.RESTRICTION else "Formal warning",
+        instructions=tuple(policy.handling_instructions(measure)),
+        started_at=measure.starts_at,
+        due_at=review.due_at,
+        owner_id=owner_id,
+        owner_name=owner.name if owner else owner_id,
+        history=tuple(
+            PastReview(r.due_at, r.outcome.value if r.outcome else "", name(r.decided_by), r.reason) for r in past
+        ),
+        incidents_since=tuple(
+            EvidenceLine(i.reference, i.occurred_at, i.channel.label, tuple(a.label for a in i.actions))
+            for i in incidents
+        ),
+        proposed=policy.proposed_review_outcome(len(incidents)),
+        overdue=review.decided_at is None and review.due_at < clock(),
+        staff_options=tuple((m.user_id, m.name) for m in uow.staff.all() if m.user_id != owner_id),
+        decided_outcome=review.outcome,
+        decided_by_name=decider.name if decider else review.decided_by,
+        decided_at=review.decided_at,
+        customer_advised=review.customer_advised,
+        not_advised_reason=review.not_advised_reason,
+        next_review_at=policy.next_review_after_extension(review.due_at)
+        if review.outcome is ReviewOutcome.EXTEND
+        else None,
+    )
+
+
+def _audit(uow: UnitOfWork, actor: Actor, action: str, review_id: int, clock: Clock, **detail: str) -> None:
+    uow.audit.record(AuditEvent(actor.user_id, action, "review", str(review_id), clock(), dict(detail)))
