@@ -122,7 +122,15 @@ def report_incident(
         if existing is not None:
             return _confirmation(uow, existing, clock, already_recorded=True)
         manager_id = _line_manager(uow, actor, submission, clock)
-        customer = _resolve_customer(uow, actor, submission, clock)
+        try:
+            customer = _resolve_customer(uow, actor, submission, clock)
+        except InvalidSubmission:
+            # A retry of a submit that committed after our first look finds the customer that submit added:
+            # it is the same report, not a reason to ask the reporter to choose.
+            first = uow.incidents.by_submission_key(submission.submission_key)
+            if first is None:
+                raise
+            return _confirmation(uow, first, clock, already_recorded=True)
         assert customer.id is not None
         try:
             incident = uow.incidents.add(_incident_from(submission, customer.id, actor, now))
@@ -230,6 +238,11 @@ def _resolve_customer(uow: UnitOfWork, actor: Actor, submission: IncidentSubmiss
                 }
             )
         raise CustomerChoiceNeeded(matches)
+    if matches and not submission.new_customer_confirmed:
+        raise CustomerChoiceNeeded(matches)
+    # Two first reports about one new person must not add them twice: the second waits, then finds the first.
+    uow.customers.lock_name(query.key)
+    matches = _customer_options(uow, typed)
     if matches and not submission.new_customer_confirmed:
         raise CustomerChoiceNeeded(matches)
     contact_errors, customer = _new_customer(typed, submission)

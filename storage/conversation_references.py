@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from storage.tables import StoredConversationReference
@@ -23,21 +25,23 @@ class ConversationReferenceStore:
         tenant_id: str | None,
         reference: dict[str, Any],
     ) -> None:
+        # An upsert: the first two activities of a conversation can arrive together (a retry, two instances).
+        values = {
+            "conversation_id": conversation_id,
+            "conversation_type": conversation_type,
+            "user_id": user_id,
+            "tenant_id": tenant_id,
+            "reference": reference,
+            "updated_at": datetime.now(UTC),
+        }
+        insert = postgres_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(StoredConversationReference).values(**values)
         with Session(self._engine) as session:
-            row = session.get(StoredConversationReference, conversation_id)
-            if row is None:
-                row = StoredConversationReference(
-                    conversation_id=conversation_id,
-                    conversation_type=conversation_type,
-                    reference=reference,
-                    updated_at=datetime.now(UTC),
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["conversation_id"], set_={k: v for k, v in values.items() if k != "conversation_id"}
                 )
-            row.conversation_type = conversation_type
-            row.user_id = user_id
-            row.tenant_id = tenant_id
-            row.reference = reference
-            row.updated_at = datetime.now(UTC)
-            session.add(row)
+            )
             session.commit()
 
     def for_conversation(self, conversation_id: str) -> dict[str, Any] | None:

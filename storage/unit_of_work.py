@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine, delete, or_, update
+from sqlalchemy import Engine, delete, or_, text, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -102,6 +104,11 @@ class SqlCustomers:
     def get(self, customer_id: int) -> Customer | None:
         row = self._session.get(CustomerRecord, customer_id)
         return _customer(row) if row else None
+
+    def lock_name(self, name_key: str) -> None:
+        # PostgreSQL: a transaction-scoped advisory lock on the name; SQLite's write lock already serialises.
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(text("SELECT pg_advisory_xact_lock(7215002, hashtext(:key))"), {"key": name_key})
 
     def remove(self, customer_id: int) -> None:
         self._session.execute(delete(CustomerNameToken).where(col(CustomerNameToken.customer_id) == customer_id))
@@ -688,15 +695,23 @@ class SqlStaff:
         return [_staff(r) for r in rows]
 
     def save(self, member: StaffMember) -> None:
-        row = self._session.get(StaffMemberRecord, member.user_id) or StaffMemberRecord(
-            user_id=member.user_id, name=member.name
+        # An upsert: two first turns from a new person at once must both succeed.
+        values = {
+            "user_id": member.user_id,
+            "name": member.name,
+            "is_determination_team": member.is_determination_team,
+            "line_manager_id": member.line_manager_id,
+            "teams_user_id": member.teams_user_id,
+        }
+        insert = postgres_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert(StaffMemberRecord).values(**values)
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id"], set_={k: v for k, v in values.items() if k != "user_id"}
+            )
         )
-        row.name = member.name
-        row.is_determination_team = member.is_determination_team
-        row.line_manager_id = member.line_manager_id
-        row.teams_user_id = member.teams_user_id
-        self._session.add(row)
         self._session.flush()
+        self._session.expire_all()
 
 
 def _staff(row: StaffMemberRecord) -> StaffMember:

@@ -120,6 +120,9 @@ class FakeCustomers(_Repository):
     def remove(self, customer_id: int) -> None:
         del self._state.customers[customer_id]
 
+    def lock_name(self, name_key: str) -> None:
+        """One in-memory unit of work at a time: nothing to serialise."""
+
     def reassign(self, from_customer_id: int, to_customer_id: int) -> None:
         state = self._state
         records: list[Incident | Escalation | Measure] = [

@@ -20,7 +20,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import StatementError
 from sqlmodel import Session, col, select
 
 from casework.customer_query import interpret
@@ -199,19 +199,6 @@ def test_several_instances_migrating_an_empty_database_at_once_all_succeed(datab
 def test_upgrading_a_database_with_first_release_data_keeps_it_usable(
     database_url: str, request: pytest.FixtureRequest
 ) -> None:
-    if is_sqlite(database_url):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=IntegrityError,
-                reason="BUG storage/migrations/env.py: on SQLite the engine turns foreign_keys ON, so 0003's batch "
-                "rebuild of `customer` (copy, DROP TABLE customer, rename) fails with 'FOREIGN KEY constraint "
-                "failed' once any incident references a customer: an existing SQLite install cannot upgrade. Fix: "
-                "in run_migrations_online, for SQLite, before the first statement run "
-                "connection.connection.driver_connection.execute('PRAGMA foreign_keys=OFF') (the PRAGMA is "
-                "ignored inside a transaction), and after run_migrations() check PRAGMA foreign_key_check is empty.",
-            )
-        )
     _empty(database_url)
     command.upgrade(alembic_config(database_url), "0001")
     v1 = sa.MetaData()
@@ -917,17 +904,6 @@ def test_a_retry_arriving_while_the_first_commits_is_answered_with_the_first(
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
 ) -> None:
-    if not is_sqlite(database_url):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG casework.services.report_incident: a retry that looked up the submission key before the "
-                "first committed, but searches customers after, finds the customer the first just added and "
-                "raises CustomerChoiceNeeded (a pick list) instead of answering 'already recorded'. Fix: around "
-                "_resolve_customer, `except InvalidSubmission: first = uow.incidents.by_submission_key(key); "
-                "if first: return _confirmation(uow, first, clock, already_recorded=True); raise`.",
-            )
-        )
     register_staff(SqlUnitOfWork(engine), ADMIN, MANAGER, clock)
     register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember("sam", "Sam"), clock)
     first_done = threading.Event()
@@ -973,17 +949,6 @@ def test_two_reports_about_the_same_new_customer_at_once_do_not_add_them_twice(
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
 ) -> None:
-    if not is_sqlite(database_url):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG casework.services._resolve_customer: search-then-add with nothing serialising it, so on "
-                "PostgreSQL two first reports about one new customer each add a customer row (a duplicate added "
-                "'without a second look'). Fix: a CustomerRepository.lock_for_new(name) called before the search "
-                "(PostgreSQL: SELECT pg_advisory_xact_lock(hashtext(name_key)); SQLite: no-op, BEGIN IMMEDIATE "
-                "already serialises), so the second waits, then sees the first and gets the pick list.",
-            )
-        )
     register_staff(SqlUnitOfWork(engine), ADMIN, MANAGER, clock)
     for n in range(2):
         register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(f"reporter-{n}", f"Reporter {n}"), clock)
@@ -1012,29 +977,9 @@ def test_conversation_references_are_saved_updated_and_found(engine: Engine) -> 
     assert store.personal_for_user("u2") is None
 
 
-def _first_contact_race_xfail(database_url: str, request: pytest.FixtureRequest, what: str, fix: str) -> None:
-    if not is_sqlite(database_url):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=IntegrityError,
-                reason=f"BUG {what}: get-then-insert, so on PostgreSQL two turns that both arrive first (a Teams retry, "
-                f"or install and first message together) both insert and the second fails with a primary-key "
-                f"IntegrityError, failing that turn. Fix: {fix}",
-            )
-        )
-
-
 def test_two_first_turns_from_a_new_person_at_once_remember_them_once(
     engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
-    _first_contact_race_xfail(
-        database_url,
-        request,
-        "storage.unit_of_work.SqlStaff.save (via casework.services.remember_actor)",
-        "make SqlStaff.save an upsert: sqlalchemy.dialects.postgresql/sqlite insert(StaffMemberRecord)"
-        ".values(...).on_conflict_do_update(index_elements=['user_id'], set_={...}).",
-    )
     _meet_after(monkeypatch, SqlStaff, "get")  # both see nobody by that id before either saves
 
     run_together(2, lambda _: remember_actor(SqlUnitOfWork(engine), Actor("new-person", "New Person")))
@@ -1061,13 +1006,6 @@ class _MeetingSession(Session):
 def test_two_first_turns_in_a_conversation_at_once_store_its_reference(
     engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
-    _first_contact_race_xfail(
-        database_url,
-        request,
-        "storage.conversation_references.ConversationReferenceStore.save",
-        "an upsert: dialect insert(StoredConversationReference).values(...)"
-        ".on_conflict_do_update(index_elements=['conversation_id'], set_={...}).",
-    )
     monkeypatch.setattr(_MeetingSession, "meeting", threading.Barrier(2, timeout=1))
     monkeypatch.setattr(_MeetingSession, "met", threading.local())
     monkeypatch.setattr(conversation_references, "Session", _MeetingSession)
