@@ -33,6 +33,7 @@ from storage.unit_of_work import SqlUnitOfWork
 log = logging.getLogger(__name__)
 
 SWEEP_KEY = web.AppKey("reminder_sweep", ReminderSweep)
+NOTIFIER_KEY = web.AppKey("notifier", Notifier)
 
 
 def utc_now() -> datetime:
@@ -93,6 +94,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
 
     app = web.Application()
     app[SWEEP_KEY] = sweep
+    app[NOTIFIER_KEY] = notifier
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, casework))
     app.router.add_get("/healthz", health_handler(engine))
 

@@ -131,10 +131,23 @@ class Notifier:
     async def _with_retries(self, reference: dict[str, Any], logic: Callable[[TurnContext], Awaitable[None]]) -> None:
         conversation = ConversationReference().deserialize(reference)
         conversation_id = conversation.conversation.id if conversation.conversation else ""
+        failures: list[Exception] = []
+
+        async def attempt_once(turn_context: TurnContext) -> None:
+            # The adapter hands a turn's exception to its on_turn_error handler (which apologises to users);
+            # a proactive send must see the failure itself to retry it, so it is caught here.
+            try:
+                await logic(turn_context)
+            except Exception as error:
+                failures.append(error)
+
         for attempt in range(1, self._max_attempts + 1):
             await self.limiter.acquire(conversation_id)
+            failures.clear()
             try:
-                await self._adapter.continue_conversation(conversation, logic, self._app_id)
+                await self._adapter.continue_conversation(conversation, attempt_once, self._app_id)
+                if failures:
+                    raise failures[0]
                 return
             except (HttpOperationError, ClientRequestError, ClientError, TimeoutError) as error:
                 status = _status_of(error)

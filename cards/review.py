@@ -119,9 +119,11 @@ def reviews_list_card(views: Sequence[ReviewView]) -> Card:
 def unreachable_owner_card(view: ReviewView) -> Card:
     """To the determination team when the owner cannot be reached: nobody is dropped silently."""
     card = review_card(view)
-    card["body"] = [
-        heading(f"Review reminder could not be delivered to {view.owner_name}", color="Attention"),
-        text("They may not have used this bot yet. Please make sure the review happens, or reassign it."),
-        *card["body"],
-    ]
+    notice = envelope(
+        [
+            heading(f"Review reminder could not be delivered to {view.owner_name}", color="Attention"),
+            text("They may not have used this bot yet. Please make sure the review happens, or reassign it."),
+        ]
+    )
+    card["body"] = [*notice["body"], *card["body"]]
     return card

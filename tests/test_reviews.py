@@ -1,0 +1,318 @@
+"""Reviews every 3 months (s13) and reminders that arrive exactly once, through faults and several instances."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app import NOTIFIER_KEY
+from casework import services
+from casework.types import Actor, DecisionOutcome, EscalationRequest, IncidentSubmission, StaffMember
+from storage.database import create_database_engine
+from storage.migrate import upgrade
+from storage.tables import AuditEventRecord, MeasureRecord, Review
+from storage.unit_of_work import SqlUnitOfWork
+from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
+from tests.fake_connector import FakeConnector
+from tests.teams import HARPER, MORGAN, TEAM_CHANNEL, execute, message
+from tests.test_end_to_end import all_text
+
+ADMIN = Actor("admin", "Admin")
+REPORTER = Actor("00000000-0000-0000-0000-0000000000a1", "Sam Staff")
+OWNER = Actor(MORGAN.aad_object_id, MORGAN.name)
+MEMBERS = [Actor(HARPER.aad_object_id, HARPER.name), Actor("member-2", "Casey Experience")]
+START = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+REVIEW_DUE = datetime(2027, 2, 28, 10, 0, tzinfo=UTC)
+
+
+def restrict(database_url: str, clock: MutableClock, customers: int = 1) -> None:
+    """Customers each with one incident and an approved restriction owned by Morgan, reviewed 28 Feb 2027."""
+    upgrade(database_url)
+    engine = create_database_engine(database_url)
+    uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
+    services.register_staff(uow(), ADMIN, StaffMember(OWNER.user_id, OWNER.name), clock)
+    services.register_staff(uow(), ADMIN, StaffMember(REPORTER.user_id, REPORTER.name, False, OWNER.user_id), clock)
+    for member in MEMBERS:
+        services.register_staff(uow(), ADMIN, StaffMember(member.user_id, member.name, True), clock)
+    for n in range(customers):
+        name = f"Customer {n:05d}"
+        services.report_incident(
+            uow(),
+            REPORTER,
+            IncidentSubmission(f"k{n}", name, "telephone", ("abusive",), "Shouted.", new_customer_confirmed=True),
+            clock,
+        )
+        escalation = services.request_escalation(
+            uow(),
+            OWNER,
+            EscalationRequest(
+                name, "restriction", "Abuse.", investigation_reference="HS-1", restrictions=("written_only",)
+            ),
+            clock,
+        )
+        for member in MEMBERS:
+            services.decide_escalation(
+                uow(),
+                member,
+                escalation.escalation_id,
+                DecisionOutcome.APPROVE,
+                "",
+                clock,
+                alternatives_considered=True,
+            )
+    engine.dispose()
+
+
+def rows(database_url: str, table: Any) -> list[Any]:
+    engine = create_database_engine(database_url)
+    with Session(engine) as session:
+        found = list(session.exec(select(table)).all())
+    engine.dispose()
+    return found
+
+
+def actions(database_url: str, action: str) -> list[AuditEventRecord]:
+    return [e for e in rows(database_url, AuditEventRecord) if e.action == action]
+
+
+async def owner_and_team_known(bot: RunningBot) -> None:
+    await bot.post(message(MORGAN, "hello", bot.connector.url))
+    await bot.post(message(HARPER, "hello", bot.connector.url, channel=True))
+
+
+async def test_a_review_due_is_reminded_once_with_the_review_card(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    restrict(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        await owner_and_team_known(bot)
+        clock.now = REVIEW_DUE - timedelta(days=8)
+        assert await bot.sweep.run_once() == 0
+        clock.now = REVIEW_DUE - timedelta(days=6)
+        before = len(connector.sent_to(MORGAN.personal_conversation))
+        assert await bot.sweep.run_once() == 1
+        assert await bot.sweep.run_once() == 0
+        (reminder,) = connector.sent_to(MORGAN.personal_conversation)[before:]
+        text = all_text(reminder.cards[0])
+        assert "Review due: Customer 00000" in text and "proposed **lift** (s13.1)" in text
+    finally:
+        await bot.close()
+
+
+async def test_lift_and_extend_with_the_next_review_date(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    restrict(sqlite_url, clock, customers=2)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        await owner_and_team_known(bot)
+        clock.now = REVIEW_DUE - timedelta(days=10)
+        # A further incident for the second customer: the review proposes an extension (s13.2).
+        engine = create_database_engine(sqlite_url)
+        second = [m for m in rows(sqlite_url, MeasureRecord)][1]
+        services.report_incident(
+            SqlUnitOfWork(engine),
+            REPORTER,
+            IncidentSubmission(
+                "k-later", "", "email", ("repeat_contacts",), "Emailed 20 times.", customer_id=second.customer_id
+            ),
+            clock,
+        )
+        engine.dispose()
+        clock.now = REVIEW_DUE - timedelta(days=1)
+        assert await bot.sweep.run_once() == 2
+        cards = [c.cards[0] for c in connector.sent_to(MORGAN.personal_conversation)[-2:]]
+        lift_card = next(c for c in cards if "proposed **lift**" in all_text(c))
+        extend_card = next(c for c in cards if "Proposed: **extend by 3 months**" in all_text(c))
+        lift_id = lift_card["actions"][0]["data"]["review_id"]
+        extend_id = extend_card["actions"][0]["data"]["review_id"]
+
+        # Extending needs a reason, and either the customer advised or why not.
+        _, refused = await bot.post(
+            execute(MORGAN, "review.extend", {"review_id": extend_id}, connector.url, "x", channel=False)
+        )
+        assert "Say why the restriction is extended" in all_text(refused["value"])
+        _, extended = await bot.post(
+            execute(
+                MORGAN,
+                "review.extend",
+                {
+                    "review_id": extend_id,
+                    "reason": "Twenty emails since the last review.",
+                    "customer_advised": "false",
+                    "not_advised_reason": "No fixed address; letter held at reception.",
+                },
+                connector.url,
+                "x",
+                channel=False,
+            )
+        )
+        assert "Extended by 3 months by Morgan Manager" in all_text(extended["value"])
+        assert "Next review due 28 May 2027." in all_text(extended["value"])
+
+        _, lifted = await bot.post(
+            execute(
+                MORGAN,
+                "review.lift",
+                {"review_id": lift_id, "customer_advised": "true"},
+                connector.url,
+                "x",
+                channel=False,
+            )
+        )
+        assert "Lifted by Morgan Manager" in all_text(lifted["value"])
+        _, again = await bot.post(
+            execute(
+                MORGAN,
+                "review.extend",
+                {"review_id": lift_id, "reason": "x", "customer_advised": "true"},
+                connector.url,
+                "x",
+                channel=False,
+            )
+        )
+        assert "Lifted by Morgan Manager" in all_text(again["value"]), "decided once"
+
+        measures = {m.customer_id: m for m in rows(sqlite_url, MeasureRecord)}
+        assert measures[second.customer_id].review_due_at == datetime(2027, 5, 28, 10, 0, tzinfo=UTC)
+        assert measures[second.customer_id].ended_at is None
+        lifted_measure = next(m for cid, m in measures.items() if cid != second.customer_id)
+        assert lifted_measure.ended_at == clock.now
+        assert sorted(r.due_at for r in rows(sqlite_url, Review)) == [
+            REVIEW_DUE,
+            REVIEW_DUE,
+            datetime(2027, 5, 28, 10, 0, tzinfo=UTC),
+        ]
+        assert sorted(e.detail["letter"] for e in actions(sqlite_url, "letter.requested")) == ["extension", "lifting"]
+    finally:
+        await bot.close()
+
+
+async def test_an_overdue_review_goes_to_the_team_and_again_each_interval(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    restrict(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url, REVIEW_OVERDUE_REPEAT_HOURS=24), connector, clock)
+    try:
+        await owner_and_team_known(bot)
+        clock.now = REVIEW_DUE - timedelta(hours=1)
+        assert await bot.sweep.escalate_overdue_reviews() == 0
+        clock.now = REVIEW_DUE + timedelta(hours=1)
+        before = len(connector.sent_to(TEAM_CHANNEL))
+        assert await bot.sweep.escalate_overdue_reviews() == 1
+        assert await bot.sweep.escalate_overdue_reviews() == 0
+        clock.advance(timedelta(hours=24))
+        assert await bot.sweep.escalate_overdue_reviews() == 1
+        posted = connector.sent_to(TEAM_CHANNEL)[before:]
+        assert len(posted) == 2 and "Review OVERDUE: Customer 00000" in all_text(posted[0].cards[0])
+    finally:
+        await bot.close()
+
+
+async def test_an_owner_the_bot_cannot_reach_is_reported_to_the_team(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    restrict(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        await bot.post(message(HARPER, "hello", connector.url, channel=True))  # Morgan never talked to the bot
+        clock.now = REVIEW_DUE - timedelta(days=1)
+        before = len(connector.sent_to(TEAM_CHANNEL))
+        await bot.sweep.run_once()
+        (report,) = connector.sent_to(TEAM_CHANNEL)[before:]
+        assert "Review reminder could not be delivered to Morgan Manager" in all_text(report.cards[0])
+        assert len(actions(sqlite_url, "review.owner_unreachable")) == 1
+        await bot.sweep.run_once()
+        assert len(connector.sent_to(TEAM_CHANNEL)) == before + 1, "reported once, not every sweep"
+    finally:
+        await bot.close()
+
+
+async def test_faults_lose_nothing_duplicate_nothing_and_back_off(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    restrict(sqlite_url, clock, customers=6)
+    bot = await start_bot(
+        make_settings(sqlite_url, OUTBOUND_MAX_ATTEMPTS=6, OUTBOUND_BASE_DELAY_SECONDS=0.01), connector, clock
+    )
+    try:
+        await owner_and_team_known(bot)
+        clock.now = REVIEW_DUE - timedelta(days=1)
+        before = len(connector.sent_to(MORGAN.personal_conversation))
+        # Throttling and gateway faults for many of the calls, in a burst.
+        connector.faults.extend([429, 502, 429, 504, 412, 429, 502, 429])
+        delivered = await bot.sweep.run_once()
+        # A reminder Teams refused more often than the attempts allow is given back, visibly, and the next
+        # sweep delivers it: nothing lost, nothing sent twice.
+        delivered += await bot.sweep.run_once()
+        assert await bot.sweep.run_once() == 0
+        reminders = connector.sent_to(MORGAN.personal_conversation)[before:]
+        assert delivered == 6
+        assert sorted(all_text(c.cards[0]).split("\n")[0] for c in reminders) == [
+            f"Review due: Customer {n:05d}" for n in range(6)
+        ]
+        assert connector.faults == [], "every fault was met and retried"
+        notifier = bot.app[NOTIFIER_KEY]
+        assert len(notifier.retry_delays) >= 7
+        assert max(notifier.retry_delays) > 4 * min(notifier.retry_delays), "the backoff grows"
+    finally:
+        await bot.close()
+
+
+async def test_a_reminder_teams_keeps_refusing_is_given_up_visibly_and_retried_later(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    restrict(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url, OUTBOUND_MAX_ATTEMPTS=3), connector, clock)
+    try:
+        await owner_and_team_known(bot)
+        clock.now = REVIEW_DUE - timedelta(days=1)
+        connector.faults.extend([429, 429, 429])
+        assert await bot.sweep.run_once() == 0
+        assert len(actions(sqlite_url, "review.reminder_failed")) == 1
+        assert await bot.sweep.run_once() == 1, "the next sweep delivers it"
+    finally:
+        await bot.close()
+
+
+async def test_two_instances_on_one_postgres_sweeping_together_send_each_reminder_once(
+    postgres_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    restrict(postgres_url, clock, customers=12)
+    first = await start_bot(make_settings(postgres_url, INSTANCES=2), connector, clock)
+    second = await start_bot(make_settings(postgres_url, INSTANCES=2), connector, clock)
+    try:
+        await owner_and_team_known(first)
+        clock.now = REVIEW_DUE - timedelta(days=1)
+        connector.latency = 0.01  # let the sweeps overlap
+        before = len(connector.sent_to(MORGAN.personal_conversation))
+        counts = await asyncio.gather(
+            first.sweep.run_once(), second.sweep.run_once(), first.sweep.run_once(), second.sweep.run_once()
+        )
+        reminders = connector.sent_to(MORGAN.personal_conversation)[before:]
+        assert sum(counts) == 12
+        names = [all_text(c.cards[0]).split("\n")[0] for c in reminders]
+        assert sorted(names) == sorted(set(names)) and len(names) == 12
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_reviews_shows_a_manager_theirs_and_the_team_all(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    restrict(sqlite_url, clock, customers=2)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        clock.now = REVIEW_DUE + timedelta(days=1)
+        await bot.post(message(MORGAN, "reviews", connector.url))
+        mine = all_text(connector.sent_to(MORGAN.personal_conversation)[-1].cards[0])
+        assert "2 reviews due" in mine and "OVERDUE" in mine
+        await bot.post(message(HARPER, "reviews", connector.url))
+        assert "2 reviews due" in all_text(connector.sent_to(HARPER.personal_conversation)[-1].cards[0])
+    finally:
+        await bot.close()
