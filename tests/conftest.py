@@ -19,6 +19,7 @@ from app import SWEEP_KEY, create_app
 from bot.reminders import ReminderSweep
 from bot.settings import Settings
 from storage.migrate import upgrade
+from tests.card_schema import card_problems
 from tests.fake_connector import FakeConnector
 from tests.teams import TEAM_CHANNEL
 
@@ -99,6 +100,8 @@ async def connector() -> AsyncIterator[FakeConnector]:
     await fake.start()
     yield fake
     await fake.close()
+    # Every card the bot sent during the test, to anyone, is valid Adaptive Card 1.5 (issue 8).
+    assert fake.card_errors == [], "\n".join(fake.card_errors)
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
@@ -133,6 +136,8 @@ class RunningBot:
             self.server.make_url("/api/messages"), json=activity, headers=headers or {}
         ) as response:
             body = await response.json() if response.content_type == "application/json" else await response.text()
+            if isinstance(body, dict) and body.get("type") == "application/vnd.microsoft.card.adaptive":
+                self.connector.card_errors.extend(card_problems(body["value"]))
             return response.status, body
 
     async def close(self) -> None:

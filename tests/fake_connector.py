@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.card_schema import card_problems
+
 
 @dataclass
 class Call:
@@ -40,6 +42,8 @@ class FakeConnector:
     faults: list[int] = field(default_factory=list)
     """Statuses to answer with, one per incoming call, before behaving normally again."""
     latency: float = 0.0
+    card_errors: list[str] = field(default_factory=list)
+    """Every schema problem in every card the bot sent: the tests fail if any is found."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     server: TestServer | None = None
 
@@ -76,6 +80,7 @@ class FakeConnector:
         if fault is not None:
             return fault
         activity = await request.json()
+        self._check_cards(activity)
         new_id = f"activity-{next(self._ids)}"
         self.calls.append(
             Call("POST", request.match_info["conversation"], request.match_info.get("activity"), activity)
@@ -87,8 +92,14 @@ class FakeConnector:
         if fault is not None:
             return fault
         activity = await request.json()
+        self._check_cards(activity)
         self.calls.append(Call("PUT", request.match_info["conversation"], request.match_info["activity"], activity))
         return web.json_response({"id": request.match_info["activity"]})
+
+    def _check_cards(self, activity: dict[str, Any]) -> None:
+        for attachment in activity.get("attachments") or []:
+            if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+                self.card_errors.extend(card_problems(attachment["content"]))
 
     def sent_to(self, conversation_id: str, method: str = "POST") -> list[Call]:
         return [c for c in self.calls if c.conversation_id == conversation_id and c.method == method]
