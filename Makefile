@@ -28,6 +28,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy .
 
+# Benchmarks print tables and write bench/results/*.json; they never fail on timing.
+bench: $(STAMP)
+	$(BIN)/python -m bench.report_flow
+	$(BIN)/python -m bench.customer_check
+	$(BIN)/python -m bench.sweep_scale
+
 migrate: $(STAMP)
 	$(BIN)/python admin.py migrate
 

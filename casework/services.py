@@ -430,13 +430,14 @@ def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clo
 
 def _may_see_history(uow: UnitOfWork, actor: Actor, customer_id: int) -> bool:
     viewer = uow.staff.get(actor.user_id)
+    if viewer is not None and viewer.is_determination_team:
+        return True
     managers = {m.case_owner_id for m in uow.measures.for_customer(customer_id)}
     managers |= {e.requested_by for e in uow.escalations.for_customer(customer_id)}
-    for incident in uow.incidents.for_customer(customer_id):
-        reporter = uow.staff.get(incident.reported_by)
-        if reporter and reporter.line_manager_id:
-            managers.add(reporter.line_manager_id)
-    return policy.may_see_history(viewer is not None and viewer.is_determination_team, actor.user_id, managers)
+    # The viewer manages the case if they line-manage anyone who reported an incident about this customer.
+    if uow.incidents.reporters_for(customer_id) & set(uow.staff.reports_to(actor.user_id)):
+        managers.add(actor.user_id)
+    return policy.may_see_history(False, actor.user_id, managers)
 
 
 def request_escalation(uow: UnitOfWork, actor: Actor, request: EscalationRequest, clock: Clock) -> EscalationView:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import Engine, delete, or_, text, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -145,26 +147,28 @@ class SqlCustomers:
         ).all()
         if exact:
             return [_customer(row) for row in exact]
+        for candidates in self._name_candidates(key):
+            best = _rank(key, candidates, limit)
+            if best:
+                rows = {
+                    row.id: row
+                    for row in self._session.exec(select(CustomerRecord).where(col(CustomerRecord.id).in_(best)))
+                }
+                return [_customer(rows[customer_id]) for customer_id in best]
+        return []
+
+    def _name_candidates(self, key: str) -> Iterator[Sequence[tuple[int, str, str]]]:
+        """Customers whose names could be the one typed: cheapest, narrowest look-up first."""
+        columns = (col(CustomerRecord.id), col(CustomerRecord.name_key), col(CustomerRecord.other_names))
         tokens = [t for t in name_tokens(key) if len(t) >= 2]
-        # Three-letter prefixes first (few candidates); two letters catch a typo in the third letter.
+        # Words starting with the same three letters first; two letters catch a typo in the third.
         for column, size in ((CustomerNameToken.prefix3, 3), (CustomerNameToken.prefix2, 2)):
             prefixes = sorted({t[:size] for t in tokens if len(t) >= size})
-            if not prefixes:
-                continue
-            candidate_ids = (
-                select(CustomerNameToken.customer_id).where(col(column).in_(prefixes)).distinct().limit(5000)
-            )
-            rows = self._session.exec(
-                select(CustomerRecord).where(col(CustomerRecord.id).in_(candidate_ids.scalar_subquery()))
-            ).all()
-            scored = sorted(
-                ((max(name_similarity(key, row.name_key), _other_names_score(key, row)), row) for row in rows),
-                key=lambda pair: (-pair[0], pair[1].id or 0),
-            )
-            found = [_customer(row) for score, row in scored if score >= NAME_MATCH_THRESHOLD][:limit]
-            if found:
-                return found
-        return []
+            if prefixes:
+                ids = select(CustomerNameToken.customer_id).where(col(column).in_(prefixes)).distinct().limit(5000)
+                yield self._session.execute(
+                    sql_select(*columns).where(col(CustomerRecord.id).in_(ids.scalar_subquery()))
+                ).all()
 
     def _index_names(self, row: CustomerRecord) -> None:
         assert row.id is not None
@@ -177,8 +181,24 @@ class SqlCustomers:
         self._session.flush()
 
 
-def _other_names_score(key: str, row: CustomerRecord) -> float:
-    names = [name_key(n) for n in row.other_names.split(";") if n.strip()]
+def _rank(key: str, candidates: Sequence[tuple[int, str, str]], limit: int) -> list[int]:
+    """The ids of the candidates that match well enough, best first. rapidfuzz's C scorer shortlists thousands;
+    the similarity that knows about initials and other names then decides."""
+    names = [name for _, name, _ in candidates]
+    shortlist = [
+        candidates[index]
+        for _, _, index in process.extract(key, names, scorer=fuzz.token_sort_ratio, limit=50, score_cutoff=50)
+    ]
+    shortlist += [candidate for candidate in candidates if candidate[2]][:200]  # known by other names too
+    scores: dict[int, float] = {}
+    for customer_id, name, other in shortlist:
+        scores[customer_id] = max(name_similarity(key, name), _other_names_score(key, other))
+    ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    return [customer_id for customer_id, score in ranked if score >= NAME_MATCH_THRESHOLD][:limit]
+
+
+def _other_names_score(key: str, other_names: str) -> float:
+    names = [name_key(n) for n in other_names.split(";") if n.strip()]
     return max((name_similarity(key, n) for n in names), default=0.0)
 
 
@@ -288,6 +308,12 @@ class SqlIncidents:
             .values(manager_outcome=outcome.value, manager_outcome_by=by, manager_outcome_at=at)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def reporters_for(self, customer_id: int) -> set[str]:
+        rows = self._session.exec(
+            select(IncidentRecord.reported_by).where(IncidentRecord.customer_id == customer_id).distinct()
+        )
+        return set(rows)
 
     def by_submission_key(self, submission_key: str) -> Incident | None:
         row = self._session.exec(select(IncidentRecord).where(IncidentRecord.submission_key == submission_key)).first()
@@ -689,6 +715,11 @@ class SqlStaff:
     def get(self, user_id: str) -> StaffMember | None:
         row = self._session.get(StaffMemberRecord, user_id)
         return _staff(row) if row else None
+
+    def reports_to(self, manager_id: str) -> Sequence[str]:
+        return list(
+            self._session.exec(select(StaffMemberRecord.user_id).where(StaffMemberRecord.line_manager_id == manager_id))
+        )
 
     def all(self) -> Sequence[StaffMember]:
         rows = self._session.exec(select(StaffMemberRecord).order_by(col(StaffMemberRecord.name)))

@@ -191,6 +191,9 @@ class FakeIncidents(_Repository):
         incident.manager_outcome, incident.manager_outcome_by, incident.manager_outcome_at = outcome, by, at
         return True
 
+    def reporters_for(self, customer_id: int) -> set[str]:
+        return {i.reported_by for i in self._state.incidents.values() if i.customer_id == customer_id}
+
     def by_submission_key(self, submission_key: str) -> Incident | None:
         for incident in self._state.incidents.values():
             if incident.submission_key == submission_key:
@@ -387,6 +390,9 @@ class FakeStaff(_Repository):
 
     def all(self) -> Sequence[StaffMember]:
         return sorted(self._state.staff.values(), key=lambda m: m.name)
+
+    def reports_to(self, manager_id: str) -> Sequence[str]:
+        return [m.user_id for m in self._state.staff.values() if m.line_manager_id == manager_id]
 
     def save(self, member: StaffMember) -> None:
         self._state.staff[member.user_id] = member
