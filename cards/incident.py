@@ -251,6 +251,8 @@ def _incident_facts(summary: IncidentSummary) -> list[CardElement]:
         blocks.append(text("Serious threat (s12.3): " + "; ".join(summary.serious_threats), color="Attention"))
     if summary.safeguarding_concern:
         blocks.append(text("Safeguarding concern: follow-up needed.", color="Attention"))
+    if summary.suggestion:
+        blocks.append(text(f"**Suggestion:** {summary.suggestion}", color="Warning"))
     if summary.support_need:
         blocks.append(
             text(

@@ -341,6 +341,33 @@ def review_decision_problems(
     return problems
 
 
+SUGGESTION_WINDOW = timedelta(days=90)
+SUGGESTION_INCIDENTS = 3
+SUGGESTION_SERVICES = 2
+
+
+def escalation_suggestion(
+    incidents: Iterable[tuple[datetime, ServiceArea]],
+    at: datetime,
+    window: timedelta = SUGGESTION_WINDOW,
+    incidents_threshold: int = SUGGESTION_INCIDENTS,
+    services_threshold: int = SUGGESTION_SERVICES,
+) -> str:
+    """A prompt for the line manager when incidents mount up, or come from several services at once (the
+    'scatter gun' of s6.1). A suggestion only: people decide (s10). Empty when there is nothing to suggest."""
+    recent = [(when, area) for when, area in incidents if at - window <= when <= at]
+    services = {area for _, area in recent if area is not ServiceArea.OTHER}
+    days = window.days
+    if len(services) >= services_threshold:
+        return (
+            f"{len(recent)} incidents across {len(services)} services in {days} days: possibly a 'scatter gun' "
+            "approach (s6.1). Consider asking the determination team."
+        )
+    if len(recent) >= incidents_threshold:
+        return f"{len(recent)} incidents in {days} days: consider asking the determination team (s10, s11)."
+    return ""
+
+
 def reminder_due(review_due_at: datetime, now: datetime, lead: timedelta) -> bool:
     """A review's reminder goes out `lead` before it falls due (s13)."""
     return review_due_at - lead <= now

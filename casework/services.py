@@ -328,6 +328,10 @@ def _summary(uow: UnitOfWork, incident: Incident) -> IncidentSummary:
         manager_outcome=incident.manager_outcome.label if incident.manager_outcome else None,
         manager_outcome_by=(decided_by.name if decided_by else incident.manager_outcome_by),
         manager_outcome_at=incident.manager_outcome_at,
+        suggestion=policy.escalation_suggestion(
+            [(i.occurred_at, i.service_area) for i in uow.incidents.for_customer(incident.customer_id)],
+            incident.occurred_at,
+        ),
     )
 
 

@@ -109,6 +109,8 @@ class IncidentSummary:
     manager_outcome: str | None
     manager_outcome_by: str | None
     manager_outcome_at: datetime | None
+    suggestion: str = ""
+    """A prompt to consider escalating, when the customer's incidents cross the policy's thresholds."""
 
 
 @dataclass(frozen=True)

@@ -267,3 +267,10 @@ async def test_free_text_is_stored_as_text_and_never_interpreted(office: Running
     assert incident.description == hostile
     status, _ = await office.post(message(SAM, "help", office.connector.url))
     assert status == 200
+
+
+async def test_the_line_manager_is_prompted_when_incidents_cross_services(office: RunningBot) -> None:
+    await report(office, SAM, "Jane Smith", service_area="housing")
+    await report(office, SAM, "Jane Smith", service_area="council_tax")
+    card = last_card(office.connector, MORGAN.personal_conversation)
+    assert "possibly a 'scatter gun' approach (s6.1)" in all_text(card)

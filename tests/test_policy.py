@@ -18,6 +18,7 @@ from casework.types import (
     MeasureKind,
     RestrictionTerms,
     SeriousThreat,
+    ServiceArea,
     UnreasonableAction,
 )
 
@@ -452,3 +453,22 @@ def test_only_the_reporters_line_manager_or_the_team_records_the_discussion() ->
     assert policy.manager_outcome_refusal("harper", "morgan", True) is None
     assert policy.manager_outcome_refusal("sam", "morgan", False) is not None
     assert policy.manager_outcome_refusal("sam", None, False) is not None
+
+
+# escalation suggestions (s6.1 scatter gun, s10)
+
+
+def test_mounting_incidents_suggest_asking_the_team() -> None:
+    at = datetime(2026, 11, 28, tzinfo=UTC)
+    two = [(at - timedelta(days=1), ServiceArea.HOUSING), (at, ServiceArea.HOUSING)]
+    assert policy.escalation_suggestion(two, at) == ""
+    three = [*two, (at - timedelta(days=10), ServiceArea.HOUSING)]
+    assert "3 incidents in 90 days" in policy.escalation_suggestion(three, at)
+    old = [*two, (at - timedelta(days=200), ServiceArea.HOUSING)]
+    assert policy.escalation_suggestion(old, at) == "", "outside the window"
+
+
+def test_contacts_across_services_suggest_a_scatter_gun() -> None:
+    at = datetime(2026, 11, 28, tzinfo=UTC)
+    spread = [(at, ServiceArea.HOUSING), (at - timedelta(days=3), ServiceArea.COUNCIL_TAX)]
+    assert "'scatter gun'" in policy.escalation_suggestion(spread, at)
