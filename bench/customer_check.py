@@ -298,10 +298,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--incidents-per-customer", type=int, default=10)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--databases", default="SQLite,PostgreSQL")
     args = parser.parse_args()
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
-        for label in ("SQLite", "PostgreSQL"):
+        for label in args.databases.split(","):
             pg_name = f"uca_check_{uuid.uuid4().hex[:8]}" if label == "PostgreSQL" else None
             url = f"{POSTGRES.rsplit('/', 1)[0]}/{pg_name}" if pg_name else f"sqlite:///{tempfile.mkdtemp()}/check.db"
             if pg_name:

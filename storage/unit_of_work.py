@@ -165,10 +165,15 @@ class SqlCustomers:
         for column, size in ((CustomerNameToken.prefix3, 3), (CustomerNameToken.prefix2, 2)):
             prefixes = sorted({t[:size] for t in tokens if len(t) >= size})
             if prefixes:
-                ids = select(CustomerNameToken.customer_id).where(col(column).in_(prefixes)).distinct().limit(5000)
-                yield self._session.execute(
-                    sql_select(*columns).where(col(CustomerRecord.id).in_(ids.scalar_subquery()))
+                # A join from the prefix index to the customers' primary key: both databases plan it as index
+                # look-ups, where an IN (subquery) made PostgreSQL scan the customer table.
+                rows = self._session.execute(
+                    sql_select(*columns)
+                    .join(CustomerNameToken, col(CustomerNameToken.customer_id) == col(CustomerRecord.id))
+                    .where(col(column).in_(prefixes))
+                    .limit(5000)
                 ).all()
+                yield list({row[0]: row for row in rows}.values())
 
     def _index_names(self, row: CustomerRecord) -> None:
         assert row.id is not None
