@@ -37,5 +37,11 @@ bench: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/python admin.py migrate
 
+# The Teams app package build/uca-bot-teams-app.zip, placeholders filled from the environment and .env
+# (`make package ARGS=--dev` for a try-out package with fake values).
+.PHONY: package
+package: $(STAMP)
+	$(BIN)/python tools/package_app.py $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
