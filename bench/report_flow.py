@@ -31,28 +31,12 @@ from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork
 from tests.fake_connector import FakeConnector
 from tests.teams import MORGAN, SAM, message, submit
+from tests.test_end_to_end import inputs_of
 
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def form_values(card: dict[str, Any]) -> dict[str, str]:
-    found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input.") and "id" in node:
-                found[node["id"]] = str(node.get("value", ""))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card["body"])
-    return found
 
 
 async def run(reports: int) -> dict[str, Any]:
@@ -91,11 +75,11 @@ async def run(reports: int) -> dict[str, Any]:
             message_ms.append(await post(message(SAM, f"report {customer} phone abusive", connector.url)))
             form = connector.calls[-1].cards[-1]
             submitted = {
-                **form_values(form),
+                **inputs_of(form),
                 "verb": "incident.submit",
                 "form_id": form["actions"][0]["data"]["form_id"],
                 "description": "Shouted and swore.",
-                "customer_choice": form_values(form).get("customer_choice") or "new",
+                "customer_choice": inputs_of(form).get("customer_choice") or "new",
             }
             submit_ms.append(await post(submit(SAM, submitted, connector.url)))
             assert "recorded" in json.dumps(connector.calls[-1].activity), connector.calls[-1].activity

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from microsoft_teams.cards import Action as CardAction
@@ -81,6 +81,18 @@ def text_input(
         is_multiline=multiline or None,
         placeholder=placeholder or None,
     )
+
+
+class Labelled(Protocol):
+    value: str
+
+    @property
+    def label(self) -> str: ...
+
+
+def enum_choices(members: Iterable[Labelled]) -> list[tuple[str, str]]:
+    """(value, label) pairs for a choice input, from one of casework's labelled enums."""
+    return [(member.value, member.label) for member in members]
 
 
 def choice_input(

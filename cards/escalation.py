@@ -9,6 +9,7 @@ from microsoft_teams.cards import CardElement
 from cards.common import (
     Card,
     choice_input,
+    enum_choices,
     envelope,
     error_text,
     execute,
@@ -62,7 +63,7 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
         choice_input(
             "serious_threat",
             "Serious-threat exception (s12.3)",
-            [(t.value, t.label) for t in SeriousThreat],
+            enum_choices(SeriousThreat),
             values.get("serious_threat", ""),
             False,
         ),
@@ -70,7 +71,7 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
         choice_input(
             "restrictions",
             "Restrictions proposed (s15.2)",
-            [(r.value, r.label) for r in ContactRestriction],
+            enum_choices(ContactRestriction),
             values.get("restrictions", ""),
             False,
             multi=True,
@@ -96,7 +97,7 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
         choice_input(
             "scope",
             "Service it applies to (leave empty for all services)",
-            [(a.value, a.label) for a in ServiceArea],
+            enum_choices(ServiceArea),
             values.get("scope", ""),
             False,
         ),

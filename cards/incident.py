@@ -9,6 +9,7 @@ from microsoft_teams.cards import ActionSet, CardElement, Container, DateInput, 
 from cards.common import (
     Card,
     choice_input,
+    enum_choices,
     envelope,
     error_text,
     execute,
@@ -61,7 +62,7 @@ def incident_form(
         choice_input(
             "channel",
             "How did they contact us?",
-            [(c.value, c.label) for c in ContactChannel],
+            enum_choices(ContactChannel),
             values.get("channel", ""),
             True,
         ),
@@ -69,7 +70,7 @@ def incident_form(
         choice_input(
             "actions",
             "What did they do? (choose all that apply)",
-            [(a.value, a.label) for a in UnreasonableAction],
+            enum_choices(UnreasonableAction),
             values.get("actions", ""),
             True,
             multi=True,
@@ -101,7 +102,7 @@ def incident_form(
         choice_input(
             "serious_threats",
             "Serious threat? (s12.3) Leave empty if none",
-            [(t.value, t.label) for t in SeriousThreat],
+            enum_choices(SeriousThreat),
             values.get("serious_threats", ""),
             False,
             multi=True,
@@ -165,14 +166,12 @@ def _more_details(values: Mapping[str, str], errs: dict[str, str]) -> list[CardE
         DateInput(id="occurred_date", label="Date (leave empty for today)", value=values.get("occurred_date") or None),
         TimeInput(id="occurred_time", label="Time (leave empty for now)", value=values.get("occurred_time") or None),
         *error_text(errs, "occurred_date"),
-        choice_input(
-            "service_area", "Service", [(a.value, a.label) for a in ServiceArea], values.get("service_area", ""), False
-        ),
+        choice_input("service_area", "Service", enum_choices(ServiceArea), values.get("service_area", ""), False),
         *error_text(errs, "service_area"),
         choice_input(
             "immediate_steps",
             "What did you do at the time? (s8.5)",
-            [(s.value, s.label) for s in ImmediateStep],
+            enum_choices(ImmediateStep),
             values.get("immediate_steps", ""),
             False,
             multi=True,
