@@ -23,7 +23,7 @@ from cards.common import (
 from cards.verbs import Verb
 from casework import policy
 from casework.reviews import ReviewView
-from casework.types import DueReview, MeasureKind, ReviewOutcome
+from casework.types import ReviewOutcome
 
 
 def review_card(view: ReviewView, notice: str = "") -> Card:
@@ -87,17 +87,6 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
             execute("Extend 3 months", Verb.REVIEW_EXTEND, style=extend_style, review_id=view.review_id),
             execute("Reassign", Verb.REVIEW_REASSIGN, review_id=view.review_id),
         ],
-    )
-
-
-def review_reminder(review: DueReview) -> Card:
-    """A short reminder, for when the full card cannot be built."""
-    what = "restriction" if review.measure_kind is MeasureKind.RESTRICTION else "formal warning"
-    return envelope(
-        [
-            heading(f"Review due: {review.customer_name}", color="Warning"),
-            facts([("What", f"The {what} on {review.customer_name}"), ("Review due", london_date(review.due_at))]),
-        ]
     )
 
 

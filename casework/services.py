@@ -160,14 +160,6 @@ def report_incident(
     return confirmation
 
 
-def incident_summary(uow: UnitOfWork, incident_id: int) -> IncidentSummary:
-    with uow:
-        incident = uow.incidents.get(incident_id)
-        if incident is None:
-            raise NotFound("That incident is no longer on record.")
-        return _summary(uow, incident)
-
-
 def record_notification(
     uow: UnitOfWork, actor: Actor, incident_reference: str, what: str, detail: dict[str, str], clock: Clock
 ) -> None:
