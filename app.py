@@ -15,6 +15,7 @@ from bot.card_actions import DecisionActions
 from bot.casework_gateway import CaseworkGateway
 from bot.http import health_handler, messages_handler
 from bot.incident_notifications import IncidentNotifications
+from bot.letter_links import LetterDelivery, development_secret, letter_handler
 from bot.logs import configure_logging
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from bot.reminders import EscalationChase, ReminderSweep
@@ -22,8 +23,10 @@ from bot.settings import Settings
 from bot.teams_bot import CaseworkBot
 from cards.escalation import decision_card
 from casework.services import record_decision_card
-from casework.types import Clock
+from casework.types import Clock, LetterContent
 from casework.views import EscalationView
+from letters.council import DEFAULT_FILE, load_council
+from letters.render import render_docx
 from storage.bot_state import BotStateStore
 from storage.conversation_references import ConversationReferenceStore
 from storage.database import create_database_engine
@@ -67,12 +70,27 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         await casework.call(record_decision_card, view.escalation_id, team, activity_id)
         return ""
 
+    council = load_council(settings.council_letters_file or DEFAULT_FILE)
+    # check_safe() has refused to start without a secret outside development mode.
+    link_secret = settings.letter_link_secret or development_secret()
+
+    def render(content: LetterContent) -> bytes:
+        return render_docx(content, council.logo)
+
+    letters = LetterDelivery(
+        casework,
+        notifier,
+        council.details,
+        link_secret,
+        settings.public_base_url,
+        timedelta(hours=settings.letter_link_hours),
+    )
     incidents = IncidentNotifications(casework, notifier, settings.determination_team_conversation_id)
     bot = CaseworkBot(
         BotStateStore(engine),
         casework,
         references,
-        DecisionActions(casework, notifier, settings.decision_rules),
+        DecisionActions(casework, notifier, settings.decision_rules, letters),
         post_to_determination_team,
         incidents.after_report,
         settings.safety_guidance,
@@ -97,6 +115,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     app[NOTIFIER_KEY] = notifier
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, casework))
     app.router.add_get("/healthz", health_handler(engine))
+    app.router.add_get("/letters/{letter_id}", letter_handler(casework, link_secret, render))
 
     async def background(_app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(sweep.run_forever()) if run_sweep else None

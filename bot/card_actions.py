@@ -12,6 +12,7 @@ from botbuilder.core import TurnContext
 
 from bot.casework_gateway import CaseworkGateway
 from bot.identity import actor_of
+from bot.letter_links import LetterDelivery
 from bot.notifier import DeliveryFailed, Notifier, Unreachable, card_activity
 from cards.common import Card, envelope, heading, text
 from cards.escalation import decision_card, information_request_card
@@ -45,10 +46,13 @@ def is_decision_verb(verb: object) -> bool:
 class DecisionActions:
     """The determination team's buttons: approve, decline, ask for more information, and the card's refresh."""
 
-    def __init__(self, casework: CaseworkGateway, notifier: Notifier, rules: DecisionRules) -> None:
+    def __init__(
+        self, casework: CaseworkGateway, notifier: Notifier, rules: DecisionRules, letters: LetterDelivery | None = None
+    ) -> None:
         self._casework = casework
         self._notifier = notifier
         self.rules = rules
+        self.letters = letters
 
     async def decide(self, turn_context: TurnContext, verb: str, data: Mapping[str, Any]) -> Card:
         """Acts on the click and returns the card the clicker should now see."""
@@ -74,6 +78,7 @@ class DecisionActions:
                     clock,
                     alternatives_considered=str(data.get("alternatives_considered")).lower() == "true",
                     rules=self.rules,
+                    council=self.letters.council if self.letters else None,
                 )
         except CaseworkError as error:
             return envelope([heading("Nothing was recorded"), text(str(error))])
@@ -85,6 +90,8 @@ class DecisionActions:
                 await self._send_to(view.requested_by_id, information_request_card(view))
             elif view.state in (EscalationState.APPROVED, EscalationState.DECLINED):
                 await self._tell_requester(view.requested_by_id, view.customer_name, view.kind_label, view.state)
+                if view.state is EscalationState.APPROVED and self.letters is not None:
+                    await self.letters.send(escalation_id=escalation_id)
         return card
 
     async def answer(self, turn_context: TurnContext, data: Mapping[str, Any]) -> str:
@@ -198,8 +205,9 @@ def is_review_verb(verb: object) -> bool:
 class ReviewActions:
     """Lift, extend or reassign on a review card (s13); the server reloads the review and checks the clicker."""
 
-    def __init__(self, casework: CaseworkGateway) -> None:
+    def __init__(self, casework: CaseworkGateway, letters: LetterDelivery | None = None) -> None:
         self._casework = casework
+        self.letters = letters
 
     async def decide(self, turn_context: TurnContext, verb: str, data: Mapping[str, Any]) -> Card:
         try:
@@ -224,10 +232,13 @@ class ReviewActions:
                     str(data.get("customer_advised")).lower() == "true",
                     str(data.get("not_advised_reason") or "")[:500],
                     clock,
+                    council=self.letters.council if self.letters else None,
                 )
         except CaseworkError as error:
             return envelope([heading("Nothing was recorded"), text(str(error))])
         card = review_card(result.review, notice=result.refusal or "")
+        if result.recorded_now and verb != Verb.REVIEW_REASSIGN.value and self.letters is not None:
+            await self.letters.send(review_id=review_id)
         if result.recorded_now and turn_context.activity.reply_to_id:
             activity = card_activity(card)
             activity.id = turn_context.activity.reply_to_id

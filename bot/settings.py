@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     outbound_max_attempts: int = Field(5, alias="OUTBOUND_MAX_ATTEMPTS", ge=1, le=10)
     outbound_base_delay_seconds: float = Field(0.5, alias="OUTBOUND_BASE_DELAY_SECONDS", ge=0)
 
+    letter_link_secret: str = Field("", alias="LETTER_LINK_SECRET", repr=False)
+    """Signs letter download links (HMAC-SHA256). Required outside development mode."""
+    letter_link_hours: float = Field(24, alias="LETTER_LINK_HOURS", gt=0, le=24 * 14)
+    public_base_url: str = Field("http://localhost:3978", alias="PUBLIC_BASE_URL")
+    """Where staff's browsers reach this app, for letter download links."""
+    council_letters_file: str = Field("", alias="COUNCIL_LETTERS_FILE")
+    """The council's letter settings; empty for letters/council.toml."""
+
     @model_validator(mode="before")
     @classmethod
     def _split_lists(cls, data: object) -> object:
@@ -105,6 +113,8 @@ class Settings(BaseSettings):
             problems.append("MicrosoftAppTenantId is empty")
         if not self.allowed_tenant_ids:
             problems.append("ALLOWED_TENANT_IDS is empty, so any tenant could use the bot")
+        if len(self.letter_link_secret) < 32:
+            problems.append("LETTER_LINK_SECRET is missing or shorter than 32 characters, so letter links are unsigned")
         if problems:
             raise UnsafeConfiguration(
                 "Refusing to start: "

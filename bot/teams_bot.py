@@ -68,7 +68,7 @@ class CaseworkBot(TeamsActivityHandler):
         self._references = references
         self._decisions = decisions
         self._outcomes = ManagerOutcomeActions(casework)
-        self._reviews = ReviewActions(casework)
+        self._reviews = ReviewActions(casework, decisions.letters)
         self.review_lead = timedelta(days=7)
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
         self._dialogs.add(ReportIncidentDialog(casework, on_incident_reported, safety_guidance))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -12,9 +12,11 @@ from casework.types import (
     AuditEvent,
     Customer,
     Decision,
+    DeliveryMethod,
     DueReview,
     Escalation,
     Incident,
+    Letter,
     ManagerOutcome,
     Measure,
     Representative,
@@ -145,6 +147,26 @@ class StaffRepository(Protocol):
         ...
 
 
+class LetterRepository(Protocol):
+    def add(self, letter: Letter) -> Letter:
+        """Stores a new version; raises AlreadyRecorded if this measure already has that kind and version."""
+        ...
+
+    def get(self, letter_id: int) -> Letter | None: ...
+
+    def versions(self, measure_id: int, kind: str | None = None) -> Sequence[Letter]:
+        """Every version of the measure's letters (of one kind, if given), oldest first."""
+        ...
+
+    def mark_issued(self, letter_id: int, at: datetime, by: str, docx: bytes | None) -> None: ...
+    def record_delivery(self, letter_id: int, method: DeliveryMethod, on: date) -> None: ...
+    def mark_collected(self, letter_id: int, on: date) -> None: ...
+
+    def held_at_reception(self) -> Sequence[Letter]:
+        """Letters held at reception and not yet collected, oldest first."""
+        ...
+
+
 class AuditLog(Protocol):
     def record(self, event: AuditEvent) -> None: ...
     def events(self, record_type: str | None = None, record_id: str | None = None) -> Sequence[AuditEvent]: ...
@@ -160,6 +182,7 @@ class UnitOfWork(Protocol):
     measures: MeasureRepository
     reviews: ReviewRepository
     staff: StaffRepository
+    letters: LetterRepository
     audit: AuditLog
 
     def __enter__(self) -> Self: ...

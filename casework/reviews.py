@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from casework import policy
+from casework import letters, policy
 from casework.errors import NotFound
 from casework.ports import UnitOfWork
 from casework.types import (
     Actor,
     AuditEvent,
     Clock,
+    CouncilDetails,
     DueReview,
+    LetterKind,
     Measure,
     MeasureKind,
     ReviewOutcome,
@@ -74,8 +76,10 @@ def decide_review(
     customer_advised: bool,
     not_advised_reason: str,
     clock: Clock,
+    council: CouncilDetails | None = None,
 ) -> ReviewResult:
-    """Lifts (s13.1) or extends by 3 months (s13.2), once; an extension schedules the next review."""
+    """Lifts (s13.1) or extends by 3 months (s13.2), once; an extension schedules the next review. Either way a
+    draft letter to the customer says what was decided and why (s13)."""
     with uow:
         review, measure = _load(uow, review_id)
         if review.decided_at is not None:
@@ -114,6 +118,14 @@ def decide_review(
             customer_advised=str(customer_advised),
         )
         _audit(uow, actor, "letter.requested", review.id, clock, letter=letter)
+        letters.produce_draft(
+            uow,
+            actor,
+            uow.measures.get(measure.id) or measure,
+            LetterKind.LIFTING if outcome is ReviewOutcome.LIFT else LetterKind.EXTENSION,
+            council or CouncilDetails(),
+            clock,
+        )
         view = _view(uow, decided, uow.measures.get(measure.id) or measure, clock)
         uow.commit()
     return ReviewResult(view, recorded_now=True)

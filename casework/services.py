@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from casework import policy
+from casework import letters, policy
 from casework.customer_query import QueryKind, email_key, interpret, name_key, phone_key, postcode_key
 from casework.errors import AccessRefused, AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission, NotFound
 from casework.ports import UnitOfWork
@@ -19,6 +19,7 @@ from casework.types import (
     Clock,
     ContactChannel,
     ContactRestriction,
+    CouncilDetails,
     Customer,
     Decision,
     DecisionOutcome,
@@ -31,6 +32,7 @@ from casework.types import (
     ImmediateStep,
     Incident,
     IncidentSubmission,
+    LetterKind,
     ManagerOutcome,
     Measure,
     MeasureKind,
@@ -533,9 +535,12 @@ def decide_escalation(
     *,
     alternatives_considered: bool = False,
     rules: DecisionRules = DEFAULT_RULES,
+    council: CouncilDetails | None = None,
 ) -> DecisionResult:
     """Records one member's vote and, once the rule for this kind is met, the outcome, exactly once however
-    often, however concurrently, and by however many members it is clicked (s2.6, s11.2, s12.2)."""
+    often, however concurrently, and by however many members it is clicked (s2.6, s11.2, s12.2).
+
+    An approved warning or restriction gets a draft letter (s11.4) with the council's details given."""
     with uow:
         escalation = uow.escalations.get_for_update(escalation_id)
         if escalation is None:
@@ -588,7 +593,7 @@ def decide_escalation(
                     uow.rollback()
                     lost_race = True
                 else:
-                    _apply_decision(uow, actor, escalation, final, now, clock)
+                    _apply_decision(uow, actor, escalation, final, now, clock, council)
         if not lost_race:
             view = _escalation_view(uow, escalation, clock, rules)
             uow.commit()
@@ -718,8 +723,10 @@ def _apply_decision(
     outcome: DecisionOutcome,
     now: datetime,
     clock: Clock,
+    council: CouncilDetails | None = None,
 ) -> None:
-    """Moves the escalation to its outcome and puts an approved warning or restriction in force (s11, s12, s13)."""
+    """Moves the escalation to its outcome and puts an approved warning or restriction in force (s11, s12, s13),
+    with a draft letter to the customer (s11.3, s11.4, s12.4)."""
     assert escalation.id is not None
     escalation.state = EscalationState.APPROVED if outcome is DecisionOutcome.APPROVE else EscalationState.DECLINED
     uow.escalations.save_state(escalation)
@@ -739,6 +746,7 @@ def _apply_decision(
         )
         assert measure.id is not None
         uow.reviews.schedule(measure.id, measure.review_due_at)
+        letters.produce_draft(uow, actor, measure, LetterKind(measure_kind.value), council or CouncilDetails(), clock)
     _audit(uow, actor, f"escalation.{escalation.state.value}", "escalation", str(escalation.id), clock)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 Clock = Callable[[], datetime]
 """Returns the current time, timezone-aware UTC. Injected so rules and tests control time."""
@@ -509,3 +510,103 @@ class AuditEvent:
     record_id: str
     at: datetime
     detail: dict[str, str] = field(default_factory=dict)
+
+
+class LetterKind(enum.StrEnum):
+    """The decisions given to the customer in writing (s11.3, s11.4, s12.4, s13)."""
+
+    FORMAL_WARNING = "formal_warning"
+    RESTRICTION = "restriction"
+    EXTENSION = "extension"
+    LIFTING = "lifting"
+
+    @property
+    def label(self) -> str:
+        return _LETTER_LABELS[self]
+
+
+_LETTER_LABELS = {
+    LetterKind.FORMAL_WARNING: "Formal warning letter",
+    LetterKind.RESTRICTION: "Restriction of contact letter",
+    LetterKind.EXTENSION: "Extension of restriction letter",
+    LetterKind.LIFTING: "Lifting of restriction letter",
+}
+
+
+class DeliveryMethod(enum.StrEnum):
+    """How a letter reached the customer (s11.3: held at reception for someone with no fixed address)."""
+
+    POST = "post"
+    EMAIL = "email"
+    HELD_AT_RECEPTION = "held_at_reception"
+
+
+@dataclass(frozen=True)
+class CouncilDetails:
+    """The council's own particulars for its letters, editable by the council (letters/council.toml)."""
+
+    name: str = ""
+    address: tuple[str, ...] = ()
+    complaints_url: str = ""
+    complaints_process: str = ""
+    signatory_name: str = ""
+    signatory_title: str = ""
+    ombudsman_name: str = "Local Government and Social Care Ombudsman"
+    ombudsman_phone: str = "0300 061 0614"
+    ombudsman_website: str = "www.lgo.org.uk"
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    """Everything a letter says, fixed when it is produced; the .docx is rendered from this alone."""
+
+    kind: LetterKind
+    reference: str
+    dated: str
+    customer_name: str
+    address: tuple[str, ...] = ()
+    no_fixed_address: bool = False
+    actions: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    monitoring: str = ""
+    restrictions: tuple[str, ...] = ()
+    review_date: str = ""
+    consequences: str = ""
+    adjustments: str = ""
+    decision: str = ""
+    reasons: str = ""
+    council: CouncilDetails = CouncilDetails()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = self.kind.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LetterContent:
+        values = dict(data)
+        council = dict(values.pop("council", None) or {})
+        council["address"] = tuple(council.get("address", ()))
+        for key in ("address", "actions", "examples", "restrictions"):
+            values[key] = tuple(values.get(key, ()))
+        values["kind"] = LetterKind(values["kind"])
+        return cls(**values, council=CouncilDetails(**council))
+
+
+@dataclass
+class Letter:
+    """One version of a letter about a measure; producing it again adds a version and keeps this one."""
+
+    measure_id: int
+    kind: LetterKind
+    version: int
+    content: LetterContent
+    created_at: datetime
+    created_by: str
+    docx: bytes | None = None
+    issued_at: datetime | None = None
+    issued_by: str | None = None
+    delivery_method: DeliveryMethod | None = None
+    delivered_on: date | None = None
+    collected_on: date | None = None
+    id: int | None = None

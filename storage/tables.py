@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -207,6 +207,30 @@ class Review(SQLModel, table=True):
     customer_advised: bool = False
     not_advised_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     last_escalated_at: datetime | None = _utc(nullable=True)
+
+
+class LetterRecord(SQLModel, table=True):
+    """One version of a letter to the customer (s11.4, s13); a new production adds a version, never overwrites."""
+
+    __tablename__ = "letter"
+    __table_args__ = (
+        UniqueConstraint("measure_id", "kind", "version", name="uq_letter_measure_kind_version"),
+        Index("ix_letter_reception", "delivery_method", "collected_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    kind: str = Field(max_length=20)
+    version: int
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    docx: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = _utc()
+    created_by: str = Field(max_length=64)
+    issued_at: datetime | None = _utc(nullable=True)
+    issued_by: str | None = Field(default=None, max_length=64)
+    delivery_method: str | None = Field(default=None, max_length=20)
+    delivered_on: date | None = None
+    collected_on: date | None = None
 
 
 class AuditEventRecord(SQLModel, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Self
 
@@ -30,6 +30,7 @@ from casework.ports import (
     CustomerRepository,
     EscalationRepository,
     IncidentRepository,
+    LetterRepository,
     MeasureRepository,
     RepresentativeRepository,
     ReviewRepository,
@@ -43,12 +44,16 @@ from casework.types import (
     Customer,
     Decision,
     DecisionOutcome,
+    DeliveryMethod,
     DueReview,
     Escalation,
     EscalationKind,
     EscalationState,
     ImmediateStep,
     Incident,
+    Letter,
+    LetterContent,
+    LetterKind,
     ManagerOutcome,
     Measure,
     MeasureKind,
@@ -70,6 +75,7 @@ from storage.tables import (
     EscalationIncident,
     EscalationRecord,
     IncidentRecord,
+    LetterRecord,
     MeasureRecord,
     RepresentativeRecord,
     Review,
@@ -754,6 +760,85 @@ def _staff(row: StaffMemberRecord) -> StaffMember:
     return StaffMember(row.user_id, row.name, row.is_determination_team, row.line_manager_id, row.teams_user_id)
 
 
+class SqlLetters:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, letter: Letter) -> Letter:
+        row = LetterRecord(
+            measure_id=letter.measure_id,
+            kind=letter.kind.value,
+            version=letter.version,
+            content=letter.content.to_json(),
+            docx=letter.docx,
+            created_at=letter.created_at,
+            created_by=letter.created_by,
+        )
+        try:
+            with self._session.begin_nested():
+                self._session.add(row)
+                self._session.flush()
+        except IntegrityError as error:
+            raise AlreadyRecorded("that version of the letter already exists") from error
+        letter.id = row.id
+        return letter
+
+    def get(self, letter_id: int) -> Letter | None:
+        row = self._session.get(LetterRecord, letter_id)
+        return _letter(row) if row else None
+
+    def versions(self, measure_id: int, kind: str | None = None) -> Sequence[Letter]:
+        query = select(LetterRecord).where(LetterRecord.measure_id == measure_id)
+        if kind is not None:
+            query = query.where(LetterRecord.kind == kind)
+        return [_letter(row) for row in self._session.exec(query.order_by(col(LetterRecord.id)))]
+
+    def mark_issued(self, letter_id: int, at: datetime, by: str, docx: bytes | None) -> None:
+        row = self._session.get_one(LetterRecord, letter_id)
+        row.issued_at, row.issued_by, row.docx = at, by, docx
+        self._session.add(row)
+        self._session.flush()
+
+    def record_delivery(self, letter_id: int, method: DeliveryMethod, on: date) -> None:
+        row = self._session.get_one(LetterRecord, letter_id)
+        row.delivery_method, row.delivered_on = method.value, on
+        self._session.add(row)
+        self._session.flush()
+
+    def mark_collected(self, letter_id: int, on: date) -> None:
+        row = self._session.get_one(LetterRecord, letter_id)
+        row.collected_on = on
+        self._session.add(row)
+        self._session.flush()
+
+    def held_at_reception(self) -> Sequence[Letter]:
+        query = (
+            select(LetterRecord)
+            .where(LetterRecord.delivery_method == DeliveryMethod.HELD_AT_RECEPTION.value)
+            .where(col(LetterRecord.collected_on).is_(None))
+            .order_by(col(LetterRecord.delivered_on), col(LetterRecord.id))
+        )
+        return [_letter(row) for row in self._session.exec(query)]
+
+
+def _letter(row: LetterRecord) -> Letter:
+    return Letter(
+        measure_id=row.measure_id,
+        kind=LetterKind(row.kind),
+        version=row.version,
+        content=LetterContent.from_json(row.content),
+        created_at=row.created_at,
+        created_by=row.created_by,
+        docx=row.docx,
+        issued_at=row.issued_at,
+        issued_by=row.issued_by,
+        delivery_method=DeliveryMethod(row.delivery_method) if row.delivery_method else None,
+        delivered_on=row.delivered_on,
+        collected_on=row.collected_on,
+        id=row.id,
+    )
+
+
 class SqlAuditLog:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -792,6 +877,7 @@ class SqlUnitOfWork:
     measures: MeasureRepository
     reviews: ReviewRepository
     staff: StaffRepository
+    letters: LetterRepository
     audit: AuditLog
 
     def __init__(self, engine: Engine) -> None:
@@ -808,6 +894,7 @@ class SqlUnitOfWork:
         self.measures = SqlMeasures(session)
         self.reviews = SqlReviews(session)
         self.staff = SqlStaff(session)
+        self.letters = SqlLetters(session)
         self.audit = SqlAuditLog(session)
         return self
 

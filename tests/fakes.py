@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
@@ -21,6 +21,7 @@ from casework.ports import (
     CustomerRepository,
     EscalationRepository,
     IncidentRepository,
+    LetterRepository,
     MeasureRepository,
     RepresentativeRepository,
     ReviewRepository,
@@ -30,10 +31,12 @@ from casework.types import (
     AuditEvent,
     Customer,
     Decision,
+    DeliveryMethod,
     DueReview,
     Escalation,
     EscalationState,
     Incident,
+    Letter,
     ManagerOutcome,
     Measure,
     Representative,
@@ -89,6 +92,7 @@ class FakeState:
     measures: dict[int, Measure] = field(default_factory=dict)
     reviews: dict[int, ReviewRow] = field(default_factory=dict)
     staff: dict[str, StaffMember] = field(default_factory=dict)
+    letters: dict[int, Letter] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
     last_id: dict[str, int] = field(default_factory=dict)
 
@@ -398,6 +402,47 @@ class FakeStaff(_Repository):
         self._state.staff[member.user_id] = member
 
 
+class FakeLetters(_Repository):
+    def add(self, letter: Letter) -> Letter:
+        if any(
+            (other.measure_id, other.kind, other.version) == (letter.measure_id, letter.kind, letter.version)
+            for other in self._state.letters.values()
+        ):
+            raise AlreadyRecorded("that version of the letter already exists")
+        letter.id = self._state.next_id("letters")
+        self._state.letters[letter.id] = copy.deepcopy(letter)
+        return letter
+
+    def get(self, letter_id: int) -> Letter | None:
+        return copy.deepcopy(self._state.letters.get(letter_id))
+
+    def versions(self, measure_id: int, kind: str | None = None) -> Sequence[Letter]:
+        return [
+            copy.deepcopy(letter)
+            for letter in self._state.letters.values()
+            if letter.measure_id == measure_id and (kind is None or letter.kind == kind)
+        ]
+
+    def mark_issued(self, letter_id: int, at: datetime, by: str, docx: bytes | None) -> None:
+        letter = self._state.letters[letter_id]
+        letter.issued_at, letter.issued_by, letter.docx = at, by, docx
+
+    def record_delivery(self, letter_id: int, method: DeliveryMethod, on: date) -> None:
+        letter = self._state.letters[letter_id]
+        letter.delivery_method, letter.delivered_on = method, on
+
+    def mark_collected(self, letter_id: int, on: date) -> None:
+        self._state.letters[letter_id].collected_on = on
+
+    def held_at_reception(self) -> Sequence[Letter]:
+        held = [
+            letter
+            for letter in self._state.letters.values()
+            if letter.delivery_method is DeliveryMethod.HELD_AT_RECEPTION and letter.collected_on is None
+        ]
+        return [copy.deepcopy(letter) for letter in sorted(held, key=lambda x: (x.delivered_on or date.min, x.id or 0))]
+
+
 class FakeAuditLog(_Repository):
     def record(self, event: AuditEvent) -> None:
         self._state.audit.append(copy.deepcopy(event))
@@ -420,6 +465,7 @@ class FakeUnitOfWork:
     measures: MeasureRepository
     reviews: ReviewRepository
     staff: StaffRepository
+    letters: LetterRepository
     audit: AuditLog
 
     def __init__(self) -> None:
@@ -437,6 +483,7 @@ class FakeUnitOfWork:
         self.measures = FakeMeasures(self)
         self.reviews = FakeReviews(self)
         self.staff = FakeStaff(self)
+        self.letters = FakeLetters(self)
         self.audit = FakeAuditLog(self)
 
     def __enter__(self) -> Self:

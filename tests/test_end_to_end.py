@@ -177,7 +177,11 @@ async def test_report_check_escalate_approve_and_review_reminder(
         assert len(updates) == 2, "updated in place for everyone after each vote"
         assert {u.activity_id for u in updates} == {"activity-" + str(_number_of(posted, connector))}
         assert "Approved on" in all_text(updates[-1].cards[0])
-        assert "approved" in all_text(last_card(connector, MORGAN.personal_conversation))
+        to_morgan = [card for call in connector.sent_to(MORGAN.personal_conversation) for card in call.cards]
+        assert "approved" in all_text(to_morgan[-2])
+        # Then the draft letter (s11.4), with a signed download link for Morgan as the case owner.
+        assert "Draft letter ready: Restriction of contact letter" in all_text(to_morgan[-1])
+        assert f"/letters/1?user={MORGAN.aad_object_id}" in to_morgan[-1]["actions"][0]["url"]
 
         await say(bot, SAM, "check Jane Smith")
         status_text = all_text(last_card(connector, SAM.personal_conversation))

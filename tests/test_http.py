@@ -66,6 +66,7 @@ async def test_with_credentials_an_unsigned_request_is_refused(
         MicrosoftAppPassword="not-a-real-secret",
         MicrosoftAppTenantId=TENANT,
         ALLOWED_TENANT_IDS=TENANT,
+        LETTER_LINK_SECRET="x" * 32,
     )
     bot = await start_bot(settings, connector, clock)
     try:

@@ -1,0 +1,132 @@
+"""Signed, time-limited letter download links: /letters/{letter_id}?user=<aad id>&expires=<unix>&sig=<hex>.
+
+The signature (HMAC-SHA256 over the letter id, the user and the expiry) proves the bot made the link for that
+person; the server then checks again, through casework, that the person is the case owner or on the determination
+team. A link forwarded to someone else names the original user, so it gives them nothing they could not already see.
+Teams opens the link in the browser, where no Teams identity is available; that is why the user is in the signed URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from bot.casework_gateway import CaseworkGateway
+from bot.notifier import DeliveryFailed, Notifier, Unreachable
+from cards.letters import letter_card
+from casework.errors import AccessRefused, NotFound
+from casework.letters import latest_letters, letter_for_download, record_link_refused
+from casework.types import CouncilDetails, LetterContent
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Renderer = Callable[[LetterContent], bytes]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def development_secret() -> str:
+    """A random per-process secret for development: links stop working when the process restarts."""
+    return secrets.token_hex(32)
+
+
+def signature(secret: str, letter_id: int, user_id: str, expires: int) -> str:
+    message = f"letter:{letter_id}\nuser:{user_id}\nexpires:{expires}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def letter_url(base_url: str, secret: str, letter_id: int, user_id: str, now: datetime, valid_for: timedelta) -> str:
+    expires = int((now + valid_for).timestamp())
+    query = urlencode({"user": user_id, "expires": expires, "sig": signature(secret, letter_id, user_id, expires)})
+    return f"{base_url.rstrip('/')}/letters/{letter_id}?{query}"
+
+
+def link_problem(secret: str, letter_id: int, user_id: str, expires: str, sig: str, now: datetime) -> str | None:
+    """Why this link is not valid now, or None if it is."""
+    if not user_id or not expires.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", sig):
+        return "malformed"
+    if not hmac.compare_digest(signature(secret, letter_id, user_id, int(expires)), sig):
+        return "bad signature"
+    if int(expires) <= now.timestamp():
+        return "expired"
+    return None
+
+
+def letter_handler(casework: CaseworkGateway, secret: str, render: Renderer) -> Handler:
+    async def download(request: web.Request) -> web.StreamResponse:
+        try:
+            letter_id = int(request.match_info["letter_id"])
+        except ValueError:
+            raise web.HTTPNotFound() from None
+        user_id = request.query.get("user", "")[:64]
+        problem = link_problem(
+            secret, letter_id, user_id, request.query.get("expires", ""), request.query.get("sig", ""), casework.clock()
+        )
+        if problem is not None:
+            await casework.call(record_link_refused, user_id, letter_id, problem, casework.clock)
+            return web.Response(status=403, text="This link is not valid or has expired. Ask the bot for a new one.")
+        try:
+            content, docx = await casework.call(letter_for_download, user_id, letter_id, casework.clock)
+        except AccessRefused as refused:
+            return web.Response(status=403, text=str(refused))
+        except NotFound:
+            raise web.HTTPNotFound() from None
+        body = docx if docx is not None else render(content)
+        filename = re.sub(r"[^A-Za-z0-9_-]+", "-", content.reference).strip("-") + ".docx"
+        return web.Response(
+            body=body,
+            content_type=DOCX,
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    return download
+
+
+class LetterDelivery:
+    """After a decision, sends the case owner a card for each new draft letter, with a signed download link."""
+
+    def __init__(
+        self,
+        casework: CaseworkGateway,
+        notifier: Notifier,
+        council: CouncilDetails,
+        secret: str,
+        base_url: str,
+        valid_for: timedelta,
+    ) -> None:
+        self._casework = casework
+        self._notifier = notifier
+        self.council = council
+        self._secret = secret
+        self._base_url = base_url
+        self._valid_for = valid_for
+
+    async def send(self, escalation_id: int | None = None, review_id: int | None = None) -> None:
+        views = await self._casework.call(latest_letters, escalation_id, review_id)
+        for view in views:
+            url = letter_url(
+                self._base_url,
+                self._secret,
+                view.letter_id,
+                view.case_owner_id,
+                self._casework.clock(),
+                self._valid_for,
+            )
+            card = letter_card(view, url, self._valid_for.total_seconds() / 3600)
+            try:
+                await self._notifier.send_to_user(view.case_owner_id, card)
+            except (Unreachable, DeliveryFailed) as error:
+                log.warning(
+                    "letter %s produced but its owner %s was not reached: %s", view.letter_id, view.case_owner_id, error
+                )

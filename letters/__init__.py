@@ -1,0 +1,1 @@
+"""The council's letter template and the .docx rendering: file and document I/O, kept out of casework."""
