@@ -26,11 +26,13 @@ from bot.identity import actor_of, tenant_of
 from bot.notifier import card_activity
 from bot.state_storage import DatabaseStorage
 from cards.escalation import pending_card
+from cards.letters import reception_card
 from cards.menu import menu_card
 from cards.review import reviews_list_card
 from cards.status import check_result_card, history_card, status_card
 from cards.verbs import Verb
 from casework.errors import CaseworkError, InvalidSubmission
+from casework.letters import mark_collected, reception_list
 from casework.reviews import reviews_for
 from casework.services import (
     check_customer,
@@ -92,7 +94,7 @@ class CaseworkBot(TeamsActivityHandler):
         words = text.strip().split(maxsplit=1)
         command = words[0].lower() if words else ""
         rest = words[1] if len(words) > 1 else ""
-        if command in ("report", "check", "escalate", "help", "cancel", "pending", "case", "reviews"):
+        if command in ("report", "check", "escalate", "help", "cancel", "pending", "case", "reviews", "reception"):
             await dialog_context.cancel_all_dialogs()
         if command == "report":
             await dialog_context.begin_dialog(ReportIncidentDialog.__name__, ReportIncidentDialog.options_for(rest))
@@ -105,6 +107,9 @@ class CaseworkBot(TeamsActivityHandler):
                 reviews_for, actor_of(turn_context.activity), self.review_lead, self._casework.clock
             )
             await turn_context.send_activity(card_activity(reviews_list_card(views)))
+        elif command == "reception":
+            lines = await self._casework.call(reception_list)
+            await turn_context.send_activity(card_activity(reception_card(lines)))
         elif command == "pending":
             await self._send_pending(turn_context)
         elif command == "case":
@@ -146,6 +151,8 @@ class CaseworkBot(TeamsActivityHandler):
                 await dialog_context.begin_dialog(forms[verb], {"submitted": value})
         elif verb in (Verb.CUSTOMER_SHOW.value, Verb.CUSTOMER_HISTORY.value):
             await self._show_customer(turn_context, str(verb), value.get("customer_id"))
+        elif verb == Verb.LETTER_COLLECTED.value:
+            await self._collected(turn_context, value.get("letter_id"))
         elif verb == Verb.ESCALATION_ANSWER.value:
             await turn_context.send_activity(await self._decisions.answer(turn_context, value))
         elif is_decision_verb(verb):
@@ -197,6 +204,20 @@ class CaseworkBot(TeamsActivityHandler):
             await turn_context.send_activity(str(error))
             return
         await turn_context.send_activity(card_activity(card))
+
+    async def _collected(self, turn_context: TurnContext, letter_id: object) -> None:
+        """Reception hands a held letter over (s11.3): recorded once, and the list shown again."""
+        if not isinstance(letter_id, int):
+            await turn_context.send_activity("That button is not valid any more; type reception.")
+            return
+        clock = self._casework.clock
+        try:
+            await self._casework.call(mark_collected, actor_of(turn_context.activity), letter_id, clock().date(), clock)
+        except CaseworkError as error:
+            await turn_context.send_activity(str(error))
+            return
+        await turn_context.send_activity("Recorded as collected.")
+        await turn_context.send_activity(card_activity(reception_card(await self._casework.call(reception_list))))
 
     async def _send_pending(self, turn_context: TurnContext) -> None:
         try:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from microsoft_teams.cards import CardElement, OpenUrlAction
 
-from cards.common import Card, envelope, facts, heading, london, text
-from casework.letters import LetterView
+from cards.common import Card, envelope, facts, heading, london, submit, text
+from cards.verbs import Verb
+from casework.letters import LetterView, ReceptionLine
 
 
 def letter_card(view: LetterView, download_url: str, valid_hours: float) -> Card:
@@ -28,3 +31,26 @@ def letter_card(view: LetterView, download_url: str, valid_hours: float) -> Card
         )
     body.append(text(f"The link is for you only and works for {valid_hours:g} hours. It opens the .docx.", subtle=True))
     return envelope(body, [OpenUrlAction(title="Download the letter (.docx)", url=download_url)])
+
+
+def reception_card(lines: Sequence[ReceptionLine]) -> Card:
+    """Letters held at reception for customers with no fixed address (s11.3), to hand over when they call."""
+    if not lines:
+        return envelope([heading("No letters are waiting at reception")])
+    body: list[CardElement] = [heading(f"{len(lines)} letter{'s' if len(lines) != 1 else ''} held at reception")]
+    body.extend(
+        text(
+            f"**{line.customer_name}**: {line.kind.value.replace('_', ' ')} letter {line.reference}, held since "
+            f"{line.held_since:%d %b %Y}"
+        )
+        for line in lines
+    )
+    return envelope(
+        body,
+        [
+            submit(
+                f"Collected: {line.customer_name} ({line.reference})", Verb.LETTER_COLLECTED, letter_id=line.letter_id
+            )
+            for line in lines
+        ],
+    )

@@ -21,6 +21,7 @@ class Verb(enum.StrEnum):
     ESCALATION_ASK = "escalation.ask"
     ESCALATION_ANSWER = "escalation.answer"
     ESCALATION_REFRESH = "escalation.refresh"
+    LETTER_COLLECTED = "letter.collected"
     REVIEW_LIFT = "review.lift"
     REVIEW_EXTEND = "review.extend"
     REVIEW_REASSIGN = "review.reassign"

@@ -3,6 +3,7 @@ the case owner and the determination team through a signed, time-limited link.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -34,6 +35,7 @@ from storage.unit_of_work import SqlUnitOfWork
 from tests.card_schema import card_problems
 from tests.conftest import MutableClock, make_settings, start_bot
 from tests.fake_connector import FakeConnector
+from tests.teams import User, message, submit
 
 ADMIN = Actor("admin", "Admin")
 REPORTER = Actor("reporter", "Sam Staff")
@@ -320,3 +322,27 @@ def test_the_letter_card_is_valid_and_links_to_the_download(sqlite_url: str, clo
     card = letter_card(view, "https://bot.example/letters/1?user=owner&expires=1&sig=ab", 24)
     assert card_problems(card) == []
     assert card["actions"][0]["type"] == "Action.OpenUrl"
+
+
+async def test_reception_sees_held_letters_in_teams_and_records_collection(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    uow, measure_id = open_case(sqlite_url, clock, no_fixed_address=True)
+    letter = newest(uow, measure_id, LetterKind.RESTRICTION)
+    assert letter.id is not None
+    letters.issue_letter(uow(), OWNER, letter.id, clock, render_docx)
+    letters.record_delivery(uow(), OWNER, letter.id, DeliveryMethod.HELD_AT_RECEPTION, date(2026, 11, 28), clock)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    reception = User(REPORTER.user_id, REPORTER.name)
+    try:
+        await bot.post(message(reception, "reception", connector.url))
+        card = connector.sent_to(reception.personal_conversation)[-1].cards[0]
+        assert "1 letter held at reception" in json.dumps(card)
+        collected = card["actions"][0]["data"]
+        await bot.post(submit(reception, collected, connector.url))
+        after = connector.sent_to(reception.personal_conversation)
+        assert after[-2].text == "Recorded as collected."
+        assert "No letters are waiting at reception" in json.dumps(after[-1].cards[0])
+        assert letters.reception_list(uow()) == ()
+    finally:
+        await bot.close()
