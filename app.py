@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from bot.adapter import create_adapter
+from bot.adapter import close_adapter, create_adapter
 from bot.card_actions import DecisionActions
 from bot.casework_gateway import CaseworkGateway
 from bot.http import health_handler, messages_handler
@@ -124,6 +124,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await close_adapter(adapter)
         engine.dispose()
 
     app.cleanup_ctx.append(background)

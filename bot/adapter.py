@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
+from bot.connector_cache import CachingBotFrameworkAuthentication
+from bot.connector_transport import SharedHttpSession
 from bot.logs import correlation_id as current_correlation_id
 from bot.settings import Settings
 
@@ -32,7 +34,13 @@ def create_adapter(settings: Settings) -> CloudAdapter:
         APP_TYPE=settings.app_type if settings.app_id else "MultiTenant",
         APP_TENANTID=settings.app_tenant_id,
     )
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+    # Connector and token clients are reused per service URL and app id instead of built every turn, and send over
+    # one aiohttp session (issue 9); validation is still done in full by botbuilder's own authentication.
+    adapter = CloudAdapter(
+        CachingBotFrameworkAuthentication(
+            ConfigurationBotFrameworkAuthentication(configuration), session=SharedHttpSession()
+        )
+    )
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         correlation_id = current_correlation_id.get()
@@ -47,3 +55,10 @@ def create_adapter(settings: Settings) -> CloudAdapter:
 
     adapter.on_turn_error = on_turn_error
     return adapter
+
+
+async def close_adapter(adapter: CloudAdapter) -> None:
+    """Closes the connector clients' shared HTTP session (on application shutdown)."""
+    authentication = adapter.bot_framework_authentication
+    if isinstance(authentication, CachingBotFrameworkAuthentication):
+        await authentication.close()
