@@ -403,12 +403,27 @@ class SqlEscalations:
             .where(EscalationRecord.customer_id == customer_id)
             .order_by(col(EscalationRecord.requested_at))
         )
-        return [self._escalation(row) for row in rows]
+        return self._escalations(rows.all())
 
-    def _escalation(self, row: EscalationRecord) -> Escalation:
-        incident_ids = self._session.exec(
-            select(EscalationIncident.incident_id).where(EscalationIncident.escalation_id == row.id)
-        ).all()
+    def _escalations(self, rows: Sequence[EscalationRecord]) -> list[Escalation]:
+        """Many escalations with their incidents in one query per chunk, not one query each."""
+        incidents: dict[int, list[int]] = {}
+        ids = [row.id for row in rows if row.id is not None]
+        for start in range(0, len(ids), 500):
+            links = self._session.exec(
+                select(EscalationIncident.escalation_id, EscalationIncident.incident_id)
+                .where(col(EscalationIncident.escalation_id).in_(ids[start : start + 500]))
+                .order_by(col(EscalationIncident.escalation_id), col(EscalationIncident.incident_id))
+            )
+            for escalation_id, incident_id in links:
+                incidents.setdefault(escalation_id, []).append(incident_id)
+        return [self._escalation(row, incidents.get(row.id or 0, [])) for row in rows]
+
+    def _escalation(self, row: EscalationRecord, incident_ids: Sequence[int] | None = None) -> Escalation:
+        if incident_ids is None:
+            incident_ids = self._session.exec(
+                select(EscalationIncident.incident_id).where(EscalationIncident.escalation_id == row.id)
+            ).all()
         return Escalation(
             customer_id=row.customer_id,
             kind=EscalationKind(row.kind),
@@ -472,7 +487,7 @@ class SqlEscalations:
             )
             .order_by(col(EscalationRecord.requested_at))
         )
-        return [self._escalation(row) for row in rows]
+        return self._escalations(rows.all())
 
     def claim_chase(self, escalation_id: int, now: datetime, not_since: datetime) -> bool:
         """Marks an overdue escalation as chased now, unless another sweep chased it since `not_since`."""
