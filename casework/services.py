@@ -107,8 +107,9 @@ def report_form_context(
             options = _customer_options(uow, customer_hint) if customer_hint.strip() else ()
         reporter = uow.staff.get(actor.user_id)
         manager = uow.staff.get(reporter.line_manager_id) if reporter and reporter.line_manager_id else None
-        staff = tuple((m.user_id, m.name) for m in uow.staff.all() if m.user_id != actor.user_id)
-    return ReportFormContext(options, manager.name if manager else None, () if manager else staff)
+        # The list to pick a line manager from is only offered until the reporter has named one.
+        staff = () if manager else tuple((m.user_id, m.name) for m in uow.staff.all() if m.user_id != actor.user_id)
+    return ReportFormContext(options, manager.name if manager else None, staff)
 
 
 def report_incident(
@@ -426,12 +427,16 @@ def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clo
     return CustomerHistoryView(customer_id, customer.name, tuple(sorted(lines, key=lambda line: line.when)))
 
 
-def _may_see_history(uow: UnitOfWork, actor: Actor, customer_id: int) -> bool:
+def _may_see_history(
+    uow: UnitOfWork, actor: Actor, customer_id: int, measures: Sequence[Measure] | None = None
+) -> bool:
     viewer = uow.staff.get(actor.user_id)
     if viewer is not None and viewer.is_determination_team:
         return True
-    managers = {m.case_owner_id for m in uow.measures.for_customer(customer_id)}
-    managers |= {e.requested_by for e in uow.escalations.for_customer(customer_id)}
+    if measures is None:
+        measures = uow.measures.for_customer(customer_id)
+    managers = {m.case_owner_id for m in measures}
+    managers |= uow.escalations.requesters_for(customer_id)
     # The viewer manages the case if they line-manage anyone who reported an incident about this customer.
     if uow.incidents.reporters_for(customer_id) & set(uow.staff.reports_to(actor.user_id)):
         managers.add(actor.user_id)
@@ -818,7 +823,8 @@ def _customer(uow: UnitOfWork, customer_id: int) -> Customer:
 def _status(uow: UnitOfWork, customer: Customer, clock: Clock, viewer: Actor | None = None) -> CustomerStatusView:
     assert customer.id is not None
     now = clock()
-    measures = [m for m in uow.measures.for_customer(customer.id) if policy.is_in_force(m, now)]
+    every_measure = uow.measures.for_customer(customer.id)
+    measures = [m for m in every_measure if policy.is_in_force(m, now)]
     return CustomerStatusView(
         customer_id=customer.id,
         name=customer.name,
@@ -836,7 +842,7 @@ def _status(uow: UnitOfWork, customer: Customer, clock: Clock, viewer: Actor | N
         reasonable_adjustments=customer.reasonable_adjustments,
         communication_needs=customer.communication_needs,
         no_fixed_address=customer.no_fixed_address,
-        may_see_history=viewer is not None and _may_see_history(uow, viewer, customer.id),
+        may_see_history=viewer is not None and _may_see_history(uow, viewer, customer.id, every_measure),
         representatives=tuple(
             f"{r.name} ({r.relationship}; {r.authority})" for r in uow.representatives.for_customer(customer.id)
         ),
@@ -883,7 +889,7 @@ def _escalation_view(
         if escalation.is_immediate and len(votes) > 1 and votes[1].outcome is DecisionOutcome.APPROVE
         else None
     )
-    team = [m for m in uow.staff.all() if m.is_determination_team and m.teams_user_id]
+    team = [m for m in uow.staff.determination_team() if m.teams_user_id]
     return EscalationView(
         escalation_id=escalation.id,
         customer_name=customer.name,

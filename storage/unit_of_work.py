@@ -397,6 +397,12 @@ class SqlEscalations:
         ).first()
         return self._escalation(row) if row else None
 
+    def requesters_for(self, customer_id: int) -> set[str]:
+        rows = self._session.exec(
+            select(EscalationRecord.requested_by).where(EscalationRecord.customer_id == customer_id).distinct()
+        )
+        return set(rows)
+
     def for_customer(self, customer_id: int) -> Sequence[Escalation]:
         rows = self._session.exec(
             select(EscalationRecord)
@@ -749,6 +755,14 @@ class SqlStaff:
 
     def all(self) -> Sequence[StaffMember]:
         rows = self._session.exec(select(StaffMemberRecord).order_by(col(StaffMemberRecord.name)))
+        return [_staff(r) for r in rows]
+
+    def determination_team(self) -> Sequence[StaffMember]:
+        rows = self._session.exec(
+            select(StaffMemberRecord)
+            .where(col(StaffMemberRecord.is_determination_team).is_(True))
+            .order_by(col(StaffMemberRecord.name))
+        )
         return [_staff(r) for r in rows]
 
     def save(self, member: StaffMember) -> None:

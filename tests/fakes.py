@@ -215,6 +215,9 @@ class FakeEscalations(_Repository):
         self._state.escalations[escalation.id] = copy.deepcopy(escalation)
         return escalation
 
+    def requesters_for(self, customer_id: int) -> set[str]:
+        return {e.requested_by for e in self._state.escalations.values() if e.customer_id == customer_id}
+
     def get_for_update(self, escalation_id: int) -> Escalation | None:
         return copy.deepcopy(self._state.escalations.get(escalation_id))
 
@@ -394,6 +397,9 @@ class FakeStaff(_Repository):
 
     def all(self) -> Sequence[StaffMember]:
         return sorted(self._state.staff.values(), key=lambda m: m.name)
+
+    def determination_team(self) -> Sequence[StaffMember]:
+        return [m for m in self.all() if m.is_determination_team]
 
     def reports_to(self, manager_id: str) -> Sequence[str]:
         return [m.user_id for m in self._state.staff.values() if m.line_manager_id == manager_id]
