@@ -499,3 +499,30 @@ async def test_the_product_answers_teams_on_two_service_urls_with_credentials(
             (BOT_FRAMEWORK_SCOPE,),
         )
     assert len(token_service.requests) == 2
+
+
+def test_card_contents_go_out_exactly_as_msrest_would_serialize_them() -> None:
+    """The serializer that skips walking card contents must send the same JSON as msrest's own."""
+    from botframework.connector import models
+    from msrest import Serializer
+
+    from bot.connector_transport import CardContentSerializer
+    from bot.notifier import card_activity
+    from cards.menu import menu_card
+
+    classes = {name: value for name, value in models.__dict__.items() if isinstance(value, type)}
+    activity = card_activity(menu_card("A notice with “quotes”, £ and an emoji 🙂"))
+    activity.text = "Menu"
+    activity.conversation = (
+        ConversationReference()
+        .deserialize(
+            TurnContext.get_conversation_reference(Activity().deserialize(message(SAM, "hi", "http://x/"))).serialize()
+        )
+        .conversation
+    )
+    before = json.dumps(activity.attachments[0].content, sort_keys=True)
+    ours = CardContentSerializer(classes).body(activity, "Activity")
+    theirs = Serializer(classes).body(activity, "Activity")
+    assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
+    assert ours["attachments"][0]["content"]["type"] == "AdaptiveCard"
+    assert json.dumps(activity.attachments[0].content, sort_keys=True) == before  # the activity is left as it was
