@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
@@ -29,7 +30,7 @@ from letters.council import DEFAULT_FILE, load_council
 from letters.render import render_docx
 from storage.bot_state import BotStateStore
 from storage.conversation_references import ConversationReferenceStore
-from storage.database import create_database_engine
+from storage.database import DATABASE_POOL_SIZE, create_database_engine, is_sqlite
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -118,6 +119,11 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     app.router.add_get("/letters/{letter_id}", letter_handler(casework, link_secret, render))
 
     async def background(_app: web.Application) -> AsyncIterator[None]:
+        # Database calls run on worker threads (asyncio.to_thread). SQLite lets one writer in at a time and makes
+        # the others sleep and poll, so queueing them on one thread is fairer and faster; PostgreSQL gets a thread
+        # per pooled connection.
+        workers = 1 if is_sqlite(settings.database_url) else DATABASE_POOL_SIZE
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(workers, thread_name_prefix="database"))
         task = asyncio.create_task(sweep.run_forever()) if run_sweep else None
         yield
         if task is not None:

@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+DATABASE_POOL_SIZE = 10
+"""PostgreSQL connections kept open per instance (and as many more at peaks)."""
+
 
 def normalise_url(url: str) -> str:
     """Accepts the plain postgresql:// URLs Azure and Heroku give and selects the psycopg 3 driver."""
@@ -26,7 +29,7 @@ def create_database_engine(url: str) -> Engine:
     url = normalise_url(url)
     if is_sqlite(url):
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=DATABASE_POOL_SIZE, max_overflow=DATABASE_POOL_SIZE)
 
 
 def _sqlite_engine(url: str) -> Engine:
