@@ -31,7 +31,7 @@ from letters.render import render_docx
 from storage.bot_state import BotStateStore
 from storage.conversation_references import ConversationReferenceStore
 from storage.database import DATABASE_POOL_SIZE, create_database_engine, is_sqlite
-from storage.migrate import upgrade
+from storage.migrate import upgrade_if_needed
 from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def utc_now() -> datetime:
 
 def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = True) -> web.Application:
     settings.check_safe()
-    upgrade(settings.database_url)
+    upgrade_if_needed(settings.database_url)
     engine = create_database_engine(settings.database_url)
     casework = CaseworkGateway(lambda: SqlUnitOfWork(engine), clock)
     references = ConversationReferenceStore(engine)
