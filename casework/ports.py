@@ -70,6 +70,10 @@ class IncidentRepository(Protocol):
 class EscalationRepository(Protocol):
     def add(self, escalation: Escalation) -> Escalation: ...
 
+    def pending_since_before(self, cutoff: datetime) -> Sequence[Escalation]:
+        """Escalations still pending a decision that were requested at or before `cutoff`, oldest first."""
+        ...
+
     def requesters_for(self, customer_id: int) -> set[str]:
         """Who has asked the determination team about this customer (they manage the case, s2.6)."""
         ...

@@ -673,10 +673,8 @@ def chase_overdue_escalations(
     now = clock()
     chased: list[EscalationView] = []
     with uow:
-        for escalation in uow.escalations.waiting():
+        for escalation in uow.escalations.pending_since_before(now - chase_after):
             assert escalation.id is not None
-            if escalation.state is not EscalationState.PENDING:
-                continue
             if not policy.is_overdue(escalation.requested_at, now, chase_after):
                 continue
             if uow.escalations.claim_chase(escalation.id, now, now - repeat_every):

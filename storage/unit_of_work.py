@@ -397,6 +397,17 @@ class SqlEscalations:
         ).first()
         return self._escalation(row) if row else None
 
+    def pending_since_before(self, cutoff: datetime) -> Sequence[Escalation]:
+        rows = self._session.exec(
+            select(EscalationRecord)
+            .where(
+                col(EscalationRecord.state) == EscalationState.PENDING.value,
+                col(EscalationRecord.requested_at) <= cutoff,
+            )
+            .order_by(col(EscalationRecord.requested_at))
+        )
+        return self._escalations(rows.all())
+
     def requesters_for(self, customer_id: int) -> set[str]:
         rows = self._session.exec(
             select(EscalationRecord.requested_by).where(EscalationRecord.customer_id == customer_id).distinct()

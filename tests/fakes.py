@@ -215,6 +215,9 @@ class FakeEscalations(_Repository):
         self._state.escalations[escalation.id] = copy.deepcopy(escalation)
         return escalation
 
+    def pending_since_before(self, cutoff: datetime) -> Sequence[Escalation]:
+        return [e for e in self.waiting() if e.state is EscalationState.PENDING and e.requested_at <= cutoff]
+
     def requesters_for(self, customer_id: int) -> set[str]:
         return {e.requested_by for e in self._state.escalations.values() if e.customer_id == customer_id}
 
