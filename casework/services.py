@@ -687,9 +687,7 @@ def chase_overdue_escalations(
 
 def _decider_refusal(uow: UnitOfWork, actor: Actor, escalation: Escalation) -> str | None:
     member = uow.staff.get(actor.user_id)
-    involved = [
-        i.reported_by for i in uow.incidents.for_customer(escalation.customer_id) if i.id in escalation.incident_ids
-    ]
+    involved = sorted(uow.incidents.reporters_of(escalation.incident_ids))
     return policy.decision_refusal(
         actor.user_id, member is not None and member.is_determination_team, escalation.requested_by, involved
     )
@@ -852,7 +850,7 @@ def _escalation_view(
 ) -> EscalationView:
     assert escalation.id is not None
     customer = _customer(uow, escalation.customer_id)
-    incidents = [i for i in uow.incidents.for_customer(escalation.customer_id) if i.id in escalation.incident_ids]
+    incidents = [i for i in uow.incidents.with_ids(escalation.incident_ids) if i.customer_id == escalation.customer_id]
     decision = uow.escalations.decision_for(escalation.id)
     requester = uow.staff.get(escalation.requested_by)
     decider = uow.staff.get(decision.decided_by) if decision else None

@@ -338,6 +338,24 @@ class SqlIncidents:
         )
         return [_incident(row) for row in rows]
 
+    def with_ids(self, incident_ids: Sequence[int]) -> Sequence[Incident]:
+        if not incident_ids:
+            return []
+        rows = self._session.exec(
+            select(IncidentRecord)
+            .where(col(IncidentRecord.id).in_(list(incident_ids)))
+            .order_by(col(IncidentRecord.occurred_at))
+        )
+        return [_incident(row) for row in rows]
+
+    def reporters_of(self, incident_ids: Sequence[int]) -> set[str]:
+        if not incident_ids:
+            return set()
+        rows = self._session.exec(
+            select(IncidentRecord.reported_by).where(col(IncidentRecord.id).in_(list(incident_ids))).distinct()
+        )
+        return set(rows)
+
 
 def _incident(row: IncidentRecord) -> Incident:
     return Incident(
