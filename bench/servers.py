@@ -1,0 +1,150 @@
+"""The bots under test, each run in its own process on 127.0.0.1:PORT, POST /api/messages.
+
+    python -m bench.servers botbuilder-echo --port P [--cache]
+    python -m bench.servers aiohttp-echo --port P
+    python -m bench.servers product --port P --database URL [--cache | --no-cache] [--profile FILE]
+
+- botbuilder-echo: baseline (1), Microsoft's echo sample (bench/botbuilder_echo.py).
+- aiohttp-echo: the floor. A plain aiohttp handler that posts one reply to the activity's service URL with one
+  shared client session.
+- product: this bot exactly as app.main() serves it (create_app, JSON logs at INFO, aiohttp's access log), in
+  development mode (authentication off, as the echo sample). bot/adapter.py wraps its authentication in
+  bot.connector_cache.CachingBotFrameworkAuthentication; --no-cache takes the cache off again, to measure what it
+  saves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import threading
+import time
+from typing import Any
+
+from aiohttp import ClientSession, web
+
+
+async def ok(_request: web.Request | None = None) -> web.Response:
+    return web.Response(text="ok")
+
+
+SESSION = web.AppKey("session", ClientSession)
+
+
+def aiohttp_echo(port: int) -> None:
+    async def messages(request: web.Request) -> web.Response:
+        activity = await request.json()
+        if activity.get("type") == "message":
+            reply = {
+                "type": "message",
+                "text": f"Echo: {activity.get('text', '')}",
+                "from": activity.get("recipient"),
+                "recipient": activity.get("from"),
+                "conversation": activity.get("conversation"),
+                "replyToId": activity.get("id"),
+                "serviceUrl": activity.get("serviceUrl"),
+                "channelId": activity.get("channelId"),
+            }
+            base = str(activity["serviceUrl"]).rstrip("/")
+            url = f"{base}/v3/conversations/{activity['conversation']['id']}/activities/{activity['id']}"
+            async with request.app[SESSION].post(url, json=reply) as response:
+                await response.read()
+        return web.Response(status=200)
+
+    async def session(app: web.Application) -> Any:
+        app[SESSION] = ClientSession()
+        yield
+        await app[SESSION].close()
+
+    app = web.Application()
+    app.cleanup_ctx.append(session)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", ok)
+    web.run_app(app, host="127.0.0.1", port=port, print=None)
+
+
+def product(port: int, database: str, cache: bool | None, profile: str | None) -> None:
+    import app as product_app
+    from bot.connector_cache import CachingBotFrameworkAuthentication
+    from bot.logs import configure_logging
+    from bot.settings import Settings
+    from tests.teams import TEAM_CHANNEL
+
+    original = product_app.create_adapter  # type: ignore[attr-defined]
+
+    def create_adapter(settings: Settings) -> Any:
+        """As bot/adapter.py builds it, with the connector cache forced on or off (None: as shipped)."""
+        adapter = original(settings)
+        authentication = adapter.bot_framework_authentication
+        wired = isinstance(authentication, CachingBotFrameworkAuthentication)
+        if cache is True and not wired:
+            adapter.bot_framework_authentication = CachingBotFrameworkAuthentication(authentication)
+        elif cache is False and wired:
+            adapter.bot_framework_authentication = authentication.inner
+        return adapter
+
+    setattr(product_app, "create_adapter", create_adapter)  # noqa: B010 (app.py calls it by this name)
+
+    settings = Settings(
+        _env_file=None,
+        DEVELOPMENT_MODE=True,
+        DATABASE_URL=database,
+        DETERMINATION_TEAM_CONVERSATION_ID=TEAM_CHANNEL,
+        HOST="127.0.0.1",
+        PORT=port,
+    )
+    configure_logging(settings.log_level)
+    application = product_app.create_app(settings)
+    if profile:
+        _profile(application, profile)
+    web.run_app(application, host=settings.host, port=settings.port, print=None)
+
+
+def _profile(application: web.Application, path: str) -> None:
+    """cProfile (CPU time per thread) on the event loop thread and on every worker thread started after this."""
+    main = cProfile.Profile(time.thread_time)
+    workers: list[cProfile.Profile] = []
+
+    def start_in_thread(*_args: Any) -> None:
+        profiler = cProfile.Profile(time.thread_time)
+        workers.append(profiler)
+        profiler.enable()  # replaces this hook for the rest of the thread's life
+
+    threading.setprofile(start_in_thread)
+
+    async def started(_app: web.Application) -> None:
+        main.enable()
+
+    async def stopped(_app: web.Application) -> None:
+        main.disable()
+        stats = pstats.Stats(main)
+        for profiler in workers:
+            stats.add(profiler)
+        stats.dump_stats(path)
+
+    application.on_startup.append(started)
+    application.on_shutdown.append(stopped)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind", choices=["botbuilder-echo", "aiohttp-echo", "product"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--database", default="")
+    parser.add_argument("--cache", dest="cache", action="store_true", default=None)
+    parser.add_argument("--no-cache", dest="cache", action="store_false")
+    parser.add_argument("--profile", default=None)
+    args = parser.parse_args()
+    if args.kind == "botbuilder-echo":
+        from bench.botbuilder_echo import serve
+
+        serve(args.port, bool(args.cache))
+    elif args.kind == "aiohttp-echo":
+        aiohttp_echo(args.port)
+    else:
+        product(args.port, args.database, args.cache, args.profile)
+
+
+if __name__ == "__main__":
+    main()
