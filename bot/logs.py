@@ -37,3 +37,5 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # msrest warns on every card click that Teams' `trigger` field is not in botbuilder's model: noise, not news.
+    logging.getLogger("msrest.serialization").setLevel(logging.ERROR)

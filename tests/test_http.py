@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
 import pytest
+from botbuilder.schema import AdaptiveCardInvokeValue
 from sqlmodel import Session, select
 
 from app import create_app
+from bot.logs import configure_logging
 from bot.settings import UnsafeConfiguration
 from storage.database import create_database_engine
 from storage.tables import AuditEventRecord
@@ -134,3 +139,18 @@ async def test_an_unexpected_error_apologises_with_the_turns_correlation_id(
     apology = bot.connector.sent_to(SAM.personal_conversation)[-1].text
     assert "nothing was saved" in apology
     assert turn_id in apology
+
+
+def test_logs_keep_warnings_but_not_msrests_noise_about_teams_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every card click made msrest warn that Teams' `trigger` field is unknown; that drowned real warnings."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure_logging("INFO")
+        # What botbuilder's ActivityHandler does with every Action.Execute invoke Teams sends.
+        AdaptiveCardInvokeValue(action={"verb": "x"}, trigger="manual")
+        logging.getLogger("bot.notifier").warning("retrying outbound message")
+        lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+    finally:
+        root.handlers[:], root.level = handlers, level
+    assert [line["message"] for line in lines] == ["retrying outbound message"]
