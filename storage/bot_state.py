@@ -1,16 +1,21 @@
-"""Rows behind the Bot Framework state storage: opaque text with an eTag, written only if the eTag still matches."""
+"""Rows behind the Bot Framework state storage: opaque text with an eTag, written only if the eTag still matches.
+
+Read and written on every turn, so with SQLAlchemy Core statements rather than ORM sessions (issue 9).
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import Engine, delete, update
+from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
 
 from storage.tables import BotStateItem
+
+STATE = cast(Table, BotStateItem.__table__)  # type: ignore[attr-defined]
 
 
 class ETagConflict(Exception):
@@ -26,33 +31,26 @@ class BotStateStore:
         keys = list(keys)
         if not keys:
             return {}
-        with Session(self._engine) as session:
-            rows = session.exec(select(BotStateItem).where(col(BotStateItem.key).in_(keys))).all()
-            return {row.key: (row.data, row.etag) for row in rows}
+        with self._engine.begin() as connection:
+            rows = connection.execute(select(STATE.c.key, STATE.c.data, STATE.c.etag).where(STATE.c.key.in_(keys)))
+            return {str(key): (str(data), str(etag)) for key, data, etag in rows}
 
     def write(self, key: str, data: str, expected_etag: str | None) -> str:
         """Saves `data`; with an expected eTag only if the stored one still matches. Returns the new eTag."""
         new_etag = uuid.uuid4().hex
-        now = datetime.now(UTC)
-        with Session(self._engine) as session:
+        values = {"data": data, "etag": new_etag, "updated_at": datetime.now(UTC)}
+        with self._engine.begin() as connection:
             if expected_etag is not None:
-                result = session.execute(
-                    update(BotStateItem)
-                    .where(col(BotStateItem.key) == key, col(BotStateItem.etag) == expected_etag)
-                    .values(data=data, etag=new_etag, updated_at=now)
+                result = connection.execute(
+                    update(STATE).where(STATE.c.key == key, STATE.c.etag == expected_etag).values(**values)
                 )
-                if not result.rowcount:  # type: ignore[attr-defined]
+                if not result.rowcount:
                     raise ETagConflict(f"state {key!r} changed since it was read")
-                session.commit()
                 return new_etag
-            row = session.get(BotStateItem, key)
-            if row is None:
-                session.add(BotStateItem(key=key, data=data, etag=new_etag, updated_at=now))
-            else:
-                row.data, row.etag, row.updated_at = data, new_etag, now
-                session.add(row)
+            if connection.execute(update(STATE).where(STATE.c.key == key).values(**values)).rowcount:
+                return new_etag
             try:
-                session.commit()
+                connection.execute(insert(STATE).values(key=key, **values))
             except IntegrityError as error:
                 raise ETagConflict(f"state {key!r} was created concurrently") from error
             return new_etag
@@ -61,6 +59,5 @@ class BotStateStore:
         keys = list(keys)
         if not keys:
             return
-        with Session(self._engine) as session:
-            session.execute(delete(BotStateItem).where(col(BotStateItem.key).in_(keys)))
-            session.commit()
+        with self._engine.begin() as connection:
+            connection.execute(delete(STATE).where(STATE.c.key.in_(keys)))
