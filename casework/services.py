@@ -324,7 +324,12 @@ def _summary(uow: UnitOfWork, incident: Incident) -> IncidentSummary:
         manager_outcome_by=(decided_by.name if decided_by else incident.manager_outcome_by),
         manager_outcome_at=incident.manager_outcome_at,
         suggestion=policy.escalation_suggestion(
-            [(i.occurred_at, i.service_area) for i in uow.incidents.for_customer(incident.customer_id)],
+            [
+                (i.occurred_at, i.service_area)
+                for i in uow.incidents.for_customer_since(
+                    incident.customer_id, incident.occurred_at - policy.SUGGESTION_WINDOW
+                )
+            ],
             incident.occurred_at,
         ),
     )

@@ -338,6 +338,14 @@ class SqlIncidents:
         )
         return [_incident(row) for row in rows]
 
+    def for_customer_since(self, customer_id: int, since: datetime) -> Sequence[Incident]:
+        rows = self._session.exec(
+            select(IncidentRecord)
+            .where(IncidentRecord.customer_id == customer_id, col(IncidentRecord.occurred_at) >= since)
+            .order_by(col(IncidentRecord.occurred_at))
+        )
+        return [_incident(row) for row in rows]
+
     def with_ids(self, incident_ids: Sequence[int]) -> Sequence[Incident]:
         if not incident_ids:
             return []

@@ -208,6 +208,9 @@ class FakeIncidents(_Repository):
         found = [i for i in self._state.incidents.values() if i.customer_id == customer_id]
         return [copy.deepcopy(i) for i in sorted(found, key=lambda i: i.occurred_at)]
 
+    def for_customer_since(self, customer_id: int, since: datetime) -> Sequence[Incident]:
+        return [i for i in self.for_customer(customer_id) if i.occurred_at >= since]
+
     def with_ids(self, incident_ids: Sequence[int]) -> Sequence[Incident]:
         found = [i for i in self._state.incidents.values() if i.id in incident_ids]
         return [copy.deepcopy(i) for i in sorted(found, key=lambda i: i.occurred_at)]

@@ -381,6 +381,15 @@ def test_incidents_round_trip_with_json_actions_and_aware_utc_times(engine: Engi
         assert uow.incidents.by_submission_key("reporter:nope") is None
         assert uow.incidents.get(later.id) == later
         assert uow.incidents.get(later.id + earlier.id + 100) is None
+        # Windows compare instants, whatever the zone they are given in; the bound is inclusive.
+        since = uow.incidents.for_customer_since
+        assert [i.id for i in since(customer.id, datetime(2026, 7, 1, 0, 0, tzinfo=BST))] == [earlier.id, later.id]
+        assert [i.id for i in since(customer.id, datetime(2026, 7, 1, 9, 0, tzinfo=BST))] == [later.id]
+        assert since(customer.id + 1, datetime(2020, 1, 1, tzinfo=UTC)) == []
+        assert [i.id for i in uow.incidents.with_ids([later.id, earlier.id, 999_999])] == [earlier.id, later.id]
+        assert uow.incidents.with_ids([]) == []
+        assert uow.incidents.reporters_of([later.id, earlier.id]) == {"reporter"}
+        assert uow.incidents.reporters_of([]) == set()
 
         decided = datetime(2026, 7, 2, 9, 0, tzinfo=BST)
         assert uow.incidents.record_manager_outcome(later.id, ManagerOutcome.ESCALATE, "manager", decided)
