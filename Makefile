@@ -28,8 +28,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy .
 
-# Benchmarks print tables and write bench/results/*.json; they never fail on timing (issue 9; about 8 minutes on
-# 2 cores). `make bench ARGS=--full-scale` adds 1,000,000 incidents; `ARGS=--quick` is a shorter run.
+# Benchmarks print tables and write bench/results/*.json; they never fail on timing (issue 9; about 13 minutes on
+# 2 cores). `make bench ARGS=--quick` is a shorter run.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
 

@@ -105,9 +105,9 @@ def product_targets(
             offset = 0
             for cached in (False, True):
                 key = f"product_{db}_{'cached' if cached else 'uncached'}"
-                label = f"(3) product, {'SQLite' if db == 'sqlite' else 'PostgreSQL'}" + (
-                    " + connector cache" if cached else ", clients per turn (as botbuilder does)"
-                )
+                name = "SQLite" if db == "sqlite" else "PostgreSQL"
+                # Without the cache: botbuilder's own clients, built every turn and sent with requests (comparison).
+                label = f"(3) product, {name}" if cached else f"product, {name}, without the connector cache"
                 flag = "--cache" if cached else "--no-cache"
                 with bot_server("product", key, "--database", url, flag) as (bot, pid):
                     idle = rss_mb(pid)
