@@ -25,7 +25,7 @@ from aiohttp.test_utils import TestServer
 
 from app import create_app
 from bench.customer_check import load
-from bench.load import inputs_of, submit_data
+from bench.load import submit_data
 from bot.settings import Settings
 from casework.services import register_staff
 from casework.types import Actor, StaffMember
@@ -33,7 +33,7 @@ from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork
 from tests.fake_connector import FakeConnector
-from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, User, execute, message, submit
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, User, all_text, execute, inputs_of, message, submit
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
@@ -49,23 +49,6 @@ class Effort:
     inputs_on_cards: int = 0
     outcome: str = ""
     notes: list[str] = field(default_factory=list)
-
-
-def all_text(card: dict[str, Any]) -> str:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in ("text", "title", "label") and isinstance(value, str):
-                    found.append(value)
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return "\n".join(found)
 
 
 class Person:

@@ -27,7 +27,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, TCPConnector
 
 from bench.common import summary
-from tests.teams import User, execute, message, submit
+from tests.teams import User, execute, inputs_of, message, submit
 
 
 @dataclass
@@ -82,24 +82,6 @@ def first_card(activity: dict[str, Any]) -> dict[str, Any]:
         if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
             return dict(attachment["content"])
     raise RuntimeError(f"no Adaptive Card in {json.dumps(activity)[:300]}")
-
-
-def inputs_of(card: dict[str, Any]) -> dict[str, str]:
-    """What a Teams client submits untouched: every input's current value, hidden containers' included."""
-    found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input.") and "id" in node:
-                found[node["id"]] = str(node.get("value", ""))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card.get("body", []))
-    return found
 
 
 def submit_data(card: dict[str, Any]) -> dict[str, Any]:

@@ -70,3 +70,39 @@ def execute(
         value={"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"},
     )
     return activity
+
+
+def inputs_of(card: dict[str, Any]) -> dict[str, str]:
+    """What a Teams client submits untouched: every input's current value, including hidden containers'."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input.") and "id" in node:
+                found[node["id"]] = str(node.get("value", ""))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card.get("body", []))
+    return found
+
+
+def all_text(card: dict[str, Any]) -> str:
+    """Every string on a card, to assert on what a person would read."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("text", "title", "value", "label") and isinstance(value, str):
+                    found.append(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return "\n".join(found)

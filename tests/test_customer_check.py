@@ -17,8 +17,8 @@ from storage.migrate import upgrade
 from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot
-from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, execute, submit
-from tests.test_end_to_end import all_text, inputs_of, last_card, register_team, report, say
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, inputs_of, submit
+from tests.test_end_to_end import last_card, register_team, report, say
 
 ADMIN = Actor("admin", "Admin")
 STAFF = Actor("u-staff", "Sam Staff")

@@ -15,7 +15,7 @@ from storage.tables import AuditEventRecord, DecisionRecord, EscalationRecord, I
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, User, execute, message, submit
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, User, all_text, execute, inputs_of, message, submit
 
 ADMIN = Actor("admin", "Admin")
 
@@ -31,45 +31,9 @@ def register_team(database_url: str, clock: MutableClock, sam_has_manager: bool 
     engine.dispose()
 
 
-def inputs_of(card: dict[str, Any]) -> dict[str, str]:
-    """What a Teams client submits untouched: every input's current value, including hidden containers'."""
-    found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input.") and "id" in node:
-                found[node["id"]] = str(node.get("value", ""))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card.get("body", []))
-    return found
-
-
 def fill(form: dict[str, Any], **fields: str) -> dict[str, Any]:
     """The form as a person submits it: its current values, with the fields they changed."""
     return {**inputs_of(form), "verb": "incident.submit", "form_id": form_id_of(form), **fields}
-
-
-def all_text(card: dict[str, Any]) -> str:
-    """Every string on a card, to assert on what a person would read."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in ("text", "title", "value", "label") and isinstance(value, str):
-                    found.append(value)
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return "\n".join(found)
 
 
 def last_card(connector: FakeConnector, conversation: str) -> dict[str, Any]:

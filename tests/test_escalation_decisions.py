@@ -15,9 +15,8 @@ from storage.tables import DecisionRecord, EscalationRecord, MeasureRecord, Revi
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, execute, submit
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, submit
 from tests.test_end_to_end import (
-    all_text,
     approve_button,
     considered,
     escalate_restriction,

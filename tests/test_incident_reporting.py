@@ -12,8 +12,8 @@ from storage.database import create_database_engine
 from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord, StaffMemberRecord
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.teams import HARPER, MORGAN, SAM, TEAM_CHANNEL, execute, message, submit
-from tests.test_end_to_end import all_text, fill, inputs_of, last_card, register_team, report, say
+from tests.teams import HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, inputs_of, message, submit
+from tests.test_end_to_end import fill, last_card, register_team, report, say
 
 
 @pytest.fixture

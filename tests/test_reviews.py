@@ -17,8 +17,7 @@ from storage.tables import AuditEventRecord, MeasureRecord, Review
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.teams import HARPER, MORGAN, TEAM_CHANNEL, execute, message
-from tests.test_end_to_end import all_text
+from tests.teams import HARPER, MORGAN, TEAM_CHANNEL, all_text, execute, message
 
 ADMIN = Actor("admin", "Admin")
 REPORTER = Actor("00000000-0000-0000-0000-0000000000a1", "Sam Staff")
