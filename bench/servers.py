@@ -2,7 +2,7 @@
 
     python -m bench.servers botbuilder-echo --port P [--cache]
     python -m bench.servers aiohttp-echo --port P
-    python -m bench.servers product --port P --database URL [--cache | --no-cache] [--profile FILE]
+    python -m bench.servers product --port P --database URL [--no-cache] [--profile FILE]
 
 - botbuilder-echo: baseline (1), Microsoft's echo sample (bench/botbuilder_echo.py).
 - aiohttp-echo: the floor. A plain aiohttp handler that posts one reply to the activity's service URL with one
@@ -64,7 +64,7 @@ def aiohttp_echo(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None)
 
 
-def product(port: int, database: str, cache: bool | None, profile: str | None) -> None:
+def product(port: int, database: str, without_cache: bool, profile: str | None) -> None:
     import app as product_app
     from bot.connector_cache import CachingBotFrameworkAuthentication
     from bot.logs import configure_logging
@@ -73,18 +73,16 @@ def product(port: int, database: str, cache: bool | None, profile: str | None) -
 
     original = product_app.create_adapter  # type: ignore[attr-defined]
 
-    def create_adapter(settings: Settings) -> Any:
-        """As bot/adapter.py builds it, with the connector cache forced on or off (None: as shipped)."""
+    def create_adapter_without_cache(settings: Settings) -> Any:
+        """As bot/adapter.py builds it, then with botbuilder's own authentication: clients built every turn."""
         adapter = original(settings)
         authentication = adapter.bot_framework_authentication
-        wired = isinstance(authentication, CachingBotFrameworkAuthentication)
-        if cache is True and not wired:
-            adapter.bot_framework_authentication = CachingBotFrameworkAuthentication(authentication)
-        elif cache is False and wired:
+        if isinstance(authentication, CachingBotFrameworkAuthentication):
             adapter.bot_framework_authentication = authentication.inner
         return adapter
 
-    setattr(product_app, "create_adapter", create_adapter)  # noqa: B010 (app.py calls it by this name)
+    if without_cache:
+        setattr(product_app, "create_adapter", create_adapter_without_cache)  # noqa: B010 (app.py calls it so)
 
     settings = Settings(
         _env_file=None,
@@ -132,18 +130,18 @@ def main() -> None:
     parser.add_argument("kind", choices=["botbuilder-echo", "aiohttp-echo", "product"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database", default="")
-    parser.add_argument("--cache", dest="cache", action="store_true", default=None)
-    parser.add_argument("--no-cache", dest="cache", action="store_false")
+    parser.add_argument("--cache", action="store_true", help="botbuilder-echo: with the product's connector cache")
+    parser.add_argument("--no-cache", action="store_true", help="product: without its connector cache")
     parser.add_argument("--profile", default=None)
     args = parser.parse_args()
     if args.kind == "botbuilder-echo":
         from bench.botbuilder_echo import serve
 
-        serve(args.port, bool(args.cache))
+        serve(args.port, args.cache)
     elif args.kind == "aiohttp-echo":
         aiohttp_echo(args.port)
     else:
-        product(args.port, args.database, args.cache, args.profile)
+        product(args.port, args.database, args.no_cache, args.profile)
 
 
 if __name__ == "__main__":

@@ -108,8 +108,8 @@ def product_targets(
                 name = "SQLite" if db == "sqlite" else "PostgreSQL"
                 # Without the cache: botbuilder's own clients, built every turn and sent with requests (comparison).
                 label = f"(3) product, {name}" if cached else f"product, {name}, without the connector cache"
-                flag = "--cache" if cached else "--no-cache"
-                with bot_server("product", key, "--database", url, flag) as (bot, pid):
+                flags = [] if cached else ["--no-cache"]
+                with bot_server("product", key, "--database", url, *flags) as (bot, pid):
                     idle = rss_mb(pid)
                     common = ["--plan", str(plan_file)]
                     introduced = load("introduce", bot, connector, *common)["introduced"]

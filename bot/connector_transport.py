@@ -50,6 +50,8 @@ class SharedHttpSession:
         """The proxy the environment names for this URL's host (None if none or NO_PROXY), remembered per host."""
         key = (url.scheme, url.host or "")
         if key not in self._proxies:
+            if len(self._proxies) >= 256:  # Teams has a few service hosts; never grow without limit
+                self._proxies.clear()
             try:
                 self._proxies[key] = get_env_proxy_for_url(url)
             except LookupError:
