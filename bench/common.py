@@ -82,6 +82,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def read_result(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text()))
+
+
 def write_result(name: str, data: Any) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / name
