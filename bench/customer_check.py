@@ -237,20 +237,7 @@ def load(engine: Engine, count: int, per_customer: int, rng: random.Random) -> l
         restricted = customers[:: max(1, count // 500)]
         connection.execute(
             insert(EscalationRecord),
-            [
-                {
-                    "id": c["id"],
-                    "customer_id": c["id"],
-                    "kind": "restriction",
-                    "reason": "r",
-                    "requested_by": "m",
-                    "requested_at": NOW,
-                    "restrictions": ["written_only"],
-                    "terms": {},
-                    "state": "approved",
-                }
-                for c in restricted
-            ],
+            [approved_restriction(c["id"], c["id"]) for c in restricted],
         )
         connection.execute(
             insert(MeasureRecord),
@@ -268,11 +255,23 @@ def load(engine: Engine, count: int, per_customer: int, rng: random.Random) -> l
                 for c in restricted
             ],
         )
-        if engine.dialect.name == "postgresql":
-            connection.exec_driver_sql("ANALYZE")
-        else:
-            connection.exec_driver_sql("ANALYZE")
+        connection.exec_driver_sql("ANALYZE")
     return customers
+
+
+def approved_restriction(escalation_id: int, customer_id: int) -> dict[str, Any]:
+    """An escalation row for a restriction already approved, as the bulk loaders insert it."""
+    return {
+        "id": escalation_id,
+        "customer_id": customer_id,
+        "kind": "restriction",
+        "reason": "r",
+        "requested_by": "m",
+        "requested_at": NOW,
+        "restrictions": ["written_only"],
+        "terms": {},
+        "state": "approved",
+    }
 
 
 def typo(name: str, rng: random.Random) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, insert
 
 from bench.common import summary
-from bench.customer_check import load
+from bench.customer_check import approved_restriction, load
 from bench.seed import database, postgres_available, reset_sequences
 from casework.services import check_customer, claim_due_reminders, register_staff, report_incident
 from casework.types import Actor, IncidentSubmission, StaffMember
@@ -54,23 +54,7 @@ def add_reviews(engine: Engine, customers: list[dict[str, Any]]) -> int:
         for start in range(0, len(chosen), 5000):
             chunk = chosen[start : start + 5000]
             ids = [(ID_BASE + start + n, c["id"]) for n, c in enumerate(chunk)]
-            connection.execute(
-                insert(EscalationRecord),
-                [
-                    {
-                        "id": i,
-                        "customer_id": c,
-                        "kind": "restriction",
-                        "reason": "r",
-                        "requested_by": "m",
-                        "requested_at": NOW,
-                        "restrictions": ["written_only"],
-                        "terms": {},
-                        "state": "approved",
-                    }
-                    for i, c in ids
-                ],
-            )
+            connection.execute(insert(EscalationRecord), [approved_restriction(i, c) for i, c in ids])
             connection.execute(
                 insert(MeasureRecord),
                 [
