@@ -421,7 +421,7 @@ class SqlEscalations:
         row = self._session.exec(
             select(EscalationRecord).where(EscalationRecord.id == escalation_id).with_for_update()
         ).first()
-        return self._escalation(row) if row else None
+        return self._escalations([row])[0] if row else None
 
     def pending_since_before(self, cutoff: datetime) -> Sequence[Escalation]:
         rows = self._session.exec(
@@ -462,11 +462,7 @@ class SqlEscalations:
                 incidents.setdefault(escalation_id, []).append(incident_id)
         return [self._escalation(row, incidents.get(row.id or 0, [])) for row in rows]
 
-    def _escalation(self, row: EscalationRecord, incident_ids: Sequence[int] | None = None) -> Escalation:
-        if incident_ids is None:
-            incident_ids = self._session.exec(
-                select(EscalationIncident.incident_id).where(EscalationIncident.escalation_id == row.id)
-            ).all()
+    def _escalation(self, row: EscalationRecord, incident_ids: Sequence[int]) -> Escalation:
         return Escalation(
             customer_id=row.customer_id,
             kind=EscalationKind(row.kind),
