@@ -60,20 +60,15 @@ class ClientCache:
             raise ValueError("max_clients must be at least 1")
         self._max = max_clients
         self._clients: OrderedDict[ClientKey, Any] = OrderedDict()
-        self.built = 0
-        """How many clients were built (cache misses), for tests and benchmarks."""
-        self.reused = 0
 
     def get(self, key: ClientKey) -> Any | None:
         client = self._clients.get(key)
         if client is not None:
             self._clients.move_to_end(key)
-            self.reused += 1
         return client
 
     def put(self, key: ClientKey, client: Any) -> Any:
         """Stores a freshly built client; if a concurrent turn stored one for the key first, that one wins."""
-        self.built += 1
         existing = self._clients.get(key)
         if existing is not None:
             self._clients.move_to_end(key)
