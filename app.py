@@ -23,8 +23,9 @@ from bot.reminders import EscalationChase, ReminderSweep
 from bot.settings import Settings
 from bot.teams_bot import CaseworkBot
 from cards.escalation import decision_card
+from casework.configuration import Clock
+from casework.entities import LetterContent
 from casework.services import record_decision_card
-from casework.types import Clock, LetterContent
 from casework.views import EscalationView
 from letters.council import DEFAULT_FILE, load_council
 from letters.render import render_docx

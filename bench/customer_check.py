@@ -26,8 +26,8 @@ import psycopg
 from sqlalchemy import Engine, insert
 
 from casework.customer_query import name_key, name_tokens
+from casework.entities import Actor
 from casework.services import check_customer
-from casework.types import Actor
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.tables import CustomerNameToken, CustomerRecord, EscalationRecord, IncidentRecord, MeasureRecord

@@ -27,8 +27,8 @@ from app import create_app
 from bench.customer_check import load
 from bench.load import submit_data
 from bot.settings import Settings
+from casework.entities import Actor, StaffMember
 from casework.services import register_staff
-from casework.types import Actor, StaffMember
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork

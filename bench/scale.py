@@ -25,8 +25,9 @@ from sqlalchemy import Engine, insert
 from bench.common import summary
 from bench.customer_check import approved_restriction, load
 from bench.seed import database, postgres_available, reset_sequences
+from casework.commands import IncidentSubmission
+from casework.entities import Actor, StaffMember
 from casework.services import check_customer, claim_due_reminders, register_staff, report_incident
-from casework.types import Actor, IncidentSubmission, StaffMember
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.tables import EscalationRecord, MeasureRecord, Review

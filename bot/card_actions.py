@@ -19,6 +19,7 @@ from cards.escalation import decision_card, information_request_card
 from cards.incident import manager_discussion_card
 from cards.review import review_card
 from cards.verbs import Verb
+from casework.configuration import DecisionRules
 from casework.errors import CaseworkError, InvalidSubmission
 from casework.reviews import decide_review, reassign_review
 from casework.services import (
@@ -28,7 +29,7 @@ from casework.services import (
     record_manager_outcome,
     view_escalation,
 )
-from casework.types import DecisionOutcome, DecisionRules, EscalationState, ManagerOutcome, ReviewOutcome
+from casework.vocabulary import DecisionOutcome, EscalationState, ManagerOutcome, ReviewOutcome
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
+from casework.configuration import Clock
 from casework.ports import UnitOfWork
-from casework.types import Clock
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -6,7 +6,7 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
-from casework.types import Actor
+from casework.entities import Actor
 
 
 def actor_of(activity: Activity) -> Actor:

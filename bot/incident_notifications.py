@@ -8,8 +8,8 @@ import logging
 from bot.casework_gateway import CaseworkGateway
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from cards.incident import manager_discussion_card, urgent_incident_card
+from casework.entities import Actor
 from casework.services import record_notification
-from casework.types import Actor
 from casework.views import IncidentConfirmation
 
 log = logging.getLogger(__name__)

@@ -22,9 +22,10 @@ from aiohttp import web
 from bot.casework_gateway import CaseworkGateway
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from cards.letters import letter_card
+from casework.configuration import CouncilDetails
+from casework.entities import LetterContent
 from casework.errors import AccessRefused, NotFound
 from casework.letters import latest_letters, letter_for_download, record_link_refused
-from casework.types import CouncilDetails, LetterContent
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

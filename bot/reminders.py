@@ -12,6 +12,8 @@ from bot.casework_gateway import CaseworkGateway
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from cards.escalation import chase_card, decision_card
 from cards.review import review_card, unreachable_owner_card
+from casework.configuration import DecisionRules
+from casework.entities import DueReview
 from casework.reviews import escalate_overdue_reviews, report_unreachable_owner, review_view
 from casework.services import (
     chase_overdue_escalations,
@@ -19,7 +21,6 @@ from casework.services import (
     confirm_reminder_sent,
     release_reminder,
 )
-from casework.types import DecisionRules, DueReview
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from typing import Annotated
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from casework.types import DecisionRules, EscalationKind
+from casework.configuration import DecisionRules
+from casework.vocabulary import EscalationKind
 
 
 def _approval_counts(text: str) -> dict[str, int]:

@@ -24,8 +24,8 @@ from cards.common import (
 )
 from cards.verbs import Verb
 from casework import policy
-from casework.types import ContactRestriction, EscalationKind, EscalationState, SeriousThreat, ServiceArea
 from casework.views import EscalationView
+from casework.vocabulary import ContactRestriction, EscalationKind, EscalationState, SeriousThreat, ServiceArea
 
 _REQUESTABLE = (EscalationKind.FORMAL_WARNING, EscalationKind.RESTRICTION)
 

@@ -24,8 +24,15 @@ from cards.common import (
 from cards.status import standing_block
 from cards.verbs import Verb
 from casework import policy
-from casework.types import ActingParty, ContactChannel, ImmediateStep, SeriousThreat, ServiceArea, UnreasonableAction
 from casework.views import CustomerOption, IncidentConfirmation, IncidentSummary
+from casework.vocabulary import (
+    ActingParty,
+    ContactChannel,
+    ImmediateStep,
+    SeriousThreat,
+    ServiceArea,
+    UnreasonableAction,
+)
 
 NEW_CUSTOMER = "new"
 """The pick-list value for 'someone else': the typed name is a new customer."""

@@ -23,7 +23,7 @@ from cards.common import (
 from cards.verbs import Verb
 from casework import policy
 from casework.reviews import ReviewView
-from casework.types import ReviewOutcome
+from casework.vocabulary import ReviewOutcome
 
 
 def review_card(view: ReviewView, notice: str = "") -> Card:

@@ -6,8 +6,8 @@ from microsoft_teams.cards import CardElement
 
 from cards.common import Card, envelope, heading, london, london_date, submit, text
 from cards.verbs import Verb
-from casework.types import CustomerStanding
 from casework.views import CheckResult, CustomerHistoryView, CustomerStatusView
+from casework.vocabulary import CustomerStanding
 
 
 def standing_block(customer: CustomerStatusView) -> list[CardElement]:

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from casework.configuration import Clock
 from casework.customer_query import (
     CustomerQuery,
     QueryKind,
@@ -17,9 +18,9 @@ from casework.customer_query import (
     phone_key,
     postcode_key,
 )
+from casework.entities import Actor, AuditEvent, Customer, NewCustomer, NewRepresentative, Representative
 from casework.errors import InvalidSubmission, NotFound
 from casework.ports import UnitOfWork
-from casework.types import Actor, AuditEvent, Clock, Customer, Representative
 
 IMPORT_COLUMNS = (
     "name",
@@ -44,7 +45,7 @@ class ImportReport:
     """(line number in the file, every reason it was refused)."""
 
 
-def parse_customer_row(row: Mapping[str, str | None], today: date) -> tuple[Customer | None, list[str]]:
+def parse_customer_row(row: Mapping[str, str | None], today: date) -> tuple[NewCustomer | None, list[str]]:
     """A customer from one CSV row, or the reasons it cannot be one."""
     value = {key: (row.get(key) or "").strip() for key in IMPORT_COLUMNS}
     problems: list[str] = []
@@ -73,7 +74,7 @@ def parse_customer_row(row: Mapping[str, str | None], today: date) -> tuple[Cust
         problems.append(f"no_fixed_address {value['no_fixed_address']!r} should be yes or no")
     if problems:
         return None, problems
-    return Customer(
+    return NewCustomer(
         name=value["name"],
         other_names=value["other_names"],
         council_reference=keys["council_reference"],
@@ -97,7 +98,7 @@ def import_customers(
 ) -> ImportReport:
     """Adds the rows' customers in one transaction. Rows are (line number, CSV row)."""
     today = clock().date()
-    parsed: list[tuple[int, Customer]] = []
+    parsed: list[tuple[int, NewCustomer]] = []
     rejected: list[tuple[int, str]] = []
     seen_references: dict[str, int] = {}
     with uow:
@@ -194,7 +195,7 @@ def add_representative(
         if uow.customers.get(customer_id) is None:
             raise NotFound(f"No customer {customer_id}.")
         added = uow.representatives.add(
-            Representative(customer_id, name.strip(), relationship.strip(), authority.strip())
+            NewRepresentative(customer_id, name.strip(), relationship.strip(), authority.strip())
         )
         uow.audit.record(
             AuditEvent(

@@ -13,26 +13,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from casework import policy
-from casework.errors import AccessRefused, CaseworkError, InvalidSubmission, NotFound
-from casework.ports import UnitOfWork
-from casework.types import (
+from casework.configuration import Clock, CouncilDetails
+from casework.entities import (
     Actor,
     AuditEvent,
-    Clock,
-    ContactRestriction,
-    CouncilDetails,
-    Customer,
-    DeliveryMethod,
     Incident,
     Letter,
     LetterContent,
-    LetterKind,
     Measure,
-    MeasureKind,
+    NewCustomer,
+    NewLetter,
     RestrictionTerms,
-    ReviewOutcome,
     ScheduledReview,
 )
+from casework.errors import AccessRefused, CaseworkError, InvalidSubmission, NotFound
+from casework.ports import UnitOfWork
+from casework.vocabulary import ContactRestriction, DeliveryMethod, LetterKind, MeasureKind, ReviewOutcome
 
 Renderer = Callable[[LetterContent], bytes]
 
@@ -163,8 +159,7 @@ def build_content(
     version: int,
 ) -> LetterContent:
     """What the letter says, from the case as recorded now."""
-    assert measure.id is not None
-    customer = uow.customers.get(measure.customer_id) or Customer(name="")
+    customer = uow.customers.get(measure.customer_id) or NewCustomer(name="")
     owner = uow.staff.get(measure.case_owner_id)
     owner_name = owner.name if owner else ""
     review = _decided_review(uow, measure.id, kind)
@@ -213,12 +208,11 @@ def produce_draft(
     render: Renderer | None = None,
 ) -> Letter:
     """Adds a new version of the letter inside the caller's unit of work, audited; the caller commits."""
-    assert measure.id is not None
     now = clock()
     version = 1 + max((letter.version for letter in uow.letters.versions(measure.id, kind.value)), default=0)
     content = build_content(uow, measure, kind, council, now, version)
     letter = uow.letters.add(
-        Letter(
+        NewLetter(
             measure_id=measure.id,
             kind=kind,
             version=version,
@@ -228,7 +222,6 @@ def produce_draft(
             docx=render(content) if render else None,
         )
     )
-    assert letter.id is not None
     missing = missing_elements(content, kind)
     _audit(
         uow,
@@ -329,7 +322,7 @@ def reception_list(uow: UnitOfWork) -> tuple[ReceptionLine, ...]:
     with uow:
         lines = []
         for letter in uow.letters.held_at_reception():
-            assert letter.id is not None and letter.delivered_on is not None
+            assert letter.delivered_on is not None
             lines.append(
                 ReceptionLine(
                     letter.id,
@@ -373,7 +366,6 @@ def latest_letters(
         )
         views: list[LetterView] = []
         for measure in measures:
-            assert measure.id is not None
             newest: dict[LetterKind, Letter] = {}
             for letter in uow.letters.versions(measure.id):
                 if letter.kind in kinds:
@@ -431,7 +423,6 @@ def _letter(uow: UnitOfWork, letter_id: int) -> Letter:
 
 
 def _view(uow: UnitOfWork, letter: Letter, measure: Measure) -> LetterView:
-    assert letter.id is not None
     content = letter.content
     missing = tuple(missing_elements(content, letter.kind))
     summary = [f"{letter.kind.label} for {content.customer_name}, version {letter.version}"]
@@ -479,9 +470,7 @@ def _incidents_for(
     if kind is LetterKind.EXTENSION:
         since = measure.starts_at
         earlier = [
-            r.decided_at
-            for r in uow.reviews.for_measure(measure.id or 0)
-            if r.decided_at and review and r.id != review.id
+            r.decided_at for r in uow.reviews.for_measure(measure.id) if r.decided_at and review and r.id != review.id
         ]
         since = max([since, *earlier])
         return [i for i in incidents if i.occurred_at > since]
@@ -515,7 +504,7 @@ def _consequences(kind: LetterKind) -> str:
     )
 
 
-def _adjustments(customer: Customer, owner_name: str) -> str:
+def _adjustments(customer: NewCustomer, owner_name: str) -> str:
     who = owner_name or "your case officer"
     recorded = (
         f"We have recorded that you need these adjustments, and they continue: {customer.reasonable_adjustments}. "

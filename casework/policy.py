@@ -11,24 +11,22 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from casework.types import (
+from casework.commands import IncidentSubmission
+from casework.configuration import DecisionRules
+from casework.entities import Measure, NewMeasure, RestrictionTerms, Vote
+from casework.vocabulary import (
     ActingParty,
     ContactChannel,
     ContactRestriction,
     CustomerStanding,
     DecisionOutcome,
-    DecisionRules,
     EscalationKind,
     ImmediateStep,
-    IncidentSubmission,
-    Measure,
     MeasureKind,
-    RestrictionTerms,
     ReviewOutcome,
     SeriousThreat,
     ServiceArea,
     UnreasonableAction,
-    Vote,
 )
 
 REVIEW_PERIOD_MONTHS = 3
@@ -227,7 +225,7 @@ def standing(measures: Iterable[Measure], now: datetime) -> CustomerStanding:
     return CustomerStanding.NO_RESTRICTIONS
 
 
-def handling_instructions(measure: Measure) -> list[str]:
+def handling_instructions(measure: NewMeasure) -> list[str]:
     """What staff may do now, in plain words (s15.2, s16), with the restriction's own particulars."""
     if measure.kind is MeasureKind.FORMAL_WARNING:
         return [

@@ -8,26 +8,31 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from casework.customer_query import CustomerQuery
-from casework.types import (
+from casework.entities import (
     AuditEvent,
     Customer,
     Decision,
-    DeliveryMethod,
     DueReview,
     Escalation,
     Incident,
     Letter,
-    ManagerOutcome,
     Measure,
+    NewCustomer,
+    NewEscalation,
+    NewIncident,
+    NewLetter,
+    NewMeasure,
+    NewRepresentative,
     Representative,
     ScheduledReview,
     StaffMember,
     Vote,
 )
+from casework.vocabulary import DeliveryMethod, ManagerOutcome
 
 
 class CustomerRepository(Protocol):
-    def add(self, customer: Customer) -> Customer: ...
+    def add(self, customer: NewCustomer) -> Customer: ...
     def update(self, customer: Customer) -> None: ...
     def get(self, customer_id: int) -> Customer | None: ...
     def remove(self, customer_id: int) -> None: ...
@@ -46,12 +51,12 @@ class CustomerRepository(Protocol):
 
 
 class RepresentativeRepository(Protocol):
-    def add(self, representative: Representative) -> Representative: ...
+    def add(self, representative: NewRepresentative) -> Representative: ...
     def for_customer(self, customer_id: int) -> Sequence[Representative]: ...
 
 
 class IncidentRepository(Protocol):
-    def add(self, incident: Incident) -> Incident:
+    def add(self, incident: NewIncident) -> Incident:
         """Stores the incident, giving it an id; raises AlreadyRecorded for a repeated submission key."""
         ...
 
@@ -80,7 +85,7 @@ class IncidentRepository(Protocol):
 
 
 class EscalationRepository(Protocol):
-    def add(self, escalation: Escalation) -> Escalation: ...
+    def add(self, escalation: NewEscalation) -> Escalation: ...
 
     def pending_since_before(self, cutoff: datetime) -> Sequence[Escalation]:
         """Escalations still pending a decision that were requested at or before `cutoff`, oldest first."""
@@ -120,7 +125,7 @@ class EscalationRepository(Protocol):
 
 
 class MeasureRepository(Protocol):
-    def add(self, measure: Measure) -> Measure: ...
+    def add(self, measure: NewMeasure) -> Measure: ...
     def get(self, measure_id: int) -> Measure | None: ...
     def set_review_due(self, measure_id: int, due_at: datetime) -> None: ...
     def end(self, measure_id: int, at: datetime) -> None: ...
@@ -172,7 +177,7 @@ class StaffRepository(Protocol):
 
 
 class LetterRepository(Protocol):
-    def add(self, letter: Letter) -> Letter:
+    def add(self, letter: NewLetter) -> Letter:
         """Stores a new version; raises AlreadyRecorded if this measure already has that kind and version."""
         ...
 

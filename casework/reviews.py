@@ -6,21 +6,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from casework import letters, policy
+from casework.configuration import Clock, CouncilDetails
+from casework.entities import Actor, AuditEvent, DueReview, Measure, ScheduledReview
 from casework.errors import NotFound
 from casework.ports import UnitOfWork
-from casework.types import (
-    Actor,
-    AuditEvent,
-    Clock,
-    CouncilDetails,
-    DueReview,
-    LetterKind,
-    Measure,
-    MeasureKind,
-    ReviewOutcome,
-    ScheduledReview,
-)
 from casework.views import EvidenceLine
+from casework.vocabulary import LetterKind, MeasureKind, ReviewOutcome
 
 
 @dataclass(frozen=True)
@@ -90,7 +81,6 @@ def decide_review(
             refusal = " ".join(problems.values()) or None
         if refusal is not None:
             return ReviewResult(_view(uow, review, measure, clock), recorded_now=False, refusal=refusal)
-        assert measure.id is not None and review.id is not None
         now = clock()
         decided = replace(
             review,
@@ -142,7 +132,7 @@ def reassign_review(uow: UnitOfWork, actor: Actor, review_id: int, new_owner_id:
             refusal = "Choose who should own this review."
         if refusal is not None:
             return ReviewResult(_view(uow, review, measure, clock), recorded_now=False, refusal=refusal)
-        assert review.id is not None and new_owner is not None
+        assert new_owner is not None
         uow.reviews.reassign(review.id, new_owner.user_id)
         _audit(uow, actor, "review.reassigned", review.id, clock, owner=new_owner.user_id)
         view = _view(uow, replace(review, owner_id=new_owner.user_id), measure, clock)
@@ -159,7 +149,6 @@ def escalate_overdue_reviews(
         claimed = uow.reviews.claim_overdue(now, now - repeat_every, limit)
         views = []
         for review in claimed:
-            assert review.id is not None
             measure = uow.measures.get(review.measure_id)
             assert measure is not None
             _audit(uow, Actor("system", "Review sweep"), "review.escalated_overdue", review.id, clock)
@@ -219,7 +208,6 @@ def _refusal(uow: UnitOfWork, actor: Actor, review: ScheduledReview, measure: Me
 
 
 def _view(uow: UnitOfWork, review: ScheduledReview, measure: Measure, clock: Clock) -> ReviewView:
-    assert review.id is not None and measure.id is not None
     customer = uow.customers.get(measure.customer_id)
     reviews = uow.reviews.for_measure(measure.id)
     past = [r for r in reviews if r.decided_at is not None and r.id != review.id]

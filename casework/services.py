@@ -9,39 +9,27 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from casework import letters, policy
+from casework.commands import EscalationRequest, IncidentSubmission
+from casework.configuration import Clock, CouncilDetails, DecisionRules
 from casework.customer_query import QueryKind, email_key, interpret, name_key, phone_key, postcode_key
-from casework.errors import AccessRefused, AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission, NotFound
-from casework.ports import UnitOfWork
-from casework.types import (
-    ActingParty,
+from casework.entities import (
     Actor,
     AuditEvent,
-    Clock,
-    ContactChannel,
-    ContactRestriction,
-    CouncilDetails,
     Customer,
     Decision,
-    DecisionOutcome,
-    DecisionRules,
     DueReview,
     Escalation,
-    EscalationKind,
-    EscalationRequest,
-    EscalationState,
-    ImmediateStep,
     Incident,
-    IncidentSubmission,
-    LetterKind,
-    ManagerOutcome,
     Measure,
-    MeasureKind,
-    SeriousThreat,
-    ServiceArea,
+    NewCustomer,
+    NewEscalation,
+    NewIncident,
+    NewMeasure,
     StaffMember,
-    UnreasonableAction,
     Vote,
 )
+from casework.errors import AccessRefused, AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission, NotFound
+from casework.ports import UnitOfWork
 from casework.views import (
     CheckResult,
     CustomerHistoryView,
@@ -57,6 +45,21 @@ from casework.views import (
     MeasureView,
     ReportFormContext,
     VoteLine,
+)
+from casework.vocabulary import (
+    ActingParty,
+    ContactChannel,
+    ContactRestriction,
+    DecisionOutcome,
+    EscalationKind,
+    EscalationState,
+    ImmediateStep,
+    LetterKind,
+    ManagerOutcome,
+    MeasureKind,
+    SeriousThreat,
+    ServiceArea,
+    UnreasonableAction,
 )
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -134,7 +137,6 @@ def report_incident(
             if first is None:
                 raise
             return _confirmation(uow, first, clock, already_recorded=True)
-        assert customer.id is not None
         try:
             incident = uow.incidents.add(_incident_from(submission, customer.id, actor, now))
         except AlreadyRecorded:
@@ -143,7 +145,6 @@ def report_incident(
             first = uow.incidents.by_submission_key(submission.submission_key)
             assert first is not None
             return _confirmation(uow, first, clock, already_recorded=True)
-        assert incident.id is not None
         incident.reference = policy.incident_reference(incident.occurred_at.year, incident.id)
         uow.incidents.assign_reference(incident.id, incident.reference)
         _audit(
@@ -192,7 +193,6 @@ def record_manager_outcome(
             summary = _summary(uow, incident)
             uow.commit()
             return ManagerOutcomeResult(summary, recorded_now=False, refusal=refusal)
-        assert incident.id is not None
         recorded = uow.incidents.record_manager_outcome(incident.id, outcome, actor.user_id, clock())
         if recorded:
             _audit(uow, actor, "incident.manager_outcome", "incident", incident.reference, clock, outcome=outcome.value)
@@ -248,7 +248,7 @@ def _resolve_customer(uow: UnitOfWork, actor: Actor, submission: IncidentSubmiss
     return customer
 
 
-def _new_customer(name: str, submission: IncidentSubmission) -> tuple[dict[str, str], Customer]:
+def _new_customer(name: str, submission: IncidentSubmission) -> tuple[dict[str, str], NewCustomer]:
     errors: dict[str, str] = {}
     postcode = postcode_key(submission.postcode) if submission.postcode.strip() else None
     phone = phone_key(submission.phone) if submission.phone.strip() else None
@@ -259,12 +259,12 @@ def _new_customer(name: str, submission: IncidentSubmission) -> tuple[dict[str, 
         errors["phone"] = "That is not a phone number."
     if submission.email.strip() and email is None:
         errors["email"] = "That is not an email address."
-    return errors, Customer(name=name, postcode=postcode, phone=phone, email=email)
+    return errors, NewCustomer(name=name, postcode=postcode, phone=phone, email=email)
 
 
-def _incident_from(submission: IncidentSubmission, customer_id: int, actor: Actor, now: datetime) -> Incident:
+def _incident_from(submission: IncidentSubmission, customer_id: int, actor: Actor, now: datetime) -> NewIncident:
     representative = submission.acting_party == ActingParty.REPRESENTATIVE.value
-    return Incident(
+    return NewIncident(
         customer_id=customer_id,
         reported_by=actor.user_id,
         occurred_at=policy.occurred_at(submission.occurred_date, submission.occurred_time, now),
@@ -298,14 +298,13 @@ def _confirmation(uow: UnitOfWork, incident: Incident, clock: Clock, already_rec
 
 
 def _summary(uow: UnitOfWork, incident: Incident) -> IncidentSummary:
-    assert incident.id is not None
     customer = _customer(uow, incident.customer_id)
     reporter = uow.staff.get(incident.reported_by)
     decided_by = uow.staff.get(incident.manager_outcome_by) if incident.manager_outcome_by else None
     return IncidentSummary(
         incident_id=incident.id,
         reference=incident.reference,
-        customer_id=customer.id or 0,
+        customer_id=customer.id,
         customer_name=customer.name,
         reporter_name=reporter.name if reporter else incident.reported_by,
         occurred_at=incident.occurred_at,
@@ -343,7 +342,7 @@ def _customer_options(uow: UnitOfWork, typed: str) -> tuple[CustomerOption, ...]
 
 def _option(customer: Customer, exact: bool = True) -> CustomerOption:
     born = f"{customer.date_of_birth:%m/%Y}" if customer.date_of_birth else ""
-    return CustomerOption(customer.id or 0, customer.name, customer.postcode, customer.council_reference, exact, born)
+    return CustomerOption(customer.id, customer.name, customer.postcode, customer.council_reference, exact, born)
 
 
 def record_rejected_activity(uow: UnitOfWork, actor: Actor, tenant_id: str, clock: Clock) -> None:
@@ -496,16 +495,15 @@ def request_escalation(uow: UnitOfWork, actor: Actor, request: EscalationRequest
                 }
             )
         customer = exact[0]
-        assert customer.id is not None
         incidents = uow.incidents.for_customer(customer.id)
         escalation = uow.escalations.add(
-            Escalation(
+            NewEscalation(
                 customer_id=customer.id,
                 kind=kind,
                 reason=reason,
                 requested_by=actor.user_id,
                 requested_at=clock(),
-                incident_ids=tuple(i.id for i in incidents if i.id is not None),
+                incident_ids=tuple(i.id for i in incidents),
                 investigation_reference=request.investigation_reference.strip() or None,
                 serious_threat=threat,
                 legal_advice_reference=request.legal_advice_reference.strip() or None,
@@ -513,7 +511,6 @@ def request_escalation(uow: UnitOfWork, actor: Actor, request: EscalationRequest
                 terms=request.terms,
             )
         )
-        assert escalation.id is not None
         _audit(uow, actor, "escalation.requested", "escalation", str(escalation.id), clock, kind=kind.value)
         view = _escalation_view(uow, escalation)
         uow.commit()
@@ -555,7 +552,6 @@ def decide_escalation(
         escalation = uow.escalations.get_for_update(escalation_id)
         if escalation is None:
             raise NotFound("That escalation no longer exists.")
-        assert escalation.id is not None
         if escalation.state is EscalationState.MORE_INFORMATION:
             return DecisionResult(
                 _escalation_view(uow, escalation, clock, rules),
@@ -679,7 +675,6 @@ def chase_overdue_escalations(
     chased: list[EscalationView] = []
     with uow:
         for escalation in uow.escalations.pending_since_before(now - chase_after):
-            assert escalation.id is not None
             if not policy.is_overdue(escalation.requested_at, now, chase_after):
                 continue
             if uow.escalations.claim_chase(escalation.id, now, now - repeat_every):
@@ -700,7 +695,6 @@ def _decider_refusal(uow: UnitOfWork, actor: Actor, escalation: Escalation) -> s
 
 def _awaiting_confirmation(uow: UnitOfWork, escalation: Escalation) -> bool:
     """An immediate restriction (s12.3) approved by one member, not yet confirmed or overturned by a second."""
-    assert escalation.id is not None
     if not escalation.is_immediate or escalation.state is not EscalationState.APPROVED:
         return False
     return len(uow.escalations.votes_for(escalation.id)) < 2
@@ -709,13 +703,12 @@ def _awaiting_confirmation(uow: UnitOfWork, escalation: Escalation) -> bool:
 def _confirm_or_overturn(
     uow: UnitOfWork, actor: Actor, escalation: Escalation, outcome: DecisionOutcome, now: datetime, clock: Clock
 ) -> None:
-    assert escalation.id is not None
     if outcome is DecisionOutcome.APPROVE:
         _audit(uow, actor, "escalation.confirmed", "escalation", str(escalation.id), clock)
         return
     # A second member disagrees: the immediate restriction ends now and the request is declined.
     for measure in uow.measures.for_customer(escalation.customer_id):
-        if measure.escalation_id == escalation.id and measure.ended_at is None and measure.id is not None:
+        if measure.escalation_id == escalation.id and measure.ended_at is None:
             uow.measures.end(measure.id, now)
     escalation.state = EscalationState.DECLINED
     uow.escalations.save_state(escalation)
@@ -733,13 +726,12 @@ def _apply_decision(
 ) -> None:
     """Moves the escalation to its outcome and puts an approved warning or restriction in force (s11, s12, s13),
     with a draft letter to the customer (s11.3, s11.4, s12.4)."""
-    assert escalation.id is not None
     escalation.state = EscalationState.APPROVED if outcome is DecisionOutcome.APPROVE else EscalationState.DECLINED
     uow.escalations.save_state(escalation)
     measure_kind = policy.measure_for(escalation.kind)
     if escalation.state is EscalationState.APPROVED and measure_kind is not None:
         measure = uow.measures.add(
-            Measure(
+            NewMeasure(
                 customer_id=escalation.customer_id,
                 kind=measure_kind,
                 escalation_id=escalation.id,
@@ -750,7 +742,6 @@ def _apply_decision(
                 terms=escalation.terms,
             )
         )
-        assert measure.id is not None
         uow.reviews.schedule(measure.id, measure.review_due_at)
         letters.produce_draft(uow, actor, measure, LetterKind(measure_kind.value), council or CouncilDetails(), clock)
     _audit(uow, actor, f"escalation.{escalation.state.value}", "escalation", str(escalation.id), clock)
@@ -822,7 +813,6 @@ def _customer(uow: UnitOfWork, customer_id: int) -> Customer:
 
 
 def _status(uow: UnitOfWork, customer: Customer, clock: Clock, viewer: Actor | None = None) -> CustomerStatusView:
-    assert customer.id is not None
     now = clock()
     every_measure = uow.measures.for_customer(customer.id)
     measures = [m for m in every_measure if policy.is_in_force(m, now)]
@@ -853,7 +843,6 @@ def _status(uow: UnitOfWork, customer: Customer, clock: Clock, viewer: Actor | N
 def _escalation_view(
     uow: UnitOfWork, escalation: Escalation, clock: Clock | None = None, rules: DecisionRules = DEFAULT_RULES
 ) -> EscalationView:
-    assert escalation.id is not None
     customer = _customer(uow, escalation.customer_id)
     incidents = [i for i in uow.incidents.with_ids(escalation.incident_ids) if i.customer_id == escalation.customer_id]
     decision = uow.escalations.decision_for(escalation.id)
@@ -867,7 +856,7 @@ def _escalation_view(
     if escalation.legal_advice_reference:
         basis.append(f"Legal advice: {escalation.legal_advice_reference}")
     basis.extend(f"Proposed: {r.label}" for r in escalation.restrictions)
-    probe = Measure(
+    probe = NewMeasure(
         escalation.customer_id,
         MeasureKind.RESTRICTION,
         escalation.id,

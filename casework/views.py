@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from casework.types import CustomerStanding, EscalationState
+from casework.vocabulary import CustomerStanding, EscalationState
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casework.types import ContactChannel, UnreasonableAction
+from casework.vocabulary import ContactChannel, UnreasonableAction
 
 _CHANNEL_WORDS = {
     "phone": ContactChannel.TELEPHONE,

@@ -17,9 +17,9 @@ from bot.identity import actor_of
 from cards.common import Card
 from cards.incident import NEW_CUSTOMER, incident_confirmation, incident_form
 from cards.verbs import Verb
+from casework.commands import IncidentSubmission
 from casework.errors import CustomerChoiceNeeded, InvalidSubmission
 from casework.services import report_form_context, report_incident
-from casework.types import IncidentSubmission
 from casework.views import CustomerOption, IncidentConfirmation
 from dialogs.forms import FormDialog, FormState
 from dialogs.quick_report import parse_quick_report

@@ -11,9 +11,10 @@ from bot.identity import actor_of
 from cards.common import Card
 from cards.escalation import escalation_form, escalation_requested
 from cards.verbs import Verb
+from casework.commands import EscalationRequest
+from casework.entities import RestrictionTerms
 from casework.errors import InvalidSubmission
 from casework.services import request_escalation
-from casework.types import EscalationRequest, RestrictionTerms
 from casework.views import EscalationView
 from dialogs.forms import FormDialog, FormState
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from casework.types import CouncilDetails
+from casework.configuration import CouncilDetails
 
 DEFAULT_FILE = Path(__file__).parent / "council.toml"
 

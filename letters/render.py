@@ -10,7 +10,8 @@ from docx.document import Document as DocumentType
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
-from casework.types import LetterContent, LetterKind
+from casework.entities import LetterContent
+from casework.vocabulary import LetterKind
 
 TITLES = {
     LetterKind.FORMAL_WARNING: "Formal warning about your contact with the council",

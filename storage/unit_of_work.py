@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Self
@@ -24,6 +24,29 @@ from casework.customer_query import (
     name_similarity,
     name_tokens,
 )
+from casework.entities import (
+    AuditEvent,
+    Customer,
+    Decision,
+    DueReview,
+    Escalation,
+    Incident,
+    Letter,
+    LetterContent,
+    Measure,
+    NewCustomer,
+    NewEscalation,
+    NewIncident,
+    NewLetter,
+    NewMeasure,
+    NewRepresentative,
+    Representative,
+    RestrictionTerms,
+    ScheduledReview,
+    StaffMember,
+    Vote,
+    with_id,
+)
 from casework.errors import AlreadyRecorded
 from casework.ports import (
     AuditLog,
@@ -36,36 +59,22 @@ from casework.ports import (
     ReviewRepository,
     StaffRepository,
 )
-from casework.types import (
+from casework.vocabulary import (
     ActingParty,
-    AuditEvent,
     ContactChannel,
     ContactRestriction,
-    Customer,
-    Decision,
     DecisionOutcome,
     DeliveryMethod,
-    DueReview,
-    Escalation,
     EscalationKind,
     EscalationState,
     ImmediateStep,
-    Incident,
-    Letter,
-    LetterContent,
     LetterKind,
     ManagerOutcome,
-    Measure,
     MeasureKind,
-    Representative,
-    RestrictionTerms,
     ReviewOutcome,
-    ScheduledReview,
     SeriousThreat,
     ServiceArea,
-    StaffMember,
     UnreasonableAction,
-    Vote,
 )
 from storage.tables import (
     AuditEventRecord,
@@ -84,6 +93,13 @@ from storage.tables import (
 )
 
 
+def stored_id(row_id: int | None) -> int:
+    """A row read back from the database always has its id; only a row not yet flushed lacks one."""
+    if row_id is None:
+        raise ValueError("a stored row has no id")
+    return row_id
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -92,15 +108,13 @@ class SqlCustomers:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, customer: Customer) -> Customer:
+    def add(self, customer: NewCustomer) -> Customer:
         row = CustomerRecord(created_at=_now(), name="", name_key="")
         _copy_customer(customer, row)
         self._session.add(row)
         self._session.flush()
-        assert row.id is not None
-        customer.id = row.id
         self._index_names(row)
-        return customer
+        return with_id(Customer, customer, stored_id(row.id))
 
     def update(self, customer: Customer) -> None:
         row = self._session.get_one(CustomerRecord, customer.id)
@@ -213,7 +227,7 @@ def _other_names_score(key: str, other_names: str) -> float:
     return max((name_similarity(key, n) for n in names), default=0.0)
 
 
-def _copy_customer(customer: Customer, row: CustomerRecord) -> None:
+def _copy_customer(customer: NewCustomer, row: CustomerRecord) -> None:
     row.name = customer.name
     row.name_key = name_key(customer.name)
     row.council_reference = customer.council_reference
@@ -241,7 +255,7 @@ def _customer(row: CustomerRecord) -> Customer:
         no_fixed_address=row.no_fixed_address,
         reasonable_adjustments=row.reasonable_adjustments,
         communication_needs=row.communication_needs,
-        id=row.id,
+        id=stored_id(row.id),
     )
 
 
@@ -249,7 +263,7 @@ class SqlRepresentatives:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, representative: Representative) -> Representative:
+    def add(self, representative: NewRepresentative) -> Representative:
         row = RepresentativeRecord(
             customer_id=representative.customer_id,
             name=representative.name,
@@ -258,7 +272,7 @@ class SqlRepresentatives:
         )
         self._session.add(row)
         self._session.flush()
-        return replace(representative, id=row.id)
+        return with_id(Representative, representative, stored_id(row.id))
 
     def for_customer(self, customer_id: int) -> Sequence[Representative]:
         rows = self._session.exec(
@@ -266,14 +280,14 @@ class SqlRepresentatives:
             .where(RepresentativeRecord.customer_id == customer_id)
             .order_by(col(RepresentativeRecord.id))
         )
-        return [Representative(r.customer_id, r.name, r.relationship, r.authority, r.id) for r in rows]
+        return [Representative(r.customer_id, r.name, r.relationship, r.authority, id=stored_id(r.id)) for r in rows]
 
 
 class SqlIncidents:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, incident: Incident) -> Incident:
+    def add(self, incident: NewIncident) -> Incident:
         row = IncidentRecord(
             customer_id=incident.customer_id,
             reported_by=incident.reported_by,
@@ -298,8 +312,7 @@ class SqlIncidents:
                 self._session.flush()
         except IntegrityError as error:
             raise AlreadyRecorded("This report was already received.") from error
-        incident.id = row.id
-        return incident
+        return with_id(Incident, incident, stored_id(row.id))
 
     def assign_reference(self, incident_id: int, reference: str) -> None:
         row = self._session.get_one(IncidentRecord, incident_id)
@@ -385,7 +398,7 @@ def _incident(row: IncidentRecord) -> Incident:
         manager_outcome=ManagerOutcome(row.manager_outcome) if row.manager_outcome else None,
         manager_outcome_by=row.manager_outcome_by,
         manager_outcome_at=row.manager_outcome_at,
-        id=row.id,
+        id=stored_id(row.id),
         reference=row.reference or "",
     )
 
@@ -394,7 +407,7 @@ class SqlEscalations:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, escalation: Escalation) -> Escalation:
+    def add(self, escalation: NewEscalation) -> Escalation:
         row = EscalationRecord(
             customer_id=escalation.customer_id,
             kind=escalation.kind.value,
@@ -410,12 +423,11 @@ class SqlEscalations:
         )
         self._session.add(row)
         self._session.flush()
-        assert row.id is not None
+        escalation_id = stored_id(row.id)
         for incident_id in escalation.incident_ids:
-            self._session.add(EscalationIncident(escalation_id=row.id, incident_id=incident_id))
+            self._session.add(EscalationIncident(escalation_id=escalation_id, incident_id=incident_id))
         self._session.flush()
-        escalation.id = row.id
-        return escalation
+        return with_id(Escalation, escalation, escalation_id)
 
     def get_for_update(self, escalation_id: int) -> Escalation | None:
         row = self._session.exec(
@@ -451,7 +463,7 @@ class SqlEscalations:
     def _escalations(self, rows: Sequence[EscalationRecord]) -> list[Escalation]:
         """Many escalations with their incidents in one query per chunk, not one query each."""
         incidents: dict[int, list[int]] = {}
-        ids = [row.id for row in rows if row.id is not None]
+        ids = [stored_id(row.id) for row in rows]
         for start in range(0, len(ids), 500):
             links = self._session.exec(
                 select(EscalationIncident.escalation_id, EscalationIncident.incident_id)
@@ -460,7 +472,7 @@ class SqlEscalations:
             )
             for escalation_id, incident_id in links:
                 incidents.setdefault(escalation_id, []).append(incident_id)
-        return [self._escalation(row, incidents.get(row.id or 0, [])) for row in rows]
+        return [self._escalation(row, incidents.get(stored_id(row.id), [])) for row in rows]
 
     def _escalation(self, row: EscalationRecord, incident_ids: Sequence[int]) -> Escalation:
         return Escalation(
@@ -481,7 +493,7 @@ class SqlEscalations:
             question=row.question,
             answer=row.answer,
             last_chased_at=row.last_chased_at,
-            id=row.id,
+            id=stored_id(row.id),
         )
 
     def save_state(self, escalation: Escalation) -> None:
@@ -574,7 +586,7 @@ class SqlMeasures:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, measure: Measure) -> Measure:
+    def add(self, measure: NewMeasure) -> Measure:
         row = MeasureRecord(
             customer_id=measure.customer_id,
             kind=measure.kind.value,
@@ -588,8 +600,7 @@ class SqlMeasures:
         )
         self._session.add(row)
         self._session.flush()
-        measure.id = row.id
-        return measure
+        return with_id(Measure, measure, stored_id(row.id))
 
     def get(self, measure_id: int) -> Measure | None:
         row = self._session.get(MeasureRecord, measure_id)
@@ -623,7 +634,7 @@ def _measure(row: MeasureRecord) -> Measure:
         restrictions=tuple(ContactRestriction(r) for r in row.restrictions),
         terms=RestrictionTerms(**row.terms),
         ended_at=row.ended_at,
-        id=row.id,
+        id=stored_id(row.id),
     )
 
 
@@ -640,7 +651,7 @@ def _review(row: Review) -> ScheduledReview:
         not_advised_reason=row.not_advised_reason,
         last_escalated_at=row.last_escalated_at,
         reminder_sent_at=row.reminder_sent_at,
-        id=row.id,
+        id=stored_id(row.id),
     )
 
 
@@ -826,7 +837,7 @@ class SqlLetters:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, letter: Letter) -> Letter:
+    def add(self, letter: NewLetter) -> Letter:
         row = LetterRecord(
             measure_id=letter.measure_id,
             kind=letter.kind.value,
@@ -842,8 +853,7 @@ class SqlLetters:
                 self._session.flush()
         except IntegrityError as error:
             raise AlreadyRecorded("that version of the letter already exists") from error
-        letter.id = row.id
-        return letter
+        return with_id(Letter, letter, stored_id(row.id))
 
     def get(self, letter_id: int) -> Letter | None:
         row = self._session.get(LetterRecord, letter_id)
@@ -897,7 +907,7 @@ def _letter(row: LetterRecord) -> Letter:
         delivery_method=DeliveryMethod(row.delivery_method) if row.delivery_method else None,
         delivered_on=row.delivered_on,
         collected_on=row.collected_on,
-        id=row.id,
+        id=stored_id(row.id),
     )
 
 

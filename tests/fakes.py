@@ -15,6 +15,27 @@ from types import TracebackType
 from typing import Self
 
 from casework.customer_query import NAME_MATCH_THRESHOLD, CustomerQuery, QueryKind, name_key, name_similarity
+from casework.entities import (
+    AuditEvent,
+    Customer,
+    Decision,
+    DueReview,
+    Escalation,
+    Incident,
+    Letter,
+    Measure,
+    NewCustomer,
+    NewEscalation,
+    NewIncident,
+    NewLetter,
+    NewMeasure,
+    NewRepresentative,
+    Representative,
+    ScheduledReview,
+    StaffMember,
+    Vote,
+    with_id,
+)
 from casework.errors import AlreadyRecorded
 from casework.ports import (
     AuditLog,
@@ -27,23 +48,7 @@ from casework.ports import (
     ReviewRepository,
     StaffRepository,
 )
-from casework.types import (
-    AuditEvent,
-    Customer,
-    Decision,
-    DeliveryMethod,
-    DueReview,
-    Escalation,
-    EscalationState,
-    Incident,
-    Letter,
-    ManagerOutcome,
-    Measure,
-    Representative,
-    ScheduledReview,
-    StaffMember,
-    Vote,
-)
+from casework.vocabulary import DeliveryMethod, EscalationState, ManagerOutcome
 
 
 class FakeClock:
@@ -73,7 +78,7 @@ class ReviewRow:
     """The review's owner and decision, kept as the SQL columns are."""
 
     def scheduled(self) -> ScheduledReview:
-        base = self.review or ScheduledReview(self.measure_id, self.due_at)
+        base = self.review or ScheduledReview(self.measure_id, self.due_at, id=self.id)
         return replace(
             base, id=self.id, measure_id=self.measure_id, due_at=self.due_at, reminder_sent_at=self.reminder_sent_at
         )
@@ -112,10 +117,10 @@ class _Repository:
 
 
 class FakeCustomers(_Repository):
-    def add(self, customer: Customer) -> Customer:
-        customer.id = self._state.next_id("customers")
-        self._state.customers[customer.id] = copy.deepcopy(customer)
-        return customer
+    def add(self, customer: NewCustomer) -> Customer:
+        stored = with_id(Customer, copy.deepcopy(customer), self._state.next_id("customers"))
+        self._state.customers[stored.id] = copy.deepcopy(stored)
+        return stored
 
     def update(self, customer: Customer) -> None:
         assert customer.id in self._state.customers
@@ -164,9 +169,8 @@ class FakeCustomers(_Repository):
 
 
 class FakeRepresentatives(_Repository):
-    def add(self, representative: Representative) -> Representative:
-        stored = replace(representative, id=self._state.next_id("representatives"))
-        assert stored.id is not None
+    def add(self, representative: NewRepresentative) -> Representative:
+        stored = with_id(Representative, representative, self._state.next_id("representatives"))
         self._state.representatives[stored.id] = stored
         return stored
 
@@ -175,12 +179,12 @@ class FakeRepresentatives(_Repository):
 
 
 class FakeIncidents(_Repository):
-    def add(self, incident: Incident) -> Incident:
+    def add(self, incident: NewIncident) -> Incident:
         if any(i.submission_key == incident.submission_key for i in self._state.incidents.values()):
             raise AlreadyRecorded("This report was already received.")
-        incident.id = self._state.next_id("incidents")
-        self._state.incidents[incident.id] = copy.deepcopy(incident)
-        return incident
+        stored = with_id(Incident, copy.deepcopy(incident), self._state.next_id("incidents"))
+        self._state.incidents[stored.id] = copy.deepcopy(stored)
+        return stored
 
     def assign_reference(self, incident_id: int, reference: str) -> None:
         self._state.incidents[incident_id].reference = reference
@@ -220,10 +224,10 @@ class FakeIncidents(_Repository):
 
 
 class FakeEscalations(_Repository):
-    def add(self, escalation: Escalation) -> Escalation:
-        escalation.id = self._state.next_id("escalations")
-        self._state.escalations[escalation.id] = copy.deepcopy(escalation)
-        return escalation
+    def add(self, escalation: NewEscalation) -> Escalation:
+        stored = with_id(Escalation, copy.deepcopy(escalation), self._state.next_id("escalations"))
+        self._state.escalations[stored.id] = copy.deepcopy(stored)
+        return stored
 
     def pending_since_before(self, cutoff: datetime) -> Sequence[Escalation]:
         return [e for e in self.waiting() if e.state is EscalationState.PENDING and e.requested_at <= cutoff]
@@ -285,10 +289,10 @@ class FakeEscalations(_Repository):
 
 
 class FakeMeasures(_Repository):
-    def add(self, measure: Measure) -> Measure:
-        measure.id = self._state.next_id("measures")
-        self._state.measures[measure.id] = copy.deepcopy(measure)
-        return measure
+    def add(self, measure: NewMeasure) -> Measure:
+        stored = with_id(Measure, copy.deepcopy(measure), self._state.next_id("measures"))
+        self._state.measures[stored.id] = copy.deepcopy(stored)
+        return stored
 
     def end(self, measure_id: int, at: datetime) -> None:
         self._state.measures[measure_id].ended_at = at
@@ -422,15 +426,15 @@ class FakeStaff(_Repository):
 
 
 class FakeLetters(_Repository):
-    def add(self, letter: Letter) -> Letter:
+    def add(self, letter: NewLetter) -> Letter:
         if any(
             (other.measure_id, other.kind, other.version) == (letter.measure_id, letter.kind, letter.version)
             for other in self._state.letters.values()
         ):
             raise AlreadyRecorded("that version of the letter already exists")
-        letter.id = self._state.next_id("letters")
-        self._state.letters[letter.id] = copy.deepcopy(letter)
-        return letter
+        stored = with_id(Letter, copy.deepcopy(letter), self._state.next_id("letters"))
+        self._state.letters[stored.id] = copy.deepcopy(stored)
+        return stored
 
     def get(self, letter_id: int) -> Letter | None:
         return copy.deepcopy(self._state.letters.get(letter_id))

@@ -7,17 +7,12 @@ from datetime import timedelta
 import pytest
 
 from casework import services
+from casework.commands import EscalationRequest
+from casework.configuration import DecisionRules
+from casework.entities import Actor, StaffMember
 from casework.errors import AccessRefused, InvalidSubmission
-from casework.types import (
-    Actor,
-    DecisionOutcome,
-    DecisionRules,
-    EscalationKind,
-    EscalationRequest,
-    EscalationState,
-    StaffMember,
-)
 from casework.views import DecisionResult
+from casework.vocabulary import DecisionOutcome, EscalationKind, EscalationState
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.test_services import (
     ADMIN,

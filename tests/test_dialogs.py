@@ -16,19 +16,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from bot.casework_gateway import CaseworkGateway
+from casework.commands import IncidentSubmission
 from casework.customer_query import interpret
+from casework.entities import Actor, NewEscalation, NewMeasure, StaffMember
 from casework.services import register_staff, report_incident
-from casework.types import (
-    Actor,
-    Escalation,
-    EscalationKind,
-    EscalationState,
-    IncidentSubmission,
-    Measure,
-    MeasureKind,
-    StaffMember,
-)
 from casework.views import IncidentConfirmation
+from casework.vocabulary import EscalationKind, EscalationState, MeasureKind
 from dialogs.check_customer import CheckCustomerDialog
 from dialogs.report_incident import ReportIncidentDialog
 from storage.database import create_database_engine
@@ -330,7 +323,7 @@ def seed_customer(engine: Engine, clock: MutableClock, *, warned: bool = False) 
         assert customer.id is not None
         now = clock()
         escalation = uow.escalations.add(
-            Escalation(
+            NewEscalation(
                 customer_id=customer.id,
                 kind=EscalationKind.FORMAL_WARNING,
                 reason="r",
@@ -341,7 +334,7 @@ def seed_customer(engine: Engine, clock: MutableClock, *, warned: bool = False) 
         )
         assert escalation.id is not None
         uow.measures.add(
-            Measure(
+            NewMeasure(
                 customer_id=customer.id,
                 kind=MeasureKind.FORMAL_WARNING,
                 escalation_id=escalation.id,

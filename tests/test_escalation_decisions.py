@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, func, select
 
 from casework import services
-from casework.types import Actor, DecisionOutcome, DecisionRules, EscalationRequest, IncidentSubmission, StaffMember
+from casework.commands import EscalationRequest, IncidentSubmission
+from casework.configuration import DecisionRules
+from casework.entities import Actor, StaffMember
+from casework.vocabulary import DecisionOutcome
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.tables import DecisionRecord, EscalationRecord, MeasureRecord, Review, VoteRecord

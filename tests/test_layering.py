@@ -1,5 +1,5 @@
 """The architecture's promises, checked on the source: casework knows nothing of Teams or HTTP, and the
-policy rules import only the standard library and casework's own types."""
+policy rules import only the standard library and casework's own vocabulary."""
 
 from __future__ import annotations
 
@@ -36,12 +36,17 @@ def test_casework_does_not_reach_into_storage_or_the_teams_edge() -> None:
         assert not tops & {"storage", "bot", "dialogs", "cards", "sqlmodel", "sqlalchemy"}, path
 
 
-def test_policy_rules_import_only_the_standard_library_and_casework_types() -> None:
+VOCABULARY_MODULES = ("vocabulary", "configuration", "entities", "commands")
+"""The policy's plain values: what the pure rules may use besides the standard library."""
+
+
+def test_policy_rules_import_only_the_standard_library_and_casework_vocabulary() -> None:
     allowed = set(sys.stdlib_module_names) | {"__future__"}
-    for name in ("policy.py", "types.py"):
-        modules = imported_modules(ROOT / "casework" / name)
-        foreign = {m for m in modules if m.split(".")[0] not in allowed and m != "casework.types"}
-        assert foreign == set(), f"casework/{name} imports {foreign}"
+    vocabulary = {f"casework.{name}" for name in VOCABULARY_MODULES}
+    for name in ("policy", *VOCABULARY_MODULES):
+        modules = imported_modules(ROOT / "casework" / f"{name}.py")
+        foreign = {m for m in modules if m.split(".")[0] not in allowed and m not in vocabulary}
+        assert foreign == set(), f"casework/{name}.py imports {foreign}"
 
 
 BOTBUILDER_BASELINE = Path("bench/botbuilder_echo.py")

@@ -13,20 +13,11 @@ from aiohttp import ClientSession
 from bot.letter_links import letter_url
 from cards.letters import letter_card
 from casework import letters, reviews, services
+from casework.commands import EscalationRequest, IncidentSubmission
+from casework.configuration import CouncilDetails
+from casework.entities import Actor, Letter, LetterContent, StaffMember
 from casework.letters import LetterIncomplete, missing_elements
-from casework.types import (
-    Actor,
-    CouncilDetails,
-    DecisionOutcome,
-    DeliveryMethod,
-    EscalationRequest,
-    IncidentSubmission,
-    Letter,
-    LetterContent,
-    LetterKind,
-    ReviewOutcome,
-    StaffMember,
-)
+from casework.vocabulary import DecisionOutcome, DeliveryMethod, LetterKind, ReviewOutcome
 from letters.council import load_council
 from letters.render import docx_text, render_docx
 from storage.database import create_database_engine

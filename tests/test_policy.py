@@ -8,15 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from casework import policy
-from casework.types import (
+from casework.commands import IncidentSubmission
+from casework.entities import Measure, RestrictionTerms
+from casework.vocabulary import (
     ContactChannel,
     ContactRestriction,
     CustomerStanding,
     EscalationKind,
-    IncidentSubmission,
-    Measure,
     MeasureKind,
-    RestrictionTerms,
     SeriousThreat,
     ServiceArea,
     UnreasonableAction,
@@ -251,6 +250,7 @@ def measure(
     kind: MeasureKind = MeasureKind.RESTRICTION, ended_at: datetime | None = None, **changes: object
 ) -> Measure:
     made = Measure(
+        id=1,
         customer_id=1,
         kind=kind,
         escalation_id=1,

@@ -10,7 +10,9 @@ from sqlmodel import Session, select
 
 from app import NOTIFIER_KEY
 from casework import services
-from casework.types import Actor, DecisionOutcome, EscalationRequest, IncidentSubmission, StaffMember
+from casework.commands import EscalationRequest, IncidentSubmission
+from casework.entities import Actor, StaffMember
+from casework.vocabulary import DecisionOutcome
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.tables import AuditEventRecord, MeasureRecord, Review

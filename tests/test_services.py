@@ -11,25 +11,22 @@ from typing import Any
 import pytest
 
 from casework import services
+from casework.commands import EscalationRequest, IncidentSubmission
+from casework.configuration import DecisionRules
+from casework.entities import Actor, Decision, StaffMember
 from casework.errors import CustomerChoiceNeeded, InvalidSubmission, NotFound
-from casework.types import (
-    Actor,
+from casework.views import CustomerStatusView, DecisionResult
+from casework.vocabulary import (
     ContactChannel,
     ContactRestriction,
     CustomerStanding,
-    Decision,
     DecisionOutcome,
-    DecisionRules,
     EscalationKind,
-    EscalationRequest,
     EscalationState,
-    IncidentSubmission,
     MeasureKind,
     SeriousThreat,
-    StaffMember,
     UnreasonableAction,
 )
-from casework.views import CustomerStatusView, DecisionResult
 from tests.fakes import FakeClock, FakeUnitOfWork
 
 ADMIN = Actor("u-admin", "Ada Admin")

@@ -10,6 +10,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,7 +24,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, col, select
 
+from casework.commands import EscalationRequest, IncidentSubmission
 from casework.customer_query import interpret
+from casework.entities import (
+    Actor,
+    AuditEvent,
+    Customer,
+    Decision,
+    DueReview,
+    Incident,
+    NewCustomer,
+    NewEscalation,
+    NewIncident,
+    NewMeasure,
+    StaffMember,
+)
 from casework.errors import AlreadyRecorded, CustomerChoiceNeeded
 from casework.services import (
     claim_due_reminders,
@@ -35,32 +50,21 @@ from casework.services import (
     report_incident,
     request_escalation,
 )
-from casework.types import (
+from casework.views import IncidentConfirmation
+from casework.vocabulary import (
     ActingParty,
-    Actor,
-    AuditEvent,
     ContactChannel,
     ContactRestriction,
-    Customer,
-    Decision,
     DecisionOutcome,
-    DueReview,
-    Escalation,
     EscalationKind,
-    EscalationRequest,
     EscalationState,
     ImmediateStep,
-    Incident,
-    IncidentSubmission,
     ManagerOutcome,
-    Measure,
     MeasureKind,
     SeriousThreat,
     ServiceArea,
-    StaffMember,
     UnreasonableAction,
 )
-from casework.views import IncidentConfirmation
 from storage import conversation_references
 from storage.conversation_references import ConversationReferenceStore
 from storage.database import create_database_engine, is_sqlite, normalise_url
@@ -301,7 +305,7 @@ def by_name(uow: SqlUnitOfWork, text: str) -> list[Customer]:
 def test_customers_round_trip_and_are_found_whatever_the_case_accents_and_spacing(engine: Engine) -> None:
     with SqlUnitOfWork(engine) as uow:
         zoe = uow.customers.add(
-            Customer(
+            NewCustomer(
                 name="Zoë Ångström",
                 council_reference="CT-123456",
                 postcode="LN8 2AB",
@@ -309,7 +313,7 @@ def test_customers_round_trip_and_are_found_whatever_the_case_accents_and_spacin
                 email="zoe@example.org",
             )
         )
-        other = uow.customers.add(Customer(name="Zoe Angstrem"))
+        other = uow.customers.add(NewCustomer(name="Zoe Angstrem"))
         uow.commit()
     assert zoe.id is not None and other.id is not None and zoe.id != other.id
 
@@ -330,9 +334,9 @@ def test_customers_round_trip_and_are_found_whatever_the_case_accents_and_spacin
 
 def test_incidents_round_trip_with_json_actions_and_aware_utc_times(engine: Engine) -> None:
     with SqlUnitOfWork(engine) as uow:
-        customer = uow.customers.add(Customer("Jane Doe"))
+        customer = uow.customers.add(NewCustomer("Jane Doe"))
         assert customer.id is not None
-        later = Incident(
+        later = NewIncident(
             customer_id=customer.id,
             reported_by="reporter",
             occurred_at=datetime(2026, 7, 1, 9, 30, 15, 123456, tzinfo=BST),
@@ -349,7 +353,7 @@ def test_incidents_round_trip_with_json_actions_and_aware_utc_times(engine: Engi
             support_need=True,
             serious_threats=(SeriousThreat.THREAT_TO_DAMAGE_PREMISES,),
         )
-        earlier = Incident(
+        earlier = NewIncident(
             customer_id=customer.id,
             reported_by="reporter",
             occurred_at=datetime(2026, 6, 30, 23, 0, tzinfo=UTC),
@@ -358,10 +362,9 @@ def test_incidents_round_trip_with_json_actions_and_aware_utc_times(engine: Engi
             description="Called 14 times.",
             submission_key="reporter:form-1",
         )
-        uow.incidents.add(later)
-        uow.incidents.add(earlier)
-        assert later.id is not None and earlier.id is not None
-        uow.incidents.assign_reference(later.id, "INC-2026-0001")
+        stored_later = uow.incidents.add(later)
+        stored_earlier = uow.incidents.add(earlier)
+        uow.incidents.assign_reference(stored_later.id, "INC-2026-0001")
         uow.commit()
 
     with SqlUnitOfWork(engine) as uow:
@@ -375,41 +378,48 @@ def test_incidents_round_trip_with_json_actions_and_aware_utc_times(engine: Engi
         assert loaded.occurred_at == datetime(2026, 7, 1, 8, 30, 15, 123456, tzinfo=UTC)
         assert aware_utc(loaded.occurred_at)
         assert aware_utc(found[0].occurred_at)
-        later.reference = "INC-2026-0001"
-        assert loaded == later
-        assert uow.incidents.by_submission_key("reporter:form-1") == earlier
+        assert loaded == replace(stored_later, reference="INC-2026-0001")
+        assert uow.incidents.by_submission_key("reporter:form-1") == stored_earlier
         assert uow.incidents.by_submission_key("reporter:nope") is None
-        assert uow.incidents.get(later.id) == later
-        assert uow.incidents.get(later.id + earlier.id + 100) is None
+        assert uow.incidents.get(stored_later.id) == loaded
+        assert uow.incidents.get(stored_later.id + stored_earlier.id + 100) is None
         # Windows compare instants, whatever the zone they are given in; the bound is inclusive.
         since = uow.incidents.for_customer_since
-        assert [i.id for i in since(customer.id, datetime(2026, 7, 1, 0, 0, tzinfo=BST))] == [earlier.id, later.id]
-        assert [i.id for i in since(customer.id, datetime(2026, 7, 1, 9, 0, tzinfo=BST))] == [later.id]
+        assert [i.id for i in since(customer.id, datetime(2026, 7, 1, 0, 0, tzinfo=BST))] == [
+            stored_earlier.id,
+            stored_later.id,
+        ]
+        assert [i.id for i in since(customer.id, datetime(2026, 7, 1, 9, 0, tzinfo=BST))] == [stored_later.id]
         assert since(customer.id + 1, datetime(2020, 1, 1, tzinfo=UTC)) == []
-        assert [i.id for i in uow.incidents.with_ids([later.id, earlier.id, 999_999])] == [earlier.id, later.id]
+        assert [i.id for i in uow.incidents.with_ids([stored_later.id, stored_earlier.id, 999_999])] == [
+            stored_earlier.id,
+            stored_later.id,
+        ]
         assert uow.incidents.with_ids([]) == []
-        assert uow.incidents.reporters_of([later.id, earlier.id]) == {"reporter"}
+        assert uow.incidents.reporters_of([stored_later.id, stored_earlier.id]) == {"reporter"}
         assert uow.incidents.reporters_of([]) == set()
 
         decided = datetime(2026, 7, 2, 9, 0, tzinfo=BST)
-        assert uow.incidents.record_manager_outcome(later.id, ManagerOutcome.ESCALATE, "manager", decided)
-        assert not uow.incidents.record_manager_outcome(later.id, ManagerOutcome.NO_FURTHER_ACTION, "other", decided)
+        assert uow.incidents.record_manager_outcome(stored_later.id, ManagerOutcome.ESCALATE, "manager", decided)
+        assert not uow.incidents.record_manager_outcome(
+            stored_later.id, ManagerOutcome.NO_FURTHER_ACTION, "other", decided
+        )
         uow.commit()
 
     with SqlUnitOfWork(engine) as uow:
-        outcome = uow.incidents.get(later.id)
+        outcome = uow.incidents.get(stored_later.id)
         assert outcome is not None
         assert (outcome.manager_outcome, outcome.manager_outcome_by) == (ManagerOutcome.ESCALATE, "manager")
         assert outcome.manager_outcome_at == decided and aware_utc(outcome.manager_outcome_at)
 
 
 def _customer_with_incidents(uow: SqlUnitOfWork, name: str, keys: tuple[str, ...]) -> tuple[int, list[int]]:
-    customer = uow.customers.add(Customer(name))
+    customer = uow.customers.add(NewCustomer(name))
     assert customer.id is not None
     ids = []
     for key in keys:
         incident = uow.incidents.add(
-            Incident(
+            NewIncident(
                 customer_id=customer.id,
                 reported_by="reporter",
                 occurred_at=datetime(2026, 11, 1, 12, 0, tzinfo=UTC),
@@ -427,7 +437,7 @@ def _customer_with_incidents(uow: SqlUnitOfWork, name: str, keys: tuple[str, ...
 def test_escalations_round_trip_with_their_incident_links_state_card_and_decision(engine: Engine) -> None:
     with SqlUnitOfWork(engine) as uow:
         customer_id, incident_ids = _customer_with_incidents(uow, "Jane Doe", ("k1", "k2", "k3"))
-        escalation = Escalation(
+        escalation = NewEscalation(
             customer_id=customer_id,
             kind=EscalationKind.RESTRICTION,
             reason="Threatened staff.",
@@ -438,26 +448,25 @@ def test_escalations_round_trip_with_their_incident_links_state_card_and_decisio
             legal_advice_reference="LEGAL-7",
             restrictions=(ContactRestriction.WRITTEN_ONLY, ContactRestriction.NO_PHYSICAL_ACCESS),
         )
-        uow.escalations.add(escalation)
-        assert escalation.id is not None
+        stored = uow.escalations.add(escalation)
         uow.commit()
 
     with SqlUnitOfWork(engine) as uow:
-        loaded = uow.escalations.get_for_update(escalation.id)
+        loaded = uow.escalations.get_for_update(stored.id)
         assert loaded is not None
-        assert loaded == escalation
+        assert loaded == stored
         assert set(loaded.incident_ids) == {incident_ids[0], incident_ids[2]}
         assert aware_utc(loaded.requested_at)
-        assert uow.escalations.get_for_update(escalation.id + 1000) is None
-        assert uow.escalations.decision_for(escalation.id) is None
+        assert uow.escalations.get_for_update(stored.id + 1000) is None
+        assert uow.escalations.decision_for(stored.id) is None
 
         loaded.state = EscalationState.APPROVED
         uow.escalations.save_state(loaded)
-        uow.escalations.record_card(escalation.id, "19:team@thread", "activity-1")
+        uow.escalations.record_card(stored.id, "19:team@thread", "activity-1")
         decided_at = datetime(2026, 11, 3, 10, 0, tzinfo=BST)
         uow.escalations.add_decision(
             Decision(
-                escalation_id=escalation.id,
+                escalation_id=stored.id,
                 outcome=DecisionOutcome.APPROVE,
                 decided_by="decider",
                 decided_at=decided_at,
@@ -467,13 +476,13 @@ def test_escalations_round_trip_with_their_incident_links_state_card_and_decisio
         uow.commit()
 
     with SqlUnitOfWork(engine) as uow:
-        again = uow.escalations.get_for_update(escalation.id)
+        again = uow.escalations.get_for_update(stored.id)
         assert again is not None
         assert again.state is EscalationState.APPROVED
         assert (again.card_conversation_id, again.card_activity_id) == ("19:team@thread", "activity-1")
-        decision = uow.escalations.decision_for(escalation.id)
+        decision = uow.escalations.decision_for(stored.id)
         assert decision == Decision(
-            escalation_id=escalation.id,
+            escalation_id=stored.id,
             outcome=DecisionOutcome.APPROVE,
             decided_by="decider",
             decided_at=decided_at,
@@ -487,7 +496,7 @@ def test_measures_staff_and_audit_round_trip(engine: Engine) -> None:
     with SqlUnitOfWork(engine) as uow:
         customer_id, _ = _customer_with_incidents(uow, "Jane Doe", ())
         escalation = uow.escalations.add(
-            Escalation(
+            NewEscalation(
                 customer_id=customer_id,
                 kind=EscalationKind.RESTRICTION,
                 reason="r",
@@ -497,7 +506,7 @@ def test_measures_staff_and_audit_round_trip(engine: Engine) -> None:
             )
         )
         assert escalation.id is not None
-        current = Measure(
+        current = NewMeasure(
             customer_id=customer_id,
             kind=MeasureKind.RESTRICTION,
             escalation_id=escalation.id,
@@ -506,7 +515,7 @@ def test_measures_staff_and_audit_round_trip(engine: Engine) -> None:
             case_owner_id="requester",
             restrictions=(ContactRestriction.NAMED_CONTACT, ContactRestriction.LIMITED_CALLS),
         )
-        ended = Measure(
+        ended = NewMeasure(
             customer_id=customer_id,
             kind=MeasureKind.FORMAL_WARNING,
             escalation_id=escalation.id,
@@ -515,8 +524,8 @@ def test_measures_staff_and_audit_round_trip(engine: Engine) -> None:
             case_owner_id="requester",
             ended_at=datetime(2026, 4, 1, 12, 0, tzinfo=BST),
         )
-        uow.measures.add(current)
-        uow.measures.add(ended)
+        stored_current = uow.measures.add(current)
+        stored_ended = uow.measures.add(ended)
         uow.staff.save(StaffMember("u1", "Una", is_determination_team=True))
         uow.staff.save(StaffMember("u2", "Vic", line_manager_id="u1"))
         uow.audit.record(
@@ -532,8 +541,8 @@ def test_measures_staff_and_audit_round_trip(engine: Engine) -> None:
         uow.commit()
 
     with SqlUnitOfWork(engine) as uow:
-        measures = sorted(uow.measures.for_customer(customer_id), key=lambda m: m.id or 0)
-        assert measures == [current, ended]
+        measures = sorted(uow.measures.for_customer(customer_id), key=lambda m: m.id)
+        assert measures == [stored_current, stored_ended]
         assert all(aware_utc(m.starts_at) and aware_utc(m.review_due_at) for m in measures)
         assert aware_utc(measures[1].ended_at) and measures[0].ended_at is None
         assert uow.staff.get("u1") == StaffMember("u1", "Una", is_determination_team=True)
@@ -565,16 +574,16 @@ def test_measures_staff_and_audit_round_trip(engine: Engine) -> None:
 
 def test_leaving_a_unit_of_work_without_commit_rolls_back(engine: Engine) -> None:
     with SqlUnitOfWork(engine) as uow:
-        uow.customers.add(Customer("Not Kept"))
+        uow.customers.add(NewCustomer("Not Kept"))
         uow.staff.save(StaffMember("u9", "Not Kept"))
         assert by_name(uow, "Not Kept") != []  # visible inside its own transaction
 
     with pytest.raises(RuntimeError), SqlUnitOfWork(engine) as uow:
-        uow.customers.add(Customer("Not Kept Either"))
+        uow.customers.add(NewCustomer("Not Kept Either"))
         raise RuntimeError("the use case failed")
 
     with SqlUnitOfWork(engine) as uow:
-        uow.customers.add(Customer("Kept"))
+        uow.customers.add(NewCustomer("Kept"))
         uow.commit()
 
     with SqlUnitOfWork(engine) as uow:
@@ -584,8 +593,8 @@ def test_leaving_a_unit_of_work_without_commit_rolls_back(engine: Engine) -> Non
         assert session.exec(select(CustomerRecord.name)).all() == ["Kept"]
 
 
-def _incident(customer_id: int, key: str) -> Incident:
-    return Incident(
+def _incident(customer_id: int, key: str) -> NewIncident:
+    return NewIncident(
         customer_id=customer_id,
         reported_by="reporter",
         occurred_at=datetime(2026, 11, 28, 10, 0, tzinfo=UTC),
@@ -616,11 +625,11 @@ def test_a_repeated_submission_key_undoes_only_the_failed_insert(engine: Engine)
         uow.commit()
 
     with SqlUnitOfWork(engine) as uow:
-        uow.customers.add(Customer("Added Before"))
+        uow.customers.add(NewCustomer("Added Before"))
         with pytest.raises(AlreadyRecorded):
             uow.incidents.add(_incident(customer_id, "same-key"))
         # The savepoint around the insert is there so the unit of work goes on and can still commit.
-        uow.customers.add(Customer("Added After"))
+        uow.customers.add(NewCustomer("Added After"))
         uow.commit()
 
     assert count(engine, CustomerRecord, col(CustomerRecord.name).in_(["Added Before", "Added After"])) == 2
@@ -632,7 +641,7 @@ def test_a_second_decision_for_the_same_escalation_raises_already_recorded(engin
     with SqlUnitOfWork(engine) as uow:
         customer_id, _ = _customer_with_incidents(uow, "Jane Doe", ())
         escalation = uow.escalations.add(
-            Escalation(
+            NewEscalation(
                 customer_id=customer_id,
                 kind=EscalationKind.FORMAL_WARNING,
                 reason="r",
@@ -753,7 +762,7 @@ def _measures_with_reviews(engine: Engine, clock: MutableClock) -> tuple[set[int
     with SqlUnitOfWork(engine) as uow:
         customer_id, _ = _customer_with_incidents(uow, "Jane Doe", ())
         escalation = uow.escalations.add(
-            Escalation(
+            NewEscalation(
                 customer_id=customer_id,
                 kind=EscalationKind.FORMAL_WARNING,
                 reason="r",
@@ -766,7 +775,7 @@ def _measures_with_reviews(engine: Engine, clock: MutableClock) -> tuple[set[int
 
         def review(due_at: datetime, ended_at: datetime | None = None) -> int:
             measure = uow.measures.add(
-                Measure(
+                NewMeasure(
                     customer_id=customer_id,
                     kind=MeasureKind.FORMAL_WARNING,
                     escalation_id=escalation.id or 0,

@@ -1,0 +1,52 @@
+"""What staff ask for, as typed, before validation: the inputs of the use cases that take a form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from casework.entities import RestrictionTerms
+from casework.vocabulary import ActingParty
+
+
+@dataclass(frozen=True)
+class IncidentSubmission:
+    """What a member of staff typed into the report form, before validation. Every field is raw text.
+
+    `customer_id` is an existing customer the form offered and the person chose; with none, `customer_name`
+    (and any postcode, phone or email) describe a customer to find or add."""
+
+    submission_key: str
+    customer_name: str
+    channel: str
+    actions: tuple[str, ...]
+    description: str
+    customer_id: int | None = None
+    new_customer_confirmed: bool = False
+    postcode: str = ""
+    phone: str = ""
+    email: str = ""
+    acting_party: str = ActingParty.CUSTOMER.value
+    representative_name: str = ""
+    occurred_date: str = ""
+    occurred_time: str = ""
+    service_area: str = ""
+    immediate_steps: tuple[str, ...] = ()
+    informal_warning_given: bool = False
+    safeguarding_concern: bool = False
+    support_need: bool = False
+    serious_threats: tuple[str, ...] = ()
+    line_manager_id: str = ""
+
+
+@dataclass(frozen=True)
+class EscalationRequest:
+    """What a member of staff asked the determination team to decide, before the gates are applied."""
+
+    customer_name: str
+    kind: str
+    reason: str
+    investigation_reference: str = ""
+    serious_threat: str = ""
+    legal_advice_reference: str = ""
+    restrictions: tuple[str, ...] = ()
+    terms: RestrictionTerms = RestrictionTerms()

@@ -1,0 +1,328 @@
+"""The records the casework keeps. `NewX` is an X not yet stored; a stored X always has its id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from casework.configuration import CouncilDetails
+from casework.vocabulary import (
+    ActingParty,
+    ContactChannel,
+    ContactRestriction,
+    DecisionOutcome,
+    DeliveryMethod,
+    EscalationKind,
+    EscalationState,
+    ImmediateStep,
+    LetterKind,
+    ManagerOutcome,
+    MeasureKind,
+    ReviewOutcome,
+    SeriousThreat,
+    ServiceArea,
+    UnreasonableAction,
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A member of staff acting through the bot, identified by their Entra ID object id."""
+
+    user_id: str
+    name: str
+    teams_id: str = ""
+    """Their Teams account id (29:…), when acting through Teams."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    user_id: str
+    name: str
+    is_determination_team: bool = False
+    line_manager_id: str | None = None
+    teams_user_id: str | None = None
+    """Their Teams account id (29:…), which card refresh needs."""
+
+
+@dataclass
+class NewCustomer:
+    name: str
+    council_reference: str | None = None
+    postcode: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    other_names: str = ""
+    date_of_birth: date | None = None
+    address: str = ""
+    no_fixed_address: bool = False
+    """Letters are held at reception for them to collect (s11.3)."""
+    reasonable_adjustments: str = ""
+    """Adjustments under the Equality Act 2010 that must still be honoured whatever restriction applies."""
+    communication_needs: str = ""
+
+
+@dataclass
+class Customer(NewCustomer):
+    """A customer on record."""
+
+    id: int = field(kw_only=True)
+
+
+@dataclass(frozen=True)
+class NewRepresentative:
+    """Someone acting for a customer, with their consent or another lawful basis (s5.1)."""
+
+    customer_id: int
+    name: str
+    relationship: str
+    authority: str
+    """The customer's consent, or the lawful basis for acting on their behalf."""
+
+
+@dataclass(frozen=True)
+class Representative(NewRepresentative):
+    """A representative on record."""
+
+    id: int = field(kw_only=True)
+
+
+@dataclass(frozen=True)
+class RestrictionTerms:
+    """The particulars of a restriction on contact (s15.2, s15.3: tailored and proportionate)."""
+
+    named_contact: str = ""
+    """The officer or generic inbox all contact goes through, e.g. 'Jane Doe, Housing Officer, or housing@…'."""
+    call_minutes: int | None = None
+    calls_per_week: int | None = None
+    services_withdrawn: str = ""
+    scope: str = ""
+    """A ServiceArea value for one service; empty for council-wide."""
+    representative_name: str = ""
+    """Set when the restriction applies to the customer's representative only (s5.4)."""
+
+
+@dataclass
+class NewIncident:
+    customer_id: int
+    reported_by: str
+    occurred_at: datetime
+    channel: ContactChannel
+    actions: tuple[UnreasonableAction, ...]
+    description: str
+    submission_key: str
+    service_area: ServiceArea = ServiceArea.OTHER
+    acting_party: ActingParty = ActingParty.CUSTOMER
+    representative_name: str | None = None
+    immediate_steps: tuple[ImmediateStep, ...] = ()
+    informal_warning_given: bool = False
+    safeguarding_concern: bool = False
+    support_need: bool = False
+    serious_threats: tuple[SeriousThreat, ...] = ()
+    manager_outcome: ManagerOutcome | None = None
+    manager_outcome_by: str | None = None
+    manager_outcome_at: datetime | None = None
+
+    @property
+    def is_urgent(self) -> bool:
+        """A serious threat (s12.3) or a safeguarding concern (s1.4, s8.4) goes to the determination team at once."""
+        return bool(self.serious_threats) or self.safeguarding_concern
+
+
+@dataclass
+class Incident(NewIncident):
+    """An incident on record."""
+
+    id: int = field(kw_only=True)
+    reference: str = ""
+
+
+@dataclass
+class NewEscalation:
+    customer_id: int
+    kind: EscalationKind
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    incident_ids: tuple[int, ...] = ()
+    investigation_reference: str | None = None
+    serious_threat: SeriousThreat | None = None
+    legal_advice_reference: str | None = None
+    restrictions: tuple[ContactRestriction, ...] = ()
+    terms: RestrictionTerms = RestrictionTerms()
+    state: EscalationState = EscalationState.PENDING
+    card_conversation_id: str | None = None
+    card_activity_id: str | None = None
+    question: str = ""
+    """What the determination team asked the requester, while more information is awaited."""
+    answer: str = ""
+    last_chased_at: datetime | None = None
+
+    @property
+    def is_immediate(self) -> bool:
+        """A restriction on a s12.3 serious threat: in force at once, without a prior investigation."""
+        return self.kind is EscalationKind.RESTRICTION and self.serious_threat is not None
+
+
+@dataclass
+class Escalation(NewEscalation):
+    """An escalation on record."""
+
+    id: int = field(kw_only=True)
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One determination-team member's approve or decline on an escalation; one each."""
+
+    escalation_id: int
+    member_id: str
+    outcome: DecisionOutcome
+    at: datetime
+    notes: str = ""
+    alternatives_considered: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    escalation_id: int
+    outcome: DecisionOutcome
+    decided_by: str
+    decided_at: datetime
+    notes: str = ""
+
+
+@dataclass
+class NewMeasure:
+    """A formal warning or a restriction in force for a customer, with its review date (s11.4, s13)."""
+
+    customer_id: int
+    kind: MeasureKind
+    escalation_id: int
+    starts_at: datetime
+    review_due_at: datetime
+    case_owner_id: str
+    restrictions: tuple[ContactRestriction, ...] = ()
+    terms: RestrictionTerms = RestrictionTerms()
+    ended_at: datetime | None = None
+
+
+@dataclass
+class Measure(NewMeasure):
+    """A measure on record."""
+
+    id: int = field(kw_only=True)
+
+
+@dataclass
+class ScheduledReview:
+    """One review of a measure, falling due at `due_at`, and what was decided at it."""
+
+    measure_id: int
+    due_at: datetime
+    owner_id: str | None = None
+    """Set when the review was reassigned away from the measure's case owner."""
+    decided_at: datetime | None = None
+    outcome: ReviewOutcome | None = None
+    decided_by: str | None = None
+    reason: str = ""
+    customer_advised: bool = False
+    not_advised_reason: str = ""
+    last_escalated_at: datetime | None = None
+    reminder_sent_at: datetime | None = None
+    id: int = field(kw_only=True)
+
+
+@dataclass(frozen=True)
+class DueReview:
+    """A review whose reminder this sweep has claimed and must deliver."""
+
+    review_id: int
+    measure_id: int
+    customer_name: str
+    measure_kind: MeasureKind
+    due_at: datetime
+    case_owner_id: str
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    actor_id: str
+    action: str
+    record_type: str
+    record_id: str
+    at: datetime
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    """Everything a letter says, fixed when it is produced; the .docx is rendered from this alone."""
+
+    kind: LetterKind
+    reference: str
+    dated: str
+    customer_name: str
+    address: tuple[str, ...] = ()
+    no_fixed_address: bool = False
+    actions: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    monitoring: str = ""
+    restrictions: tuple[str, ...] = ()
+    review_date: str = ""
+    consequences: str = ""
+    adjustments: str = ""
+    decision: str = ""
+    reasons: str = ""
+    council: CouncilDetails = CouncilDetails()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = self.kind.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LetterContent:
+        values = dict(data)
+        council = dict(values.pop("council", None) or {})
+        council["address"] = tuple(council.get("address", ()))
+        for key in ("address", "actions", "examples", "restrictions"):
+            values[key] = tuple(values.get(key, ()))
+        values["kind"] = LetterKind(values["kind"])
+        return cls(**values, council=CouncilDetails(**council))
+
+
+@dataclass
+class NewLetter:
+    """One version of a letter about a measure; producing it again adds a version and keeps this one."""
+
+    measure_id: int
+    kind: LetterKind
+    version: int
+    content: LetterContent
+    created_at: datetime
+    created_by: str
+    docx: bytes | None = None
+    issued_at: datetime | None = None
+    issued_by: str | None = None
+    delivery_method: DeliveryMethod | None = None
+    delivered_on: date | None = None
+    collected_on: date | None = None
+
+
+@dataclass
+class Letter(NewLetter):
+    """A letter version on record."""
+
+    id: int = field(kw_only=True)
+
+
+_Stored = TypeVar("_Stored")
+
+
+def with_id(stored_type: Callable[..., _Stored], new: Any, record_id: int) -> _Stored:
+    """The stored form of a new record, once storage has given it an id (fields copied, not deep-converted)."""
+    values = {f.name: getattr(new, f.name) for f in fields(new)}
+    return stored_type(**values, id=record_id)

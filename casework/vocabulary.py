@@ -1,0 +1,274 @@
+"""The policy's vocabulary: the enums the rules, use cases, views and cards share, each with its label."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ContactChannel(enum.StrEnum):
+    """How the customer contacted us (DESIGN §2, incident)."""
+
+    TELEPHONE = "telephone"
+    EMAIL = "email"
+    LETTER = "letter"
+    IN_PERSON = "in_person"
+    SOCIAL_MEDIA = "social_media"
+    ONLINE_FORM = "online_form"
+    HOME_VISIT = "home_visit"
+
+    @property
+    def label(self) -> str:
+        return _CHANNEL_LABELS[self]
+
+
+_CHANNEL_LABELS = {
+    ContactChannel.TELEPHONE: "Telephone",
+    ContactChannel.EMAIL: "Email",
+    ContactChannel.LETTER: "Letter",
+    ContactChannel.IN_PERSON: "In person / reception",
+    ContactChannel.SOCIAL_MEDIA: "Social media",
+    ContactChannel.ONLINE_FORM: "Online form",
+    ContactChannel.HOME_VISIT: "Home visit",
+}
+
+
+class ServiceArea(enum.StrEnum):
+    """Which council service the contact was about; contacts across several hint at 'scatter gun' (s6.1)."""
+
+    HOUSING = "housing"
+    COUNCIL_TAX = "council_tax"
+    BENEFITS = "benefits"
+    WASTE = "waste"
+    PLANNING = "planning"
+    ENVIRONMENTAL_HEALTH = "environmental_health"
+    LICENSING = "licensing"
+    CUSTOMER_SERVICES = "customer_services"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class ImmediateStep(enum.StrEnum):
+    """What staff did at the time (s8.5)."""
+
+    WARNED = "warned"
+    ENDED_CALL = "ended_call"
+    ASKED_TO_LEAVE = "asked_to_leave"
+    PAUSED_COMMUNICATIONS = "paused_communications"
+    POLICE_CALLED = "police_called"
+
+    @property
+    def label(self) -> str:
+        return _STEP_LABELS[self]
+
+
+_STEP_LABELS = {
+    ImmediateStep.WARNED: "Warned them of the consequences",
+    ImmediateStep.ENDED_CALL: "Ended the call",
+    ImmediateStep.ASKED_TO_LEAVE: "Asked them to leave the building",
+    ImmediateStep.PAUSED_COMMUNICATIONS: "Paused communications",
+    ImmediateStep.POLICE_CALLED: "Called the police",
+}
+
+
+class ActingParty(enum.StrEnum):
+    """Who acted unreasonably: the customer, or someone representing them (s5)."""
+
+    CUSTOMER = "customer"
+    REPRESENTATIVE = "representative"
+
+
+class ManagerOutcome(enum.StrEnum):
+    """The outcome of the line manager's discussion after an incident (s8.6, s10)."""
+
+    NO_FURTHER_ACTION = "no_further_action"
+    INFORMAL_WARNING_NOTED = "informal_warning_noted"
+    ESCALATE = "escalate"
+
+    @property
+    def label(self) -> str:
+        return _OUTCOME_LABELS[self]
+
+
+_OUTCOME_LABELS = {
+    ManagerOutcome.NO_FURTHER_ACTION: "No further action",
+    ManagerOutcome.INFORMAL_WARNING_NOTED: "Informal warning noted",
+    ManagerOutcome.ESCALATE: "Escalate to the determination team",
+}
+
+
+class UnreasonableAction(enum.StrEnum):
+    """The policy's examples of unreasonable actions (s6.1) and misuse of recordings (s7.2)."""
+
+    ABUSIVE_OR_THREATENING = "abusive"
+    STAFF_INFO_ONLINE = "staff_info_online"
+    EXCESSIVE_DEMANDS = "excessive_demands"
+    REPEAT_CONTACTS = "repeat_contacts"
+    REFUSES_TO_SPECIFY = "refuses_to_specify"
+    REFUSES_TO_COOPERATE = "refuses_to_cooperate"
+    INCOMPATIBLE_HANDLING = "incompatible_handling"
+    UNJUSTIFIED_STAFF_COMPLAINTS = "unjustified_staff_complaints"
+    CHANGING_COMPLAINT = "changing_complaint"
+    MANY_TRIVIAL_QUESTIONS = "many_trivial_questions"
+    FALSE_INFORMATION = "false_information"
+    SCATTER_GUN = "scatter_gun"
+    RECORDING_WITHOUT_REASON = "recording_without_reason"
+    RECORDING_POSTED_ONLINE = "recording_posted_online"
+    LIVE_BROADCAST = "live_broadcast"
+    RECORDING_MANIPULATED = "recording_manipulated"
+
+    @property
+    def label(self) -> str:
+        return _ACTION_LABELS[self]
+
+
+_ACTION_LABELS = {
+    UnreasonableAction.ABUSIVE_OR_THREATENING: "Abusive, threatening or intimidating (incl. discriminatory language)",
+    UnreasonableAction.STAFF_INFO_ONLINE: "Posted or threatened to post staff details online, or defamed staff",
+    UnreasonableAction.EXCESSIVE_DEMANDS: "Excessive demands on staff time (long calls, many emails)",
+    UnreasonableAction.REPEAT_CONTACTS: "Repeat contacts or complaints with minor changes",
+    UnreasonableAction.REFUSES_TO_SPECIFY: "Refuses to say what the enquiry or complaint is about",
+    UnreasonableAction.REFUSES_TO_COOPERATE: "Refuses to cooperate with a complaint investigation",
+    UnreasonableAction.INCOMPATIBLE_HANDLING: "Insists on handling outside the complaints procedure",
+    UnreasonableAction.UNJUSTIFIED_STAFF_COMPLAINTS: "Unjustified complaints about staff, demanding replacement",
+    UnreasonableAction.CHANGING_COMPLAINT: "Keeps changing the basis of the complaint",
+    UnreasonableAction.MANY_TRIVIAL_QUESTIONS: "Many detailed but unimportant questions",
+    UnreasonableAction.FALSE_INFORMATION: "False information or falsified documents",
+    UnreasonableAction.SCATTER_GUN: "'Scatter gun': same issue raised with several services",
+    UnreasonableAction.RECORDING_WITHOUT_REASON: "Recorded us without good reason",
+    UnreasonableAction.RECORDING_POSTED_ONLINE: "Put recordings online without consent",
+    UnreasonableAction.LIVE_BROADCAST: "Live broadcast an interaction without consent",
+    UnreasonableAction.RECORDING_MANIPULATED: "Manipulated or edited recordings",
+}
+
+
+class EscalationKind(enum.StrEnum):
+    """What the determination team is asked to decide (s11, s12, s13.2, s14, s15.4)."""
+
+    FORMAL_WARNING = "formal_warning"
+    RESTRICTION = "restriction"
+    EXTENSION = "extension"
+    FURTHER_ACTION = "further_action"
+    MANDATORY_SERVICE_WITHDRAWAL = "mandatory_service_withdrawal"
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    EscalationKind.FORMAL_WARNING: "Formal warning",
+    EscalationKind.RESTRICTION: "Restriction of contact",
+    EscalationKind.EXTENSION: "Extension of a restriction by 3 months",
+    EscalationKind.FURTHER_ACTION: "Further action (legal restrictions, declining service, police)",
+    EscalationKind.MANDATORY_SERVICE_WITHDRAWAL: "Withdrawal of a mandatory service",
+}
+
+
+class SeriousThreat(enum.StrEnum):
+    """The s12.3 exceptions that allow a restriction without a prior investigation."""
+
+    CREDIBLE_THREAT_TO_HARM = "credible_threat_to_harm"
+    THREAT_TO_DAMAGE_PREMISES = "threat_to_damage_premises"
+    POLICE_ADVICE = "police_advice"
+
+    @property
+    def label(self) -> str:
+        return _THREAT_LABELS[self]
+
+
+_THREAT_LABELS = {
+    SeriousThreat.CREDIBLE_THREAT_TO_HARM: "Credible threat to harm staff or customers",
+    SeriousThreat.THREAT_TO_DAMAGE_PREMISES: "Threat to damage council premises",
+    SeriousThreat.POLICE_ADVICE: "Police advised restricting contact",
+}
+
+
+class ContactRestriction(enum.StrEnum):
+    """The kinds of restriction on contact (s15.2)."""
+
+    NAMED_CONTACT = "named_contact"
+    CORRESPONDENCE_ON_FILE = "correspondence_on_file"
+    NO_PHYSICAL_ACCESS = "no_physical_access"
+    WRITTEN_ONLY = "written_only"
+    LIMITED_CALLS = "limited_calls"
+    DISCRETIONARY_SERVICES = "discretionary_services"
+
+    @property
+    def label(self) -> str:
+        return _RESTRICTION_LABELS[self]
+
+
+_RESTRICTION_LABELS = {
+    ContactRestriction.NAMED_CONTACT: "Contact only through a named officer or inbox",
+    ContactRestriction.CORRESPONDENCE_ON_FILE: "Correspondence placed on file without reply",
+    ContactRestriction.NO_PHYSICAL_ACCESS: "No access to council offices",
+    ContactRestriction.WRITTEN_ONLY: "Written contact only",
+    ContactRestriction.LIMITED_CALLS: "Length and frequency of calls limited",
+    ContactRestriction.DISCRETIONARY_SERVICES: "Discretionary services withdrawn",
+}
+
+
+class MeasureKind(enum.StrEnum):
+    """What an approved escalation puts in force for a customer."""
+
+    FORMAL_WARNING = "formal_warning"
+    RESTRICTION = "restriction"
+
+
+class EscalationState(enum.StrEnum):
+    PENDING = "pending"
+    MORE_INFORMATION = "more_information"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class DecisionOutcome(enum.StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+
+
+class CustomerStanding(enum.StrEnum):
+    """The answer to "is this customer restricted?", most serious first."""
+
+    RESTRICTED = "restricted"
+    WARNED = "warned"
+    NO_RESTRICTIONS = "no_restrictions"
+
+
+class ReviewOutcome(enum.StrEnum):
+    """A restriction's 3-monthly review: lift it (s13.1) or extend it by 3 months (s13.2)."""
+
+    LIFT = "lift"
+    EXTEND = "extend"
+
+
+class LetterKind(enum.StrEnum):
+    """The decisions given to the customer in writing (s11.3, s11.4, s12.4, s13)."""
+
+    FORMAL_WARNING = "formal_warning"
+    RESTRICTION = "restriction"
+    EXTENSION = "extension"
+    LIFTING = "lifting"
+
+    @property
+    def label(self) -> str:
+        return _LETTER_LABELS[self]
+
+
+_LETTER_LABELS = {
+    LetterKind.FORMAL_WARNING: "Formal warning letter",
+    LetterKind.RESTRICTION: "Restriction of contact letter",
+    LetterKind.EXTENSION: "Extension of restriction letter",
+    LetterKind.LIFTING: "Lifting of restriction letter",
+}
+
+
+class DeliveryMethod(enum.StrEnum):
+    """How a letter reached the customer (s11.3: held at reception for someone with no fixed address)."""
+
+    POST = "post"
+    EMAIL = "email"
+    HELD_AT_RECEPTION = "held_at_reception"
