@@ -373,7 +373,8 @@ async def measure(database_kind: str, repetitions: int) -> list[dict[str, Any]]:
 def run(
     log: Callable[[str], None], repetitions: int = 5, databases: tuple[str, ...] = ("sqlite", "postgres")
 ) -> dict[str, Any]:
-    logging.disable(logging.WARNING)
+    previous = logging.root.manager.disable
+    logging.disable(max(previous, logging.WARNING))
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
     try:
@@ -388,7 +389,7 @@ def run(
             rows += found
             log(f"  {DATABASES[kind]:<10} " + ", ".join(f"{r['kind']} {r['statements']}" for r in found))
     finally:
-        logging.disable(logging.NOTSET)
+        logging.disable(previous)
     return {"repetitions": repetitions, "kinds": list(KINDS), "targets": TARGETS, "rows": rows, "skipped": skipped}
 
 
