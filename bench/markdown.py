@@ -96,6 +96,50 @@ def effort(result: dict[str, Any]) -> str:
     )
 
 
+def statements(result: dict[str, Any]) -> str:
+    """SQL statements per steady-state turn (bench/statements.py); the breakdown cells read SQLite / PostgreSQL."""
+    if result.get("error"):
+        return f"SQL statements per turn: the run failed ({result['error']})."
+    names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+    present = [d for d in names if any(r["database"] == d for r in result["rows"])]
+    by = {(r["kind"], r["database"]): r for r in result["rows"]}
+
+    def both(kind: str, value: Any) -> str:
+        return " / ".join(str(value(by[(kind, d)])) if (kind, d) in by else "–" for d in present)
+
+    lines = []
+    for kind in result["kinds"]:
+        if not any((kind, d) in by for d in present):
+            continue
+        target = result["targets"].get(kind)
+        met = [by[(kind, d)]["met"] for d in present if (kind, d) in by]
+        lines.append(
+            [
+                f"`{kind}`" if kind.startswith(("help", "check")) else kind,
+                *(f"**{by[(kind, d)]['statements']}**" if (kind, d) in by else "–" for d in present),
+                both(kind, lambda r: r["by_verb"]["SELECT"]),
+                both(kind, lambda r: r["by_verb"]["INSERT"] + r["by_verb"]["UPDATE"] + r["by_verb"]["DELETE"]),
+                both(kind, lambda r: r["by_verb"]["other"]),
+                both(kind, lambda r: r["by_area"]["bot state"]),
+                both(kind, lambda r: r["by_area"]["casework"]),
+                both(kind, lambda r: r["transactions"]),
+                "" if target is None else f"≤ {target} ({'met' if all(met) else '**not met**'})",
+            ]
+        )
+    headers = [
+        "turn",
+        *(names[d] for d in present),
+        "SELECT",
+        "INSERT/UPDATE/DELETE",
+        "BEGIN/SAVEPOINT…",
+        "bot state",
+        "casework",
+        "transactions",
+        "target",
+    ]
+    return table(headers, lines)
+
+
 def targets(found: list[dict[str, Any]]) -> str:
     def value(v: Any) -> str:
         if isinstance(v, dict):
@@ -121,11 +165,13 @@ def main() -> None:
         ("throughput", memory),
         ("scale", scale),
         ("effort", effort),
+        ("statements", statements),
     ]
     for key, render in parts:
         if result.get(key):
             print(render(result[key]) + "\n")
-    print(targets(result["targets"]))
+    if result.get("targets"):
+        print(targets(result["targets"]))
 
 
 if __name__ == "__main__":

@@ -37,12 +37,12 @@ TEAM = 6
 
 
 @contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
+def database(kind: str, prefix: str = "uca_bench_") -> Iterator[str]:
     """A new empty database URL: a SQLite file, or a PostgreSQL database dropped on exit."""
     if kind == "sqlite":
-        yield f"sqlite:///{tempfile.mkdtemp(prefix='uca_bench_')}/bench.db"
+        yield f"sqlite:///{tempfile.mkdtemp(prefix=prefix)}/bench.db"
         return
-    name = f"uca_bench_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
     with psycopg.connect(POSTGRES, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
