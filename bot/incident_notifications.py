@@ -8,6 +8,7 @@ import logging
 from bot.casework_gateway import CaseworkGateway
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from cards.incident import manager_discussion_card, urgent_incident_card
+from casework.audit import AuditAction
 from casework.entities import Actor
 from casework.services import record_notification
 from casework.views import IncidentConfirmation
@@ -30,10 +31,15 @@ class IncidentNotifications:
         if manager_id:
             try:
                 await self._notifier.send_to_user(manager_id, manager_discussion_card(summary))
-                await self._record(summary.reference, "manager_notified", recipient=manager_id)
+                await self._record(summary.reference, AuditAction.INCIDENT_MANAGER_NOTIFIED, recipient=manager_id)
             except (Unreachable, DeliveryFailed) as error:
                 log.warning("line manager not told of %s: %s", summary.reference, error)
-                await self._record(summary.reference, "manager_not_notified", recipient=manager_id, reason=str(error))
+                await self._record(
+                    summary.reference,
+                    AuditAction.INCIDENT_MANAGER_NOT_NOTIFIED,
+                    recipient=manager_id,
+                    reason=str(error),
+                )
                 notes.append(
                     f"{confirmation.line_manager_name} could not be reached through Teams (they may not "
                     "have used this bot yet): please tell them about this incident yourself."
@@ -43,15 +49,15 @@ class IncidentNotifications:
                 if not self._team:
                     raise Unreachable("DETERMINATION_TEAM_CONVERSATION_ID is not set")
                 await self._notifier.send_to_conversation(self._team, urgent_incident_card(summary))
-                await self._record(summary.reference, "urgent_notified", recipient=self._team)
+                await self._record(summary.reference, AuditAction.INCIDENT_URGENT_NOTIFIED, recipient=self._team)
             except (Unreachable, DeliveryFailed) as error:
                 log.error("determination team not alerted to urgent %s: %s", summary.reference, error)
-                await self._record(summary.reference, "urgent_not_notified", reason=str(error))
+                await self._record(summary.reference, AuditAction.INCIDENT_URGENT_NOT_NOTIFIED, reason=str(error))
                 notes.append(
                     "The determination team could not be alerted through Teams: phone the Health and "
                     "Safety officer now."
                 )
         return notes
 
-    async def _record(self, reference: str, what: str, **detail: str) -> None:
+    async def _record(self, reference: str, what: AuditAction, **detail: str) -> None:
         await self._casework.call(record_notification, SYSTEM, reference, what, detail, self._casework.clock)

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock
 from casework.customer_query import (
     CustomerQuery,
@@ -18,7 +19,7 @@ from casework.customer_query import (
     phone_key,
     postcode_key,
 )
-from casework.entities import Actor, AuditEvent, Customer, NewCustomer, NewRepresentative, Representative
+from casework.entities import Actor, Customer, NewCustomer, NewRepresentative, Representative
 from casework.errors import InvalidSubmission, NotFound
 from casework.ports import UnitOfWork
 
@@ -119,15 +120,14 @@ def import_customers(
             return ImportReport(0, tuple(rejected))
         for _line, customer in parsed:
             uow.customers.add(customer)
-        uow.audit.record(
-            AuditEvent(
-                actor.user_id,
-                "customers.imported",
-                "customer_import",
-                "",
-                clock(),
-                {"imported": str(len(parsed)), "rejected": str(len(rejected))},
-            )
+        record_audit(
+            uow,
+            actor,
+            AuditAction.CUSTOMERS_IMPORTED,
+            "",
+            clock,
+            imported=str(len(parsed)),
+            rejected=str(len(rejected)),
         )
         uow.commit()
     return ImportReport(len(parsed), tuple(rejected))
@@ -167,11 +167,7 @@ def merge_customers(uow: UnitOfWork, actor: Actor, keep_id: int, duplicate_id: i
         uow.customers.reassign(duplicate_id, keep_id)
         uow.customers.remove(duplicate_id)
         uow.customers.update(filled)
-        uow.audit.record(
-            AuditEvent(
-                actor.user_id, "customer.merged", "customer", str(keep_id), clock(), {"duplicate": str(duplicate_id)}
-            )
-        )
+        record_audit(uow, actor, AuditAction.CUSTOMER_MERGED, keep_id, clock, duplicate=str(duplicate_id))
         uow.commit()
     return filled
 
@@ -197,16 +193,7 @@ def add_representative(
         added = uow.representatives.add(
             NewRepresentative(customer_id, name.strip(), relationship.strip(), authority.strip())
         )
-        uow.audit.record(
-            AuditEvent(
-                actor.user_id,
-                "representative.added",
-                "customer",
-                str(customer_id),
-                clock(),
-                {"representative": added.name},
-            )
-        )
+        record_audit(uow, actor, AuditAction.REPRESENTATIVE_ADDED, customer_id, clock, representative=added.name)
         uow.commit()
     return added
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from casework import policy
+from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock, CouncilDetails
 from casework.entities import (
     Actor,
-    AuditEvent,
     Incident,
     Letter,
     LetterContent,
@@ -223,10 +223,10 @@ def produce_draft(
         )
     )
     missing = missing_elements(content, kind)
-    _audit(
+    record_audit(
         uow,
         actor,
-        "letter.produced",
+        AuditAction.LETTER_PRODUCED,
         letter.id,
         clock,
         measure=str(measure.id),
@@ -268,13 +268,13 @@ def issue_letter(
             return _view(uow, letter, measure)
         missing = missing_elements(letter.content, letter.kind)
         if missing:
-            _audit(uow, actor, "letter.issue_refused", letter_id, clock, missing="; ".join(missing))
+            record_audit(uow, actor, AuditAction.LETTER_ISSUE_REFUSED, letter_id, clock, missing="; ".join(missing))
             uow.commit()
             raise LetterIncomplete(missing)
         now = clock()
         docx = letter.docx if letter.docx is not None else (render(letter.content) if render else None)
         uow.letters.mark_issued(letter_id, now, actor.user_id, docx)
-        _audit(uow, actor, "letter.issued", letter_id, clock, version=str(letter.version))
+        record_audit(uow, actor, AuditAction.LETTER_ISSUED, letter_id, clock, version=str(letter.version))
         letter.issued_at, letter.issued_by, letter.docx = now, actor.user_id, docx
         view = _view(uow, letter, measure)
         uow.commit()
@@ -292,7 +292,7 @@ def record_delivery(
         if letter.issued_at is None:
             raise InvalidSubmission({"delivery_method": "Issue the letter before recording how it was sent."})
         uow.letters.record_delivery(letter_id, method, on)
-        _audit(uow, actor, "letter.delivered", letter_id, clock, method=method.value, on=on.isoformat())
+        record_audit(uow, actor, AuditAction.LETTER_DELIVERED, letter_id, clock, method=method.value, on=on.isoformat())
         letter.delivery_method, letter.delivered_on = method, on
         view = _view(uow, letter, measure)
         uow.commit()
@@ -310,7 +310,7 @@ def mark_collected(uow: UnitOfWork, actor: Actor, letter_id: int, on: date, cloc
             raise InvalidSubmission({"collected_on": "Only a letter held at reception can be collected."})
         if letter.collected_on is None:
             uow.letters.mark_collected(letter_id, on)
-            _audit(uow, actor, "letter.collected", letter_id, clock, on=on.isoformat())
+            record_audit(uow, actor, AuditAction.LETTER_COLLECTED, letter_id, clock, on=on.isoformat())
             letter.collected_on = on
         view = _view(uow, letter, measure)
         uow.commit()
@@ -383,10 +383,12 @@ def letter_for_download(
         measure = _measure(uow, letter.measure_id)
         actor = Actor(user_id, user_id)
         if not _may_handle(uow, actor, measure):
-            _audit(uow, actor, "letter.download_refused", letter_id, clock, reason="not the case owner or team")
+            record_audit(
+                uow, actor, AuditAction.LETTER_DOWNLOAD_REFUSED, letter_id, clock, reason="not the case owner or team"
+            )
             uow.commit()
             raise AccessRefused("Only the case owner and the determination team can open this letter.")
-        _audit(uow, actor, "letter.downloaded", letter_id, clock, version=str(letter.version))
+        record_audit(uow, actor, AuditAction.LETTER_DOWNLOADED, letter_id, clock, version=str(letter.version))
         uow.commit()
         return letter.content, letter.docx
 
@@ -394,7 +396,9 @@ def letter_for_download(
 def record_link_refused(uow: UnitOfWork, user_id: str, letter_id: int, reason: str, clock: Clock) -> None:
     """A download link that failed its signature or expiry check, kept in the audit trail."""
     with uow:
-        _audit(uow, Actor(user_id or "unknown", ""), "letter.link_refused", letter_id, clock, reason=reason)
+        record_audit(
+            uow, Actor(user_id or "unknown", ""), AuditAction.LETTER_LINK_REFUSED, letter_id, clock, reason=reason
+        )
         uow.commit()
 
 
@@ -551,7 +555,3 @@ def _reasons(kind: LetterKind, review: ScheduledReview | None) -> str:
 
 def _day(moment: datetime) -> str:
     return moment.astimezone(policy.LOCAL_TIME).strftime("%-d %B %Y")
-
-
-def _audit(uow: UnitOfWork, actor: Actor, action: str, letter_id: int, clock: Clock, **detail: str) -> None:
-    uow.audit.record(AuditEvent(actor.user_id, action, "letter", str(letter_id), clock(), dict(detail)))

@@ -6,8 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from casework import letters, policy
+from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock, CouncilDetails
-from casework.entities import Actor, AuditEvent, DueReview, Measure, ScheduledReview
+from casework.entities import Actor, DueReview, Measure, ScheduledReview
 from casework.errors import NotFound
 from casework.ports import UnitOfWork
 from casework.views import EvidenceLine
@@ -99,15 +100,15 @@ def decide_review(
             uow.measures.set_review_due(measure.id, next_due)
             uow.reviews.schedule(measure.id, next_due)
         letter = "lifting" if outcome is ReviewOutcome.LIFT else "extension"
-        _audit(
+        record_audit(
             uow,
             actor,
-            f"review.{'lifted' if outcome is ReviewOutcome.LIFT else 'extended'}",
+            AuditAction.REVIEW_LIFTED if outcome is ReviewOutcome.LIFT else AuditAction.REVIEW_EXTENDED,
             review.id,
             clock,
             customer_advised=str(customer_advised),
         )
-        _audit(uow, actor, "letter.requested", review.id, clock, letter=letter)
+        record_audit(uow, actor, AuditAction.LETTER_REQUESTED, review.id, clock, letter=letter)
         letters.produce_draft(
             uow,
             actor,
@@ -134,7 +135,7 @@ def reassign_review(uow: UnitOfWork, actor: Actor, review_id: int, new_owner_id:
             return ReviewResult(_view(uow, review, measure, clock), recorded_now=False, refusal=refusal)
         assert new_owner is not None
         uow.reviews.reassign(review.id, new_owner.user_id)
-        _audit(uow, actor, "review.reassigned", review.id, clock, owner=new_owner.user_id)
+        record_audit(uow, actor, AuditAction.REVIEW_REASSIGNED, review.id, clock, owner=new_owner.user_id)
         view = _view(uow, replace(review, owner_id=new_owner.user_id), measure, clock)
         uow.commit()
     return ReviewResult(view, recorded_now=True)
@@ -151,7 +152,7 @@ def escalate_overdue_reviews(
         for review in claimed:
             measure = uow.measures.get(review.measure_id)
             assert measure is not None
-            _audit(uow, Actor("system", "Review sweep"), "review.escalated_overdue", review.id, clock)
+            record_audit(uow, Actor("system", "Review sweep"), AuditAction.REVIEW_ESCALATED_OVERDUE, review.id, clock)
             views.append(_view(uow, review, measure, clock))
         uow.commit()
     return tuple(views)
@@ -177,10 +178,10 @@ def report_unreachable_owner(uow: UnitOfWork, review: DueReview, claimant: str, 
     with uow:
         marked = uow.reviews.mark_reminded(review.review_id, claimant, clock())
         if marked:
-            _audit(
+            record_audit(
                 uow,
                 Actor("system", "Review sweep"),
-                "review.owner_unreachable",
+                AuditAction.REVIEW_OWNER_UNREACHABLE,
                 review.review_id,
                 clock,
                 owner=review.case_owner_id,
@@ -249,7 +250,3 @@ def _view(uow: UnitOfWork, review: ScheduledReview, measure: Measure, clock: Clo
         if review.outcome is ReviewOutcome.EXTEND
         else None,
     )
-
-
-def _audit(uow: UnitOfWork, actor: Actor, action: str, review_id: int, clock: Clock, **detail: str) -> None:
-    uow.audit.record(AuditEvent(actor.user_id, action, "review", str(review_id), clock(), dict(detail)))

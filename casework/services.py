@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from casework import letters, policy
+from casework.audit import AuditAction, record_audit
 from casework.commands import EscalationRequest, IncidentSubmission
 from casework.configuration import Clock, CouncilDetails, DecisionRules
 from casework.customer_query import QueryKind, email_key, interpret, name_key, phone_key, postcode_key
 from casework.entities import (
     Actor,
-    AuditEvent,
     Customer,
     Decision,
     DueReview,
@@ -70,11 +70,10 @@ def register_staff(uow: UnitOfWork, actor: Actor, member: StaffMember, clock: Cl
     """An administrator records a member of staff and whether they sit on the determination team (s2.6)."""
     with uow:
         uow.staff.save(member)
-        _audit(
+        record_audit(
             uow,
             actor,
-            "staff.registered",
-            "staff",
+            AuditAction.STAFF_REGISTERED,
             member.user_id,
             clock,
             determination_team=str(member.is_determination_team),
@@ -147,29 +146,28 @@ def report_incident(
             return _confirmation(uow, first, clock, already_recorded=True)
         incident.reference = policy.incident_reference(incident.occurred_at.year, incident.id)
         uow.incidents.assign_reference(incident.id, incident.reference)
-        _audit(
+        record_audit(
             uow,
             actor,
-            "incident.reported",
-            "incident",
+            AuditAction.INCIDENT_REPORTED,
             incident.reference,
             clock,
             customer_id=str(customer.id),
             line_manager=manager_id,
         )
         if incident.safeguarding_concern:
-            _audit(uow, actor, "incident.safeguarding_flagged", "incident", incident.reference, clock)
+            record_audit(uow, actor, AuditAction.INCIDENT_SAFEGUARDING_FLAGGED, incident.reference, clock)
         confirmation = _confirmation(uow, incident, clock, already_recorded=False)
         uow.commit()
     return confirmation
 
 
 def record_notification(
-    uow: UnitOfWork, actor: Actor, incident_reference: str, what: str, detail: dict[str, str], clock: Clock
+    uow: UnitOfWork, actor: Actor, incident_reference: str, what: AuditAction, detail: dict[str, str], clock: Clock
 ) -> None:
     """Who was told about an incident, or could not be (every notification is in the audit trail)."""
     with uow:
-        _audit(uow, actor, f"incident.{what}", "incident", incident_reference, clock, **detail)
+        record_audit(uow, actor, what, incident_reference, clock, **detail)
         uow.commit()
 
 
@@ -189,13 +187,15 @@ def record_manager_outcome(
             clicker is not None and clicker.is_determination_team,
         )
         if refusal is not None:
-            _audit(uow, actor, "incident.outcome_refused", "incident", incident.reference, clock, reason=refusal)
+            record_audit(uow, actor, AuditAction.INCIDENT_OUTCOME_REFUSED, incident.reference, clock, reason=refusal)
             summary = _summary(uow, incident)
             uow.commit()
             return ManagerOutcomeResult(summary, recorded_now=False, refusal=refusal)
         recorded = uow.incidents.record_manager_outcome(incident.id, outcome, actor.user_id, clock())
         if recorded:
-            _audit(uow, actor, "incident.manager_outcome", "incident", incident.reference, clock, outcome=outcome.value)
+            record_audit(
+                uow, actor, AuditAction.INCIDENT_MANAGER_OUTCOME, incident.reference, clock, outcome=outcome.value
+            )
         refreshed = uow.incidents.get(incident.id)
         assert refreshed is not None
         summary = _summary(uow, refreshed)
@@ -213,7 +213,7 @@ def _line_manager(uow: UnitOfWork, actor: Actor, submission: IncidentSubmission,
     if manager is None or manager.user_id == actor.user_id:
         raise InvalidSubmission({"line_manager_id": "Choose your line manager; you will only be asked once."})
     uow.staff.save(replace(reporter, line_manager_id=manager.user_id))
-    _audit(uow, actor, "staff.line_manager_set", "staff", actor.user_id, clock, line_manager=manager.user_id)
+    record_audit(uow, actor, AuditAction.STAFF_LINE_MANAGER_SET, actor.user_id, clock, line_manager=manager.user_id)
     return manager.user_id
 
 
@@ -244,7 +244,7 @@ def _resolve_customer(uow: UnitOfWork, actor: Actor, submission: IncidentSubmiss
     if contact_errors:
         raise InvalidSubmission(contact_errors)
     customer = uow.customers.add(customer)
-    _audit(uow, actor, "customer.added", "customer", str(customer.id), clock)
+    record_audit(uow, actor, AuditAction.CUSTOMER_ADDED, str(customer.id), clock)
     return customer
 
 
@@ -348,7 +348,7 @@ def _option(customer: Customer, exact: bool = True) -> CustomerOption:
 def record_rejected_activity(uow: UnitOfWork, actor: Actor, tenant_id: str, clock: Clock) -> None:
     """An activity from a tenant that is not allowed was refused before any handler ran."""
     with uow:
-        _audit(uow, actor, "activity.rejected_tenant", "tenant", tenant_id[:64], clock)
+        record_audit(uow, actor, AuditAction.ACTIVITY_REJECTED_TENANT, tenant_id[:64], clock)
         uow.commit()
 
 
@@ -361,14 +361,13 @@ def check_customer(uow: UnitOfWork, actor: Actor, query: str, clock: Clock) -> C
         found = uow.customers.search(interpret(query), limit=8)
         if len(found) == 1:
             status = _status(uow, found[0], clock, viewer=actor)
-            _audit(uow, actor, "customer.checked", "customer", str(status.customer_id), clock, query=query[:200])
+            record_audit(uow, actor, AuditAction.CUSTOMER_CHECKED, str(status.customer_id), clock, query=query[:200])
             result = CheckResult(query, status)
         else:
-            _audit(
+            record_audit(
                 uow,
                 actor,
-                "customer.searched",
-                "customer_search",
+                AuditAction.CUSTOMER_SEARCHED,
                 "",
                 clock,
                 query=query[:200],
@@ -383,7 +382,7 @@ def show_customer(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clock)
     """The status of one customer chosen from a pick list (audited like any check)."""
     with uow:
         status = _status(uow, _customer(uow, customer_id), clock, viewer=actor)
-        _audit(uow, actor, "customer.checked", "customer", str(customer_id), clock)
+        record_audit(uow, actor, AuditAction.CUSTOMER_CHECKED, str(customer_id), clock)
         uow.commit()
     return status
 
@@ -393,7 +392,7 @@ def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clo
     with uow:
         customer = _customer(uow, customer_id)
         if not _may_see_history(uow, actor, customer_id):
-            _audit(uow, actor, "customer.history_refused", "customer", str(customer_id), clock)
+            record_audit(uow, actor, AuditAction.CUSTOMER_HISTORY_REFUSED, str(customer_id), clock)
             uow.commit()
             raise AccessRefused("Only the determination team and the managers on this case can see its history.")
         lines: list[HistoryLine] = []
@@ -426,7 +425,7 @@ def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clo
                     f"Review due {measure.review_due_at:%d %b %Y}{ended}.",
                 )
             )
-        _audit(uow, actor, "customer.history_viewed", "customer", str(customer_id), clock)
+        record_audit(uow, actor, AuditAction.CUSTOMER_HISTORY_VIEWED, str(customer_id), clock)
         uow.commit()
     return CustomerHistoryView(customer_id, customer.name, tuple(sorted(lines, key=lambda line: line.when)))
 
@@ -511,7 +510,7 @@ def request_escalation(uow: UnitOfWork, actor: Actor, request: EscalationRequest
                 terms=request.terms,
             )
         )
-        _audit(uow, actor, "escalation.requested", "escalation", str(escalation.id), clock, kind=kind.value)
+        record_audit(uow, actor, AuditAction.ESCALATION_REQUESTED, str(escalation.id), clock, kind=kind.value)
         view = _escalation_view(uow, escalation)
         uow.commit()
     return view
@@ -564,7 +563,7 @@ def decide_escalation(
             return DecisionResult(_escalation_view(uow, escalation, clock, rules), recorded_now=False)
         refusal = _decider_refusal(uow, actor, escalation)
         if refusal is not None:
-            _audit(uow, actor, "escalation.decision_refused", "escalation", str(escalation_id), clock, reason=refusal)
+            record_audit(uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, str(escalation_id), clock, reason=refusal)
             view = _escalation_view(uow, escalation, clock, rules)
             uow.commit()
             return DecisionResult(view, recorded_now=False, refusal=refusal)
@@ -584,7 +583,7 @@ def decide_escalation(
                 recorded_now=False,
                 refusal="You have already given your decision on this.",
             )
-        _audit(uow, actor, "escalation.vote", "escalation", str(escalation.id), clock, outcome=outcome.value)
+        record_audit(uow, actor, AuditAction.ESCALATION_VOTE, str(escalation.id), clock, outcome=outcome.value)
         lost_race = False
         if confirming:
             _confirm_or_overturn(uow, actor, escalation, outcome, now, clock)
@@ -627,7 +626,7 @@ def ask_for_information(
         escalation.question = question.strip()[: policy.REASON_MAX_LENGTH]
         escalation.answer = ""
         uow.escalations.save_state(escalation)
-        _audit(uow, actor, "escalation.information_requested", "escalation", str(escalation_id), clock)
+        record_audit(uow, actor, AuditAction.ESCALATION_INFORMATION_REQUESTED, str(escalation_id), clock)
         view = _escalation_view(uow, escalation, clock, rules)
         uow.commit()
     return DecisionResult(view, recorded_now=True)
@@ -650,7 +649,7 @@ def answer_escalation(
         escalation.state = EscalationState.PENDING
         escalation.answer = answer.strip()[: policy.REASON_MAX_LENGTH]
         uow.escalations.save_state(escalation)
-        _audit(uow, actor, "escalation.information_given", "escalation", str(escalation_id), clock)
+        record_audit(uow, actor, AuditAction.ESCALATION_INFORMATION_GIVEN, str(escalation_id), clock)
         view = _escalation_view(uow, escalation, clock, rules)
         uow.commit()
     return view
@@ -679,7 +678,7 @@ def chase_overdue_escalations(
                 continue
             if uow.escalations.claim_chase(escalation.id, now, now - repeat_every):
                 escalation.last_chased_at = now
-                _audit(uow, Actor("system", "Chase"), "escalation.chased", "escalation", str(escalation.id), clock)
+                record_audit(uow, Actor("system", "Chase"), AuditAction.ESCALATION_CHASED, str(escalation.id), clock)
                 chased.append(_escalation_view(uow, escalation, clock, rules))
         uow.commit()
     return tuple(chased)
@@ -704,7 +703,7 @@ def _confirm_or_overturn(
     uow: UnitOfWork, actor: Actor, escalation: Escalation, outcome: DecisionOutcome, now: datetime, clock: Clock
 ) -> None:
     if outcome is DecisionOutcome.APPROVE:
-        _audit(uow, actor, "escalation.confirmed", "escalation", str(escalation.id), clock)
+        record_audit(uow, actor, AuditAction.ESCALATION_CONFIRMED, str(escalation.id), clock)
         return
     # A second member disagrees: the immediate restriction ends now and the request is declined.
     for measure in uow.measures.for_customer(escalation.customer_id):
@@ -712,7 +711,7 @@ def _confirm_or_overturn(
             uow.measures.end(measure.id, now)
     escalation.state = EscalationState.DECLINED
     uow.escalations.save_state(escalation)
-    _audit(uow, actor, "escalation.overturned", "escalation", str(escalation.id), clock)
+    record_audit(uow, actor, AuditAction.ESCALATION_OVERTURNED, str(escalation.id), clock)
 
 
 def _apply_decision(
@@ -744,7 +743,8 @@ def _apply_decision(
         )
         uow.reviews.schedule(measure.id, measure.review_due_at)
         letters.produce_draft(uow, actor, measure, LetterKind(measure_kind.value), council or CouncilDetails(), clock)
-    _audit(uow, actor, f"escalation.{escalation.state.value}", "escalation", str(escalation.id), clock)
+    decided = AuditAction.ESCALATION_APPROVED if outcome is DecisionOutcome.APPROVE else AuditAction.ESCALATION_DECLINED
+    record_audit(uow, actor, decided, escalation.id, clock)
 
 
 def claim_due_reminders(
@@ -762,11 +762,10 @@ def confirm_reminder_sent(uow: UnitOfWork, review: DueReview, claimant: str, clo
     with uow:
         marked = uow.reviews.mark_reminded(review.review_id, claimant, clock())
         if marked:
-            _audit(
+            record_audit(
                 uow,
                 Actor("system", "Reminder sweep"),
-                "review.reminder_sent",
-                "review",
+                AuditAction.REVIEW_REMINDER_SENT,
                 str(review.review_id),
                 clock,
                 recipient=review.case_owner_id,
@@ -780,11 +779,10 @@ def release_reminder(uow: UnitOfWork, review: DueReview, claimant: str, reason: 
     with uow:
         if not uow.reviews.release_claim(review.review_id, claimant):
             return
-        _audit(
+        record_audit(
             uow,
             Actor("system", "Reminder sweep"),
-            "review.reminder_failed",
-            "review",
+            AuditAction.REVIEW_REMINDER_FAILED,
             str(review.review_id),
             clock,
             reason=reason[:500],
@@ -797,12 +795,6 @@ def _parse(enum_type: type[_E], value: str) -> _E | None:
         return enum_type(value)
     except ValueError:
         return None
-
-
-def _audit(
-    uow: UnitOfWork, actor: Actor, action: str, record_type: str, record_id: str, clock: Clock, **detail: str
-) -> None:
-    uow.audit.record(AuditEvent(actor.user_id, action, record_type, record_id, clock(), dict(detail)))
 
 
 def _customer(uow: UnitOfWork, customer_id: int) -> Customer:
