@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from bot.settings import Settings
 from casework.configuration import Clock
 from casework.customer_records import add_representative, import_customers, merge_customers
 from casework.entities import Actor, StaffMember
 from casework.errors import CaseworkError
-from casework.services import register_staff
+from casework.staff import register_staff
+from settings import Settings
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork

@@ -12,23 +12,20 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from bot.adapter import close_adapter, create_adapter
-from bot.card_actions import DecisionActions
-from bot.casework_gateway import CaseworkGateway
 from bot.http import health_handler, messages_handler
-from bot.incident_notifications import IncidentNotifications
 from bot.letter_links import LetterDelivery, development_secret, letter_handler
 from bot.logs import configure_logging
-from bot.notifier import DeliveryFailed, Notifier, Unreachable
+from bot.notifications import Notifications
+from bot.notifier import Notifier
 from bot.reminders import EscalationChase, ReminderSweep
-from bot.settings import Settings
 from bot.teams_bot import CaseworkBot
-from cards.escalation import decision_card
 from casework.configuration import Clock
+from casework.dependencies import Dependencies
 from casework.entities import LetterContent
-from casework.services import record_decision_card
-from casework.views import EscalationView
+from casework.gateway import CaseworkGateway
 from letters.council import DEFAULT_FILE, load_council
 from letters.render import render_docx
+from settings import Settings
 from storage.bot_state import BotStateStore
 from storage.conversation_references import ConversationReferenceStore
 from storage.database import DATABASE_POOL_SIZE, create_database_engine, is_sqlite
@@ -46,10 +43,25 @@ def utc_now() -> datetime:
 
 
 def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = True) -> web.Application:
+    """Wires everything once: the database, the casework with its dependencies bound, the Teams edge."""
     settings.check_safe()
     upgrade_if_needed(settings.database_url)
     engine = create_database_engine(settings.database_url)
-    casework = CaseworkGateway(lambda: SqlUnitOfWork(engine), clock)
+    council = load_council(settings.council_letters_file or DEFAULT_FILE)
+
+    def render(content: LetterContent) -> bytes:
+        return render_docx(content, council.logo)
+
+    casework = CaseworkGateway(
+        lambda: SqlUnitOfWork(engine),
+        Dependencies(
+            clock=clock,
+            rules=settings.decision_rules,
+            council=council.details,
+            render=render,
+            review_lead=timedelta(days=settings.reminder_lead_days),
+        ),
+    )
     references = ConversationReferenceStore(engine)
     adapter = create_adapter(settings)
     notifier = Notifier(
@@ -59,55 +71,22 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         settings.outbound_max_attempts,
         settings.outbound_base_delay_seconds,
     )
-
-    async def post_to_determination_team(view: EscalationView) -> str:
-        team = settings.determination_team_conversation_id
-        try:
-            if not team:
-                raise Unreachable("DETERMINATION_TEAM_CONVERSATION_ID is not set")
-            activity_id = await notifier.send_to_conversation(team, decision_card(view))
-        except (Unreachable, DeliveryFailed) as error:
-            log.error("escalation %s saved but not posted to the determination team: %s", view.escalation_id, error)
-            return "It is saved, but the determination team's channel could not be reached; tell an administrator."
-        await casework.call(record_decision_card, view.escalation_id, team, activity_id)
-        return ""
-
-    council = load_council(settings.council_letters_file or DEFAULT_FILE)
     # check_safe() has refused to start without a secret outside development mode.
     link_secret = settings.letter_link_secret or development_secret()
-
-    def render(content: LetterContent) -> bytes:
-        return render_docx(content, council.logo)
-
     letters = LetterDelivery(
-        casework,
-        notifier,
-        council.details,
-        link_secret,
-        settings.public_base_url,
-        timedelta(hours=settings.letter_link_hours),
+        casework, notifier, link_secret, settings.public_base_url, timedelta(hours=settings.letter_link_hours)
     )
-    incidents = IncidentNotifications(casework, notifier, settings.determination_team_conversation_id)
-    bot = CaseworkBot(
-        BotStateStore(engine),
-        casework,
-        references,
-        DecisionActions(casework, notifier, settings.decision_rules, letters),
-        post_to_determination_team,
-        incidents.after_report,
-        settings.safety_guidance,
-    )
-    bot.review_lead = timedelta(days=settings.reminder_lead_days)
+    team = settings.determination_team_conversation_id
+    notifications = Notifications(casework, notifier, letters, team)
+    bot = CaseworkBot(BotStateStore(engine), casework, references, notifications, settings.safety_guidance)
     sweep = ReminderSweep(
         casework,
         notifier,
-        timedelta(days=settings.reminder_lead_days),
         settings.reminder_sweep_seconds,
         EscalationChase(
-            settings.determination_team_conversation_id,
+            team,
             timedelta(hours=settings.escalation_chase_hours),
             timedelta(hours=settings.escalation_chase_repeat_hours),
-            settings.decision_rules,
             timedelta(hours=settings.review_overdue_repeat_hours),
         ),
     )
@@ -117,7 +96,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     app[NOTIFIER_KEY] = notifier
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, casework))
     app.router.add_get("/healthz", health_handler(engine))
-    app.router.add_get("/letters/{letter_id}", letter_handler(casework, link_secret, render))
+    app.router.add_get("/letters/{letter_id}", letter_handler(casework, link_secret))
 
     async def background(_app: web.Application) -> AsyncIterator[None]:
         # Database calls run on worker threads (asyncio.to_thread). SQLite lets one writer in at a time and makes

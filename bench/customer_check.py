@@ -25,9 +25,9 @@ from typing import Any
 import psycopg
 from sqlalchemy import Engine, insert
 
+from casework.customer_checks import check_customer
 from casework.customer_query import name_key, name_tokens
 from casework.entities import Actor
-from casework.services import check_customer
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.tables import CustomerNameToken, CustomerRecord, EscalationRecord, IncidentRecord, MeasureRecord

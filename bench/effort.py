@@ -26,9 +26,9 @@ from aiohttp.test_utils import TestServer
 from app import create_app
 from bench.customer_check import load
 from bench.load import submit_data
-from bot.settings import Settings
 from casework.entities import Actor, StaffMember
-from casework.services import register_staff
+from casework.staff import register_staff
+from settings import Settings
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork

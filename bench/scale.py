@@ -26,8 +26,11 @@ from bench.common import summary
 from bench.customer_check import approved_restriction, load
 from bench.seed import database, postgres_available, reset_sequences
 from casework.commands import IncidentSubmission
+from casework.customer_checks import check_customer
 from casework.entities import Actor, StaffMember
-from casework.services import check_customer, claim_due_reminders, register_staff, report_incident
+from casework.incidents import report_incident
+from casework.reviews import claim_due_reminders
+from casework.staff import register_staff
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.tables import EscalationRecord, MeasureRecord, Review

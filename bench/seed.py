@@ -22,7 +22,7 @@ from sqlalchemy import Engine, insert
 from bench.common import POSTGRES
 from bench.customer_check import load
 from casework.entities import Actor, StaffMember
-from casework.services import register_staff
+from casework.staff import register_staff
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.tables import EscalationIncident, EscalationRecord

@@ -68,7 +68,7 @@ def product(port: int, database: str, without_cache: bool, profile: str | None) 
     import app as product_app
     from bot.connector_cache import CachingBotFrameworkAuthentication
     from bot.logs import configure_logging
-    from bot.settings import Settings
+    from settings import Settings
     from tests.teams import TEAM_CHANNEL
 
     original = product_app.create_adapter  # type: ignore[attr-defined]

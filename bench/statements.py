@@ -40,7 +40,7 @@ from app import create_app
 from bench.common import table
 from bench.load import submit_data
 from bench.seed import database, postgres_available, seed
-from bot.settings import Settings  # the one place this part names the settings class
+from settings import Settings  # the one place this part names the settings class
 from tests.fake_connector import FakeConnector
 from tests.teams import TEAM_CHANNEL, User, all_text, execute, inputs_of, message, submit
 

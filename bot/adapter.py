@@ -11,7 +11,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from bot.connector_cache import CachingBotFrameworkAuthentication
 from bot.connector_transport import SharedHttpSession
 from bot.logs import correlation_id as current_correlation_id
-from bot.settings import Settings
+from settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from sqlalchemy import Engine, text
 
-from bot.casework_gateway import CaseworkGateway
-from bot.identity import actor_of, tenant_of
 from bot.logs import new_correlation_id
-from bot.settings import Settings
-from casework.services import record_rejected_activity
+from casework.gateway import CaseworkGateway
+from casework.staff import record_rejected_activity
+from dialogs.activities import actor_of, tenant_of
+from settings import Settings
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -52,7 +52,7 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, settings: Settings, casewo
             tenant = tenant_of(activity)
             if tenant not in allowed_tenants:
                 # Rejected before any handler runs; the attempt is audited.
-                await casework.call(record_rejected_activity, actor_of(activity), tenant or "", casework.clock)
+                await casework.call(record_rejected_activity, actor_of(activity), tenant or "")
                 return web.json_response({"error": "tenant not allowed"}, status=403)
 
         # With authentication disabled (development only) botbuilder raises a 500 on a malformed

@@ -19,12 +19,11 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.casework_gateway import CaseworkGateway
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from cards.letters import letter_card
-from casework.configuration import CouncilDetails
 from casework.entities import LetterContent
 from casework.errors import AccessRefused, NotFound
+from casework.gateway import CaseworkGateway
 from casework.letters import latest_letters, letter_for_download, record_link_refused
 
 log = logging.getLogger(__name__)
@@ -60,7 +59,7 @@ def link_problem(secret: str, letter_id: int, user_id: str, expires: str, sig: s
     return None
 
 
-def letter_handler(casework: CaseworkGateway, secret: str, render: Renderer) -> Handler:
+def letter_handler(casework: CaseworkGateway, secret: str) -> Handler:
     async def download(request: web.Request) -> web.StreamResponse:
         try:
             letter_id = int(request.match_info["letter_id"])
@@ -71,15 +70,14 @@ def letter_handler(casework: CaseworkGateway, secret: str, render: Renderer) -> 
             secret, letter_id, user_id, request.query.get("expires", ""), request.query.get("sig", ""), casework.clock()
         )
         if problem is not None:
-            await casework.call(record_link_refused, user_id, letter_id, problem, casework.clock)
+            await casework.call(record_link_refused, user_id, letter_id, problem)
             return web.Response(status=403, text="This link is not valid or has expired. Ask the bot for a new one.")
         try:
-            content, docx = await casework.call(letter_for_download, user_id, letter_id, casework.clock)
+            content, body = await casework.call(letter_for_download, user_id, letter_id)
         except AccessRefused as refused:
             return web.Response(status=403, text=str(refused))
         except NotFound:
             raise web.HTTPNotFound() from None
-        body = docx if docx is not None else render(content)
         filename = re.sub(r"[^A-Za-z0-9_-]+", "-", content.reference).strip("-") + ".docx"
         return web.Response(
             body=body,
@@ -101,14 +99,12 @@ class LetterDelivery:
         self,
         casework: CaseworkGateway,
         notifier: Notifier,
-        council: CouncilDetails,
         secret: str,
         base_url: str,
         valid_for: timedelta,
     ) -> None:
         self._casework = casework
         self._notifier = notifier
-        self.council = council
         self._secret = secret
         self._base_url = base_url
         self._valid_for = valid_for

@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientError
-from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
+from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from storage.conversation_references import ConversationReferenceStore
+from bot.ports import ConversationReferences
+from dialogs.activities import card_activity
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +70,11 @@ class DeliveryFailed(Exception):
     """Teams kept refusing the message after every retry."""
 
 
-def card_activity(card: dict[str, Any]) -> Activity:
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
-
-
 class Notifier:
     def __init__(
         self,
         adapter: BotAdapter,
-        references: ConversationReferenceStore,
+        references: ConversationReferences,
         app_id: str,
         max_attempts: int,
         base_delay: float,

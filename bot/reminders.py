@@ -8,18 +8,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.casework_gateway import CaseworkGateway
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
 from cards.escalation import chase_card, decision_card
 from cards.review import review_card, unreachable_owner_card
-from casework.configuration import DecisionRules
 from casework.entities import DueReview
-from casework.reviews import escalate_overdue_reviews, report_unreachable_owner, review_view
-from casework.services import (
-    chase_overdue_escalations,
+from casework.escalations import chase_overdue_escalations
+from casework.gateway import CaseworkGateway
+from casework.reviews import (
     claim_due_reminders,
     confirm_reminder_sent,
+    escalate_overdue_reviews,
     release_reminder,
+    report_unreachable_owner,
+    review_view,
 )
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,6 @@ class EscalationChase:
     team_conversation_id: str
     after: timedelta
     repeat_every: timedelta
-    rules: DecisionRules
     review_repeat_every: timedelta = timedelta(hours=24)
 
 
@@ -44,13 +44,11 @@ class ReminderSweep:
         self,
         casework: CaseworkGateway,
         notifier: Notifier,
-        lead: timedelta,
         interval_seconds: float,
         chase: EscalationChase | None = None,
     ) -> None:
         self._casework = casework
         self._notifier = notifier
-        self._lead = lead
         self._interval = interval_seconds
         self._chase = chase
         self.claimant = f"sweep-{uuid.uuid4().hex[:12]}"
@@ -61,7 +59,7 @@ class ReminderSweep:
         if chase is None:
             return 0
         overdue = await self._casework.call(
-            chase_overdue_escalations, self._casework.clock, chase.after, chase.repeat_every, chase.rules
+            chase_overdue_escalations, chase_after=chase.after, repeat_every=chase.repeat_every
         )
         for view in overdue:
             try:
@@ -76,11 +74,10 @@ class ReminderSweep:
 
     async def run_once(self) -> int:
         """Sends every review reminder now due to its owner; returns how many reached the owner."""
-        clock = self._casework.clock
-        due = await self._casework.call(claim_due_reminders, clock, self._lead, self.claimant, CLAIM_FOR)
+        due = await self._casework.call(claim_due_reminders, claimant=self.claimant, claim_for=CLAIM_FOR)
         delivered = 0
         for review in due:
-            card = review_card(await self._casework.call(review_view, review.review_id, clock))
+            card = review_card(await self._casework.call(review_view, review.review_id))
             try:
                 await self._notifier.send_to_user(review.case_owner_id, card)
             except Unreachable as error:
@@ -89,9 +86,9 @@ class ReminderSweep:
             except DeliveryFailed as error:
                 # Teams kept refusing after every retry: give it back for the next sweep, visibly.
                 log.warning("review %s reminder not delivered: %s", review.review_id, error)
-                await self._casework.call(release_reminder, review, self.claimant, str(error), clock)
+                await self._casework.call(release_reminder, review, self.claimant, str(error))
                 continue
-            if await self._casework.call(confirm_reminder_sent, review, self.claimant, clock):
+            if await self._casework.call(confirm_reminder_sent, review, self.claimant):
                 delivered += 1
         return delivered
 
@@ -99,9 +96,7 @@ class ReminderSweep:
         """Reviews past due and undecided go to the determination team, again every repeat interval."""
         if self._chase is None or not self._chase.team_conversation_id:
             return 0
-        overdue = await self._casework.call(
-            escalate_overdue_reviews, self._casework.clock, self._chase.review_repeat_every
-        )
+        overdue = await self._casework.call(escalate_overdue_reviews, repeat_every=self._chase.review_repeat_every)
         for view in overdue:
             try:
                 await self._notifier.send_to_conversation(self._chase.team_conversation_id, review_card(view))
@@ -111,20 +106,19 @@ class ReminderSweep:
 
     async def _report_unreachable(self, review: DueReview, reason: str) -> None:
         """An owner the bot cannot reach is reported to the determination team, not silently dropped."""
-        clock = self._casework.clock
         team = self._chase.team_conversation_id if self._chase else ""
         try:
             if not team:
                 raise Unreachable("no determination team conversation configured")
-            view = await self._casework.call(review_view, review.review_id, clock)
+            view = await self._casework.call(review_view, review.review_id)
             await self._notifier.send_to_conversation(team, unreachable_owner_card(view))
         except (Unreachable, DeliveryFailed) as error:
             log.error(
                 "review %s: owner unreachable (%s) and the team could not be told: %s", review.review_id, reason, error
             )
-            await self._casework.call(release_reminder, review, self.claimant, f"{reason}; team: {error}", clock)
+            await self._casework.call(release_reminder, review, self.claimant, f"{reason}; team: {error}")
             return
-        await self._casework.call(report_unreachable_owner, review, self.claimant, clock)
+        await self._casework.call(report_unreachable_owner, review, self.claimant)
 
     async def run_forever(self) -> None:
         while True:

@@ -12,7 +12,7 @@ from typing import Any
 import jsonpickle
 from botbuilder.core import Storage
 
-from storage.bot_state import BotStateStore
+from bot.ports import BotStateStore
 
 
 class DatabaseStorage(Storage):

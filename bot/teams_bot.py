@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from typing import Any
 
 from botbuilder.core import ConversationState, TurnContext
@@ -21,9 +20,8 @@ from bot.card_actions import (
     is_manager_outcome_verb,
     is_review_verb,
 )
-from bot.casework_gateway import CaseworkGateway
-from bot.identity import actor_of, tenant_of
-from bot.notifier import card_activity
+from bot.notifications import Notifications
+from bot.ports import BotStateStore, ConversationReferences
 from bot.state_storage import DatabaseStorage
 from cards.escalation import pending_card
 from cards.letters import reception_card
@@ -31,21 +29,17 @@ from cards.menu import menu_card
 from cards.review import reviews_list_card
 from cards.status import check_result_card, history_card, status_card
 from cards.verbs import Verb
+from casework.customer_checks import check_customer, customer_history, show_customer
 from casework.errors import CaseworkError, InvalidSubmission
+from casework.escalations import pending_escalations
+from casework.gateway import CaseworkGateway
 from casework.letters import mark_collected, reception_list
 from casework.reviews import reviews_for
-from casework.services import (
-    check_customer,
-    customer_history,
-    pending_escalations,
-    remember_actor,
-    show_customer,
-)
+from casework.staff import remember_actor
+from dialogs.activities import actor_of, card_activity, tenant_of
 from dialogs.check_customer import CheckCustomerDialog
-from dialogs.report_incident import IncidentReported, ReportIncidentDialog
-from dialogs.request_escalation import EscalationRequested, RequestEscalationDialog
-from storage.bot_state import BotStateStore
-from storage.conversation_references import ConversationReferenceStore
+from dialogs.report_incident import ReportIncidentDialog
+from dialogs.request_escalation import RequestEscalationDialog
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +51,8 @@ class CaseworkBot(TeamsActivityHandler):
         self,
         state_store: BotStateStore,
         casework: CaseworkGateway,
-        references: ConversationReferenceStore,
-        decisions: DecisionActions,
-        on_escalation_requested: EscalationRequested,
-        on_incident_reported: IncidentReported,
+        references: ConversationReferences,
+        notifications: Notifications,
         safety_guidance: str,
     ) -> None:
         super().__init__()
@@ -68,14 +60,13 @@ class CaseworkBot(TeamsActivityHandler):
         self._conversation_state = conversation_state
         self._casework = casework
         self._references = references
-        self._decisions = decisions
+        self._decisions = DecisionActions(casework, notifications)
         self._outcomes = ManagerOutcomeActions(casework)
-        self._reviews = ReviewActions(casework, decisions.letters)
-        self.review_lead = timedelta(days=7)
+        self._reviews = ReviewActions(casework, notifications)
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
-        self._dialogs.add(ReportIncidentDialog(casework, on_incident_reported, safety_guidance))
+        self._dialogs.add(ReportIncidentDialog(casework, notifications.publish, safety_guidance))
         self._dialogs.add(CheckCustomerDialog(casework))
-        self._dialogs.add(RequestEscalationDialog(casework, on_escalation_requested))
+        self._dialogs.add(RequestEscalationDialog(casework, notifications.publish))
         self._known_conversations: set[tuple[str, str]] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -103,9 +94,7 @@ class CaseworkBot(TeamsActivityHandler):
         elif command == "escalate":
             await dialog_context.begin_dialog(RequestEscalationDialog.__name__, {"values": {"customer_name": rest}})
         elif command == "reviews":
-            views = await self._casework.call(
-                reviews_for, actor_of(turn_context.activity), self.review_lead, self._casework.clock
-            )
+            views = await self._casework.call(reviews_for, actor_of(turn_context.activity))
             await turn_context.send_activity(card_activity(reviews_list_card(views)))
         elif command == "reception":
             lines = await self._casework.call(reception_list)
@@ -195,10 +184,10 @@ class CaseworkBot(TeamsActivityHandler):
         actor = actor_of(turn_context.activity)
         try:
             if verb == Verb.CUSTOMER_SHOW.value:
-                status = await self._casework.call(show_customer, actor, customer_id, self._casework.clock)
+                status = await self._casework.call(show_customer, actor, customer_id)
                 card = status_card(status)
             else:
-                history = await self._casework.call(customer_history, actor, customer_id, self._casework.clock)
+                history = await self._casework.call(customer_history, actor, customer_id)
                 card = history_card(history)
         except CaseworkError as error:
             await turn_context.send_activity(str(error))
@@ -212,7 +201,7 @@ class CaseworkBot(TeamsActivityHandler):
             return
         clock = self._casework.clock
         try:
-            await self._casework.call(mark_collected, actor_of(turn_context.activity), letter_id, clock().date(), clock)
+            await self._casework.call(mark_collected, actor_of(turn_context.activity), letter_id, clock().date())
         except CaseworkError as error:
             await turn_context.send_activity(str(error))
             return
@@ -221,9 +210,7 @@ class CaseworkBot(TeamsActivityHandler):
 
     async def _send_pending(self, turn_context: TurnContext) -> None:
         try:
-            views = await self._casework.call(
-                pending_escalations, actor_of(turn_context.activity), self._casework.clock, self._decisions.rules
-            )
+            views = await self._casework.call(pending_escalations, actor_of(turn_context.activity))
         except CaseworkError as error:
             await turn_context.send_activity(str(error))
             return
@@ -233,11 +220,11 @@ class CaseworkBot(TeamsActivityHandler):
         """`case <customer>`: the full history, for those entitled to it (need to know)."""
         actor = actor_of(turn_context.activity)
         try:
-            found = await self._casework.call(check_customer, actor, query, self._casework.clock)
+            found = await self._casework.call(check_customer, actor, query)
             if found.status is None:
                 await turn_context.send_activity(card_activity(check_result_card(found)))
                 return
-            history = await self._casework.call(customer_history, actor, found.status.customer_id, self._casework.clock)
+            history = await self._casework.call(customer_history, actor, found.status.customer_id)
         except InvalidSubmission as invalid:
             await turn_context.send_activity(" ".join(invalid.errors.values()))
             return

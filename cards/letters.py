@@ -8,7 +8,7 @@ from microsoft_teams.cards import CardElement, OpenUrlAction
 
 from cards.common import Card, envelope, facts, heading, london, submit, text
 from cards.verbs import Verb
-from casework.letters import LetterView, ReceptionLine
+from casework.views import LetterView, ReceptionLine
 
 
 def letter_card(view: LetterView, download_url: str, valid_hours: float) -> Card:

@@ -22,7 +22,7 @@ from cards.common import (
 )
 from cards.verbs import Verb
 from casework import policy
-from casework.reviews import ReviewView
+from casework.views import ReviewView
 from casework.vocabulary import ReviewOutcome
 
 

@@ -8,13 +8,13 @@ The .docx is rendered outside casework (letters/render.py) and injected as `rend
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from casework import policy
 from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock, CouncilDetails
+from casework.dependencies import Renderer
 from casework.entities import (
     Actor,
     Incident,
@@ -28,9 +28,8 @@ from casework.entities import (
 )
 from casework.errors import AccessRefused, CaseworkError, InvalidSubmission, NotFound
 from casework.ports import UnitOfWork
+from casework.views import LetterView, ReceptionLine
 from casework.vocabulary import ContactRestriction, DeliveryMethod, LetterKind, MeasureKind, ReviewOutcome
-
-Renderer = Callable[[LetterContent], bytes]
 
 EXAMPLE_MAX_LENGTH = 300
 MAX_EXAMPLES = 5
@@ -57,33 +56,6 @@ class LetterIncomplete(CaseworkError):
     def __init__(self, missing: Iterable[str]) -> None:
         self.missing = tuple(missing)
         super().__init__("This letter cannot be issued yet. It is missing: " + "; ".join(self.missing) + ".")
-
-
-@dataclass(frozen=True)
-class LetterView:
-    letter_id: int
-    measure_id: int
-    kind: LetterKind
-    version: int
-    customer_name: str
-    case_owner_id: str
-    reference: str
-    created_at: datetime
-    missing: tuple[str, ...]
-    summary: tuple[str, ...]
-    issued_at: datetime | None = None
-    delivery_method: DeliveryMethod | None = None
-    delivered_on: date | None = None
-    collected_on: date | None = None
-
-
-@dataclass(frozen=True)
-class ReceptionLine:
-    letter_id: int
-    customer_name: str
-    kind: LetterKind
-    reference: str
-    held_since: date
 
 
 def missing_elements(content: LetterContent, kind: LetterKind) -> list[str]:
@@ -256,9 +228,7 @@ def produce_letter(
     return view
 
 
-def issue_letter(
-    uow: UnitOfWork, actor: Actor, letter_id: int, clock: Clock, render: Renderer | None = None
-) -> LetterView:
+def issue_letter(uow: UnitOfWork, actor: Actor, letter_id: int, clock: Clock, render: Renderer) -> LetterView:
     """Marks the letter issued, freezing its .docx; refused, naming each missing element, while any is missing."""
     with uow:
         letter = _letter(uow, letter_id)
@@ -272,7 +242,7 @@ def issue_letter(
             uow.commit()
             raise LetterIncomplete(missing)
         now = clock()
-        docx = letter.docx if letter.docx is not None else (render(letter.content) if render else None)
+        docx = letter.docx if letter.docx is not None else render(letter.content)
         uow.letters.mark_issued(letter_id, now, actor.user_id, docx)
         record_audit(uow, actor, AuditAction.LETTER_ISSUED, letter_id, clock, version=str(letter.version))
         letter.issued_at, letter.issued_by, letter.docx = now, actor.user_id, docx
@@ -375,8 +345,8 @@ def latest_letters(
 
 
 def letter_for_download(
-    uow: UnitOfWork, user_id: str, letter_id: int, clock: Clock
-) -> tuple[LetterContent, bytes | None]:
+    uow: UnitOfWork, user_id: str, letter_id: int, clock: Clock, render: Renderer
+) -> tuple[LetterContent, bytes]:
     """The letter for someone following a signed link: only the case owner and the determination team (audited)."""
     with uow:
         letter = _letter(uow, letter_id)
@@ -390,7 +360,8 @@ def letter_for_download(
             raise AccessRefused("Only the case owner and the determination team can open this letter.")
         record_audit(uow, actor, AuditAction.LETTER_DOWNLOADED, letter_id, clock, version=str(letter.version))
         uow.commit()
-        return letter.content, letter.docx
+    # An issued letter is sent as issued; a draft is rendered from its content as it stands.
+    return letter.content, letter.docx if letter.docx is not None else render(letter.content)
 
 
 def record_link_refused(uow: UnitOfWork, user_id: str, letter_id: int, reason: str, clock: Clock) -> None:

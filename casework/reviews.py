@@ -2,55 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
 
 from casework import letters, policy
 from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock, CouncilDetails
 from casework.entities import Actor, DueReview, Measure, ScheduledReview
 from casework.errors import NotFound
+from casework.events import LettersDrafted
 from casework.ports import UnitOfWork
-from casework.views import EvidenceLine
+from casework.views import EvidenceLine, PastReview, ReviewResult, ReviewView
 from casework.vocabulary import LetterKind, MeasureKind, ReviewOutcome
-
-
-@dataclass(frozen=True)
-class PastReview:
-    due_at: datetime
-    outcome: str
-    decided_by: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class ReviewView:
-    review_id: int
-    customer_name: str
-    title: str
-    instructions: tuple[str, ...]
-    started_at: datetime
-    due_at: datetime
-    owner_id: str
-    owner_name: str
-    history: tuple[PastReview, ...]
-    incidents_since: tuple[EvidenceLine, ...]
-    proposed: ReviewOutcome
-    overdue: bool
-    staff_options: tuple[tuple[str, str], ...]
-    decided_outcome: ReviewOutcome | None = None
-    decided_by_name: str | None = None
-    decided_at: datetime | None = None
-    customer_advised: bool = False
-    not_advised_reason: str = ""
-    next_review_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ReviewResult:
-    review: ReviewView
-    recorded_now: bool
-    refusal: str | None = None
 
 
 def review_view(uow: UnitOfWork, review_id: int, clock: Clock) -> ReviewView:
@@ -68,7 +32,7 @@ def decide_review(
     customer_advised: bool,
     not_advised_reason: str,
     clock: Clock,
-    council: CouncilDetails | None = None,
+    council: CouncilDetails,
 ) -> ReviewResult:
     """Lifts (s13.1) or extends by 3 months (s13.2), once; an extension schedules the next review. Either way a
     draft letter to the customer says what was decided and why (s13)."""
@@ -114,12 +78,12 @@ def decide_review(
             actor,
             uow.measures.get(measure.id) or measure,
             LetterKind.LIFTING if outcome is ReviewOutcome.LIFT else LetterKind.EXTENSION,
-            council or CouncilDetails(),
+            council,
             clock,
         )
         view = _view(uow, decided, uow.measures.get(measure.id) or measure, clock)
         uow.commit()
-    return ReviewResult(view, recorded_now=True)
+    return ReviewResult(view, recorded_now=True, events=(LettersDrafted(review_id=review.id),))
 
 
 def reassign_review(uow: UnitOfWork, actor: Actor, review_id: int, new_owner_id: str, clock: Clock) -> ReviewResult:
@@ -158,14 +122,14 @@ def escalate_overdue_reviews(
     return tuple(views)
 
 
-def reviews_for(uow: UnitOfWork, actor: Actor, lead: timedelta, clock: Clock) -> tuple[ReviewView, ...]:
+def reviews_for(uow: UnitOfWork, actor: Actor, review_lead: timedelta, clock: Clock) -> tuple[ReviewView, ...]:
     """A manager's reviews due (within the lead time) and overdue; the determination team sees them all."""
     now = clock()
     with uow:
         member = uow.staff.get(actor.user_id)
         everyone = member is not None and member.is_determination_team
         views = []
-        for review in uow.reviews.open_reviews(now + lead):
+        for review in uow.reviews.open_reviews(now + review_lead):
             measure = uow.measures.get(review.measure_id)
             assert measure is not None
             if everyone or (review.owner_id or measure.case_owner_id) == actor.user_id:
@@ -250,3 +214,46 @@ def _view(uow: UnitOfWork, review: ScheduledReview, measure: Measure, clock: Clo
         if review.outcome is ReviewOutcome.EXTEND
         else None,
     )
+
+
+def claim_due_reminders(
+    uow: UnitOfWork, clock: Clock, review_lead: timedelta, claimant: str, claim_for: timedelta, limit: int = 100
+) -> Sequence[DueReview]:
+    """Claims the review reminders now due (s13.1); a claim expires so a crashed sweep's work is picked up again."""
+    now = clock()
+    with uow:
+        claimed = uow.reviews.claim_reminders(now + review_lead, now, now + claim_for, claimant, limit)
+        uow.commit()
+    return claimed
+
+
+def confirm_reminder_sent(uow: UnitOfWork, review: DueReview, claimant: str, clock: Clock) -> bool:
+    with uow:
+        marked = uow.reviews.mark_reminded(review.review_id, claimant, clock())
+        if marked:
+            record_audit(
+                uow,
+                Actor("system", "Reminder sweep"),
+                AuditAction.REVIEW_REMINDER_SENT,
+                str(review.review_id),
+                clock,
+                recipient=review.case_owner_id,
+            )
+        uow.commit()
+    return marked
+
+
+def release_reminder(uow: UnitOfWork, review: DueReview, claimant: str, reason: str, clock: Clock) -> None:
+    """Gives a reminder that could not be delivered back to the next sweep, and says why in the audit trail."""
+    with uow:
+        if not uow.reviews.release_claim(review.review_id, claimant):
+            return
+        record_audit(
+            uow,
+            Actor("system", "Reminder sweep"),
+            AuditAction.REVIEW_REMINDER_FAILED,
+            str(review.review_id),
+            clock,
+            reason=reason[:500],
+        )
+        uow.commit()

@@ -1,11 +1,31 @@
-"""Small read-only views the use cases return, for cards to render. Plain values, no behaviour."""
+"""The read side: the views the use cases return for cards to render (plain values, no behaviour), and the
+builders shared by several flows that read them through a unit of work."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from casework.vocabulary import CustomerStanding, EscalationState
+from casework import policy
+from casework.configuration import Clock, DecisionRules
+from casework.customer_query import QueryKind, interpret, name_key
+from casework.entities import Actor, Customer, Escalation, Incident, Measure, NewMeasure, StaffMember
+from casework.errors import NotFound
+from casework.ports import UnitOfWork
+from casework.vocabulary import (
+    CustomerStanding,
+    DecisionOutcome,
+    DeliveryMethod,
+    EscalationState,
+    LetterKind,
+    MeasureKind,
+    ReviewOutcome,
+)
+
+if TYPE_CHECKING:
+    from casework.events import Event
 
 
 @dataclass(frozen=True)
@@ -121,6 +141,8 @@ class IncidentConfirmation:
     incident: IncidentSummary
     line_manager_id: str | None
     line_manager_name: str | None
+    events: tuple[Event, ...] = ()
+    """What others must hear about; empty when nothing was recorded now."""
 
 
 @dataclass(frozen=True)
@@ -185,3 +207,241 @@ class DecisionResult:
     escalation: EscalationView
     recorded_now: bool
     refusal: str | None = None
+    events: tuple[Event, ...] = ()
+    """What others must hear about; empty when nothing was recorded now."""
+
+
+@dataclass(frozen=True)
+class PastReview:
+    due_at: datetime
+    outcome: str
+    decided_by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    review_id: int
+    customer_name: str
+    title: str
+    instructions: tuple[str, ...]
+    started_at: datetime
+    due_at: datetime
+    owner_id: str
+    owner_name: str
+    history: tuple[PastReview, ...]
+    incidents_since: tuple[EvidenceLine, ...]
+    proposed: ReviewOutcome
+    overdue: bool
+    staff_options: tuple[tuple[str, str], ...]
+    decided_outcome: ReviewOutcome | None = None
+    decided_by_name: str | None = None
+    decided_at: datetime | None = None
+    customer_advised: bool = False
+    not_advised_reason: str = ""
+    next_review_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    review: ReviewView
+    recorded_now: bool
+    refusal: str | None = None
+    events: tuple[Event, ...] = ()
+    """What others must hear about; empty when nothing was recorded now."""
+
+
+@dataclass(frozen=True)
+class LetterView:
+    letter_id: int
+    measure_id: int
+    kind: LetterKind
+    version: int
+    customer_name: str
+    case_owner_id: str
+    reference: str
+    created_at: datetime
+    missing: tuple[str, ...]
+    summary: tuple[str, ...]
+    issued_at: datetime | None = None
+    delivery_method: DeliveryMethod | None = None
+    delivered_on: date | None = None
+    collected_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ReceptionLine:
+    letter_id: int
+    customer_name: str
+    kind: LetterKind
+    reference: str
+    held_since: date
+
+
+def require_customer(uow: UnitOfWork, customer_id: int) -> Customer:
+    customer = uow.customers.get(customer_id)
+    if customer is None:
+        raise NotFound("That customer is no longer on record.")
+    return customer
+
+
+def status_view(uow: UnitOfWork, customer: Customer, clock: Clock, viewer: Actor | None = None) -> CustomerStatusView:
+    now = clock()
+    every_measure = uow.measures.for_customer(customer.id)
+    measures = [m for m in every_measure if policy.is_in_force(m, now)]
+    return CustomerStatusView(
+        customer_id=customer.id,
+        name=customer.name,
+        standing=policy.standing(measures, now),
+        measures=tuple(
+            MeasureView(
+                title="Restricted" if m.kind is MeasureKind.RESTRICTION else "Formal warning",
+                review_due_at=m.review_due_at,
+                instructions=tuple(policy.handling_instructions(m)),
+                scope=policy.scope_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
+                applies_to=policy.applies_to_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
+            )
+            for m in measures
+        ),
+        reasonable_adjustments=customer.reasonable_adjustments,
+        communication_needs=customer.communication_needs,
+        no_fixed_address=customer.no_fixed_address,
+        may_see_history=viewer is not None and may_see_history(uow, viewer, customer.id, every_measure),
+        representatives=tuple(
+            f"{r.name} ({r.relationship}; {r.authority})" for r in uow.representatives.for_customer(customer.id)
+        ),
+    )
+
+
+def may_see_history(uow: UnitOfWork, actor: Actor, customer_id: int, measures: Sequence[Measure] | None = None) -> bool:
+    viewer = uow.staff.get(actor.user_id)
+    if viewer is not None and viewer.is_determination_team:
+        return True
+    if measures is None:
+        measures = uow.measures.for_customer(customer_id)
+    managers = {m.case_owner_id for m in measures}
+    managers |= uow.escalations.requesters_for(customer_id)
+    # The viewer manages the case if they line-manage anyone who reported an incident about this customer.
+    if uow.incidents.reporters_for(customer_id) & set(uow.staff.reports_to(actor.user_id)):
+        managers.add(actor.user_id)
+    return policy.may_see_history(False, actor.user_id, managers)
+
+
+def incident_summary(uow: UnitOfWork, incident: Incident) -> IncidentSummary:
+    customer = require_customer(uow, incident.customer_id)
+    reporter = uow.staff.get(incident.reported_by)
+    decided_by = uow.staff.get(incident.manager_outcome_by) if incident.manager_outcome_by else None
+    return IncidentSummary(
+        incident_id=incident.id,
+        reference=incident.reference,
+        customer_id=customer.id,
+        customer_name=customer.name,
+        reporter_name=reporter.name if reporter else incident.reported_by,
+        occurred_at=incident.occurred_at,
+        channel=incident.channel.label,
+        service_area=incident.service_area.label,
+        actions=tuple(a.label for a in incident.actions),
+        immediate_steps=tuple(s.label for s in incident.immediate_steps),
+        description=incident.description,
+        representative_name=incident.representative_name,
+        informal_warning_given=incident.informal_warning_given,
+        safeguarding_concern=incident.safeguarding_concern,
+        support_need=incident.support_need,
+        serious_threats=tuple(t.label for t in incident.serious_threats),
+        is_urgent=incident.is_urgent,
+        manager_outcome=incident.manager_outcome.label if incident.manager_outcome else None,
+        manager_outcome_by=(decided_by.name if decided_by else incident.manager_outcome_by),
+        manager_outcome_at=incident.manager_outcome_at,
+        suggestion=policy.escalation_suggestion(
+            [
+                (i.occurred_at, i.service_area)
+                for i in uow.incidents.for_customer_since(
+                    incident.customer_id, incident.occurred_at - policy.SUGGESTION_WINDOW
+                )
+            ],
+            incident.occurred_at,
+        ),
+    )
+
+
+def customer_option(customer: Customer, exact: bool = True) -> CustomerOption:
+    born = f"{customer.date_of_birth:%m/%Y}" if customer.date_of_birth else ""
+    return CustomerOption(customer.id, customer.name, customer.postcode, customer.council_reference, exact, born)
+
+
+def customer_options(uow: UnitOfWork, typed: str) -> tuple[CustomerOption, ...]:
+    query = interpret(typed)
+    found = uow.customers.search(query, limit=8)
+    return tuple(
+        customer_option(c, exact=query.kind is not QueryKind.NAME or name_key(c.name) == query.key) for c in found
+    )
+
+
+def escalation_view(uow: UnitOfWork, escalation: Escalation, rules: DecisionRules) -> EscalationView:
+    customer = require_customer(uow, escalation.customer_id)
+    incidents = [i for i in uow.incidents.with_ids(escalation.incident_ids) if i.customer_id == escalation.customer_id]
+    decision = uow.escalations.decision_for(escalation.id)
+    requester = uow.staff.get(escalation.requested_by)
+    decider = uow.staff.get(decision.decided_by) if decision else None
+    basis: list[str] = []
+    if escalation.investigation_reference:
+        basis.append(f"Health and Safety investigation {escalation.investigation_reference}")
+    if escalation.serious_threat:
+        basis.append(f"Serious-threat exception (s12.3): {escalation.serious_threat.label}")
+    if escalation.legal_advice_reference:
+        basis.append(f"Legal advice: {escalation.legal_advice_reference}")
+    basis.extend(f"Proposed: {r.label}" for r in escalation.restrictions)
+    probe = NewMeasure(
+        escalation.customer_id,
+        MeasureKind.RESTRICTION,
+        escalation.id,
+        datetime.min,
+        datetime.min,
+        "",
+        escalation.restrictions,
+        escalation.terms,
+    )
+    basis.extend(policy.handling_instructions(probe) if escalation.restrictions else [])
+    if escalation.restrictions:
+        basis.extend([policy.scope_line(escalation.terms), policy.applies_to_line(escalation.terms)])
+    review_due_at = None
+    if decision and escalation.state is EscalationState.APPROVED and policy.measure_for(escalation.kind):
+        review_due_at = policy.review_due_date(decision.decided_at)
+    votes = uow.escalations.votes_for(escalation.id)
+    names = {v.member_id: (uow.staff.get(v.member_id) or StaffMember(v.member_id, v.member_id)).name for v in votes}
+    confirmed_by = (
+        names[votes[1].member_id]
+        if escalation.is_immediate and len(votes) > 1 and votes[1].outcome is DecisionOutcome.APPROVE
+        else None
+    )
+    team = [m for m in uow.staff.determination_team() if m.teams_user_id]
+    return EscalationView(
+        escalation_id=escalation.id,
+        customer_name=customer.name,
+        kind_label=("Immediate restriction (s12.3)" if escalation.is_immediate else escalation.kind.label),
+        reason=escalation.reason,
+        requested_by_id=escalation.requested_by,
+        requested_by_name=requester.name if requester else escalation.requested_by,
+        requested_at=escalation.requested_at,
+        state=escalation.state,
+        evidence=tuple(
+            EvidenceLine(i.reference, i.occurred_at, i.channel.label, tuple(a.label for a in i.actions))
+            for i in incidents
+        ),
+        basis=tuple(basis),
+        decided_by_name=(decider.name if decider else decision.decided_by) if decision else None,
+        decided_at=decision.decided_at if decision else None,
+        decision_notes=decision.notes if decision else "",
+        review_due_at=review_due_at,
+        card_conversation_id=escalation.card_conversation_id,
+        card_activity_id=escalation.card_activity_id,
+        approvals_needed=policy.approvals_required(escalation.kind, escalation.is_immediate, rules),
+        votes=tuple(VoteLine(names[v.member_id], v.outcome is DecisionOutcome.APPROVE, v.at, v.notes) for v in votes),
+        question=escalation.question,
+        answer=escalation.answer,
+        overdue=escalation.last_chased_at is not None and escalation.state is EscalationState.PENDING,
+        immediate=escalation.is_immediate,
+        confirmed_by_name=confirmed_by,
+        adjustments_on_record=customer.reasonable_adjustments,
+        refresh_user_ids=tuple(m.teams_user_id for m in team if m.teams_user_id)[:60],
+    )

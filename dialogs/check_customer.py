@@ -12,12 +12,11 @@ from botbuilder.dialogs import (
     WaterfallStepContext,
 )
 
-from bot.casework_gateway import CaseworkGateway
-from bot.identity import actor_of
-from bot.notifier import card_activity
 from cards.status import check_result_card
+from casework.customer_checks import check_customer
 from casework.errors import InvalidSubmission
-from casework.services import check_customer
+from casework.gateway import CaseworkGateway
+from dialogs.activities import actor_of, card_activity
 
 
 class CheckCustomerDialog(ComponentDialog):
@@ -39,9 +38,7 @@ class CheckCustomerDialog(ComponentDialog):
     async def _answer(self, step: WaterfallStepContext) -> DialogTurnResult:
         query = str(step.result or "")
         try:
-            result = await self._casework.call(
-                check_customer, actor_of(step.context.activity), query, self._casework.clock
-            )
+            result = await self._casework.call(check_customer, actor_of(step.context.activity), query)
         except InvalidSubmission as invalid:
             await step.context.send_activity(invalid.errors.get("query", "Type a name to check."))
             return await step.end_dialog()

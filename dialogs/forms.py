@@ -10,10 +10,10 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
-from bot.notifier import card_activity
 from cards.common import Card
 from cards.verbs import Verb
 from casework.errors import InvalidSubmission
+from dialogs.activities import card_activity
 
 FormState = MutableMapping[str, Any]
 """The dialog's own saved state (JSON-friendly): what the server offered on the form, never taken from the card."""

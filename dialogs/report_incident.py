@@ -7,25 +7,23 @@ determination team) told. A new customer who resembles existing ones costs one m
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from botbuilder.core import TurnContext
 
-from bot.casework_gateway import CaseworkGateway
-from bot.identity import actor_of
 from cards.common import Card
 from cards.incident import NEW_CUSTOMER, incident_confirmation, incident_form
 from cards.verbs import Verb
 from casework.commands import IncidentSubmission
 from casework.errors import CustomerChoiceNeeded, InvalidSubmission
-from casework.services import report_form_context, report_incident
-from casework.views import CustomerOption, IncidentConfirmation
+from casework.events import Publish
+from casework.gateway import CaseworkGateway
+from casework.incidents import report_form_context, report_incident
+from casework.views import CustomerOption
+from dialogs.activities import actor_of
 from dialogs.forms import FormDialog, FormState
 from dialogs.quick_report import parse_quick_report
-
-IncidentReported = Callable[[IncidentConfirmation], Awaitable[Sequence[str]]]
-"""Tells the people who must know; returns lines for the reporter about anyone who could not be told."""
 
 
 class ReportIncidentDialog(FormDialog):
@@ -52,10 +50,10 @@ class ReportIncidentDialog(FormDialog):
         "email",
     )
 
-    def __init__(self, casework: CaseworkGateway, on_reported: IncidentReported, safety_guidance: str) -> None:
+    def __init__(self, casework: CaseworkGateway, publish: Publish, safety_guidance: str) -> None:
         super().__init__(ReportIncidentDialog.__name__)
         self._casework = casework
-        self._on_reported = on_reported
+        self._publish = publish
         self._safety_guidance = safety_guidance
 
     async def prepare(self, context: TurnContext, options: Mapping[str, Any], state: FormState) -> None:
@@ -113,8 +111,8 @@ class ReportIncidentDialog(FormDialog):
             phone=values["phone"],
             email=values["email"],
         )
-        confirmation = await self._casework.call(report_incident, actor, submission, self._casework.clock)
-        notes = [] if confirmation.already_recorded else await self._on_reported(confirmation)
+        confirmation = await self._casework.call(report_incident, actor, submission)
+        notes = await self._publish(confirmation.events)
         return incident_confirmation(confirmation, notes, self._safety_guidance)
 
 

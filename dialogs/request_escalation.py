@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 
 from botbuilder.core import TurnContext
 
-from bot.casework_gateway import CaseworkGateway
-from bot.identity import actor_of
 from cards.common import Card
 from cards.escalation import escalation_form, escalation_requested
 from cards.verbs import Verb
 from casework.commands import EscalationRequest
 from casework.entities import RestrictionTerms
 from casework.errors import InvalidSubmission
-from casework.services import request_escalation
-from casework.views import EscalationView
+from casework.escalations import request_escalation
+from casework.events import Publish
+from casework.gateway import CaseworkGateway
+from dialogs.activities import actor_of
 from dialogs.forms import FormDialog, FormState
-
-EscalationRequested = Callable[[EscalationView], Awaitable[str]]
-"""Posts the decision card to the determination team; returns a line for the requester if that failed."""
 
 
 class RequestEscalationDialog(FormDialog):
@@ -39,10 +36,10 @@ class RequestEscalationDialog(FormDialog):
         "representative_name",
     )
 
-    def __init__(self, casework: CaseworkGateway, on_requested: EscalationRequested) -> None:
+    def __init__(self, casework: CaseworkGateway, publish: Publish) -> None:
         super().__init__(RequestEscalationDialog.__name__)
         self._casework = casework
-        self._on_requested = on_requested
+        self._publish = publish
 
     def render(self, form_id: str, values: Mapping[str, str], errors: Mapping[str, str], state: FormState) -> Card:
         return escalation_form(form_id, values, errors)
@@ -64,9 +61,9 @@ class RequestEscalationDialog(FormDialog):
                 representative_name=values["representative_name"].strip(),
             ),
         )
-        view = await self._casework.call(request_escalation, actor_of(context.activity), request, self._casework.clock)
-        problem = await self._on_requested(view)
-        return escalation_requested(view, problem)
+        result = await self._casework.call(request_escalation, actor_of(context.activity), request)
+        problems = await self._publish(result.events)
+        return escalation_requested(result.escalation, " ".join(problems))
 
 
 def _whole_number(typed: str) -> int | None:

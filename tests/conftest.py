@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from app import SWEEP_KEY, create_app
 from bot.reminders import ReminderSweep
-from bot.settings import Settings
+from settings import Settings
 from storage.migrate import upgrade
 from tests.card_schema import card_problems
 from tests.fake_connector import FakeConnector

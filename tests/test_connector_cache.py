@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 import app as product_app
 from bot.adapter import close_adapter, create_adapter
 from bot.connector_cache import CachingBotFrameworkAuthentication
-from bot.settings import Settings
+from settings import Settings
 from tests.conftest import make_settings
 from tests.fake_connector import FakeConnector
 from tests.teams import SAM, TENANT, message
@@ -507,8 +507,8 @@ def test_card_contents_go_out_exactly_as_msrest_would_serialize_them() -> None:
     from msrest import Serializer
 
     from bot.connector_transport import CardContentSerializer
-    from bot.notifier import card_activity
     from cards.menu import menu_card
+    from dialogs.activities import card_activity
 
     classes = {name: value for name, value in models.__dict__.items() if isinstance(value, type)}
     activity = card_activity(menu_card("A notice with “quotes”, £ and an emoji 🙂"))

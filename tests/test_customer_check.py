@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from casework.customer_checks import check_customer, customer_history, show_customer
 from casework.customer_records import add_representative, import_customers, merge_customers
 from casework.entities import Actor
 from casework.errors import AccessRefused
-from casework.services import check_customer, customer_history, show_customer
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from casework import services
+from casework import escalations, staff
 from casework.commands import EscalationRequest
 from casework.configuration import DecisionRules
 from casework.entities import Actor, StaffMember
@@ -14,6 +14,7 @@ from casework.errors import AccessRefused, InvalidSubmission
 from casework.views import DecisionResult
 from casework.vocabulary import DecisionOutcome, EscalationKind, EscalationState
 from tests.fakes import FakeClock, FakeUnitOfWork
+from tests.scenarios import COUNCIL
 from tests.test_services import (
     ADMIN,
     DECIDER,
@@ -46,8 +47,8 @@ def clock() -> FakeClock:
 @pytest.fixture(autouse=True)
 def team(uow: FakeUnitOfWork, clock: FakeClock) -> None:
     for actor in (OFFICER, MANAGER, DECIDER, SECOND, THIRD):
-        services.register_staff(uow, ADMIN, StaffMember(actor.user_id, actor.name, is_determination_team=True), clock)
-    services.register_staff(uow, ADMIN, StaffMember(STAFF.user_id, STAFF.name), clock)
+        staff.register_staff(uow, ADMIN, StaffMember(actor.user_id, actor.name, is_determination_team=True), clock)
+    staff.register_staff(uow, ADMIN, StaffMember(STAFF.user_id, STAFF.name), clock)
 
 
 def vote(
@@ -60,8 +61,8 @@ def vote(
     considered: bool = True,
 ) -> DecisionResult:
     outcome = DecisionOutcome.APPROVE if approve else DecisionOutcome.DECLINE
-    return services.decide_escalation(
-        uow, who, escalation_id, outcome, notes, clock, alternatives_considered=considered, rules=RULES
+    return escalations.decide_escalation(
+        uow, who, escalation_id, outcome, notes, clock, alternatives_considered=considered, rules=RULES, council=COUNCIL
     )
 
 
@@ -159,23 +160,25 @@ def test_more_information_goes_back_to_the_requester_and_holds_the_decision(
     uow: FakeUnitOfWork, clock: FakeClock
 ) -> None:
     escalation_id = escalate(uow, clock)
-    asked = services.ask_for_information(uow, DECIDER, escalation_id, "Were adjustments offered?", clock, RULES)
+    asked = escalations.ask_for_information(uow, DECIDER, escalation_id, "Were adjustments offered?", clock, RULES)
     assert asked.escalation.state is EscalationState.MORE_INFORMATION
     assert asked.escalation.question == "Were adjustments offered?"
     assert "Waiting for the requester" in (vote(uow, clock, SECOND, escalation_id).refusal or "")
     with pytest.raises(AccessRefused):
-        services.answer_escalation(uow, STAFF, escalation_id, "Yes", clock, RULES)
+        escalations.answer_escalation(uow, STAFF, escalation_id, "Yes", clock, RULES)
     with pytest.raises(InvalidSubmission):
-        services.answer_escalation(uow, MANAGER, escalation_id, "  ", clock, RULES)
-    answered = services.answer_escalation(uow, MANAGER, escalation_id, "Large print was offered.", clock, RULES)
+        escalations.answer_escalation(uow, MANAGER, escalation_id, "  ", clock, RULES)
+    answered = escalations.answer_escalation(
+        uow, MANAGER, escalation_id, "Large print was offered.", clock, RULES
+    ).escalation
     assert (answered.state, answered.answer) == (EscalationState.PENDING, "Large print was offered.")
     assert vote(uow, clock, SECOND, escalation_id).recorded_now is True
 
 
 def test_only_an_entitled_member_can_ask_and_only_with_a_question(uow: FakeUnitOfWork, clock: FakeClock) -> None:
     escalation_id = escalate(uow, clock)
-    assert services.ask_for_information(uow, STAFF, escalation_id, "Why?", clock, RULES).refusal
-    assert services.ask_for_information(uow, DECIDER, escalation_id, "  ", clock, RULES).refusal
+    assert escalations.ask_for_information(uow, STAFF, escalation_id, "Why?", clock, RULES).refusal
+    assert escalations.ask_for_information(uow, DECIDER, escalation_id, "  ", clock, RULES).refusal
     assert uow.state.escalations[escalation_id].state is EscalationState.PENDING
 
 
@@ -188,18 +191,18 @@ def test_undecided_escalations_are_chased_once_per_interval_and_shown_overdue(
     chase_after, repeat = timedelta(hours=48), timedelta(hours=24)
 
     clock.advance(timedelta(hours=47))
-    assert services.chase_overdue_escalations(uow, clock, chase_after, repeat, RULES) == ()
+    assert escalations.chase_overdue_escalations(uow, clock, chase_after, repeat, RULES) == ()
     clock.advance(timedelta(hours=1))
-    (chased,) = services.chase_overdue_escalations(uow, clock, chase_after, repeat, RULES)
+    (chased,) = escalations.chase_overdue_escalations(uow, clock, chase_after, repeat, RULES)
     assert (chased.escalation_id, chased.overdue) == (waiting, True)
-    assert services.chase_overdue_escalations(uow, clock, chase_after, repeat, RULES) == ()
+    assert escalations.chase_overdue_escalations(uow, clock, chase_after, repeat, RULES) == ()
     clock.advance(timedelta(hours=24))
-    assert len(services.chase_overdue_escalations(uow, clock, chase_after, repeat, RULES)) == 1
+    assert len(escalations.chase_overdue_escalations(uow, clock, chase_after, repeat, RULES)) == 1
     assert len(uow.events("escalation.chased")) == 2
 
 
 def test_pending_is_for_the_team_only(uow: FakeUnitOfWork, clock: FakeClock) -> None:
     escalation_id = escalate(uow, clock)
-    assert [v.escalation_id for v in services.pending_escalations(uow, DECIDER, clock, RULES)] == [escalation_id]
+    assert [v.escalation_id for v in escalations.pending_escalations(uow, DECIDER, clock, RULES)] == [escalation_id]
     with pytest.raises(AccessRefused):
-        services.pending_escalations(uow, STAFF, clock, RULES)
+        escalations.pending_escalations(uow, STAFF, clock, RULES)

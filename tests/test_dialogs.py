@@ -15,12 +15,13 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, Conversat
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from bot.casework_gateway import CaseworkGateway
 from casework.commands import IncidentSubmission
 from casework.customer_query import interpret
 from casework.entities import Actor, NewEscalation, NewMeasure, StaffMember
-from casework.services import register_staff, report_incident
-from casework.views import IncidentConfirmation
+from casework.events import Event, IncidentReported
+from casework.gateway import CaseworkGateway
+from casework.incidents import report_incident
+from casework.staff import register_staff
 from casework.vocabulary import EscalationKind, EscalationState, MeasureKind
 from dialogs.check_customer import CheckCustomerDialog
 from dialogs.report_incident import ReportIncidentDialog
@@ -29,6 +30,7 @@ from storage.migrate import upgrade
 from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock
+from tests.scenarios import dependencies
 
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 HINT = "Fill in the form above and press its button, or type help."
@@ -49,16 +51,16 @@ class DialogHarness:
     def __init__(self, casework: CaseworkGateway) -> None:
         self.state = ConversationState(MemoryStorage())
         self.dialogs = DialogSet(self.state.create_property("DialogState"))
-        self.reported: list[IncidentConfirmation] = []
-        self.dialogs.add(ReportIncidentDialog(casework, self._on_reported, "Stay safe: step away if threatened."))
+        self.reported: list[IncidentReported] = []
+        self.dialogs.add(ReportIncidentDialog(casework, self._publish, "Stay safe: step away if threatened."))
         self.dialogs.add(CheckCustomerDialog(casework))
         self.adapter = TestAdapter(self._turn, TEMPLATE)
         self.status: DialogTurnStatus | None = None
         self.active: str | None = None
         self._begin: tuple[str, object] | None = None
 
-    async def _on_reported(self, confirmation: IncidentConfirmation) -> Sequence[str]:
-        self.reported.append(confirmation)
+    async def _publish(self, events: Sequence[Event]) -> list[str]:
+        self.reported.extend(e for e in events if isinstance(e, IncidentReported))
         return []
 
     async def _turn(self, context: TurnContext) -> None:
@@ -105,7 +107,7 @@ def engine(sqlite_url: str, clock: MutableClock) -> Iterator[Engine]:
 
 @pytest.fixture
 def casework(engine: Engine, clock: MutableClock) -> CaseworkGateway:
-    return CaseworkGateway(lambda: SqlUnitOfWork(engine), clock)
+    return CaseworkGateway(lambda: SqlUnitOfWork(engine), dependencies(clock))
 
 
 @pytest.fixture
@@ -252,7 +254,7 @@ async def test_a_valid_submit_saves_the_incident_confirms_with_its_reference_and
     confirmation = only_card(await harness.submit({"verb": "incident.submit", "form_id": form_id, **VALID}))
 
     assert texts(confirmation)[0] == "Incident INC-2026-0001 recorded"
-    assert [c.reference for c in harness.reported] == ["INC-2026-0001"]  # the line manager is told
+    assert [e.incident.reference for e in harness.reported] == ["INC-2026-0001"]  # the line manager is told
     assert "actions" not in confirmation or all(a["data"]["verb"] != "incident.submit" for a in confirmation["actions"])
     assert harness.status is DialogTurnStatus.Complete
     assert harness.active is None

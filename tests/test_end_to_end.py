@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from casework.entities import Actor, StaffMember
-from casework.services import register_staff
+from casework.staff import register_staff
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.tables import AuditEventRecord, DecisionRecord, EscalationRecord, IncidentRecord, VoteRecord

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, func, select
 
-from casework import services
+from casework import escalations, incidents, staff
 from casework.commands import EscalationRequest, IncidentSubmission
 from casework.configuration import DecisionRules
 from casework.entities import Actor, StaffMember
@@ -18,6 +18,7 @@ from storage.tables import DecisionRecord, EscalationRecord, MeasureRecord, Revi
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, make_settings, start_bot
 from tests.fake_connector import FakeConnector
+from tests.scenarios import COUNCIL, RULES
 from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, submit
 from tests.test_end_to_end import (
     approve_button,
@@ -40,18 +41,18 @@ def test_fifty_members_clicking_at_once_and_repeating_give_one_outcome(database_
     members = [Actor(f"member-{n:02d}", f"Member {n}") for n in range(50)]
     requester, reporter = Actor("manager", "Manager"), Actor("reporter", "Reporter")
     for member in members:
-        services.register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(member.user_id, member.name, True), clock)
-    services.register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(requester.user_id, requester.name), clock)
-    services.register_staff(
+        staff.register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(member.user_id, member.name, True), clock)
+    staff.register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(requester.user_id, requester.name), clock)
+    staff.register_staff(
         SqlUnitOfWork(engine), ADMIN, StaffMember(reporter.user_id, reporter.name, False, requester.user_id), clock
     )
-    services.report_incident(
+    incidents.report_incident(
         SqlUnitOfWork(engine),
         reporter,
         IncidentSubmission("k1", "Jane Smith", "telephone", ("abusive",), "Threatened staff."),
         clock,
     )
-    escalation_id = services.request_escalation(
+    escalation_id = escalations.request_escalation(
         SqlUnitOfWork(engine),
         requester,
         EscalationRequest(
@@ -62,11 +63,12 @@ def test_fifty_members_clicking_at_once_and_repeating_give_one_outcome(database_
             restrictions=("written_only",),
         ),
         clock,
-    ).escalation_id
+        rules=RULES,
+    ).escalation.escalation_id
     rules = DecisionRules(restriction=3)
 
     def click(member: Actor) -> bool:
-        result = services.decide_escalation(
+        result = escalations.decide_escalation(
             SqlUnitOfWork(engine),
             member,
             escalation_id,
@@ -75,6 +77,7 @@ def test_fifty_members_clicking_at_once_and_repeating_give_one_outcome(database_
             clock,
             alternatives_considered=True,
             rules=rules,
+            council=COUNCIL,
         )
         return result.recorded_now
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from app import create_app
 from bot.logs import configure_logging
-from bot.settings import UnsafeConfiguration
+from settings import UnsafeConfiguration
 from storage.database import create_database_engine
 from storage.tables import AuditEventRecord
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot

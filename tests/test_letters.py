@@ -12,7 +12,7 @@ from aiohttp import ClientSession
 
 from bot.letter_links import letter_url
 from cards.letters import letter_card
-from casework import letters, reviews, services
+from casework import escalations, incidents, letters, reviews, staff
 from casework.commands import EscalationRequest, IncidentSubmission
 from casework.configuration import CouncilDetails
 from casework.entities import Actor, Letter, LetterContent, StaffMember
@@ -26,6 +26,7 @@ from storage.unit_of_work import SqlUnitOfWork
 from tests.card_schema import card_problems
 from tests.conftest import MutableClock, make_settings, start_bot
 from tests.fake_connector import FakeConnector
+from tests.scenarios import RULES
 from tests.teams import User, message, submit
 
 ADMIN = Actor("admin", "Admin")
@@ -45,13 +46,13 @@ def open_case(
     upgrade(url)
     engine = create_database_engine(url)
     uow: Uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
-    services.register_staff(uow(), ADMIN, StaffMember(OWNER.user_id, OWNER.name), clock)
-    services.register_staff(uow(), ADMIN, StaffMember(REPORTER.user_id, REPORTER.name, False, OWNER.user_id), clock)
-    services.register_staff(uow(), ADMIN, StaffMember(OUTSIDER.user_id, OUTSIDER.name), clock)
+    staff.register_staff(uow(), ADMIN, StaffMember(OWNER.user_id, OWNER.name), clock)
+    staff.register_staff(uow(), ADMIN, StaffMember(REPORTER.user_id, REPORTER.name, False, OWNER.user_id), clock)
+    staff.register_staff(uow(), ADMIN, StaffMember(OUTSIDER.user_id, OUTSIDER.name), clock)
     for member in MEMBERS:
-        services.register_staff(uow(), ADMIN, StaffMember(member.user_id, member.name, True), clock)
+        staff.register_staff(uow(), ADMIN, StaffMember(member.user_id, member.name, True), clock)
     description = "Shouted at the receptionist and called her names after being asked to wait."
-    services.report_incident(
+    incidents.report_incident(
         uow(),
         REPORTER,
         IncidentSubmission("k1", "Jane Smith", "telephone", ("abusive",), description, new_customer_confirmed=True),
@@ -64,16 +65,17 @@ def open_case(
         customer.no_fixed_address = no_fixed_address
         work.customers.update(customer)
         work.commit()
-    escalation = services.request_escalation(
+    escalation = escalations.request_escalation(
         uow(),
         OWNER,
         EscalationRequest(
             "Jane Smith", kind, "Abuse of staff.", investigation_reference="HS-1", restrictions=("written_only",)
         ),
         clock,
-    )
+        rules=RULES,
+    ).escalation
     for member in MEMBERS[: 1 if kind == "formal_warning" else 2]:
-        services.decide_escalation(
+        escalations.decide_escalation(
             uow(),
             member,
             escalation.escalation_id,
@@ -82,6 +84,7 @@ def open_case(
             clock,
             alternatives_considered=True,
             council=COUNCIL,
+            rules=RULES,
         )
     with uow() as work:
         (measure,) = work.measures.for_customer(1)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app import NOTIFIER_KEY
-from casework import services
+from casework import escalations, incidents, staff
 from casework.commands import EscalationRequest, IncidentSubmission
 from casework.entities import Actor, StaffMember
 from casework.vocabulary import DecisionOutcome
@@ -19,6 +19,7 @@ from storage.tables import AuditEventRecord, MeasureRecord, Review
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
+from tests.scenarios import COUNCIL, RULES
 from tests.teams import HARPER, MORGAN, TEAM_CHANNEL, all_text, execute, message
 
 ADMIN = Actor("admin", "Admin")
@@ -34,28 +35,29 @@ def restrict(database_url: str, clock: MutableClock, customers: int = 1) -> None
     upgrade(database_url)
     engine = create_database_engine(database_url)
     uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
-    services.register_staff(uow(), ADMIN, StaffMember(OWNER.user_id, OWNER.name), clock)
-    services.register_staff(uow(), ADMIN, StaffMember(REPORTER.user_id, REPORTER.name, False, OWNER.user_id), clock)
+    staff.register_staff(uow(), ADMIN, StaffMember(OWNER.user_id, OWNER.name), clock)
+    staff.register_staff(uow(), ADMIN, StaffMember(REPORTER.user_id, REPORTER.name, False, OWNER.user_id), clock)
     for member in MEMBERS:
-        services.register_staff(uow(), ADMIN, StaffMember(member.user_id, member.name, True), clock)
+        staff.register_staff(uow(), ADMIN, StaffMember(member.user_id, member.name, True), clock)
     for n in range(customers):
         name = f"Customer {n:05d}"
-        services.report_incident(
+        incidents.report_incident(
             uow(),
             REPORTER,
             IncidentSubmission(f"k{n}", name, "telephone", ("abusive",), "Shouted.", new_customer_confirmed=True),
             clock,
         )
-        escalation = services.request_escalation(
+        escalation = escalations.request_escalation(
             uow(),
             OWNER,
             EscalationRequest(
                 name, "restriction", "Abuse.", investigation_reference="HS-1", restrictions=("written_only",)
             ),
             clock,
-        )
+            rules=RULES,
+        ).escalation
         for member in MEMBERS:
-            services.decide_escalation(
+            escalations.decide_escalation(
                 uow(),
                 member,
                 escalation.escalation_id,
@@ -63,6 +65,8 @@ def restrict(database_url: str, clock: MutableClock, customers: int = 1) -> None
                 "",
                 clock,
                 alternatives_considered=True,
+                rules=RULES,
+                council=COUNCIL,
             )
     engine.dispose()
 
@@ -115,7 +119,7 @@ async def test_lift_and_extend_with_the_next_review_date(
         # A further incident for the second customer: the review proposes an extension (s13.2).
         engine = create_database_engine(sqlite_url)
         second = [m for m in rows(sqlite_url, MeasureRecord)][1]
-        services.report_incident(
+        incidents.report_incident(
             SqlUnitOfWork(engine),
             REPORTER,
             IncidentSubmission(

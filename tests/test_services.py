@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from casework import services
+from casework import customer_checks, escalations, incidents, reviews, staff
 from casework.commands import EscalationRequest, IncidentSubmission
 from casework.configuration import DecisionRules
 from casework.entities import Actor, Decision, StaffMember
@@ -28,6 +28,7 @@ from casework.vocabulary import (
     UnreasonableAction,
 )
 from tests.fakes import FakeClock, FakeUnitOfWork
+from tests.scenarios import COUNCIL, RULES
 
 ADMIN = Actor("u-admin", "Ada Admin")
 STAFF = Actor("u-staff", "Sam Staff")  # front-line, not on the determination team
@@ -62,8 +63,8 @@ def clock() -> FakeClock:
 @pytest.fixture
 def team(uow: FakeUnitOfWork, clock: FakeClock) -> None:
     for actor in (OFFICER, MANAGER, DECIDER, SECOND):
-        services.register_staff(uow, ADMIN, StaffMember(actor.user_id, actor.name, is_determination_team=True), clock)
-    services.register_staff(uow, ADMIN, StaffMember(STAFF.user_id, STAFF.name), clock)
+        staff.register_staff(uow, ADMIN, StaffMember(actor.user_id, actor.name, is_determination_team=True), clock)
+    staff.register_staff(uow, ADMIN, StaffMember(STAFF.user_id, STAFF.name), clock)
 
 
 def submission(key: str = "submit-1", name: str = "Jane Smith", **changes: object) -> IncidentSubmission:
@@ -100,16 +101,18 @@ def escalate(
     request = request or restriction_request()
     key = f"escalate-{len(uow.state.incidents) + 1}"
     known = [c.id for c in uow.state.customers.values() if c.name == request.customer_name]
-    services.report_incident(
+    incidents.report_incident(
         uow, reporter, submission(key, request.customer_name, customer_id=known[0] if known else None), clock
     )
-    return services.request_escalation(uow, MANAGER, request, clock).escalation_id
+    return escalations.request_escalation(uow, MANAGER, request, clock, rules=RULES).escalation.escalation_id
 
 
 def approved(uow: FakeUnitOfWork, clock: FakeClock, request: EscalationRequest | None = None) -> int:
     """A measure put in force by an uninvolved member's approval; returns the escalation id."""
     escalation_id = escalate(uow, clock, request)
-    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+    result = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
     assert result.recorded_now
     return escalation_id
 
@@ -118,7 +121,7 @@ def approved(uow: FakeUnitOfWork, clock: FakeClock, request: EscalationRequest |
 
 
 def test_report_saves_the_incident_with_a_reference(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    confirmation = services.report_incident(uow, STAFF, submission(), clock)
+    confirmation = incidents.report_incident(uow, STAFF, submission(), clock)
 
     assert confirmation.reference == "INC-2026-0001"
     assert confirmation.already_recorded is False
@@ -137,9 +140,9 @@ def test_report_saves_the_incident_with_a_reference(uow: FakeUnitOfWork, clock: 
 
 
 def test_references_count_up_and_carry_the_year_the_incident_happened(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    first = services.report_incident(uow, STAFF, submission("a"), clock)
+    first = incidents.report_incident(uow, STAFF, submission("a"), clock)
     clock.now = datetime(2027, 1, 2, 9, 0, tzinfo=UTC)
-    second = services.report_incident(uow, STAFF, submission("b", customer_id=first.customer.customer_id), clock)
+    second = incidents.report_incident(uow, STAFF, submission("b", customer_id=first.customer.customer_id), clock)
 
     assert first.reference == "INC-2026-0001"
     assert re.fullmatch(r"INC-2027-\d{4,}", second.reference)
@@ -150,13 +153,13 @@ def test_references_count_up_and_carry_the_year_the_incident_happened(uow: FakeU
 def test_a_new_customer_is_added_once_and_found_again_whatever_the_case_or_accents(
     uow: FakeUnitOfWork, clock: FakeClock
 ) -> None:
-    first = services.report_incident(uow, STAFF, submission("a", "  Zoë  O'Brien "), clock)
+    first = incidents.report_incident(uow, STAFF, submission("a", "  Zoë  O'Brien "), clock)
     # The same name typed differently is offered back, not silently added twice; the reporter picks her.
     with pytest.raises(CustomerChoiceNeeded) as offered:
-        services.report_incident(uow, OFFICER, submission("b", "ZOE o'brien"), clock)
+        incidents.report_incident(uow, OFFICER, submission("b", "ZOE o'brien"), clock)
     (option,) = offered.value.options
     assert option.customer_id == first.customer.customer_id
-    second = services.report_incident(uow, OFFICER, submission("b", customer_id=option.customer_id), clock)
+    second = incidents.report_incident(uow, OFFICER, submission("b", customer_id=option.customer_id), clock)
 
     (customer,) = uow.state.customers.values()
     assert customer.name == "Zoë  O'Brien"
@@ -167,21 +170,21 @@ def test_a_new_customer_is_added_once_and_found_again_whatever_the_case_or_accen
 
 
 def test_a_different_name_is_a_different_customer(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    services.report_incident(uow, STAFF, submission("a", "Jane Smith"), clock)
+    incidents.report_incident(uow, STAFF, submission("a", "Jane Smith"), clock)
     with pytest.raises(CustomerChoiceNeeded):  # close enough to be checked by a person first
-        services.report_incident(uow, STAFF, submission("b", "Jane Smyth"), clock)
-    services.report_incident(uow, STAFF, submission("b", "Jane Smyth", new_customer_confirmed=True), clock)
-    services.report_incident(uow, STAFF, submission("c", "Peter Brown"), clock)  # nobody like him: added at once
+        incidents.report_incident(uow, STAFF, submission("b", "Jane Smyth"), clock)
+    incidents.report_incident(uow, STAFF, submission("b", "Jane Smyth", new_customer_confirmed=True), clock)
+    incidents.report_incident(uow, STAFF, submission("c", "Peter Brown"), clock)  # nobody like him: added at once
 
     assert sorted(c.name for c in uow.state.customers.values()) == ["Jane Smith", "Jane Smyth", "Peter Brown"]
 
 
 def test_a_repeated_submission_returns_the_first_incident(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    first = services.report_incident(uow, STAFF, submission(), clock)
+    first = incidents.report_incident(uow, STAFF, submission(), clock)
     events_before = list(uow.state.audit)
     clock.advance(timedelta(seconds=5))
 
-    retry = services.report_incident(uow, STAFF, submission(), clock)
+    retry = incidents.report_incident(uow, STAFF, submission(), clock)
 
     assert retry.reference == first.reference
     assert retry.already_recorded is True
@@ -194,8 +197,8 @@ def test_a_repeated_submission_returns_the_first_incident(uow: FakeUnitOfWork, c
 def test_a_retry_that_loses_the_race_answers_with_the_incident_that_won(
     uow: FakeUnitOfWork, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    jane = services.report_incident(uow, STAFF, submission("earlier"), clock).customer.customer_id
-    first = services.report_incident(uow, STAFF, submission(customer_id=jane), clock)
+    jane = incidents.report_incident(uow, STAFF, submission("earlier"), clock).customer.customer_id
+    first = incidents.report_incident(uow, STAFF, submission(customer_id=jane), clock)
     events_before = list(uow.state.audit)
     # The retry looks before the first submit commits, so it misses it, then collides on the unique key.
     really_look_up = uow.incidents.by_submission_key
@@ -207,7 +210,7 @@ def test_a_retry_that_loses_the_race_answers_with_the_incident_that_won(
 
     monkeypatch.setattr(uow.incidents, "by_submission_key", blind_once)
 
-    retry = services.report_incident(uow, STAFF, submission(customer_id=jane), clock)
+    retry = incidents.report_incident(uow, STAFF, submission(customer_id=jane), clock)
 
     assert len(lookups) == 2
     assert (retry.reference, retry.already_recorded) == (first.reference, True)
@@ -221,7 +224,7 @@ def test_an_invalid_report_raises_with_field_errors_and_changes_nothing(uow: Fak
     before = copy.deepcopy(uow.state)
 
     with pytest.raises(InvalidSubmission) as raised:
-        services.report_incident(uow, STAFF, bad, clock)
+        incidents.report_incident(uow, STAFF, bad, clock)
 
     assert set(raised.value.errors) == {"customer_name", "channel", "actions", "description"}
     assert raised.value.errors["channel"] == "Choose how they contacted us."
@@ -230,7 +233,7 @@ def test_an_invalid_report_raises_with_field_errors_and_changes_nothing(uow: Fak
 
 
 def test_a_report_audits_the_incident_and_the_new_customer(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    confirmation = services.report_incident(uow, STAFF, submission(), clock)
+    confirmation = incidents.report_incident(uow, STAFF, submission(), clock)
     customer_id = str(confirmation.customer.customer_id)
 
     assert [(e.action, e.record_type, e.record_id) for e in uow.events()] == [
@@ -243,7 +246,7 @@ def test_a_report_audits_the_incident_and_the_new_customer(uow: FakeUnitOfWork, 
     assert reported.at == START
     assert reported.detail == {"customer_id": customer_id, "line_manager": MANAGER.user_id}
 
-    services.report_incident(uow, STAFF, submission("again", customer_id=int(customer_id)), clock)
+    incidents.report_incident(uow, STAFF, submission("again", customer_id=int(customer_id)), clock)
     assert [e.action for e in uow.events()].count("customer.added") == 1
     assert [e.action for e in uow.events()].count("incident.reported") == 2
 
@@ -252,7 +255,7 @@ def test_the_confirmation_shows_the_customer_is_restricted(uow: FakeUnitOfWork, 
     approved(uow, clock)
 
     (jane,) = uow.state.customers
-    confirmation = services.report_incident(uow, STAFF, submission("later", customer_id=jane), clock)
+    confirmation = incidents.report_incident(uow, STAFF, submission("later", customer_id=jane), clock)
 
     assert confirmation.customer.standing is CustomerStanding.RESTRICTED
 
@@ -261,13 +264,13 @@ def test_the_confirmation_shows_the_customer_is_restricted(uow: FakeUnitOfWork, 
 
 
 def _status_of(uow: FakeUnitOfWork, clock: FakeClock, name: str = "Jane Smith") -> CustomerStatusView:
-    status = services.check_customer(uow, STAFF, name, clock).status
+    status = customer_checks.check_customer(uow, STAFF, name, clock).status
     assert status is not None, f"{name} not found"
     return status
 
 
 def test_a_lookup_with_no_match_is_audited(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    result = services.check_customer(uow, STAFF, "  Nobody Known ", clock)
+    result = customer_checks.check_customer(uow, STAFF, "  Nobody Known ", clock)
 
     assert result.query == "Nobody Known"
     assert (result.status, result.options) == (None, ())
@@ -283,10 +286,10 @@ def test_a_lookup_with_no_match_is_audited(uow: FakeUnitOfWork, clock: FakeClock
 
 
 def test_a_lookup_that_matches_is_audited_against_the_customer(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    reported = services.report_incident(uow, STAFF, submission(name="Jáne Smith"), clock)
+    reported = incidents.report_incident(uow, STAFF, submission(name="Jáne Smith"), clock)
     committed_before = uow.committed
 
-    result = services.check_customer(uow, OFFICER, "jane smith", clock)
+    result = customer_checks.check_customer(uow, OFFICER, "jane smith", clock)
 
     assert result.status is not None
     assert result.status.customer_id == reported.customer.customer_id
@@ -302,14 +305,14 @@ def test_a_lookup_that_matches_is_audited_against_the_customer(uow: FakeUnitOfWo
 
 def test_an_empty_lookup_is_refused(uow: FakeUnitOfWork, clock: FakeClock) -> None:
     with pytest.raises(InvalidSubmission) as raised:
-        services.check_customer(uow, STAFF, "   ", clock)
+        customer_checks.check_customer(uow, STAFF, "   ", clock)
 
     assert set(raised.value.errors) == {"query"}
     assert uow.committed == 0
 
 
 def test_a_customer_with_only_incidents_has_no_restrictions(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    services.report_incident(uow, STAFF, submission(), clock)
+    incidents.report_incident(uow, STAFF, submission(), clock)
 
     match = _status_of(uow, clock)
 
@@ -373,11 +376,11 @@ def test_an_ended_restriction_no_longer_shows(uow: FakeUnitOfWork, clock: FakeCl
 def test_a_request_that_fails_a_gate_stores_nothing(
     uow: FakeUnitOfWork, clock: FakeClock, request_: EscalationRequest
 ) -> None:
-    services.report_incident(uow, OFFICER, submission(), clock)
+    incidents.report_incident(uow, OFFICER, submission(), clock)
     before = uow.committed
 
     with pytest.raises(InvalidSubmission) as raised:
-        services.request_escalation(uow, MANAGER, request_, clock)
+        escalations.request_escalation(uow, MANAGER, request_, clock, rules=RULES)
 
     assert set(raised.value.errors) == {"gate"}
     assert uow.state.escalations == {}
@@ -399,21 +402,21 @@ def test_a_request_that_fails_a_gate_stores_nothing(
 def test_a_request_with_a_bad_field_names_it(
     uow: FakeUnitOfWork, clock: FakeClock, changes: dict[str, object], field: str
 ) -> None:
-    services.report_incident(uow, OFFICER, submission(), clock)
+    incidents.report_incident(uow, OFFICER, submission(), clock)
 
     with pytest.raises(InvalidSubmission) as raised:
-        services.request_escalation(uow, MANAGER, replace(restriction_request(), **changes), clock)  # type: ignore[arg-type]
+        escalations.request_escalation(uow, MANAGER, replace(restriction_request(), **changes), clock, rules=RULES)  # type: ignore[arg-type]
 
     assert field in raised.value.errors
     assert uow.state.escalations == {}
 
 
 def test_a_request_for_an_unknown_customer_is_rejected(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    services.report_incident(uow, OFFICER, submission(), clock)
+    incidents.report_incident(uow, OFFICER, submission(), clock)
     before = uow.committed
 
     with pytest.raises(InvalidSubmission) as raised:
-        services.request_escalation(uow, MANAGER, restriction_request("John Doe"), clock)
+        escalations.request_escalation(uow, MANAGER, restriction_request("John Doe"), clock, rules=RULES)
 
     assert set(raised.value.errors) == {"customer_name"}
     assert uow.state.escalations == {}
@@ -424,14 +427,16 @@ def test_a_request_for_an_unknown_customer_is_rejected(uow: FakeUnitOfWork, cloc
 def test_a_valid_request_is_stored_with_the_customers_incidents_as_evidence(
     uow: FakeUnitOfWork, clock: FakeClock
 ) -> None:
-    first = services.report_incident(uow, OFFICER, submission("a"), clock)
-    services.report_incident(uow, STAFF, submission("other", "Someone Else"), clock)
+    first = incidents.report_incident(uow, OFFICER, submission("a"), clock)
+    incidents.report_incident(uow, STAFF, submission("other", "Someone Else"), clock)
     clock.advance(timedelta(days=2))
-    second = services.report_incident(uow, STAFF, submission("b", customer_id=first.customer.customer_id), clock)
+    second = incidents.report_incident(uow, STAFF, submission("b", customer_id=first.customer.customer_id), clock)
     clock.advance(timedelta(hours=1))
     before = uow.committed
 
-    view = services.request_escalation(uow, MANAGER, restriction_request("jane smith"), clock)
+    view = escalations.request_escalation(
+        uow, MANAGER, restriction_request("jane smith"), clock, rules=RULES
+    ).escalation
 
     assert uow.committed == before + 1
     escalation = uow.state.escalations[view.escalation_id]
@@ -458,10 +463,10 @@ def test_a_valid_request_is_stored_with_the_customers_incidents_as_evidence(
 
 
 def test_a_serious_threat_allows_a_restriction_without_an_investigation(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    services.report_incident(uow, OFFICER, submission(), clock)
+    incidents.report_incident(uow, OFFICER, submission(), clock)
     request = restriction_request(investigation_reference="", serious_threat=SeriousThreat.POLICE_ADVICE.value)
 
-    view = services.request_escalation(uow, MANAGER, request, clock)
+    view = escalations.request_escalation(uow, MANAGER, request, clock, rules=RULES).escalation
 
     escalation = uow.state.escalations[view.escalation_id]
     assert escalation.serious_threat is SeriousThreat.POLICE_ADVICE
@@ -470,12 +475,12 @@ def test_a_serious_threat_allows_a_restriction_without_an_investigation(uow: Fak
 
 
 def test_further_action_with_legal_advice_is_accepted(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    services.report_incident(uow, OFFICER, submission(), clock)
+    incidents.report_incident(uow, OFFICER, submission(), clock)
     request = EscalationRequest(
         "Jane Smith", EscalationKind.FURTHER_ACTION.value, "Continued threats.", legal_advice_reference=" LS/2026/3 "
     )
 
-    view = services.request_escalation(uow, MANAGER, request, clock)
+    view = escalations.request_escalation(uow, MANAGER, request, clock, rules=RULES).escalation
 
     assert uow.state.escalations[view.escalation_id].legal_advice_reference == "LS/2026/3"
     assert "Legal advice: LS/2026/3" in view.basis
@@ -514,7 +519,9 @@ def test_a_decision_by_someone_not_entitled_is_refused_and_audited(
     escalation_id = escalate(uow, clock, reporter=OFFICER)
     before = uow.committed
 
-    result = services.decide_escalation(uow, decider, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+    result = escalations.decide_escalation(
+        uow, decider, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
 
     assert_refused(uow, result, escalation_id, decider, words)
     assert uow.committed == before + 1
@@ -526,7 +533,7 @@ def test_approving_a_restriction_puts_it_in_force_with_a_review_in_three_months(
     escalation_id = escalate(uow, clock)
     before = uow.committed
 
-    result = services.decide_escalation(
+    result = escalations.decide_escalation(
         uow,
         DECIDER,
         escalation_id,
@@ -534,6 +541,7 @@ def test_approving_a_restriction_puts_it_in_force_with_a_review_in_three_months(
         "  Adjustments considered. ",
         clock,
         **ONE_VOTE,
+        council=COUNCIL,
     )
 
     review_due = datetime(2027, 2, 28, 10, 0, tzinfo=UTC)  # 30 Nov + 3 months, clamped
@@ -567,8 +575,15 @@ def test_approving_a_restriction_puts_it_in_force_with_a_review_in_three_months(
 def test_declining_puts_nothing_in_force(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
     escalation_id = escalate(uow, clock)
 
-    result = services.decide_escalation(
-        uow, DECIDER, escalation_id, DecisionOutcome.DECLINE, "Try mediation.", clock, **ONE_VOTE
+    result = escalations.decide_escalation(
+        uow,
+        DECIDER,
+        escalation_id,
+        DecisionOutcome.DECLINE,
+        "Try mediation.",
+        clock,
+        **ONE_VOTE,
+        council=COUNCIL,
     )
 
     assert result.recorded_now is True
@@ -588,13 +603,22 @@ def test_declining_puts_nothing_in_force(uow: FakeUnitOfWork, clock: FakeClock, 
 
 def test_a_second_decision_changes_nothing(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
     escalation_id = escalate(uow, clock)
-    services.decide_escalation(
-        uow, DECIDER, escalation_id, DecisionOutcome.DECLINE, "Not proportionate yet.", clock, **ONE_VOTE
+    escalations.decide_escalation(
+        uow,
+        DECIDER,
+        escalation_id,
+        DecisionOutcome.DECLINE,
+        "Not proportionate yet.",
+        clock,
+        **ONE_VOTE,
+        council=COUNCIL,
     )
     after_first = uow.state
     clock.advance(timedelta(minutes=1))
 
-    result = services.decide_escalation(uow, SECOND, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+    result = escalations.decide_escalation(
+        uow, SECOND, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
 
     assert result.recorded_now is False
     assert result.refusal is None
@@ -607,11 +631,20 @@ def test_a_decided_escalation_is_shown_as_decided_without_a_second_attempt(
     uow: FakeUnitOfWork, clock: FakeClock, team: None
 ) -> None:
     escalation_id = escalate(uow, clock)
-    services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+    escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
 
     # Even the requester, who may not decide, is simply shown the decision rather than refused.
-    result = services.decide_escalation(
-        uow, MANAGER, escalation_id, DecisionOutcome.DECLINE, "Not proportionate yet.", clock, **ONE_VOTE
+    result = escalations.decide_escalation(
+        uow,
+        MANAGER,
+        escalation_id,
+        DecisionOutcome.DECLINE,
+        "Not proportionate yet.",
+        clock,
+        **ONE_VOTE,
+        council=COUNCIL,
     )
 
     assert (result.recorded_now, result.refusal) == (False, None)
@@ -625,8 +658,12 @@ def test_a_double_click_by_the_same_member_records_one_decision(
 ) -> None:
     escalation_id = escalate(uow, clock)
 
-    first = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
-    again = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+    first = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
+    again = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
 
     assert (first.recorded_now, again.recorded_now) == (True, False)
     assert len(uow.state.measures) == 1
@@ -640,7 +677,9 @@ def test_a_decision_that_loses_the_race_leaves_the_winners(uow: FakeUnitOfWork, 
     winner = Decision(escalation_id, DecisionOutcome.DECLINE, SECOND.user_id, START)
     uow.state.decisions[escalation_id] = winner
 
-    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+    result = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
 
     assert result.recorded_now is False
     assert result.escalation.decided_by_name == SECOND.name
@@ -653,7 +692,9 @@ def test_a_decision_that_loses_the_race_leaves_the_winners(uow: FakeUnitOfWork, 
 def test_approving_a_formal_warning_puts_a_warning_in_force(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
     escalation_id = escalate(uow, clock, warning_request())
 
-    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+    result = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
 
     assert result.recorded_now is True
     (measure,) = uow.state.measures.values()
@@ -671,7 +712,9 @@ def test_approving_further_action_records_the_decision_without_a_measure(
     )
     escalation_id = escalate(uow, clock, request)
 
-    result = services.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+    result = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
 
     assert result.recorded_now is True
     assert uow.state.escalations[escalation_id].state is EscalationState.APPROVED
@@ -681,14 +724,16 @@ def test_approving_further_action_records_the_decision_without_a_measure(
 
 def test_deciding_an_unknown_escalation_is_not_found(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
     with pytest.raises(NotFound):
-        services.decide_escalation(uow, DECIDER, 999, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+        escalations.decide_escalation(
+            uow, DECIDER, 999, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+        )
 
 
 # review reminders (s13.1)
 
 
 def claim(uow: FakeUnitOfWork, clock: FakeClock, claimant: str, limit: int = 100):
-    return services.claim_due_reminders(uow, clock, LEAD, claimant, CLAIM_FOR, limit)
+    return reviews.claim_due_reminders(uow, clock, LEAD, claimant, CLAIM_FOR, limit)
 
 
 @pytest.fixture
@@ -738,9 +783,9 @@ def test_an_expired_claim_can_be_claimed_again(uow: FakeUnitOfWork, clock: FakeC
     assert second.review_id == first.review_id
     assert uow.state.reviews[second.review_id].reminder_claimed_by == "sweep-b"
     # The crashed sweep comes back too late: its claim was lost, so it may not mark the reminder sent.
-    assert services.confirm_reminder_sent(uow, first, "sweep-a", clock) is False
+    assert reviews.confirm_reminder_sent(uow, first, "sweep-a", clock) is False
     assert uow.events("review.reminder_sent") == []
-    assert services.confirm_reminder_sent(uow, second, "sweep-b", clock) is True
+    assert reviews.confirm_reminder_sent(uow, second, "sweep-b", clock) is True
 
 
 def test_a_sent_reminder_is_never_claimed_again(uow: FakeUnitOfWork, clock: FakeClock, review_due: datetime) -> None:
@@ -748,7 +793,7 @@ def test_a_sent_reminder_is_never_claimed_again(uow: FakeUnitOfWork, clock: Fake
     (due,) = claim(uow, clock, "sweep-a")
     clock.advance(timedelta(seconds=3))
 
-    assert services.confirm_reminder_sent(uow, due, "sweep-a", clock) is True
+    assert reviews.confirm_reminder_sent(uow, due, "sweep-a", clock) is True
 
     assert uow.state.reviews[due.review_id].reminder_sent_at == clock.now
     (event,) = uow.events("review.reminder_sent")
@@ -756,7 +801,7 @@ def test_a_sent_reminder_is_never_claimed_again(uow: FakeUnitOfWork, clock: Fake
     assert event.detail == {"recipient": MANAGER.user_id}
     clock.advance(CLAIM_FOR * 10)
     assert claim(uow, clock, "sweep-b") == []
-    assert services.confirm_reminder_sent(uow, due, "sweep-a", clock) is False
+    assert reviews.confirm_reminder_sent(uow, due, "sweep-a", clock) is False
     assert len(uow.events("review.reminder_sent")) == 1
 
 
@@ -764,7 +809,7 @@ def test_a_released_reminder_is_claimable_at_once(uow: FakeUnitOfWork, clock: Fa
     clock.now = review_due
     (due,) = claim(uow, clock, "sweep-a")
 
-    services.release_reminder(uow, due, "sweep-a", "Teams said 403: " + "x" * 600, clock)
+    reviews.release_reminder(uow, due, "sweep-a", "Teams said 403: " + "x" * 600, clock)
 
     (event,) = uow.events("review.reminder_failed")
     assert (event.actor_id, event.record_type, event.record_id) == ("system", "review", str(due.review_id))
@@ -778,7 +823,7 @@ def test_only_the_claimant_can_release_a_claim(uow: FakeUnitOfWork, clock: FakeC
     clock.now = review_due
     (due,) = claim(uow, clock, "sweep-a")
 
-    services.release_reminder(uow, due, "sweep-b", "not mine", clock)
+    reviews.release_reminder(uow, due, "sweep-b", "not mine", clock)
 
     assert claim(uow, clock, "sweep-c") == []
     assert uow.state.reviews[due.review_id].reminder_claimed_by == "sweep-a"

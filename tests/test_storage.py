@@ -40,16 +40,10 @@ from casework.entities import (
     StaffMember,
 )
 from casework.errors import AlreadyRecorded, CustomerChoiceNeeded
-from casework.services import (
-    claim_due_reminders,
-    confirm_reminder_sent,
-    decide_escalation,
-    register_staff,
-    release_reminder,
-    remember_actor,
-    report_incident,
-    request_escalation,
-)
+from casework.escalations import decide_escalation, request_escalation
+from casework.incidents import report_incident
+from casework.reviews import claim_due_reminders, confirm_reminder_sent, release_reminder
+from casework.staff import register_staff, remember_actor
 from casework.views import IncidentConfirmation
 from casework.vocabulary import (
     ActingParty,
@@ -82,6 +76,7 @@ from storage.tables import (
 )
 from storage.unit_of_work import SqlCustomers, SqlIncidents, SqlStaff, SqlUnitOfWork
 from tests.conftest import MutableClock
+from tests.scenarios import COUNCIL, RULES
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -708,7 +703,8 @@ def _pending_warning(engine: Engine, clock: MutableClock) -> int:
         REQUESTER,
         EscalationRequest(customer_name="Jane Doe", kind="formal_warning", reason="Repeated abuse."),
         clock,
-    )
+        rules=RULES,
+    ).escalation
     assert view.state is EscalationState.PENDING
     return view.escalation_id
 
@@ -731,6 +727,8 @@ def test_twenty_deciders_at_once_record_exactly_one_decision(engine: Engine, clo
             f"approved by {n}",
             clock,
             alternatives_considered=True,
+            rules=RULES,
+            council=COUNCIL,
         ),
     )
 

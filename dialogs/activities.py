@@ -1,9 +1,11 @@
-"""Who is acting and from which tenant, read from a Teams activity."""
+"""Reading and writing Teams activities: who is acting and from which tenant, and a card as a message.
+Shared by bot/ and dialogs/ (the arrows run bot → dialogs, never back)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
 from casework.entities import Actor
@@ -29,3 +31,8 @@ def tenant_of(activity: Activity) -> str | None:
     conversation = activity.conversation
     tenant_id = getattr(conversation, "tenant_id", None) if conversation else None
     return str(tenant_id) if tenant_id else None
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    """An Adaptive Card as a message activity."""
+    return MessageFactory.attachment(CardFactory.adaptive_card(card))

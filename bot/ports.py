@@ -1,0 +1,36 @@
+"""What the Teams edge needs from storage besides casework: Bot Framework state and conversation references.
+storage/ implements these; create_app wires them in, so bot/ never imports storage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+
+class BotStateStore(Protocol):
+    def read(self, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """(data, eTag) for each stored key."""
+        ...
+
+    def write(self, key: str, data: str, expected_etag: str | None) -> str:
+        """Stores data if the stored eTag is still `expected_etag` (None: any); returns the new eTag."""
+        ...
+
+    def delete(self, keys: Iterable[str]) -> None: ...
+
+
+class ConversationReferences(Protocol):
+    def save(
+        self,
+        conversation_id: str,
+        conversation_type: str,
+        user_id: str | None,
+        tenant_id: str | None,
+        reference: dict[str, Any],
+    ) -> None: ...
+
+    def for_conversation(self, conversation_id: str) -> dict[str, Any] | None: ...
+
+    def personal_for_user(self, user_id: str) -> dict[str, Any] | None:
+        """The 1:1 chat with this person, which proactive messages to them need."""
+        ...

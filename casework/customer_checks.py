@@ -1,0 +1,108 @@
+"""Checking a customer before or during contact (s15, s16), and their history for those who need to know."""
+
+from __future__ import annotations
+
+import enum
+from typing import TypeVar
+
+from casework.audit import AuditAction, record_audit
+from casework.configuration import Clock
+from casework.customer_query import interpret
+from casework.entities import (
+    Actor,
+)
+from casework.errors import AccessRefused, InvalidSubmission
+from casework.ports import UnitOfWork
+from casework.views import (
+    CheckResult,
+    CustomerHistoryView,
+    CustomerStatusView,
+    HistoryLine,
+    customer_option,
+    may_see_history,
+    require_customer,
+    status_view,
+)
+from casework.vocabulary import (
+    MeasureKind,
+)
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def check_customer(uow: UnitOfWork, actor: Actor, query: str, clock: Clock) -> CheckResult:
+    """Answers "is this customer restricted, and what may I do?" (s15, s16). Every lookup is audited."""
+    query = " ".join(query.split())
+    if not query:
+        raise InvalidSubmission({"query": "Say who to check, for example: check Jane Smith"})
+    with uow:
+        found = uow.customers.search(interpret(query), limit=8)
+        if len(found) == 1:
+            status = status_view(uow, found[0], clock, viewer=actor)
+            record_audit(uow, actor, AuditAction.CUSTOMER_CHECKED, str(status.customer_id), clock, query=query[:200])
+            result = CheckResult(query, status)
+        else:
+            record_audit(
+                uow,
+                actor,
+                AuditAction.CUSTOMER_SEARCHED,
+                "",
+                clock,
+                query=query[:200],
+                matched=",".join(str(c.id) for c in found),
+            )
+            result = CheckResult(query, None, tuple(customer_option(c) for c in found))
+        uow.commit()
+    return result
+
+
+def show_customer(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clock) -> CustomerStatusView:
+    """The status of one customer chosen from a pick list (audited like any check)."""
+    with uow:
+        status = status_view(uow, require_customer(uow, customer_id), clock, viewer=actor)
+        record_audit(uow, actor, AuditAction.CUSTOMER_CHECKED, str(customer_id), clock)
+        uow.commit()
+    return status
+
+
+def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clock) -> CustomerHistoryView:
+    """The full record behind a status, for those who need to know; a refused look is audited too."""
+    with uow:
+        customer = require_customer(uow, customer_id)
+        if not may_see_history(uow, actor, customer_id):
+            record_audit(uow, actor, AuditAction.CUSTOMER_HISTORY_REFUSED, str(customer_id), clock)
+            uow.commit()
+            raise AccessRefused("Only the determination team and the managers on this case can see its history.")
+        lines: list[HistoryLine] = []
+        for incident in uow.incidents.for_customer(customer_id):
+            reporter = uow.staff.get(incident.reported_by)
+            actions = "; ".join(a.label for a in incident.actions)
+            outcome = f" Outcome: {incident.manager_outcome.label}." if incident.manager_outcome else ""
+            lines.append(
+                HistoryLine(
+                    incident.occurred_at,
+                    f"Incident {incident.reference} ({incident.channel.label})",
+                    f"{actions}. {incident.description} Reported by "
+                    f"{reporter.name if reporter else incident.reported_by}.{outcome}",
+                )
+            )
+        for escalation in uow.escalations.for_customer(customer_id):
+            lines.append(
+                HistoryLine(
+                    escalation.requested_at,
+                    f"Escalation: {escalation.kind.label}",
+                    f"{escalation.state.value.capitalize()}. {escalation.reason}",
+                )
+            )
+        for measure in uow.measures.for_customer(customer_id):
+            ended = f", ended {measure.ended_at:%d %b %Y}" if measure.ended_at else ""
+            lines.append(
+                HistoryLine(
+                    measure.starts_at,
+                    "Restriction" if measure.kind is MeasureKind.RESTRICTION else "Formal warning",
+                    f"Review due {measure.review_due_at:%d %b %Y}{ended}.",
+                )
+            )
+        record_audit(uow, actor, AuditAction.CUSTOMER_HISTORY_VIEWED, str(customer_id), clock)
+        uow.commit()
+    return CustomerHistoryView(customer_id, customer.name, tuple(sorted(lines, key=lambda line: line.when)))

@@ -1,0 +1,366 @@
+"""Escalations to the determination team: request, vote, decide, ask and answer, chase (s2.6, s11, s12)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from casework import letters, policy
+from casework.audit import AuditAction, record_audit
+from casework.commands import EscalationRequest
+from casework.configuration import Clock, CouncilDetails, DecisionRules
+from casework.customer_query import QueryKind, interpret, name_key
+from casework.entities import (
+    Actor,
+    Decision,
+    Escalation,
+    NewEscalation,
+    NewMeasure,
+    Vote,
+)
+from casework.errors import AccessRefused, AlreadyRecorded, InvalidSubmission, NotFound
+from casework.events import (
+    EscalationDecided,
+    EscalationRequested,
+    Event,
+    InformationGiven,
+    InformationRequested,
+    LettersDrafted,
+)
+from casework.ports import UnitOfWork
+from casework.views import (
+    DecisionResult,
+    EscalationView,
+    escalation_view,
+)
+from casework.vocabulary import (
+    ContactRestriction,
+    DecisionOutcome,
+    EscalationKind,
+    EscalationState,
+    LetterKind,
+    SeriousThreat,
+)
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def request_escalation(
+    uow: UnitOfWork, actor: Actor, request: EscalationRequest, clock: Clock, rules: DecisionRules
+) -> DecisionResult:
+    """Puts a decision to the determination team (s10, s11.2), once the policy's gates are met."""
+    errors: dict[str, str] = {}
+    kind = _parse(EscalationKind, request.kind)
+    threat = _parse(SeriousThreat, request.serious_threat) if request.serious_threat else None
+    restrictions = tuple(_parse(ContactRestriction, value) for value in request.restrictions)
+    if kind is None:
+        errors["kind"] = "Choose what you are asking the determination team to decide."
+    if request.serious_threat and threat is None:
+        errors["serious_threat"] = "Choose a serious-threat exception from the list."
+    if None in restrictions:
+        errors["restrictions"] = "Choose restrictions from the list."
+    reason = request.reason.strip()
+    if not reason:
+        errors["reason"] = "Say why you are asking for this."
+    elif len(reason) > policy.REASON_MAX_LENGTH:
+        errors["reason"] = f"Keep the reason under {policy.REASON_MAX_LENGTH} characters."
+    chosen = tuple(r for r in restrictions if r is not None)
+    errors.update(policy.restriction_terms_errors(chosen, request.terms))
+    if kind is not None:
+        gate = policy.escalation_gate_errors(
+            kind,
+            request.investigation_reference.strip() or None,
+            threat,
+            request.legal_advice_reference.strip() or None,
+            chosen,
+        )
+        if gate:
+            errors["gate"] = " ".join(gate)
+    if not request.customer_name.strip():
+        errors["customer_name"] = "Enter the customer's name."
+    if errors:
+        raise InvalidSubmission(errors)
+    assert kind is not None
+    with uow:
+        query = interpret(request.customer_name.strip())
+        customers = uow.customers.search(query)
+        exact = [c for c in customers if query.kind is not QueryKind.NAME or name_key(c.name) == query.key]
+        if not customers:
+            raise InvalidSubmission({"customer_name": "No customer has that name. Report an incident first."})
+        if len(exact) != 1:
+            raise InvalidSubmission(
+                {
+                    "customer_name": "Several customers could match: give their full name as "
+                    "recorded, council reference or postcode."
+                }
+            )
+        customer = exact[0]
+        incidents = uow.incidents.for_customer(customer.id)
+        escalation = uow.escalations.add(
+            NewEscalation(
+                customer_id=customer.id,
+                kind=kind,
+                reason=reason,
+                requested_by=actor.user_id,
+                requested_at=clock(),
+                incident_ids=tuple(i.id for i in incidents),
+                investigation_reference=request.investigation_reference.strip() or None,
+                serious_threat=threat,
+                legal_advice_reference=request.legal_advice_reference.strip() or None,
+                restrictions=chosen,
+                terms=request.terms,
+            )
+        )
+        record_audit(uow, actor, AuditAction.ESCALATION_REQUESTED, str(escalation.id), clock, kind=kind.value)
+        view = escalation_view(uow, escalation, rules)
+        uow.commit()
+    return DecisionResult(view, recorded_now=True, events=(EscalationRequested(view),))
+
+
+def record_decision_card(uow: UnitOfWork, escalation_id: int, conversation_id: str, activity_id: str) -> None:
+    """Remembers where the decision card was posted, so it can be updated in place for everyone."""
+    with uow:
+        uow.escalations.record_card(escalation_id, conversation_id, activity_id)
+        uow.commit()
+
+
+def view_escalation(uow: UnitOfWork, escalation_id: int, rules: DecisionRules) -> EscalationView:
+    with uow:
+        escalation = uow.escalations.get_for_update(escalation_id)
+        if escalation is None:
+            raise NotFound("That escalation no longer exists.")
+        return escalation_view(uow, escalation, rules)
+
+
+def decide_escalation(
+    uow: UnitOfWork,
+    actor: Actor,
+    escalation_id: int,
+    outcome: DecisionOutcome,
+    notes: str,
+    clock: Clock,
+    *,
+    alternatives_considered: bool = False,
+    rules: DecisionRules,
+    council: CouncilDetails,
+) -> DecisionResult:
+    """Records one member's vote and, once the rule for this kind is met, the outcome, exactly once however
+    often, however concurrently, and by however many members it is clicked (s2.6, s11.2, s12.2).
+
+    An approved warning or restriction gets a draft letter (s11.4) with the council's details given."""
+    with uow:
+        escalation = uow.escalations.get_for_update(escalation_id)
+        if escalation is None:
+            raise NotFound("That escalation no longer exists.")
+        if escalation.state is EscalationState.MORE_INFORMATION:
+            return DecisionResult(
+                escalation_view(uow, escalation, rules),
+                recorded_now=False,
+                refusal="Waiting for the requester's answer before deciding.",
+            )
+        confirming = _awaiting_confirmation(uow, escalation)
+        if escalation.state is not EscalationState.PENDING and not confirming:
+            # Already decided: whoever clicks, and however often, is shown the outcome.
+            return DecisionResult(escalation_view(uow, escalation, rules), recorded_now=False)
+        refusal = _decider_refusal(uow, actor, escalation)
+        if refusal is not None:
+            record_audit(uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, str(escalation_id), clock, reason=refusal)
+            view = escalation_view(uow, escalation, rules)
+            uow.commit()
+            return DecisionResult(view, recorded_now=False, refusal=refusal)
+        problems = policy.vote_problems(outcome, notes, alternatives_considered)
+        if problems:
+            return DecisionResult(
+                escalation_view(uow, escalation, rules), recorded_now=False, refusal=" ".join(problems.values())
+            )
+        now = clock()
+        try:
+            uow.escalations.add_vote(
+                Vote(escalation.id, actor.user_id, outcome, now, notes.strip(), alternatives_considered)
+            )
+        except AlreadyRecorded:
+            return DecisionResult(
+                escalation_view(uow, escalation, rules),
+                recorded_now=False,
+                refusal="You have already given your decision on this.",
+            )
+        record_audit(uow, actor, AuditAction.ESCALATION_VOTE, str(escalation.id), clock, outcome=outcome.value)
+        lost_race = False
+        if confirming:
+            _confirm_or_overturn(uow, actor, escalation, outcome, now, clock)
+        else:
+            required = policy.approvals_required(escalation.kind, escalation.is_immediate, rules)
+            final = policy.outcome_of(uow.escalations.votes_for(escalation.id), required)
+            if final is not None:
+                try:
+                    uow.escalations.add_decision(Decision(escalation.id, final, actor.user_id, now, notes.strip()))
+                except AlreadyRecorded:
+                    # The row lock makes this rare and the unique key harmless: another instance decided first.
+                    uow.rollback()
+                    lost_race = True
+                else:
+                    _apply_decision(uow, actor, escalation, final, now, clock, council)
+        if not lost_race:
+            view = escalation_view(uow, escalation, rules)
+            uow.commit()
+    if lost_race:
+        return DecisionResult(view_escalation(uow, escalation_id, rules), recorded_now=False)
+    return DecisionResult(view, recorded_now=True, events=_after_vote(view))
+
+
+def _after_vote(view: EscalationView) -> tuple[Event, ...]:
+    """A recorded vote that leaves the request approved or declined tells the requester; an approval also sends
+    the case owner its draft letters."""
+    if view.state is EscalationState.APPROVED:
+        return (EscalationDecided(view), LettersDrafted(escalation_id=view.escalation_id))
+    if view.state is EscalationState.DECLINED:
+        return (EscalationDecided(view),)
+    return ()
+
+
+def ask_for_information(
+    uow: UnitOfWork, actor: Actor, escalation_id: int, question: str, clock: Clock, rules: DecisionRules
+) -> DecisionResult:
+    """A member sends the request back to the requester with a question; deciding waits for the answer."""
+    with uow:
+        escalation = uow.escalations.get_for_update(escalation_id)
+        if escalation is None:
+            raise NotFound("That escalation no longer exists.")
+        refusal = _decider_refusal(uow, actor, escalation)
+        if refusal is None and escalation.state is not EscalationState.PENDING:
+            refusal = "Only a request still waiting for a decision can be sent back with a question."
+        if refusal is None and not question.strip():
+            refusal = "Type your question in the decision notes first."
+        if refusal is not None:
+            return DecisionResult(escalation_view(uow, escalation, rules), recorded_now=False, refusal=refusal)
+        escalation.state = EscalationState.MORE_INFORMATION
+        escalation.question = question.strip()[: policy.REASON_MAX_LENGTH]
+        escalation.answer = ""
+        uow.escalations.save_state(escalation)
+        record_audit(uow, actor, AuditAction.ESCALATION_INFORMATION_REQUESTED, str(escalation_id), clock)
+        view = escalation_view(uow, escalation, rules)
+        uow.commit()
+    return DecisionResult(view, recorded_now=True, events=(InformationRequested(view),))
+
+
+def answer_escalation(
+    uow: UnitOfWork, actor: Actor, escalation_id: int, answer: str, clock: Clock, rules: DecisionRules
+) -> DecisionResult:
+    """The requester answers the team's question; the request goes back to them to decide."""
+    if not answer.strip():
+        raise InvalidSubmission({"answer": "Type your answer."})
+    with uow:
+        escalation = uow.escalations.get_for_update(escalation_id)
+        if escalation is None:
+            raise NotFound("That escalation no longer exists.")
+        if escalation.requested_by != actor.user_id:
+            raise AccessRefused("Only the person who asked for this escalation can answer the team's question.")
+        if escalation.state is not EscalationState.MORE_INFORMATION:
+            raise InvalidSubmission({"answer": "The team is not waiting for an answer on this request."})
+        escalation.state = EscalationState.PENDING
+        escalation.answer = answer.strip()[: policy.REASON_MAX_LENGTH]
+        uow.escalations.save_state(escalation)
+        record_audit(uow, actor, AuditAction.ESCALATION_INFORMATION_GIVEN, str(escalation_id), clock)
+        view = escalation_view(uow, escalation, rules)
+        uow.commit()
+    return DecisionResult(view, recorded_now=True, events=(InformationGiven(view),))
+
+
+def pending_escalations(
+    uow: UnitOfWork, actor: Actor, clock: Clock, rules: DecisionRules
+) -> tuple[EscalationView, ...]:
+    """What awaits the determination team (s2.6); nobody else sees the list."""
+    with uow:
+        member = uow.staff.get(actor.user_id)
+        if member is None or not member.is_determination_team:
+            raise AccessRefused("Only members of the determination team can see pending escalations.")
+        return tuple(escalation_view(uow, e, rules) for e in uow.escalations.waiting())
+
+
+def chase_overdue_escalations(
+    uow: UnitOfWork, clock: Clock, chase_after: timedelta, repeat_every: timedelta, rules: DecisionRules
+) -> tuple[EscalationView, ...]:
+    """Escalations nobody has decided within `chase_after`, each claimed for chasing once per `repeat_every`."""
+    now = clock()
+    chased: list[EscalationView] = []
+    with uow:
+        for escalation in uow.escalations.pending_since_before(now - chase_after):
+            if not policy.is_overdue(escalation.requested_at, now, chase_after):
+                continue
+            if uow.escalations.claim_chase(escalation.id, now, now - repeat_every):
+                escalation.last_chased_at = now
+                record_audit(uow, Actor("system", "Chase"), AuditAction.ESCALATION_CHASED, str(escalation.id), clock)
+                chased.append(escalation_view(uow, escalation, rules))
+        uow.commit()
+    return tuple(chased)
+
+
+def _decider_refusal(uow: UnitOfWork, actor: Actor, escalation: Escalation) -> str | None:
+    member = uow.staff.get(actor.user_id)
+    involved = sorted(uow.incidents.reporters_of(escalation.incident_ids))
+    return policy.decision_refusal(
+        actor.user_id, member is not None and member.is_determination_team, escalation.requested_by, involved
+    )
+
+
+def _awaiting_confirmation(uow: UnitOfWork, escalation: Escalation) -> bool:
+    """An immediate restriction (s12.3) approved by one member, not yet confirmed or overturned by a second."""
+    if not escalation.is_immediate or escalation.state is not EscalationState.APPROVED:
+        return False
+    return len(uow.escalations.votes_for(escalation.id)) < 2
+
+
+def _confirm_or_overturn(
+    uow: UnitOfWork, actor: Actor, escalation: Escalation, outcome: DecisionOutcome, now: datetime, clock: Clock
+) -> None:
+    if outcome is DecisionOutcome.APPROVE:
+        record_audit(uow, actor, AuditAction.ESCALATION_CONFIRMED, str(escalation.id), clock)
+        return
+    # A second member disagrees: the immediate restriction ends now and the request is declined.
+    for measure in uow.measures.for_customer(escalation.customer_id):
+        if measure.escalation_id == escalation.id and measure.ended_at is None:
+            uow.measures.end(measure.id, now)
+    escalation.state = EscalationState.DECLINED
+    uow.escalations.save_state(escalation)
+    record_audit(uow, actor, AuditAction.ESCALATION_OVERTURNED, str(escalation.id), clock)
+
+
+def _apply_decision(
+    uow: UnitOfWork,
+    actor: Actor,
+    escalation: Escalation,
+    outcome: DecisionOutcome,
+    now: datetime,
+    clock: Clock,
+    council: CouncilDetails,
+) -> None:
+    """Moves the escalation to its outcome and puts an approved warning or restriction in force (s11, s12, s13),
+    with a draft letter to the customer (s11.3, s11.4, s12.4)."""
+    escalation.state = EscalationState.APPROVED if outcome is DecisionOutcome.APPROVE else EscalationState.DECLINED
+    uow.escalations.save_state(escalation)
+    measure_kind = policy.measure_for(escalation.kind)
+    if escalation.state is EscalationState.APPROVED and measure_kind is not None:
+        measure = uow.measures.add(
+            NewMeasure(
+                customer_id=escalation.customer_id,
+                kind=measure_kind,
+                escalation_id=escalation.id,
+                starts_at=now,
+                review_due_at=policy.review_due_date(now),
+                case_owner_id=escalation.requested_by,
+                restrictions=escalation.restrictions,
+                terms=escalation.terms,
+            )
+        )
+        uow.reviews.schedule(measure.id, measure.review_due_at)
+        letters.produce_draft(uow, actor, measure, LetterKind(measure_kind.value), council, clock)
+    decided = AuditAction.ESCALATION_APPROVED if outcome is DecisionOutcome.APPROVE else AuditAction.ESCALATION_DECLINED
+    record_audit(uow, actor, decided, escalation.id, clock)
+
+
+def _parse(enum_type: type[_E], value: str) -> _E | None:
+    try:
+        return enum_type(value)
+    except ValueError:
+        return None

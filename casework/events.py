@@ -1,0 +1,69 @@
+"""What a use case tells the rest of the council about: events, returned with its result and handled by the
+Teams edge's notifications table (one handler each). Past tense; plain values."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from casework.views import EscalationView, IncidentSummary
+
+
+@dataclass(frozen=True)
+class IncidentReported:
+    """A new incident: the line manager discusses it (s8.6); an urgent one goes to the team at once (s12.3, s8.4)."""
+
+    incident: IncidentSummary
+    line_manager_id: str | None
+    line_manager_name: str | None
+
+
+@dataclass(frozen=True)
+class EscalationRequested:
+    """A decision put to the determination team (s2.6): their channel gets the decision card."""
+
+    escalation: EscalationView
+
+
+@dataclass(frozen=True)
+class EscalationDecided:
+    """Approved or declined (or an immediate restriction overturned): the requester is told."""
+
+    escalation: EscalationView
+
+
+@dataclass(frozen=True)
+class InformationRequested:
+    """The team asked the requester a question before deciding."""
+
+    escalation: EscalationView
+
+
+@dataclass(frozen=True)
+class InformationGiven:
+    """The requester answered; the team's card shows the answer."""
+
+    escalation: EscalationView
+
+
+@dataclass(frozen=True)
+class LettersDrafted:
+    """Draft letters to the customer were produced by a decision or a review (s11.3, s11.4, s13): their case owner
+    checks and issues them. One of the two ids is set."""
+
+    escalation_id: int | None = None
+    review_id: int | None = None
+
+
+Event = (
+    IncidentReported
+    | EscalationRequested
+    | EscalationDecided
+    | InformationRequested
+    | InformationGiven
+    | LettersDrafted
+)
+
+Publish = Callable[[Sequence[Event]], Awaitable[list[str]]]
+"""Hands a use case's events to whoever tells people; returns what the person in the turn must do themselves
+where someone could not be told."""

@@ -1,0 +1,250 @@
+"""Reporting an incident (s8.5, s8.6, s10, s12.3) and the line manager's discussion of it (s8.6)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import replace
+from datetime import datetime
+from typing import TypeVar
+
+from casework import policy
+from casework.audit import AuditAction, record_audit
+from casework.commands import IncidentSubmission
+from casework.configuration import Clock
+from casework.customer_query import QueryKind, email_key, interpret, phone_key, postcode_key
+from casework.entities import (
+    Actor,
+    Customer,
+    Incident,
+    NewCustomer,
+    NewIncident,
+    StaffMember,
+)
+from casework.errors import AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission, NotFound
+from casework.events import IncidentReported
+from casework.ports import UnitOfWork
+from casework.views import (
+    CustomerOption,
+    IncidentConfirmation,
+    ManagerOutcomeResult,
+    ReportFormContext,
+    customer_option,
+    customer_options,
+    incident_summary,
+    require_customer,
+    status_view,
+)
+from casework.vocabulary import (
+    ActingParty,
+    ContactChannel,
+    ImmediateStep,
+    ManagerOutcome,
+    SeriousThreat,
+    ServiceArea,
+    UnreasonableAction,
+)
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def report_form_context(
+    uow: UnitOfWork, actor: Actor, customer_hint: str, customer_id: int | None = None
+) -> ReportFormContext:
+    """What the report form should offer: the customer chosen on a status card, or those matching what was
+    typed; and the line manager question, until it has been answered once."""
+    with uow:
+        chosen = uow.customers.get(customer_id) if customer_id is not None else None
+        if chosen is not None:
+            options: tuple[CustomerOption, ...] = (customer_option(chosen),)
+        else:
+            options = customer_options(uow, customer_hint) if customer_hint.strip() else ()
+        reporter = uow.staff.get(actor.user_id)
+        manager = uow.staff.get(reporter.line_manager_id) if reporter and reporter.line_manager_id else None
+        # The list to pick a line manager from is only offered until the reporter has named one.
+        staff = () if manager else tuple((m.user_id, m.name) for m in uow.staff.all() if m.user_id != actor.user_id)
+    return ReportFormContext(options, manager.name if manager else None, staff)
+
+
+def report_incident(
+    uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock
+) -> IncidentConfirmation:
+    """Logs a low-level incident (s8.5, s8.6). A repeated submission (a Teams retry) returns the first incident."""
+    now = clock()
+    errors = policy.validate_incident(submission, now)
+    if errors:
+        raise InvalidSubmission(errors)
+    with uow:
+        existing = uow.incidents.by_submission_key(submission.submission_key)
+        if existing is not None:
+            return _confirmation(uow, existing, clock, already_recorded=True)
+        manager_id = _line_manager(uow, actor, submission, clock)
+        try:
+            customer = _resolve_customer(uow, actor, submission, clock)
+        except InvalidSubmission:
+            # A retry of a submit that committed after our first look finds the customer that submit added:
+            # it is the same report, not a reason to ask the reporter to choose.
+            first = uow.incidents.by_submission_key(submission.submission_key)
+            if first is None:
+                raise
+            return _confirmation(uow, first, clock, already_recorded=True)
+        try:
+            incident = uow.incidents.add(_incident_from(submission, customer.id, actor, now))
+        except AlreadyRecorded:
+            # A concurrent retry of the same submit committed first: answer with its incident.
+            uow.rollback()
+            first = uow.incidents.by_submission_key(submission.submission_key)
+            assert first is not None
+            return _confirmation(uow, first, clock, already_recorded=True)
+        incident.reference = policy.incident_reference(incident.occurred_at.year, incident.id)
+        uow.incidents.assign_reference(incident.id, incident.reference)
+        record_audit(
+            uow,
+            actor,
+            AuditAction.INCIDENT_REPORTED,
+            incident.reference,
+            clock,
+            customer_id=str(customer.id),
+            line_manager=manager_id,
+        )
+        if incident.safeguarding_concern:
+            record_audit(uow, actor, AuditAction.INCIDENT_SAFEGUARDING_FLAGGED, incident.reference, clock)
+        confirmation = _confirmation(uow, incident, clock, already_recorded=False)
+        reported = IncidentReported(confirmation.incident, confirmation.line_manager_id, confirmation.line_manager_name)
+        confirmation = replace(confirmation, events=(reported,))
+        uow.commit()
+    return confirmation
+
+
+def record_notification(
+    uow: UnitOfWork, actor: Actor, incident_reference: str, what: AuditAction, detail: dict[str, str], clock: Clock
+) -> None:
+    """Who was told about an incident, or could not be (every notification is in the audit trail)."""
+    with uow:
+        record_audit(uow, actor, what, incident_reference, clock, **detail)
+        uow.commit()
+
+
+def record_manager_outcome(
+    uow: UnitOfWork, actor: Actor, incident_id: int, outcome: ManagerOutcome, clock: Clock
+) -> ManagerOutcomeResult:
+    """The line manager's discussion outcome (s8.6, s10), recorded once; only they (or the team) may record it."""
+    with uow:
+        incident = uow.incidents.get(incident_id)
+        if incident is None:
+            raise NotFound("That incident is no longer on record.")
+        reporter = uow.staff.get(incident.reported_by)
+        clicker = uow.staff.get(actor.user_id)
+        refusal = policy.manager_outcome_refusal(
+            actor.user_id,
+            reporter.line_manager_id if reporter else None,
+            clicker is not None and clicker.is_determination_team,
+        )
+        if refusal is not None:
+            record_audit(uow, actor, AuditAction.INCIDENT_OUTCOME_REFUSED, incident.reference, clock, reason=refusal)
+            summary = incident_summary(uow, incident)
+            uow.commit()
+            return ManagerOutcomeResult(summary, recorded_now=False, refusal=refusal)
+        recorded = uow.incidents.record_manager_outcome(incident.id, outcome, actor.user_id, clock())
+        if recorded:
+            record_audit(
+                uow, actor, AuditAction.INCIDENT_MANAGER_OUTCOME, incident.reference, clock, outcome=outcome.value
+            )
+        refreshed = uow.incidents.get(incident.id)
+        assert refreshed is not None
+        summary = incident_summary(uow, refreshed)
+        uow.commit()
+    return ManagerOutcomeResult(summary, recorded_now=recorded)
+
+
+def _line_manager(uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock) -> str:
+    """The reporter's line manager: asked for once, then remembered (s8.6 needs them told)."""
+    reporter = uow.staff.get(actor.user_id) or StaffMember(actor.user_id, actor.name)
+    if reporter.line_manager_id:
+        return reporter.line_manager_id
+    chosen = submission.line_manager_id.strip()
+    manager = uow.staff.get(chosen) if chosen else None
+    if manager is None or manager.user_id == actor.user_id:
+        raise InvalidSubmission({"line_manager_id": "Choose your line manager; you will only be asked once."})
+    uow.staff.save(replace(reporter, line_manager_id=manager.user_id))
+    record_audit(uow, actor, AuditAction.STAFF_LINE_MANAGER_SET, actor.user_id, clock, line_manager=manager.user_id)
+    return manager.user_id
+
+
+def _resolve_customer(uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock) -> Customer:
+    """The customer chosen on the form, or a new one, but never a duplicate added without a second look."""
+    if submission.customer_id is not None:
+        return require_customer(uow, submission.customer_id)
+    typed = submission.customer_name.strip()
+    query = interpret(typed)
+    matches = customer_options(uow, typed)
+    if query.kind is not QueryKind.NAME:
+        if not matches:
+            raise InvalidSubmission(
+                {
+                    "customer_name": f"No customer has that {query.kind.value.replace('_', ' ')}. "
+                    "Enter their name to add them."
+                }
+            )
+        raise CustomerChoiceNeeded(matches)
+    if matches and not submission.new_customer_confirmed:
+        raise CustomerChoiceNeeded(matches)
+    # Two first reports about one new person must not add them twice: the second waits, then finds the first.
+    uow.customers.lock_name(query.key)
+    matches = customer_options(uow, typed)
+    if matches and not submission.new_customer_confirmed:
+        raise CustomerChoiceNeeded(matches)
+    contact_errors, customer = _new_customer(typed, submission)
+    if contact_errors:
+        raise InvalidSubmission(contact_errors)
+    customer = uow.customers.add(customer)
+    record_audit(uow, actor, AuditAction.CUSTOMER_ADDED, str(customer.id), clock)
+    return customer
+
+
+def _new_customer(name: str, submission: IncidentSubmission) -> tuple[dict[str, str], NewCustomer]:
+    errors: dict[str, str] = {}
+    postcode = postcode_key(submission.postcode) if submission.postcode.strip() else None
+    phone = phone_key(submission.phone) if submission.phone.strip() else None
+    email = email_key(submission.email) if submission.email.strip() else None
+    if submission.postcode.strip() and postcode is None:
+        errors["postcode"] = "That is not a UK postcode."
+    if submission.phone.strip() and phone is None:
+        errors["phone"] = "That is not a phone number."
+    if submission.email.strip() and email is None:
+        errors["email"] = "That is not an email address."
+    return errors, NewCustomer(name=name, postcode=postcode, phone=phone, email=email)
+
+
+def _incident_from(submission: IncidentSubmission, customer_id: int, actor: Actor, now: datetime) -> NewIncident:
+    representative = submission.acting_party == ActingParty.REPRESENTATIVE.value
+    return NewIncident(
+        customer_id=customer_id,
+        reported_by=actor.user_id,
+        occurred_at=policy.occurred_at(submission.occurred_date, submission.occurred_time, now),
+        channel=ContactChannel(submission.channel),
+        actions=tuple(UnreasonableAction(action) for action in submission.actions),
+        description=submission.description.strip(),
+        submission_key=submission.submission_key,
+        service_area=ServiceArea(submission.service_area) if submission.service_area else ServiceArea.OTHER,
+        acting_party=ActingParty(submission.acting_party),
+        representative_name=submission.representative_name.strip() if representative else None,
+        immediate_steps=tuple(ImmediateStep(step) for step in submission.immediate_steps),
+        informal_warning_given=submission.informal_warning_given,
+        safeguarding_concern=submission.safeguarding_concern,
+        support_need=submission.support_need,
+        serious_threats=tuple(SeriousThreat(threat) for threat in submission.serious_threats),
+    )
+
+
+def _confirmation(uow: UnitOfWork, incident: Incident, clock: Clock, already_recorded: bool) -> IncidentConfirmation:
+    customer = require_customer(uow, incident.customer_id)
+    reporter = uow.staff.get(incident.reported_by)
+    manager = uow.staff.get(reporter.line_manager_id) if reporter and reporter.line_manager_id else None
+    return IncidentConfirmation(
+        reference=incident.reference,
+        customer=status_view(uow, customer, clock),
+        already_recorded=already_recorded,
+        incident=incident_summary(uow, incident),
+        line_manager_id=manager.user_id if manager else None,
+        line_manager_name=manager.name if manager else None,
+    )
