@@ -24,10 +24,10 @@ from bot.card_actions import (
 from bot.casework_gateway import CaseworkGateway
 from bot.identity import actor_of, tenant_of
 from bot.notifier import card_activity
+from bot.routes import COMMANDS, command_named, menu
 from bot.state_storage import DatabaseStorage
 from cards.escalation import pending_card
 from cards.letters import reception_card
-from cards.menu import menu_card
 from cards.review import reviews_list_card
 from cards.status import check_result_card, history_card, status_card
 from cards.verbs import Verb
@@ -77,6 +77,8 @@ class CaseworkBot(TeamsActivityHandler):
         self._dialogs.add(CheckCustomerDialog(casework))
         self._dialogs.add(RequestEscalationDialog(casework, on_escalation_requested))
         self._known_conversations: set[tuple[str, str]] = set()
+        # Resolved once, so a route naming a method the bot lacks fails at start-up, not on someone's message.
+        self._command_handlers = {command.name: getattr(self, command.handler) for command in COMMANDS}
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember_conversation(turn_context)
@@ -92,34 +94,37 @@ class CaseworkBot(TeamsActivityHandler):
         # In a channel the bot only hears messages that @mention it; the mention is not part of the command.
         text = TurnContext.remove_recipient_mention(turn_context.activity) or turn_context.activity.text or ""
         words = text.strip().split(maxsplit=1)
-        command = words[0].lower() if words else ""
-        rest = words[1] if len(words) > 1 else ""
-        if command in ("report", "check", "escalate", "help", "cancel", "pending", "case", "reviews", "reception"):
-            await dialog_context.cancel_all_dialogs()
-        if command == "report":
-            await dialog_context.begin_dialog(ReportIncidentDialog.__name__, ReportIncidentDialog.options_for(rest))
-        elif command == "check":
-            await dialog_context.begin_dialog(CheckCustomerDialog.__name__, rest)
-        elif command == "escalate":
-            await dialog_context.begin_dialog(RequestEscalationDialog.__name__, {"values": {"customer_name": rest}})
-        elif command == "reviews":
-            views = await self._casework.call(
-                reviews_for, actor_of(turn_context.activity), self.review_lead, self._casework.clock
-            )
-            await turn_context.send_activity(card_activity(reviews_list_card(views)))
-        elif command == "reception":
-            lines = await self._casework.call(reception_list)
-            await turn_context.send_activity(card_activity(reception_card(lines)))
-        elif command == "pending":
-            await self._send_pending(turn_context)
-        elif command == "case":
-            await self._send_case(turn_context, rest)
-        elif command in ("help", "cancel", "menu", "hi", "hello"):
-            await turn_context.send_activity(card_activity(menu_card()))
-        else:
+        command = command_named(words[0]) if words else None
+        if command is None:
             result = await dialog_context.continue_dialog()
             if result.status is DialogTurnStatus.Empty:
-                await turn_context.send_activity(card_activity(menu_card("Sorry, I didn't understand that.")))
+                await turn_context.send_activity(card_activity(menu("Sorry, I didn't understand that.")))
+            return
+        if command.cancels_dialog:
+            await dialog_context.cancel_all_dialogs()
+        await self._command_handlers[command.name](turn_context, dialog_context, words[1] if len(words) > 1 else "")
+
+    async def _start_report(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
+        await dialog_context.begin_dialog(ReportIncidentDialog.__name__, ReportIncidentDialog.options_for(rest))
+
+    async def _start_check(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
+        await dialog_context.begin_dialog(CheckCustomerDialog.__name__, rest)
+
+    async def _start_escalation(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
+        await dialog_context.begin_dialog(RequestEscalationDialog.__name__, {"values": {"customer_name": rest}})
+
+    async def _send_reviews(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
+        views = await self._casework.call(
+            reviews_for, actor_of(turn_context.activity), self.review_lead, self._casework.clock
+        )
+        await turn_context.send_activity(card_activity(reviews_list_card(views)))
+
+    async def _send_reception(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
+        lines = await self._casework.call(reception_list)
+        await turn_context.send_activity(card_activity(reception_card(lines)))
+
+    async def _send_menu(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
+        await turn_context.send_activity(card_activity(menu()))
 
     async def _on_card_submit(self, turn_context: TurnContext, dialog_context: Any, value: dict[str, Any]) -> None:
         verb = value.get("verb")
@@ -166,7 +171,7 @@ class CaseworkBot(TeamsActivityHandler):
             await turn_context.send_activity(card_activity(answer.card))
             await self._follow_outcome(dialog_context, answer)
         else:
-            await turn_context.send_activity(card_activity(menu_card("That button is no longer in use.")))
+            await turn_context.send_activity(card_activity(menu("That button is no longer in use.")))
 
     async def on_adaptive_card_invoke(
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
@@ -184,7 +189,7 @@ class CaseworkBot(TeamsActivityHandler):
             await self._follow_outcome(await self._dialogs.create_context(turn_context), answer)
             card = answer.card
         else:
-            card = menu_card("That button is no longer in use.")
+            card = menu("That button is no longer in use.")
         return AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD_CONTENT_TYPE, value=card)
 
     async def _show_customer(self, turn_context: TurnContext, verb: str, customer_id: object) -> None:
@@ -219,7 +224,7 @@ class CaseworkBot(TeamsActivityHandler):
         await turn_context.send_activity("Recorded as collected.")
         await turn_context.send_activity(card_activity(reception_card(await self._casework.call(reception_list))))
 
-    async def _send_pending(self, turn_context: TurnContext) -> None:
+    async def _send_pending(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
         try:
             views = await self._casework.call(
                 pending_escalations, actor_of(turn_context.activity), self._casework.clock, self._decisions.rules
@@ -229,11 +234,11 @@ class CaseworkBot(TeamsActivityHandler):
             return
         await turn_context.send_activity(card_activity(pending_card(views)))
 
-    async def _send_case(self, turn_context: TurnContext, query: str) -> None:
+    async def _send_case(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
         """`case <customer>`: the full history, for those entitled to it (need to know)."""
         actor = actor_of(turn_context.activity)
         try:
-            found = await self._casework.call(check_customer, actor, query, self._casework.clock)
+            found = await self._casework.call(check_customer, actor, rest, self._casework.clock)
             if found.status is None:
                 await turn_context.send_activity(card_activity(check_result_card(found)))
                 return
