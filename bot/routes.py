@@ -1,7 +1,7 @@
-"""The one table of what the bot answers: the commands people type.
+"""The one table of what the bot answers: the commands people type and the verbs of the buttons they press.
 
 The activity handler dispatches through it, the menu card lists its commands and tools/package_app.py writes the
-manifest's command lists from it, so the three cannot drift apart (tests/test_routes.py checks they agree). Handlers
+manifest's command lists from it, so none of them can drift apart (tests/test_routes.py checks they agree). Handlers
 are named here and looked up on the bot when it is built: this module needs nothing from botbuilder, so the packaging
 tool can import it.
 """
@@ -14,6 +14,7 @@ from typing import Any
 
 from cards.common import Card
 from cards.menu import MenuEntry, menu_card
+from cards.verbs import Verb
 
 
 class Audience(enum.StrEnum):
@@ -163,3 +164,53 @@ def manifest_command_lists() -> list[dict[str, Any]]:
         }
         for command_list in CommandList
     ]
+
+
+class Arrival(enum.Flag):
+    """How a button's click reaches the bot."""
+
+    EXECUTE = enum.auto()
+    """Action.Execute: an adaptiveCard/action invoke, answered with the card that replaces the clicked one."""
+    SUBMIT = enum.auto()
+    """Action.Submit: a message whose value holds the card's data; answered in the conversation."""
+    EITHER = EXECUTE | SUBMIT
+    """Action.Execute with its Action.Submit fallback for hosts without it (cards.common.execute)."""
+
+
+@dataclass(frozen=True)
+class VerbRoute:
+    verb: Verb
+    handler: str
+    """The bot's method that answers it, called with (turn_context, verb, the card's data, answer): `answer` shows a
+    card in reply, whichever way the click came."""
+    arrives_as: Arrival
+
+
+VERB_ROUTES: tuple[VerbRoute, ...] = (
+    VerbRoute(Verb.MENU_REPORT, "_report_from_card", Arrival.SUBMIT),
+    VerbRoute(Verb.MENU_CHECK, "_check_from_card", Arrival.SUBMIT),
+    VerbRoute(Verb.MENU_ESCALATE, "_escalate_from_card", Arrival.SUBMIT),
+    VerbRoute(Verb.CUSTOMER_SHOW, "_show_customer", Arrival.SUBMIT),
+    VerbRoute(Verb.CUSTOMER_HISTORY, "_show_customer", Arrival.SUBMIT),
+    VerbRoute(Verb.INCIDENT_SUBMIT, "_submit_incident_form", Arrival.SUBMIT),
+    VerbRoute(Verb.INCIDENT_NO_FURTHER_ACTION, "_record_manager_outcome", Arrival.EITHER),
+    VerbRoute(Verb.INCIDENT_INFORMAL_WARNING_NOTED, "_record_manager_outcome", Arrival.EITHER),
+    VerbRoute(Verb.INCIDENT_ESCALATE, "_record_manager_outcome", Arrival.EITHER),
+    VerbRoute(Verb.ESCALATION_SUBMIT, "_submit_escalation_form", Arrival.SUBMIT),
+    VerbRoute(Verb.ESCALATION_APPROVE, "_decide_escalation", Arrival.EITHER),
+    VerbRoute(Verb.ESCALATION_DECLINE, "_decide_escalation", Arrival.EITHER),
+    VerbRoute(Verb.ESCALATION_ASK, "_decide_escalation", Arrival.EITHER),
+    VerbRoute(Verb.ESCALATION_ANSWER, "_answer_escalation", Arrival.SUBMIT),
+    VerbRoute(Verb.ESCALATION_REFRESH, "_decide_escalation", Arrival.EITHER),
+    VerbRoute(Verb.LETTER_COLLECTED, "_letter_collected", Arrival.SUBMIT),
+    VerbRoute(Verb.REVIEW_LIFT, "_decide_review", Arrival.EITHER),
+    VerbRoute(Verb.REVIEW_EXTEND, "_decide_review", Arrival.EITHER),
+    VerbRoute(Verb.REVIEW_REASSIGN, "_decide_review", Arrival.EITHER),
+)
+
+
+def verb_route(verb: object, arrival: Arrival) -> VerbRoute | None:
+    """The route for a click's verb when it may come this way; None for a retired, unknown or malformed verb."""
+    if not isinstance(verb, str):
+        return None
+    return next((r for r in VERB_ROUTES if r.verb == verb and arrival in r.arrives_as), None)
