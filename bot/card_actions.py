@@ -30,11 +30,6 @@ _OUTCOMES = {
     Verb.ESCALATION_APPROVE.value: DecisionOutcome.APPROVE,
     Verb.ESCALATION_DECLINE.value: DecisionOutcome.DECLINE,
 }
-_DECISION_VERBS = {*_OUTCOMES, Verb.ESCALATION_ASK.value, Verb.ESCALATION_REFRESH.value}
-
-
-def is_decision_verb(verb: object) -> bool:
-    return verb in _DECISION_VERBS
 
 
 class DecisionActions:
@@ -103,10 +98,6 @@ _MANAGER_OUTCOMES = {
 }
 
 
-def is_manager_outcome_verb(verb: object) -> bool:
-    return verb in _MANAGER_OUTCOMES
-
-
 @dataclass(frozen=True)
 class OutcomeAnswer:
     card: Card
@@ -138,13 +129,6 @@ class ManagerOutcomeActions:
         card = manager_discussion_card(result.incident, notice)
         escalate = result.recorded_now and _MANAGER_OUTCOMES[verb] is ManagerOutcome.ESCALATE
         return OutcomeAnswer(card, result.incident.customer_name if escalate else None)
-
-
-_REVIEW_VERBS = {Verb.REVIEW_LIFT.value, Verb.REVIEW_EXTEND.value, Verb.REVIEW_REASSIGN.value}
-
-
-def is_review_verb(verb: object) -> bool:
-    return verb in _REVIEW_VERBS
 
 
 class ReviewActions:

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from cards.common import Card, envelope, heading, submit, text
 from cards.verbs import Verb
 
 
-def menu_card(notice: str = "") -> Card:
+@dataclass(frozen=True)
+class MenuEntry:
+    """One command as the menu lists it: its name in bold, any argument in italics, then what it does and for whom."""
+
+    command: str
+    help: str
+    argument: str = ""
+    audience: str = ""
+    """Empty when anyone may use it."""
+
+
+def _line(entry: MenuEntry) -> str:
+    argument = f" *{entry.argument}*" if entry.argument else ""
+    audience = f" ({entry.audience})" if entry.audience else ""
+    return f"**{entry.command}**{argument} – {entry.help}{audience}"
+
+
+def menu_card(entries: Sequence[MenuEntry], notice: str = "") -> Card:
     body = [heading("Unacceptable customer actions")]
     if notice:
         body.append(text(notice, color="Attention"))
-    body.append(
-        text(
-            "**report** – log an incident after a difficult call, visit or email\n\n"
-            "**check** *name* – is this customer restricted, and what may I do?\n\n"
-            "**escalate** – ask the determination team for a formal warning or restriction"
-        )
-    )
+    body.append(text("\n\n".join(_line(entry) for entry in entries)))
     return envelope(
         body,
         [

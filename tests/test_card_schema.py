@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cards.menu import menu_card
+from bot.routes import menu
 from tests.card_schema import _schema, card_problems, validate_card
 
 GOOD_CARD: dict[str, Any] = {
@@ -45,7 +45,7 @@ def test_the_schema_is_the_official_draft_06_adaptive_card_schema() -> None:
 
 
 def test_a_card_the_bot_sends_is_valid() -> None:
-    validate_card(menu_card("hello"))
+    validate_card(menu("hello"))
 
 
 def test_a_good_card_with_inputs_and_an_execute_fallback_is_valid() -> None:

@@ -507,11 +507,11 @@ def test_card_contents_go_out_exactly_as_msrest_would_serialize_them() -> None:
     from msrest import Serializer
 
     from bot.connector_transport import CardContentSerializer
-    from cards.menu import menu_card
+    from bot.routes import menu
     from dialogs.activities import card_activity
 
     classes = {name: value for name, value in models.__dict__.items() if isinstance(value, type)}
-    activity = card_activity(menu_card("A notice with “quotes”, £ and an emoji 🙂"))
+    activity = card_activity(menu("A notice with “quotes”, £ and an emoji 🙂"))
     activity.text = "Menu"
     activity.conversation = (
         ConversationReference()

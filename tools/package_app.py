@@ -1,7 +1,7 @@
 """Builds the Teams app package: `make package`, or `python tools/package_app.py [--dev]`.
 
 Fills the `${{NAME}}` placeholders of manifest/manifest.json from the environment and .env (the environment wins, as
-for the app's own settings) and writes build/uca-bot-teams-app.zip holding exactly manifest.json, color.png and
+for the app's own settings), writes the bot's command lists from its routes table (bot/routes.py), and writes build/uca-bot-teams-app.zip holding exactly manifest.json, color.png and
 outline.png, ready to upload in the Teams admin centre or the Developer Portal. Missing or malformed values stop it
 with a message naming each one. `--dev` fills whatever is missing with the Agents Playground's fake values (for a try-out
 and for the tests; never upload that package to a real tenant). `--print-manifest` prints the filled manifest instead,
@@ -24,6 +24,8 @@ from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.routes import manifest_command_lists
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_DIR = ROOT / "manifest"
@@ -157,6 +159,8 @@ def filled_manifest(
 ) -> dict[str, Any]:
     template = json.loads((manifest_dir / "manifest.json").read_text(encoding="utf-8"))
     manifest: dict[str, Any] = fill(template, resolve(placeholders(template), settings, dev))
+    # The commands Teams suggests are the ones the bot answers, whatever the committed copy says.
+    manifest["bots"][0]["commandLists"] = manifest_command_lists()
     return manifest
 
 

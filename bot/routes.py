@@ -1,0 +1,214 @@
+"""The one table of what the bot answers: the commands people type and the verbs of the buttons they press.
+
+The activity handler dispatches through it, the menu card lists its commands and tools/package_app.py writes the
+manifest's command lists from it, so none of them can drift apart (tests/test_routes.py checks they agree). Handlers
+are named here and looked up on the bot when it is built: this module needs nothing from botbuilder, so the packaging
+tool can import it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from cards.common import Card
+from cards.menu import MenuEntry, menu_card
+from cards.verbs import Verb
+
+
+class Audience(enum.StrEnum):
+    """Who a command is for. Recorded and shown in help only: the use cases enforce it and refuse everyone else."""
+
+    ANYONE = "anyone"
+    DETERMINATION_TEAM = "determination team"
+    NEED_TO_KNOW = "determination team and case managers"
+    CASE_OWNERS = "case owners and managers"
+    RECEPTION = "reception"
+
+
+class CommandList(enum.Enum):
+    """One of the manifest's command lists, by the Teams scopes it is offered in."""
+
+    PERSONAL = ("personal",)
+    TEAM_AND_GROUP_CHAT = ("team", "groupChat")
+
+
+PERSONAL_ONLY = (CommandList.PERSONAL,)
+EVERYWHERE = (CommandList.PERSONAL, CommandList.TEAM_AND_GROUP_CHAT)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: str
+    """The bot's method that answers it, called with (turn_context, dialog_context, the rest of the text)."""
+    help: str
+    """For the menu, after the name."""
+    description: str
+    """For the manifest: Teams shows it under the name as people type (at most 80 characters)."""
+    who: Audience
+    offered_in: tuple[CommandList, ...]
+    argument: str = ""
+    aliases: tuple[str, ...] = ()
+    cancels_dialog: bool = True
+    """A command starts something or shows the menu, so a form left open would only catch the next message."""
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "report",
+        "_start_report",
+        help="log an incident after a difficult call, visit or email",
+        description="Report an incident after a difficult call or visit",
+        who=Audience.ANYONE,
+        offered_in=PERSONAL_ONLY,
+    ),
+    Command(
+        "check",
+        "_start_check",
+        argument="name",
+        help="is this customer restricted, and what may I do?",
+        description="Is this customer restricted, and what may I do? e.g. check Jane Smith",
+        who=Audience.ANYONE,
+        offered_in=PERSONAL_ONLY,
+    ),
+    Command(
+        "escalate",
+        "_start_escalation",
+        help="ask the determination team for a formal warning or restriction",
+        description="Ask the determination team for a warning or restriction",
+        who=Audience.ANYONE,
+        offered_in=PERSONAL_ONLY,
+    ),
+    Command(
+        "pending",
+        "_send_pending",
+        help="escalations waiting for a decision, overdue first",
+        description="Escalations waiting for a decision, overdue first (determination team)",
+        who=Audience.DETERMINATION_TEAM,
+        offered_in=EVERYWHERE,
+    ),
+    Command(
+        "case",
+        "_send_case",
+        argument="name",
+        help="a customer's full history",
+        description="A customer's full history (need to know), e.g. case Jane Smith",
+        who=Audience.NEED_TO_KNOW,
+        offered_in=EVERYWHERE,
+    ),
+    Command(
+        "reviews",
+        "_send_reviews",
+        help="restriction reviews due or overdue",
+        description="Restriction reviews due or overdue",
+        who=Audience.CASE_OWNERS,
+        offered_in=EVERYWHERE,
+    ),
+    Command(
+        "reception",
+        "_send_reception",
+        help="letters held at reception for customers to collect",
+        description="Letters held at reception for customers to collect",
+        who=Audience.RECEPTION,
+        offered_in=PERSONAL_ONLY,
+    ),
+    Command(
+        "cancel",
+        "_send_menu",
+        help="stop the form or question in progress",
+        description="Stop the form or question in progress",
+        who=Audience.ANYONE,
+        offered_in=PERSONAL_ONLY,
+    ),
+    Command(
+        "help",
+        "_send_menu",
+        aliases=("menu", "hi", "hello"),
+        help="this menu",
+        description="What this bot can do",
+        who=Audience.ANYONE,
+        offered_in=EVERYWHERE,
+    ),
+)
+
+
+def command_named(word: str) -> Command | None:
+    """The command a message's first word names, by its name or an alias; None if it names none."""
+    word = word.lower()
+    return next((c for c in COMMANDS if word == c.name or word in c.aliases), None)
+
+
+def menu_entries() -> tuple[MenuEntry, ...]:
+    """Every command offered in a 1:1 chat, where people read the menu."""
+    return tuple(
+        MenuEntry(c.name, c.help, c.argument, audience="" if c.who is Audience.ANYONE else c.who.value)
+        for c in COMMANDS
+        if CommandList.PERSONAL in c.offered_in
+    )
+
+
+def menu(notice: str = "") -> Card:
+    return menu_card(menu_entries(), notice)
+
+
+def manifest_command_lists() -> list[dict[str, Any]]:
+    """bots[0].commandLists of the Teams manifest: the commands Teams suggests in each scope, in table order."""
+    return [
+        {
+            "scopes": list(command_list.value),
+            "commands": [
+                {"title": c.name, "description": c.description} for c in COMMANDS if command_list in c.offered_in
+            ],
+        }
+        for command_list in CommandList
+    ]
+
+
+class Arrival(enum.Flag):
+    """How a button's click reaches the bot."""
+
+    EXECUTE = enum.auto()
+    """Action.Execute: an adaptiveCard/action invoke, answered with the card that replaces the clicked one."""
+    SUBMIT = enum.auto()
+    """Action.Submit: a message whose value holds the card's data; answered in the conversation."""
+    EITHER = EXECUTE | SUBMIT
+    """Action.Execute with its Action.Submit fallback for hosts without it (cards.common.execute)."""
+
+
+@dataclass(frozen=True)
+class VerbRoute:
+    verb: Verb
+    handler: str
+    """The bot's method that answers it, called with (turn_context, verb, the card's data, answer): `answer` shows a
+    card in reply, whichever way the click came."""
+    arrives_as: Arrival
+
+
+VERB_ROUTES: tuple[VerbRoute, ...] = (
+    VerbRoute(Verb.MENU_REPORT, "_report_from_card", Arrival.SUBMIT),
+    VerbRoute(Verb.MENU_CHECK, "_check_from_card", Arrival.SUBMIT),
+    VerbRoute(Verb.MENU_ESCALATE, "_escalate_from_card", Arrival.SUBMIT),
+    VerbRoute(Verb.CUSTOMER_SHOW, "_show_customer", Arrival.SUBMIT),
+    VerbRoute(Verb.CUSTOMER_HISTORY, "_show_customer", Arrival.SUBMIT),
+    VerbRoute(Verb.INCIDENT_SUBMIT, "_submit_incident_form", Arrival.SUBMIT),
+    VerbRoute(Verb.INCIDENT_NO_FURTHER_ACTION, "_record_manager_outcome", Arrival.EITHER),
+    VerbRoute(Verb.INCIDENT_INFORMAL_WARNING_NOTED, "_record_manager_outcome", Arrival.EITHER),
+    VerbRoute(Verb.INCIDENT_ESCALATE, "_record_manager_outcome", Arrival.EITHER),
+    VerbRoute(Verb.ESCALATION_SUBMIT, "_submit_escalation_form", Arrival.SUBMIT),
+    VerbRoute(Verb.ESCALATION_APPROVE, "_decide_escalation", Arrival.EITHER),
+    VerbRoute(Verb.ESCALATION_DECLINE, "_decide_escalation", Arrival.EITHER),
+    VerbRoute(Verb.ESCALATION_ASK, "_decide_escalation", Arrival.EITHER),
+    VerbRoute(Verb.ESCALATION_ANSWER, "_answer_escalation", Arrival.SUBMIT),
+    VerbRoute(Verb.ESCALATION_REFRESH, "_decide_escalation", Arrival.EITHER),
+    VerbRoute(Verb.LETTER_COLLECTED, "_letter_collected", Arrival.SUBMIT),
+    VerbRoute(Verb.REVIEW_LIFT, "_decide_review", Arrival.EITHER),
+    VerbRoute(Verb.REVIEW_EXTEND, "_decide_review", Arrival.EITHER),
+    VerbRoute(Verb.REVIEW_REASSIGN, "_decide_review", Arrival.EITHER),
+)
+
+
+def verb_route(verb: object, arrival: Arrival) -> VerbRoute | None:
+    """The route for a click's verb when it may come this way; None for a retired or unknown verb, or a non-string."""
+    return next((r for r in VERB_ROUTES if r.verb == verb and arrival in r.arrives_as), None)
