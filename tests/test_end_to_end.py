@@ -275,3 +275,20 @@ async def test_an_invalid_report_comes_back_with_errors_and_the_values_kept(
     with Session(engine) as session:
         assert session.exec(select(IncidentRecord)).all() == []
     engine.dispose()
+
+
+async def test_the_first_decision_card_shows_the_approvals_the_settings_require(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    """APPROVALS_REQUIRED is bound once at start-up, so even the card posted with the request counts against it
+    (it used to show the built-in default of 2 for a restriction whatever was configured)."""
+    register_team(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url, APPROVALS_REQUIRED="restriction=3"), connector, clock)
+    try:
+        await say(bot, HARPER, "hello", channel=True)
+        await report(bot, SAM, "Jane Smith")
+        first_card = await escalate_restriction(bot, MORGAN, "Jane Smith")
+        assert "0 of 3 approvals" in all_text(first_card)
+        assert "0 of 2 approvals" not in all_text(first_card)
+    finally:
+        await bot.close()
