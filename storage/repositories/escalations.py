@@ -51,6 +51,10 @@ class SqlEscalations(SqlRepository):
         self._session.flush()
         return with_id(Escalation, replace(escalation, incident_ids=incident_ids), escalation_id)
 
+    def get(self, escalation_id: int) -> Escalation | None:
+        row = self._session.get(EscalationRecord, escalation_id)
+        return self._escalations([row])[0] if row else None
+
     def get_for_update(self, escalation_id: int) -> Escalation | None:
         # populate_existing: the lock is worth nothing if the session hands back a copy it read before taking it.
         row = self._session.exec(

@@ -20,6 +20,10 @@ class SqlReviews(SqlRepository):
     def schedule(self, measure_id: int, due_at: datetime) -> None:
         self._insert(Review(measure_id=measure_id, due_at=due_at))
 
+    def get(self, review_id: int) -> ScheduledReview | None:
+        row = self._session.get(Review, review_id)
+        return _review(row) if row else None
+
     def get_for_update(self, review_id: int) -> ScheduledReview | None:
         # populate_existing: the lock is worth nothing if the session hands back a copy it read before taking it.
         row = self._session.exec(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from sqlmodel import col, select
 
@@ -16,6 +16,12 @@ class SqlStaff(SqlRepository):
     def get(self, user_id: str) -> StaffMember | None:
         row = self._session.get(StaffMemberRecord, user_id)
         return _staff(row) if row else None
+
+    def many(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
+        if not user_ids:
+            return {}
+        rows = self._session.exec(select(StaffMemberRecord).where(col(StaffMemberRecord.user_id).in_(set(user_ids))))
+        return {row.user_id: _staff(row) for row in rows}
 
     def reports_to(self, manager_id: str) -> Sequence[str]:
         return list(
