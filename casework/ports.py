@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -95,6 +95,10 @@ class EscalationRepository(Protocol):
         """Who has asked the determination team about this customer (they manage the case, s2.6)."""
         ...
 
+    def get(self, escalation_id: int) -> Escalation | None:
+        """Loads the escalation to show it, taking no lock; a change to it starts from get_for_update."""
+        ...
+
     def get_for_update(self, escalation_id: int) -> Escalation | None:
         """Loads and locks the escalation until the unit of work ends, so decisions on it queue."""
         ...
@@ -134,6 +138,10 @@ class MeasureRepository(Protocol):
 
 class ReviewRepository(Protocol):
     def schedule(self, measure_id: int, due_at: datetime) -> None: ...
+    def get(self, review_id: int) -> ScheduledReview | None:
+        """Loads the review to show it, taking no lock; a decision on it starts from get_for_update."""
+        ...
+
     def get_for_update(self, review_id: int) -> ScheduledReview | None: ...
     def for_measure(self, measure_id: int) -> Sequence[ScheduledReview]: ...
     def save_decision(self, review: ScheduledReview) -> None: ...
@@ -164,6 +172,11 @@ class ReviewRepository(Protocol):
 
 class StaffRepository(Protocol):
     def get(self, user_id: str) -> StaffMember | None: ...
+
+    def many(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
+        """Those of these staff the bot knows, by user id, in one look-up (a view naming many people)."""
+        ...
+
     def save(self, member: StaffMember) -> None: ...
     def all(self) -> Sequence[StaffMember]: ...
 

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Engine, Table, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, Table, delete, select, update
 
 from storage.tables import BotStateItem
+from storage.upserts import upsert
 
 STATE = cast(Table, BotStateItem.__table__)  # type: ignore[attr-defined]
 
@@ -47,12 +47,8 @@ class BotStateStore:
                 if not result.rowcount:
                     raise ETagConflict(f"state {key!r} changed since it was read")
                 return new_etag
-            if connection.execute(update(STATE).where(STATE.c.key == key).values(**values)).rowcount:
-                return new_etag
-            try:
-                connection.execute(insert(STATE).values(key=key, **values))
-            except IntegrityError as error:
-                raise ETagConflict(f"state {key!r} was created concurrently") from error
+            # No eTag (or "*"): the write is unconditional, as in botbuilder's own storages.
+            upsert(connection, STATE, {"key": key, **values}, primary_key=["key"])
             return new_etag
 
     def delete(self, keys: Iterable[str]) -> None:

@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from storage.tables import StoredConversationReference
+from storage.upserts import upsert
 
 
 class ConversationReferenceStore:
@@ -34,14 +33,8 @@ class ConversationReferenceStore:
             "reference": reference,
             "updated_at": datetime.now(UTC),
         }
-        insert = postgres_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(StoredConversationReference).values(**values)
         with Session(self._engine) as session:
-            session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["conversation_id"], set_={k: v for k, v in values.items() if k != "conversation_id"}
-                )
-            )
+            upsert(session, StoredConversationReference, values, primary_key=["conversation_id"])
             session.commit()
 
     def for_conversation(self, conversation_id: str) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ out copies too, so a use case that changes an object but forgets to save it chan
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -235,8 +235,11 @@ class FakeEscalations(_Repository):
     def requesters_for(self, customer_id: int) -> set[str]:
         return {e.requested_by for e in self._state.escalations.values() if e.customer_id == customer_id}
 
-    def get_for_update(self, escalation_id: int) -> Escalation | None:
+    def get(self, escalation_id: int) -> Escalation | None:
         return copy.deepcopy(self._state.escalations.get(escalation_id))
+
+    def get_for_update(self, escalation_id: int) -> Escalation | None:
+        return self.get(escalation_id)
 
     def save_state(self, escalation: Escalation) -> None:
         assert escalation.id is not None
@@ -348,9 +351,12 @@ class FakeReviews(_Repository):
             )
         return claimed
 
-    def get_for_update(self, review_id: int) -> ScheduledReview | None:
+    def get(self, review_id: int) -> ScheduledReview | None:
         row = self._state.reviews.get(review_id)
         return row.scheduled() if row else None
+
+    def get_for_update(self, review_id: int) -> ScheduledReview | None:
+        return self.get(review_id)
 
     def for_measure(self, measure_id: int) -> Sequence[ScheduledReview]:
         rows = sorted((r for r in self._state.reviews.values() if r.measure_id == measure_id), key=lambda r: r.due_at)
@@ -411,6 +417,9 @@ class FakeReviews(_Repository):
 class FakeStaff(_Repository):
     def get(self, user_id: str) -> StaffMember | None:
         return self._state.staff.get(user_id)
+
+    def many(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
+        return {user_id: self._state.staff[user_id] for user_id in set(user_ids) if user_id in self._state.staff}
 
     def all(self) -> Sequence[StaffMember]:
         return sorted(self._state.staff.values(), key=lambda m: m.name)

@@ -63,6 +63,9 @@ from storage import conversation_references
 from storage.conversation_references import ConversationReferenceStore
 from storage.database import create_database_engine, is_sqlite, normalise_url
 from storage.migrate import alembic_config, head_revision, is_current, upgrade
+from storage.repositories.customers import SqlCustomers
+from storage.repositories.incidents import SqlIncidents
+from storage.repositories.staff import SqlStaff
 from storage.tables import (
     AuditEventRecord,
     CustomerRecord,
@@ -74,7 +77,7 @@ from storage.tables import (
     UTCDateTime,
     VoteRecord,
 )
-from storage.unit_of_work import SqlCustomers, SqlIncidents, SqlStaff, SqlUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock
 from tests.scenarios import COUNCIL, RULES
 

@@ -1,0 +1,36 @@
+"""The audit log: who did what, when, to which record (DESIGN §5), written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+
+from casework.entities import AuditEvent
+from storage.repositories.sql_repository import SqlRepository
+from storage.tables import AuditEventRecord
+
+
+class SqlAuditLog(SqlRepository):
+    def record(self, event: AuditEvent) -> None:
+        self._session.add(
+            AuditEventRecord(
+                at=event.at,
+                actor_id=event.actor_id,
+                action=event.action,
+                record_type=event.record_type,
+                record_id=event.record_id,
+                detail=event.detail,
+            )
+        )
+
+    def events(self, record_type: str | None = None, record_id: str | None = None) -> Sequence[AuditEvent]:
+        query = select(AuditEventRecord).order_by(col(AuditEventRecord.id))
+        if record_type is not None:
+            query = query.where(AuditEventRecord.record_type == record_type)
+        if record_id is not None:
+            query = query.where(AuditEventRecord.record_id == record_id)
+        return [
+            AuditEvent(row.actor_id, row.action, row.record_type, row.record_id, row.at, dict(row.detail))
+            for row in self._session.exec(query)
+        ]

@@ -1,0 +1,116 @@
+"""Incidents staff report about a customer (s8), with the line manager's outcome on each (s8.6)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from casework.entities import Incident, NewIncident, with_id
+from casework.vocabulary import (
+    ActingParty,
+    ContactChannel,
+    ImmediateStep,
+    ManagerOutcome,
+    SeriousThreat,
+    ServiceArea,
+    UnreasonableAction,
+)
+from storage.repositories.sql_repository import SqlRepository, stored_id, written_at
+from storage.tables import IncidentRecord
+
+
+class SqlIncidents(SqlRepository):
+    def add(self, incident: NewIncident) -> Incident:
+        row = IncidentRecord(
+            customer_id=incident.customer_id,
+            reported_by=incident.reported_by,
+            occurred_at=incident.occurred_at,
+            channel=incident.channel.value,
+            actions=[action.value for action in incident.actions],
+            description=incident.description,
+            submission_key=incident.submission_key,
+            service_area=incident.service_area.value,
+            acting_party=incident.acting_party.value,
+            representative_name=incident.representative_name,
+            immediate_steps=[step.value for step in incident.immediate_steps],
+            informal_warning_given=incident.informal_warning_given,
+            safeguarding_concern=incident.safeguarding_concern,
+            support_need=incident.support_need,
+            serious_threats=[threat.value for threat in incident.serious_threats],
+            manager_outcome=incident.manager_outcome.value if incident.manager_outcome else None,
+            manager_outcome_by=incident.manager_outcome_by,
+            manager_outcome_at=incident.manager_outcome_at,
+            created_at=written_at(),
+        )
+        self._insert_once(row, "This report was already received.")
+        return with_id(Incident, incident, stored_id(row.id))
+
+    def assign_reference(self, incident_id: int, reference: str) -> None:
+        self._set(IncidentRecord, incident_id, reference=reference)
+
+    def get(self, incident_id: int) -> Incident | None:
+        row = self._session.get(IncidentRecord, incident_id)
+        return _incident(row) if row else None
+
+    def record_manager_outcome(self, incident_id: int, outcome: ManagerOutcome, by: str, at: datetime) -> bool:
+        """Only the first outcome is kept: a conditional update, so racing clicks cannot both win."""
+        return self._changed(
+            update(IncidentRecord)
+            .where(col(IncidentRecord.id) == incident_id, col(IncidentRecord.manager_outcome).is_(None))
+            .values(manager_outcome=outcome.value, manager_outcome_by=by, manager_outcome_at=at)
+        )
+
+    def reporters_for(self, customer_id: int) -> set[str]:
+        return self._reporters(IncidentRecord.customer_id == customer_id)
+
+    def by_submission_key(self, submission_key: str) -> Incident | None:
+        row = self._session.exec(select(IncidentRecord).where(IncidentRecord.submission_key == submission_key)).first()
+        return _incident(row) if row else None
+
+    def for_customer(self, customer_id: int) -> Sequence[Incident]:
+        return self._oldest_first(IncidentRecord.customer_id == customer_id)
+
+    def for_customer_since(self, customer_id: int, since: datetime) -> Sequence[Incident]:
+        return self._oldest_first(IncidentRecord.customer_id == customer_id, col(IncidentRecord.occurred_at) >= since)
+
+    def with_ids(self, incident_ids: Sequence[int]) -> Sequence[Incident]:
+        return self._oldest_first(col(IncidentRecord.id).in_(incident_ids)) if incident_ids else []
+
+    def reporters_of(self, incident_ids: Sequence[int]) -> set[str]:
+        return self._reporters(col(IncidentRecord.id).in_(incident_ids)) if incident_ids else set()
+
+    def _oldest_first(self, *where: Any) -> list[Incident]:
+        query = select(IncidentRecord).where(*where).order_by(col(IncidentRecord.occurred_at), col(IncidentRecord.id))
+        return [_incident(row) for row in self._session.exec(query)]
+
+    def _reporters(self, *where: Any) -> set[str]:
+        return set(self._session.exec(select(IncidentRecord.reported_by).where(*where).distinct()))
+
+
+def _incident(row: IncidentRecord) -> Incident:
+    return Incident(
+        customer_id=row.customer_id,
+        reported_by=row.reported_by,
+        occurred_at=row.occurred_at,
+        channel=ContactChannel(row.channel),
+        actions=tuple(UnreasonableAction(action) for action in row.actions),
+        description=row.description,
+        submission_key=row.submission_key,
+        service_area=ServiceArea(row.service_area),
+        acting_party=ActingParty(row.acting_party),
+        representative_name=row.representative_name,
+        immediate_steps=tuple(ImmediateStep(step) for step in row.immediate_steps),
+        informal_warning_given=row.informal_warning_given,
+        safeguarding_concern=row.safeguarding_concern,
+        support_need=row.support_need,
+        serious_threats=tuple(SeriousThreat(threat) for threat in row.serious_threats),
+        manager_outcome=ManagerOutcome(row.manager_outcome) if row.manager_outcome else None,
+        manager_outcome_by=row.manager_outcome_by,
+        manager_outcome_at=row.manager_outcome_at,
+        id=stored_id(row.id),
+        reference=row.reference or "",
+    )

@@ -1,0 +1,61 @@
+"""Measures in force for a customer: formal warnings and restrictions (s11.4, s13)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from casework.entities import Measure, NewMeasure, RestrictionTerms, with_id
+from casework.vocabulary import ContactRestriction, MeasureKind
+from storage.repositories.sql_repository import SqlRepository, stored_id
+from storage.tables import MeasureRecord
+
+
+class SqlMeasures(SqlRepository):
+    def add(self, measure: NewMeasure) -> Measure:
+        row = MeasureRecord(
+            customer_id=measure.customer_id,
+            kind=measure.kind.value,
+            escalation_id=measure.escalation_id,
+            starts_at=measure.starts_at,
+            review_due_at=measure.review_due_at,
+            ended_at=measure.ended_at,
+            case_owner_id=measure.case_owner_id,
+            restrictions=[r.value for r in measure.restrictions],
+            terms=asdict(measure.terms),
+        )
+        return with_id(Measure, measure, self._insert(row))
+
+    def get(self, measure_id: int) -> Measure | None:
+        row = self._session.get(MeasureRecord, measure_id)
+        return _measure(row) if row else None
+
+    def set_review_due(self, measure_id: int, due_at: datetime) -> None:
+        self._set(MeasureRecord, measure_id, review_due_at=due_at)
+
+    def end(self, measure_id: int, at: datetime) -> None:
+        self._set(MeasureRecord, measure_id, ended_at=at)
+
+    def for_customer(self, customer_id: int) -> Sequence[Measure]:
+        rows = self._session.exec(
+            select(MeasureRecord).where(MeasureRecord.customer_id == customer_id).order_by(col(MeasureRecord.id))
+        )
+        return [_measure(row) for row in rows]
+
+
+def _measure(row: MeasureRecord) -> Measure:
+    return Measure(
+        customer_id=row.customer_id,
+        kind=MeasureKind(row.kind),
+        escalation_id=row.escalation_id,
+        starts_at=row.starts_at,
+        review_due_at=row.review_due_at,
+        case_owner_id=row.case_owner_id,
+        restrictions=tuple(ContactRestriction(r) for r in row.restrictions),
+        terms=RestrictionTerms(**row.terms),
+        ended_at=row.ended_at,
+        id=stored_id(row.id),
+    )

@@ -1,0 +1,62 @@
+"""What every SQL repository shares: the unit of work's session and the few ways they write rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import Update, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel
+
+from casework.errors import AlreadyRecorded
+
+
+class _RowWithId(Protocol):
+    id: int | None
+
+
+def stored_id(row_id: int | None) -> int:
+    """A row read back from the database always has its id; only a row not yet flushed lacks one."""
+    if row_id is None:
+        raise ValueError("a stored row has no id")
+    return row_id
+
+
+def written_at() -> datetime:
+    """When a row is written, for its created_at: wall-clock UTC, not the use case's clock (no rule reads it)."""
+    return datetime.now(UTC)
+
+
+class SqlRepository:
+    """A repository works inside the unit of work's session: it flushes, and only the unit of work commits."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _insert(self, row: _RowWithId) -> int:
+        """Inserts the row; returns the id the database gave it."""
+        self._session.add(row)
+        self._session.flush()
+        return stored_id(row.id)
+
+    def _insert_once(self, row: SQLModel, refusal: str) -> None:
+        """Inserts a row a unique key may refuse, raising AlreadyRecorded(refusal) if it does. The savepoint undoes
+        only this insert, so the unit of work can go on (PostgreSQL would otherwise refuse every later statement)."""
+        try:
+            with self._session.begin_nested():
+                self._session.add(row)
+                self._session.flush()
+        except IntegrityError as error:
+            raise AlreadyRecorded(refusal) from error
+
+    def _set(self, table: type[SQLModel], row_id: int, **columns: object) -> None:
+        """Sets these columns of the row with this id, in one UPDATE (the session's copy of the row follows).
+        The row must exist: the use cases only change what they have read."""
+        if not self._changed(update(table).filter_by(id=row_id).values(**columns)):
+            raise LookupError(f"no {table.__name__} {row_id}")
+
+    def _changed(self, statement: Update) -> bool:
+        """Runs a conditional UPDATE; True if it changed a row. Racing callers cannot both see True, because the
+        database re-checks the WHERE clause on the row it locks: this is how a claim or a first outcome is won."""
+        return bool(self._session.exec(statement).rowcount)

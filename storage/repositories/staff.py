@@ -1,0 +1,56 @@
+"""Staff the bot knows: their names, line managers (s8.6) and membership of the determination team (s2.6)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+from sqlmodel import col, select
+
+from casework.entities import StaffMember
+from storage.repositories.sql_repository import SqlRepository
+from storage.tables import StaffMemberRecord
+from storage.upserts import upsert
+
+
+class SqlStaff(SqlRepository):
+    def get(self, user_id: str) -> StaffMember | None:
+        row = self._session.get(StaffMemberRecord, user_id)
+        return _staff(row) if row else None
+
+    def many(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
+        if not user_ids:
+            return {}
+        rows = self._session.exec(select(StaffMemberRecord).where(col(StaffMemberRecord.user_id).in_(set(user_ids))))
+        return {row.user_id: _staff(row) for row in rows}
+
+    def reports_to(self, manager_id: str) -> Sequence[str]:
+        return list(
+            self._session.exec(select(StaffMemberRecord.user_id).where(StaffMemberRecord.line_manager_id == manager_id))
+        )
+
+    def all(self) -> Sequence[StaffMember]:
+        rows = self._session.exec(select(StaffMemberRecord).order_by(col(StaffMemberRecord.name)))
+        return [_staff(r) for r in rows]
+
+    def determination_team(self) -> Sequence[StaffMember]:
+        rows = self._session.exec(
+            select(StaffMemberRecord)
+            .where(col(StaffMemberRecord.is_determination_team).is_(True))
+            .order_by(col(StaffMemberRecord.name))
+        )
+        return [_staff(r) for r in rows]
+
+    def save(self, member: StaffMember) -> None:
+        # An upsert: two first turns from a new person at once must both succeed.
+        values = {
+            "user_id": member.user_id,
+            "name": member.name,
+            "is_determination_team": member.is_determination_team,
+            "line_manager_id": member.line_manager_id,
+            "teams_user_id": member.teams_user_id,
+        }
+        upsert(self._session, StaffMemberRecord, values, primary_key=["user_id"])
+
+
+def _staff(row: StaffMemberRecord) -> StaffMember:
+    return StaffMember(row.user_id, row.name, row.is_determination_team, row.line_manager_id, row.teams_user_id)
