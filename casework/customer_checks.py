@@ -69,7 +69,7 @@ def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clo
     """The full record behind a status, for those who need to know; a refused look is audited too."""
     with uow:
         customer = require_customer(uow, customer_id)
-        if not may_see_history(uow, actor, customer_id):
+        if not may_see_history(uow.reads.customer_status(customer_id, actor.user_id), actor.user_id):
             record_audit(uow, actor, AuditAction.CUSTOMER_HISTORY_REFUSED, str(customer_id), clock)
             uow.commit()
             raise AccessRefused("Only the determination team and the managers on this case can see its history.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -214,6 +215,28 @@ class AuditLog(Protocol):
     def events(self, record_type: str | None = None, record_id: str | None = None) -> Sequence[AuditEvent]: ...
 
 
+@dataclass(frozen=True)
+class CustomerStatusFacts:
+    """Everything a customer's status card needs, read together."""
+
+    measures: tuple[Measure, ...]
+    """Every measure, ended ones too (their case owners still manage the case), oldest first."""
+    representatives: tuple[Representative, ...]
+    viewer_is_determination_team: bool
+    viewer_manages_case: bool
+    """The viewer owns one of the customer's measures, asked for an escalation about them, or line-manages someone
+    who reported an incident about them (s2.6: the case's managers)."""
+
+
+class CaseReads(Protocol):
+    """Queries that only show something, answered in as few statements as the database allows and without row
+    locks (the read side). They add nothing the repositories could not; they are here for speed."""
+
+    def customer_status(self, customer_id: int, viewer_id: str | None) -> CustomerStatusFacts:
+        """The facts for `customer_id`'s status as `viewer_id` may see it (no viewer: nobody's access)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything a use case changes, with its audit events, is committed together or not at all."""
 
@@ -226,6 +249,7 @@ class UnitOfWork(Protocol):
     staff: StaffRepository
     letters: LetterRepository
     audit: AuditLog
+    reads: CaseReads
 
     def __enter__(self) -> Self: ...
     def __exit__(

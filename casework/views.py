@@ -3,7 +3,6 @@ builders shared by several flows that read them through a unit of work."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -11,9 +10,9 @@ from typing import TYPE_CHECKING
 from casework import policy
 from casework.configuration import Clock, DecisionRules
 from casework.customer_query import QueryKind, interpret, name_key
-from casework.entities import Actor, Customer, Escalation, Incident, Measure, NewMeasure, StaffMember
+from casework.entities import Actor, Customer, Escalation, Incident, NewMeasure, StaffMember
 from casework.errors import NotFound
-from casework.ports import UnitOfWork
+from casework.ports import CustomerStatusFacts, UnitOfWork
 from casework.vocabulary import (
     CustomerStanding,
     DecisionOutcome,
@@ -287,8 +286,8 @@ def require_customer(uow: UnitOfWork, customer_id: int) -> Customer:
 
 def status_view(uow: UnitOfWork, customer: Customer, clock: Clock, viewer: Actor | None = None) -> CustomerStatusView:
     now = clock()
-    every_measure = uow.measures.for_customer(customer.id)
-    measures = [m for m in every_measure if policy.is_in_force(m, now)]
+    facts = uow.reads.customer_status(customer.id, viewer.user_id if viewer else None)
+    measures = [m for m in facts.measures if policy.is_in_force(m, now)]
     return CustomerStatusView(
         customer_id=customer.id,
         name=customer.name,
@@ -306,25 +305,14 @@ def status_view(uow: UnitOfWork, customer: Customer, clock: Clock, viewer: Actor
         reasonable_adjustments=customer.reasonable_adjustments,
         communication_needs=customer.communication_needs,
         no_fixed_address=customer.no_fixed_address,
-        may_see_history=viewer is not None and may_see_history(uow, viewer, customer.id, every_measure),
-        representatives=tuple(
-            f"{r.name} ({r.relationship}; {r.authority})" for r in uow.representatives.for_customer(customer.id)
-        ),
+        may_see_history=viewer is not None and may_see_history(facts, viewer.user_id),
+        representatives=tuple(f"{r.name} ({r.relationship}; {r.authority})" for r in facts.representatives),
     )
 
 
-def may_see_history(uow: UnitOfWork, actor: Actor, customer_id: int, measures: Sequence[Measure] | None = None) -> bool:
-    viewer = uow.staff.get(actor.user_id)
-    if viewer is not None and viewer.is_determination_team:
-        return True
-    if measures is None:
-        measures = uow.measures.for_customer(customer_id)
-    managers = {m.case_owner_id for m in measures}
-    managers |= uow.escalations.requesters_for(customer_id)
-    # The viewer manages the case if they line-manage anyone who reported an incident about this customer.
-    if uow.incidents.reporters_for(customer_id) & set(uow.staff.reports_to(actor.user_id)):
-        managers.add(actor.user_id)
-    return policy.may_see_history(False, actor.user_id, managers)
+def may_see_history(facts: CustomerStatusFacts, viewer_id: str) -> bool:
+    managers = [viewer_id] if facts.viewer_manages_case else []
+    return policy.may_see_history(facts.viewer_is_determination_team, viewer_id, managers)
 
 
 def incident_summary(uow: UnitOfWork, incident: Incident) -> IncidentSummary:

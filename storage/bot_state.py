@@ -12,6 +12,7 @@ from typing import cast
 
 from sqlalchemy import Engine, Table, delete, select, update
 
+from storage.database import SINGLE_STATEMENT
 from storage.tables import BotStateItem
 from storage.upserts import upsert
 
@@ -31,7 +32,7 @@ class BotStateStore:
         keys = list(keys)
         if not keys:
             return {}
-        with self._engine.begin() as connection:
+        with self._engine.connect().execution_options(**SINGLE_STATEMENT) as connection:
             rows = connection.execute(select(STATE.c.key, STATE.c.data, STATE.c.etag).where(STATE.c.key.in_(keys)))
             return {str(key): (str(data), str(etag)) for key, data, etag in rows}
 
@@ -39,21 +40,25 @@ class BotStateStore:
         """Saves `data`; with an expected eTag only if the stored one still matches. Returns the new eTag."""
         new_etag = uuid.uuid4().hex
         values = {"data": data, "etag": new_etag, "updated_at": datetime.now(UTC)}
-        with self._engine.begin() as connection:
+        # Either way one statement, atomic by itself: the eTag is checked in the UPDATE's own WHERE.
+        with self._engine.connect().execution_options(**SINGLE_STATEMENT) as connection:
             if expected_etag is not None:
                 result = connection.execute(
                     update(STATE).where(STATE.c.key == key, STATE.c.etag == expected_etag).values(**values)
                 )
+                connection.commit()
                 if not result.rowcount:
                     raise ETagConflict(f"state {key!r} changed since it was read")
                 return new_etag
             # No eTag (or "*"): the write is unconditional, as in botbuilder's own storages.
             upsert(connection, STATE, {"key": key, **values}, primary_key=["key"])
+            connection.commit()
             return new_etag
 
     def delete(self, keys: Iterable[str]) -> None:
         keys = list(keys)
         if not keys:
             return
-        with self._engine.begin() as connection:
+        with self._engine.connect().execution_options(**SINGLE_STATEMENT) as connection:
             connection.execute(delete(STATE).where(STATE.c.key.in_(keys)))
+            connection.commit()

@@ -9,6 +9,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+SINGLE_STATEMENT = {"uca_single_statement": True}
+"""Execution options for a connection that runs one statement on its own: a read, or a write that is atomic by
+itself. SQLite then needs no BEGIN IMMEDIATE (and no write lock to read); PostgreSQL is unaffected."""
+
 DATABASE_POOL_SIZE = 10
 """PostgreSQL connections kept open per instance (and as many more at peaks)."""
 
@@ -49,6 +53,8 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get("uca_single_statement"):
+            return  # autocommit: the one statement is its own transaction
         # Take the write lock at the start: a deferred transaction that later writes can fail with
         # "database is locked" instead of waiting, which would lose a decision or a report.
         connection.exec_driver_sql("BEGIN IMMEDIATE")

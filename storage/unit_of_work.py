@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from casework.ports import (
     AuditLog,
+    CaseReads,
     CustomerRepository,
     EscalationRepository,
     IncidentRepository,
@@ -20,6 +21,7 @@ from casework.ports import (
     ReviewRepository,
     StaffRepository,
 )
+from storage.reads import SqlReads
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.customers import SqlCustomers, SqlRepresentatives
 from storage.repositories.escalations import SqlEscalations
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
     staff: StaffRepository
     letters: LetterRepository
     audit: AuditLog
+    reads: CaseReads
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -59,6 +62,7 @@ class SqlUnitOfWork:
         self.staff = SqlStaff(session)
         self.letters = SqlLetters(session)
         self.audit = SqlAuditLog(session)
+        self.reads = SqlReads(session)
         return self
 
     def __exit__(

@@ -39,7 +39,9 @@ from casework.entities import (
 from casework.errors import AlreadyRecorded
 from casework.ports import (
     AuditLog,
+    CaseReads,
     CustomerRepository,
+    CustomerStatusFacts,
     EscalationRepository,
     IncidentRepository,
     LetterRepository,
@@ -487,6 +489,30 @@ class FakeAuditLog(_Repository):
         ]
 
 
+class FakeReads:
+    """The read side answered from the fake repositories, one port call at a time: the reference the SQL queries,
+    which answer in one statement, are checked against."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def customer_status(self, customer_id: int, viewer_id: str | None) -> CustomerStatusFacts:
+        uow = self._uow
+        measures = tuple(uow.measures.for_customer(customer_id))
+        representatives = tuple(uow.representatives.for_customer(customer_id))
+        if not viewer_id:
+            return CustomerStatusFacts(measures, representatives, False, False)
+        viewer = uow.staff.get(viewer_id)
+        managers = {m.case_owner_id for m in measures} | uow.escalations.requesters_for(customer_id)
+        manages_a_reporter = bool(uow.incidents.reporters_for(customer_id) & set(uow.staff.reports_to(viewer_id)))
+        return CustomerStatusFacts(
+            measures,
+            representatives,
+            viewer_is_determination_team=viewer is not None and viewer.is_determination_team,
+            viewer_manages_case=viewer_id in managers or manages_a_reporter,
+        )
+
+
 class FakeUnitOfWork:
     """One in-memory transaction at a time: changes are seen by later units of work only after commit()."""
 
@@ -499,6 +525,7 @@ class FakeUnitOfWork:
     staff: StaffRepository
     letters: LetterRepository
     audit: AuditLog
+    reads: CaseReads
 
     def __init__(self) -> None:
         self.state = FakeState()
@@ -517,6 +544,7 @@ class FakeUnitOfWork:
         self.staff = FakeStaff(self)
         self.letters = FakeLetters(self)
         self.audit = FakeAuditLog(self)
+        self.reads = FakeReads(self)
 
     def __enter__(self) -> Self:
         assert not self.active, "units of work do not nest"

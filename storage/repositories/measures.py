@@ -31,7 +31,7 @@ class SqlMeasures(SqlRepository):
 
     def get(self, measure_id: int) -> Measure | None:
         row = self._session.get(MeasureRecord, measure_id)
-        return _measure(row) if row else None
+        return measure_of(row) if row else None
 
     def set_review_due(self, measure_id: int, due_at: datetime) -> None:
         self._set(MeasureRecord, measure_id, review_due_at=due_at)
@@ -43,10 +43,10 @@ class SqlMeasures(SqlRepository):
         rows = self._session.exec(
             select(MeasureRecord).where(MeasureRecord.customer_id == customer_id).order_by(col(MeasureRecord.id))
         )
-        return [_measure(row) for row in rows]
+        return [measure_of(row) for row in rows]
 
 
-def _measure(row: MeasureRecord) -> Measure:
+def measure_of(row: MeasureRecord) -> Measure:
     return Measure(
         customer_id=row.customer_id,
         kind=MeasureKind(row.kind),
