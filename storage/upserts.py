@@ -17,6 +17,16 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel
 
 
+def dialect_insert(target: Session | Connection, table: type[SQLModel] | Table) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's own INSERT, which knows ON CONFLICT, for the database the session or connection writes to."""
+    dialect = (target.get_bind() if isinstance(target, Session) else target).dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"no ON CONFLICT insert for the {dialect} dialect")
+
+
 def upsert(
     target: Session | Connection,
     table: type[SQLModel] | Table,
@@ -24,19 +34,10 @@ def upsert(
     primary_key: Sequence[str],
 ) -> None:
     """Inserts `values`, or sets the other columns of the row whose primary key they name."""
-    dialect = (target.get_bind() if isinstance(target, Session) else target).dialect.name
     changes = {column: value for column, value in values.items() if column not in primary_key}
-    statement: Insert
-    if dialect == "postgresql":
-        statement = (
-            postgresql.insert(table).values(**values).on_conflict_do_update(index_elements=primary_key, set_=changes)
-        )
-    elif dialect == "sqlite":
-        statement = (
-            sqlite.insert(table).values(**values).on_conflict_do_update(index_elements=primary_key, set_=changes)
-        )
-    else:
-        raise ValueError(f"no upsert for the {dialect} dialect")
+    statement: Insert = (
+        dialect_insert(target, table).values(**values).on_conflict_do_update(index_elements=primary_key, set_=changes)
+    )
     target.execute(statement)
     if isinstance(target, Session) and isinstance(table, type):
         # The statement went past the session's identity map: a copy of the row it holds is now stale.

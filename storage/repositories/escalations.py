@@ -12,7 +12,6 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from casework.entities import Decision, Escalation, NewEscalation, RestrictionTerms, Vote, with_id
-from casework.errors import AlreadyRecorded
 from casework.vocabulary import ContactRestriction, DecisionOutcome, EscalationKind, EscalationState, SeriousThreat
 from storage.repositories.sql_repository import SqlRepository, stored_id
 from storage.tables import DecisionRecord, EscalationIncident, EscalationRecord, VoteRecord
@@ -108,11 +107,7 @@ class SqlEscalations(SqlRepository):
         )
 
     def add_vote(self, vote: Vote) -> None:
-        # Votes on one escalation queue behind its row lock, so this look-up cannot race; the primary
-        # key still refuses a second vote by the same member should anything get past it.
-        already = "You have already given your decision on this."
-        if self._session.get(VoteRecord, (vote.escalation_id, vote.member_id)) is not None:
-            raise AlreadyRecorded(already)
+        # The primary key refuses a second vote by the same member.
         self._insert_once(
             VoteRecord(
                 escalation_id=vote.escalation_id,
@@ -122,7 +117,7 @@ class SqlEscalations(SqlRepository):
                 alternatives_considered=vote.alternatives_considered,
                 at=vote.at,
             ),
-            already,
+            "You have already given your decision on this.",
         )
 
     def votes_for(self, escalation_id: int) -> Sequence[Vote]:

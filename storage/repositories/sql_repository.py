@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import Update, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, Update, update
 from sqlmodel import Session, SQLModel
 
 from casework.errors import AlreadyRecorded
+from storage.upserts import dialect_insert
 
 
 class _RowWithId(Protocol):
@@ -41,14 +41,20 @@ class SqlRepository:
         return stored_id(row.id)
 
     def _insert_once(self, row: SQLModel, refusal: str) -> None:
-        """Inserts a row a unique key may refuse, raising AlreadyRecorded(refusal) if it does. The savepoint undoes
-        only this insert, so the unit of work can go on (PostgreSQL would otherwise refuse every later statement)."""
-        try:
-            with self._session.begin_nested():
-                self._session.add(row)
-                self._session.flush()
-        except IntegrityError as error:
-            raise AlreadyRecorded(refusal) from error
+        """Inserts a row a unique key may refuse, raising AlreadyRecorded(refusal) if it does, and gives the row its
+        id. One statement (INSERT … ON CONFLICT DO NOTHING RETURNING): a refused insert leaves the transaction
+        usable with no savepoint, on PostgreSQL too."""
+        table: Table = type(row).__table__  # type: ignore[attr-defined]
+        keys = list(table.primary_key.columns)
+        values = {
+            c.name: getattr(row, c.name) for c in table.columns if not (c in keys and getattr(row, c.name) is None)
+        }
+        statement = dialect_insert(self._session, table).values(**values).on_conflict_do_nothing().returning(*keys)
+        returned = self._session.execute(statement).first()
+        if returned is None:
+            raise AlreadyRecorded(refusal)
+        for column, value in zip(keys, returned, strict=True):
+            setattr(row, column.name, value)
 
     def _set(self, table: type[SQLModel], row_id: int, **columns: object) -> None:
         """Sets these columns of the row with this id, in one UPDATE (the session's copy of the row follows).
