@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -17,6 +18,7 @@ from casework.entities import (
     Escalation,
     NewEscalation,
     NewMeasure,
+    StaffMember,
     Vote,
 )
 from casework.errors import AccessRefused, AlreadyRecorded, InvalidSubmission, NotFound
@@ -127,7 +129,8 @@ def record_decision_card(uow: UnitOfWork, escalation_id: int, conversation_id: s
 
 def view_escalation(uow: UnitOfWork, escalation_id: int, rules: DecisionRules) -> EscalationView:
     with uow:
-        escalation = uow.escalations.get_for_update(escalation_id)
+        # Only shows the card: no row lock, so a refresh never queues behind a decision being recorded.
+        escalation = uow.escalations.get(escalation_id)
         if escalation is None:
             raise NotFound("That escalation no longer exists.")
         return escalation_view(uow, escalation, rules)
@@ -159,39 +162,43 @@ def decide_escalation(
                 recorded_now=False,
                 refusal="Waiting for the requester's answer before deciding.",
             )
-        confirming = _awaiting_confirmation(uow, escalation)
+        votes = list(uow.escalations.votes_for(escalation.id))
+        confirming = _awaiting_confirmation(escalation, votes)
         if escalation.state is not EscalationState.PENDING and not confirming:
             # Already decided: whoever clicks, and however often, is shown the outcome.
-            return DecisionResult(escalation_view(uow, escalation, rules), recorded_now=False)
-        refusal = _decider_refusal(uow, actor, escalation)
+            return DecisionResult(escalation_view(uow, escalation, rules, votes), recorded_now=False)
+        people = uow.reads.people_on_card({actor.user_id, escalation.requested_by, *(v.member_id for v in votes)})
+        refusal = _decider_refusal(uow, actor, escalation, people)
         if refusal is not None:
             record_audit(uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, str(escalation_id), clock, reason=refusal)
-            view = escalation_view(uow, escalation, rules)
+            view = escalation_view(uow, escalation, rules, votes, people)
             uow.commit()
             return DecisionResult(view, recorded_now=False, refusal=refusal)
         problems = policy.vote_problems(outcome, notes, alternatives_considered)
         if problems:
             return DecisionResult(
-                escalation_view(uow, escalation, rules), recorded_now=False, refusal=" ".join(problems.values())
+                escalation_view(uow, escalation, rules, votes, people),
+                recorded_now=False,
+                refusal=" ".join(problems.values()),
             )
         now = clock()
+        vote = Vote(escalation.id, actor.user_id, outcome, now, notes.strip(), alternatives_considered)
         try:
-            uow.escalations.add_vote(
-                Vote(escalation.id, actor.user_id, outcome, now, notes.strip(), alternatives_considered)
-            )
+            uow.escalations.add_vote(vote)
         except AlreadyRecorded:
             return DecisionResult(
-                escalation_view(uow, escalation, rules),
+                escalation_view(uow, escalation, rules, votes, people),
                 recorded_now=False,
                 refusal="You have already given your decision on this.",
             )
+        votes.append(vote)
         record_audit(uow, actor, AuditAction.ESCALATION_VOTE, str(escalation.id), clock, outcome=outcome.value)
         lost_race = False
         if confirming:
             _confirm_or_overturn(uow, actor, escalation, outcome, now, clock)
         else:
             required = policy.approvals_required(escalation.kind, escalation.is_immediate, rules)
-            final = policy.outcome_of(uow.escalations.votes_for(escalation.id), required)
+            final = policy.outcome_of(votes, required)
             if final is not None:
                 try:
                     uow.escalations.add_decision(Decision(escalation.id, final, actor.user_id, now, notes.strip()))
@@ -202,7 +209,7 @@ def decide_escalation(
                 else:
                     _apply_decision(uow, actor, escalation, final, now, clock, council)
         if not lost_race:
-            view = escalation_view(uow, escalation, rules)
+            view = escalation_view(uow, escalation, rules, votes, people)
             uow.commit()
     if lost_race:
         return DecisionResult(view_escalation(uow, escalation_id, rules), recorded_now=False)
@@ -296,19 +303,19 @@ def chase_overdue_escalations(
     return tuple(chased)
 
 
-def _decider_refusal(uow: UnitOfWork, actor: Actor, escalation: Escalation) -> str | None:
-    member = uow.staff.get(actor.user_id)
+def _decider_refusal(
+    uow: UnitOfWork, actor: Actor, escalation: Escalation, people: Mapping[str, StaffMember] | None = None
+) -> str | None:
+    member = people.get(actor.user_id) if people is not None else uow.staff.get(actor.user_id)
     involved = sorted(uow.incidents.reporters_of(escalation.incident_ids))
     return policy.decision_refusal(
         actor.user_id, member is not None and member.is_determination_team, escalation.requested_by, involved
     )
 
 
-def _awaiting_confirmation(uow: UnitOfWork, escalation: Escalation) -> bool:
+def _awaiting_confirmation(escalation: Escalation, votes: Sequence[Vote]) -> bool:
     """An immediate restriction (s12.3) approved by one member, not yet confirmed or overturned by a second."""
-    if not escalation.is_immediate or escalation.state is not EscalationState.APPROVED:
-        return False
-    return len(uow.escalations.votes_for(escalation.id)) < 2
+    return escalation.is_immediate and escalation.state is EscalationState.APPROVED and len(votes) < 2
 
 
 def _confirm_or_overturn(

@@ -236,6 +236,10 @@ class CaseReads(Protocol):
         """The facts for `customer_id`'s status as `viewer_id` may see it (no viewer: nobody's access)."""
         ...
 
+    def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
+        """These members of staff and every member of the determination team (whose cards refresh), by user id."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction: everything a use case changes, with its audit events, is committed together or not at all."""

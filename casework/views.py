@@ -3,6 +3,7 @@ builders shared by several flows that read them through a unit of work."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from casework import policy
 from casework.configuration import Clock, DecisionRules
 from casework.customer_query import QueryKind, interpret, name_key
-from casework.entities import Actor, Customer, Escalation, Incident, NewMeasure, StaffMember
+from casework.entities import Actor, Customer, Escalation, Incident, NewMeasure, StaffMember, Vote
 from casework.errors import NotFound
 from casework.ports import CustomerStatusFacts, UnitOfWork
 from casework.vocabulary import (
@@ -365,12 +366,29 @@ def customer_options(uow: UnitOfWork, typed: str) -> tuple[CustomerOption, ...]:
     )
 
 
-def escalation_view(uow: UnitOfWork, escalation: Escalation, rules: DecisionRules) -> EscalationView:
+def escalation_view(
+    uow: UnitOfWork,
+    escalation: Escalation,
+    rules: DecisionRules,
+    votes: Sequence[Vote] | None = None,
+    people: Mapping[str, StaffMember] | None = None,
+) -> EscalationView:
+    """The decision card's view. A use case that has already read the votes, or the people on the card (see
+    people_on_card), passes them in rather than have them read again."""
     customer = require_customer(uow, escalation.customer_id)
     incidents = [i for i in uow.incidents.with_ids(escalation.incident_ids) if i.customer_id == escalation.customer_id]
+    # Read whatever the state says: another instance may have recorded its decision a moment ago.
     decision = uow.escalations.decision_for(escalation.id)
-    requester = uow.staff.get(escalation.requested_by)
-    decider = uow.staff.get(decision.decided_by) if decision else None
+    if votes is None:
+        votes = uow.escalations.votes_for(escalation.id)
+    named = {escalation.requested_by, *(v.member_id for v in votes), *([decision.decided_by] if decision else [])}
+    if people is None or not named <= people.keys():
+        people = uow.reads.people_on_card(named)
+
+    def name(user_id: str) -> str:
+        member = people.get(user_id)
+        return member.name if member else user_id
+
     basis: list[str] = []
     if escalation.investigation_reference:
         basis.append(f"Health and Safety investigation {escalation.investigation_reference}")
@@ -395,21 +413,19 @@ def escalation_view(uow: UnitOfWork, escalation: Escalation, rules: DecisionRule
     review_due_at = None
     if decision and escalation.state is EscalationState.APPROVED and policy.measure_for(escalation.kind):
         review_due_at = policy.review_due_date(decision.decided_at)
-    votes = uow.escalations.votes_for(escalation.id)
-    names = {v.member_id: (uow.staff.get(v.member_id) or StaffMember(v.member_id, v.member_id)).name for v in votes}
     confirmed_by = (
-        names[votes[1].member_id]
+        name(votes[1].member_id)
         if escalation.is_immediate and len(votes) > 1 and votes[1].outcome is DecisionOutcome.APPROVE
         else None
     )
-    team = [m for m in uow.staff.determination_team() if m.teams_user_id]
+    team = sorted((m for m in people.values() if m.is_determination_team and m.teams_user_id), key=lambda m: m.name)
     return EscalationView(
         escalation_id=escalation.id,
         customer_name=customer.name,
         kind_label=("Immediate restriction (s12.3)" if escalation.is_immediate else escalation.kind.label),
         reason=escalation.reason,
         requested_by_id=escalation.requested_by,
-        requested_by_name=requester.name if requester else escalation.requested_by,
+        requested_by_name=name(escalation.requested_by),
         requested_at=escalation.requested_at,
         state=escalation.state,
         evidence=tuple(
@@ -417,14 +433,14 @@ def escalation_view(uow: UnitOfWork, escalation: Escalation, rules: DecisionRule
             for i in incidents
         ),
         basis=tuple(basis),
-        decided_by_name=(decider.name if decider else decision.decided_by) if decision else None,
+        decided_by_name=name(decision.decided_by) if decision else None,
         decided_at=decision.decided_at if decision else None,
         decision_notes=decision.notes if decision else "",
         review_due_at=review_due_at,
         card_conversation_id=escalation.card_conversation_id,
         card_activity_id=escalation.card_activity_id,
         approvals_needed=policy.approvals_required(escalation.kind, escalation.is_immediate, rules),
-        votes=tuple(VoteLine(names[v.member_id], v.outcome is DecisionOutcome.APPROVE, v.at, v.notes) for v in votes),
+        votes=tuple(VoteLine(name(v.member_id), v.outcome is DecisionOutcome.APPROVE, v.at, v.notes) for v in votes),
         question=escalation.question,
         answer=escalation.answer,
         overdue=escalation.last_chased_at is not None and escalation.state is EscalationState.PENDING,

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
+from sqlmodel import select as model_select
 
-from casework.entities import Representative
+from casework.entities import Representative, StaffMember
 from casework.ports import CustomerStatusFacts
 from storage.repositories.measures import measure_of
 from storage.repositories.sql_repository import stored_id
+from storage.repositories.staff import staff_of
 from storage.tables import (
     CustomerRecord,
     EscalationRecord,
@@ -53,6 +56,14 @@ class SqlReads:
             viewer_is_determination_team=bool(first.team) and bool(viewer_id),
             viewer_manages_case=bool(first.manages) and bool(viewer_id),
         )
+
+    def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
+        rows = self._session.exec(
+            model_select(StaffMemberRecord).where(
+                or_(col(StaffMemberRecord.user_id).in_(set(user_ids)), col(StaffMemberRecord.is_determination_team))
+            )
+        )
+        return {row.user_id: staff_of(row) for row in rows}
 
     def _representatives_json(self, customer_id: int) -> ScalarSelect[Any]:
         """The customer's representatives as one JSON array, oldest first, in the database's own JSON functions."""

@@ -512,6 +512,10 @@ class FakeReads:
             viewer_manages_case=viewer_id in managers or manages_a_reporter,
         )
 
+    def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
+        named = self._uow.staff.many(user_ids)
+        return {**named, **{m.user_id: m for m in self._uow.staff.determination_team()}}
+
 
 class FakeUnitOfWork:
     """One in-memory transaction at a time: changes are seen by later units of work only after commit()."""

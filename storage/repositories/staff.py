@@ -15,13 +15,13 @@ from storage.upserts import upsert
 class SqlStaff(SqlRepository):
     def get(self, user_id: str) -> StaffMember | None:
         row = self._session.get(StaffMemberRecord, user_id)
-        return _staff(row) if row else None
+        return staff_of(row) if row else None
 
     def many(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
         if not user_ids:
             return {}
         rows = self._session.exec(select(StaffMemberRecord).where(col(StaffMemberRecord.user_id).in_(set(user_ids))))
-        return {row.user_id: _staff(row) for row in rows}
+        return {row.user_id: staff_of(row) for row in rows}
 
     def reports_to(self, manager_id: str) -> Sequence[str]:
         return list(
@@ -30,7 +30,7 @@ class SqlStaff(SqlRepository):
 
     def all(self) -> Sequence[StaffMember]:
         rows = self._session.exec(select(StaffMemberRecord).order_by(col(StaffMemberRecord.name)))
-        return [_staff(r) for r in rows]
+        return [staff_of(r) for r in rows]
 
     def determination_team(self) -> Sequence[StaffMember]:
         rows = self._session.exec(
@@ -38,7 +38,7 @@ class SqlStaff(SqlRepository):
             .where(col(StaffMemberRecord.is_determination_team).is_(True))
             .order_by(col(StaffMemberRecord.name))
         )
-        return [_staff(r) for r in rows]
+        return [staff_of(r) for r in rows]
 
     def save(self, member: StaffMember) -> None:
         # An upsert: two first turns from a new person at once must both succeed.
@@ -52,5 +52,5 @@ class SqlStaff(SqlRepository):
         upsert(self._session, StaffMemberRecord, values, primary_key=["user_id"])
 
 
-def _staff(row: StaffMemberRecord) -> StaffMember:
+def staff_of(row: StaffMemberRecord) -> StaffMember:
     return StaffMember(row.user_id, row.name, row.is_determination_team, row.line_manager_id, row.teams_user_id)
