@@ -77,7 +77,7 @@ def report_incident(
         existing = uow.incidents.by_submission_key(submission.submission_key)
         if existing is not None:
             return _confirmation(uow, existing, clock, already_recorded=True)
-        manager_id = _line_manager(uow, actor, submission, clock)
+        reporter, manager = _reporter_and_line_manager(uow, actor, submission, clock)
         try:
             customer = _resolve_customer(uow, actor, submission, clock)
         except InvalidSubmission:
@@ -104,11 +104,11 @@ def report_incident(
             incident.reference,
             clock,
             customer_id=str(customer.id),
-            line_manager=manager_id,
+            line_manager=manager.user_id,
         )
         if incident.safeguarding_concern:
             record_audit(uow, actor, AuditAction.INCIDENT_SAFEGUARDING_FLAGGED, incident.reference, clock)
-        confirmation = _confirmation(uow, incident, clock, already_recorded=False)
+        confirmation = _confirmation(uow, incident, clock, already_recorded=False, known=(customer, reporter, manager))
         reported = IncidentReported(confirmation.incident, confirmation.line_manager_id, confirmation.line_manager_name)
         confirmation = replace(confirmation, events=(reported,))
         uow.commit()
@@ -156,18 +156,24 @@ def record_manager_outcome(
     return ManagerOutcomeResult(summary, recorded_now=recorded)
 
 
-def _line_manager(uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock) -> str:
-    """The reporter's line manager: asked for once, then remembered (s8.6 needs them told)."""
+def _reporter_and_line_manager(
+    uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock
+) -> tuple[StaffMember, StaffMember]:
+    """The reporter and their line manager: asked for once, then remembered (s8.6 needs them told)."""
     reporter = uow.staff.get(actor.user_id) or StaffMember(actor.user_id, actor.name)
-    if reporter.line_manager_id:
-        return reporter.line_manager_id
-    chosen = submission.line_manager_id.strip()
+    remembered = reporter.line_manager_id
+    chosen = remembered or submission.line_manager_id.strip()
     manager = uow.staff.get(chosen) if chosen else None
+    if remembered and manager is None:
+        # A manager no longer on record: ask again rather than tell nobody.
+        remembered = None
     if manager is None or manager.user_id == actor.user_id:
         raise InvalidSubmission({"line_manager_id": "Choose your line manager; you will only be asked once."})
-    uow.staff.save(replace(reporter, line_manager_id=manager.user_id))
-    record_audit(uow, actor, AuditAction.STAFF_LINE_MANAGER_SET, actor.user_id, clock, line_manager=manager.user_id)
-    return manager.user_id
+    if not remembered:
+        reporter = replace(reporter, line_manager_id=manager.user_id)
+        uow.staff.save(reporter)
+        record_audit(uow, actor, AuditAction.STAFF_LINE_MANAGER_SET, actor.user_id, clock, line_manager=manager.user_id)
+    return reporter, manager
 
 
 def _resolve_customer(uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock) -> Customer:
@@ -236,15 +242,27 @@ def _incident_from(submission: IncidentSubmission, customer_id: int, actor: Acto
     )
 
 
-def _confirmation(uow: UnitOfWork, incident: Incident, clock: Clock, already_recorded: bool) -> IncidentConfirmation:
-    customer = require_customer(uow, incident.customer_id)
-    reporter = uow.staff.get(incident.reported_by)
-    manager = uow.staff.get(reporter.line_manager_id) if reporter and reporter.line_manager_id else None
+def _confirmation(
+    uow: UnitOfWork,
+    incident: Incident,
+    clock: Clock,
+    already_recorded: bool,
+    known: tuple[Customer, StaffMember, StaffMember] | None = None,
+) -> IncidentConfirmation:
+    """What the reporter is shown; `known` is the customer, reporter and line manager when the caller has them."""
+    manager: StaffMember | None
+    if known is not None:
+        customer, reporter, manager = known
+    else:
+        customer = require_customer(uow, incident.customer_id)
+        found = uow.staff.get(incident.reported_by)
+        manager = uow.staff.get(found.line_manager_id) if found and found.line_manager_id else None
+        reporter = found or StaffMember(incident.reported_by, incident.reported_by)
     return IncidentConfirmation(
         reference=incident.reference,
         customer=status_view(uow, customer, clock),
         already_recorded=already_recorded,
-        incident=incident_summary(uow, incident),
+        incident=incident_summary(uow, incident, customer, reporter),
         line_manager_id=manager.user_id if manager else None,
         line_manager_name=manager.name if manager else None,
     )

@@ -316,9 +316,12 @@ def may_see_history(facts: CustomerStatusFacts, viewer_id: str) -> bool:
     return policy.may_see_history(facts.viewer_is_determination_team, viewer_id, managers)
 
 
-def incident_summary(uow: UnitOfWork, incident: Incident) -> IncidentSummary:
-    customer = require_customer(uow, incident.customer_id)
-    reporter = uow.staff.get(incident.reported_by)
+def incident_summary(
+    uow: UnitOfWork, incident: Incident, customer: Customer | None = None, reporter: StaffMember | None = None
+) -> IncidentSummary:
+    """The incident as its line manager sees it. A use case that has the customer and the reporter passes them."""
+    customer = customer or require_customer(uow, incident.customer_id)
+    reporter = reporter or uow.staff.get(incident.reported_by)
     decided_by = uow.staff.get(incident.manager_outcome_by) if incident.manager_outcome_by else None
     return IncidentSummary(
         incident_id=incident.id,
