@@ -1,12 +1,41 @@
-"""Scenario builders and the configuration the casework tests share, so each test states only what it is about."""
+"""Scenario builders and the configuration the tests share, so each test states only what it is about.
+
+The casework is reached three ways, each with its own cast:
+
+- over the in-memory unit of work (tests/fakes.py): STAFF, OFFICER, MANAGER, DECIDER and SECOND, the `uow`, `clock`
+  and `team` fixtures (import them by name into the module that uses them: its `clock` then replaces conftest's),
+  and builders that report an incident, ask for an escalation and put a measure in force;
+- on a real database, with the Teams users of tests/teams.py as staff: `register_team`, `sam_reports` and
+  `morgan_escalates`, and `rows`/`audited` to read back what was stored;
+- through the running bot: `say`, `report`, `escalate_restriction` and `escalated_to_team`, as staff would in Teams.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
+from sqlmodel import Session, select
+
+from casework import customer_checks, escalations, incidents, staff
+from casework.commands import EscalationRequest, IncidentSubmission
 from casework.configuration import Clock, CouncilDetails, DecisionRules
 from casework.dependencies import Dependencies
-from casework.entities import LetterContent
+from casework.entities import Actor, LetterContent, StaffMember
+from casework.ports import UnitOfWork
+from casework.views import CustomerStatusView, IncidentConfirmation
+from casework.vocabulary import ContactChannel, ContactRestriction, DecisionOutcome, EscalationKind, UnreasonableAction
+from storage.database import create_database_engine
+from storage.migrate import upgrade
+from storage.tables import AuditEventRecord
+from storage.unit_of_work import SqlUnitOfWork
+from tests.conftest import RunningBot
+from tests.fake_connector import FakeConnector
+from tests.fakes import FakeClock, FakeUnitOfWork
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, User, inputs_of, message, submit
 
 RULES = DecisionRules()
 """The policy's default decision rules (a formal warning needs one approval, a restriction two)."""
@@ -32,3 +61,232 @@ def dependencies(clock: Clock) -> Dependencies:
     return Dependencies(
         clock=clock, rules=RULES, council=COUNCIL, render=placeholder_docx, review_lead=timedelta(days=7)
     )
+
+
+ADMIN = Actor("admin", "Admin")  # sets staff up, in every cast
+
+# --- over the in-memory unit of work -------------------------------------------------------------------------------
+
+STAFF = Actor("u-staff", "Sam Staff")  # front-line, not on the determination team
+OFFICER = Actor("u-officer", "Olu Officer")  # on the team, and reports incidents
+MANAGER = Actor("u-manager", "Mia Manager")  # on the team, and asks for escalations
+DECIDER = Actor("u-decider", "Dev Decider")  # on the team, uninvolved
+SECOND = Actor("u-second", "Sol Second")  # on the team, uninvolved
+
+START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+# Most tests look at one vote deciding; the rules for several votes have tests of their own.
+ONE_VOTE: dict[str, Any] = {
+    "alternatives_considered": True,
+    "rules": DecisionRules(restriction=1, further_action=1, mandatory_service_withdrawal=1),
+}
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    fake = FakeUnitOfWork()
+    # Every reporter here names Mia as their line manager, so she must be known staff (s8.6).
+    fake.state.staff[MANAGER.user_id] = StaffMember(MANAGER.user_id, MANAGER.name)
+    return fake
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def team(uow: FakeUnitOfWork, clock: FakeClock) -> None:
+    for actor in (OFFICER, MANAGER, DECIDER, SECOND):
+        staff.register_staff(uow, ADMIN, StaffMember(actor.user_id, actor.name, is_determination_team=True), clock)
+    staff.register_staff(uow, ADMIN, StaffMember(STAFF.user_id, STAFF.name), clock)
+
+
+def submission(key: str = "submit-1", name: str = "Jane Smith", **changes: object) -> IncidentSubmission:
+    made = IncidentSubmission(
+        submission_key=key,
+        customer_name=name,
+        channel=ContactChannel.TELEPHONE.value,
+        actions=(UnreasonableAction.ABUSIVE_OR_THREATENING.value, UnreasonableAction.REPEAT_CONTACTS.value),
+        description="  Shouted at the officer and rang back six times.  ",
+        line_manager_id=MANAGER.user_id,
+    )
+    return replace(made, **changes)  # type: ignore[arg-type]
+
+
+def restriction_request(name: str = "Jane Smith", **changes: object) -> EscalationRequest:
+    made = EscalationRequest(
+        customer_name=name,
+        kind=EscalationKind.RESTRICTION.value,
+        reason="Abuse continued after the formal warning.",
+        investigation_reference="HS-2026-014",
+        restrictions=(ContactRestriction.WRITTEN_ONLY.value, ContactRestriction.NO_PHYSICAL_ACCESS.value),
+    )
+    return replace(made, **changes)  # type: ignore[arg-type]
+
+
+def warning_request(name: str = "Jane Smith") -> EscalationRequest:
+    return EscalationRequest(name, EscalationKind.FORMAL_WARNING.value, "Three abusive calls in a week.")
+
+
+def escalate(
+    uow: FakeUnitOfWork, clock: FakeClock, request: EscalationRequest | None = None, reporter: Actor = OFFICER
+) -> int:
+    """Reports an incident for the request's customer and asks for the escalation; returns its id."""
+    request = request or restriction_request()
+    key = f"escalate-{len(uow.state.incidents) + 1}"
+    known = [c.id for c in uow.state.customers.values() if c.name == request.customer_name]
+    incidents.report_incident(
+        uow, reporter, submission(key, request.customer_name, customer_id=known[0] if known else None), clock
+    )
+    return escalations.request_escalation(uow, MANAGER, request, clock, rules=RULES).escalation.escalation_id
+
+
+def approved(uow: FakeUnitOfWork, clock: FakeClock, request: EscalationRequest | None = None) -> int:
+    """A measure put in force by an uninvolved member's approval; returns the escalation id."""
+    escalation_id = escalate(uow, clock, request)
+    result = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
+    assert result.recorded_now
+    return escalation_id
+
+
+def status_of(uow: FakeUnitOfWork, clock: FakeClock, name: str = "Jane Smith") -> CustomerStatusView:
+    """What front-line staff are shown when they check the customer."""
+    status = customer_checks.check_customer(uow, STAFF, name, clock).status
+    assert status is not None, f"{name} not found"
+    return status
+
+
+# --- on a real database, with the Teams users as staff -------------------------------------------------------------
+
+
+def as_actor(user: User) -> Actor:
+    return Actor(user.aad_object_id, user.name)
+
+
+def register_team(database_url: str, clock: Clock, sam_has_manager: bool = True) -> None:
+    """Staff as an administrator sets them up; Morgan is Sam's line manager unless the test asks otherwise."""
+    upgrade(database_url)
+    engine = create_database_engine(database_url)
+    for user, on_team in ((MORGAN, False), (SAM, False), (HARPER, True), (CASEY, True)):
+        manager = MORGAN.aad_object_id if user is SAM and sam_has_manager else None
+        member = StaffMember(user.aad_object_id, user.name, on_team, line_manager_id=manager)
+        staff.register_staff(SqlUnitOfWork(engine), ADMIN, member, clock)
+    engine.dispose()
+
+
+def sam_reports(
+    uow: UnitOfWork, clock: Clock, customer: str, key: str = "k1", description: str = "Shouted."
+) -> IncidentConfirmation:
+    """Sam reports abuse on the telephone by `customer`, who is added if not yet known."""
+    report = IncidentSubmission(key, customer, "telephone", ("abusive",), description, new_customer_confirmed=True)
+    return incidents.report_incident(uow, as_actor(SAM), report, clock)
+
+
+def morgan_escalates(
+    uow: Callable[[], UnitOfWork],
+    clock: Clock,
+    request: EscalationRequest,
+    approved_by: Sequence[User] = (),
+    council: CouncilDetails = COUNCIL,
+) -> int:
+    """Morgan asks the team for `request`, then each of `approved_by` approves it; returns the escalation's id."""
+    asked = escalations.request_escalation(uow(), as_actor(MORGAN), request, clock, rules=RULES)
+    escalation_id = asked.escalation.escalation_id
+    for member in approved_by:
+        escalations.decide_escalation(
+            uow(),
+            as_actor(member),
+            escalation_id,
+            DecisionOutcome.APPROVE,
+            "",
+            clock,
+            alternatives_considered=True,
+            rules=RULES,
+            council=council,
+        )
+    return escalation_id
+
+
+def rows(database_url: str, table: Any) -> list[Any]:
+    engine = create_database_engine(database_url)
+    with Session(engine) as session:
+        found = list(session.exec(select(table)).all())
+    engine.dispose()
+    return found
+
+
+def audited(database_url: str, action: str) -> list[AuditEventRecord]:
+    return [e for e in rows(database_url, AuditEventRecord) if e.action == action]
+
+
+# --- through the running bot ---------------------------------------------------------------------------------------
+
+
+def fill(form: dict[str, Any], **fields: str) -> dict[str, Any]:
+    """The form as a person submits it: its current values, with the fields they changed."""
+    return {**inputs_of(form), "verb": "incident.submit", "form_id": form_id_of(form), **fields}
+
+
+def last_card(connector: FakeConnector, conversation: str) -> dict[str, Any]:
+    cards = [card for call in connector.sent_to(conversation) for card in call.cards]
+    assert cards, f"no card was sent to {conversation}"
+    return cards[-1]
+
+
+def form_id_of(card: dict[str, Any]) -> str:
+    return str(card["actions"][0]["data"]["form_id"])
+
+
+async def say(bot: RunningBot, user: User, text: str, *, channel: bool = False) -> None:
+    status, _ = await bot.post(message(user, text, bot.connector.url, channel=channel))
+    assert status == 200
+
+
+async def report(bot: RunningBot, user: User, customer: str, **fields: str) -> dict[str, Any]:
+    await say(bot, user, f"report {customer}")
+    form = last_card(bot.connector, user.personal_conversation)
+    value = fill(
+        form, **{"channel": "telephone", "actions": "abusive", "description": "Shouted and swore at me.", **fields}
+    )
+    status, _ = await bot.post(submit(user, value, bot.connector.url))
+    assert status == 200
+    return last_card(bot.connector, user.personal_conversation)
+
+
+async def escalate_restriction(bot: RunningBot, user: User, customer: str, **terms: str) -> dict[str, Any]:
+    """Asks the team to restrict the customer's contact (written only unless `terms` say otherwise); returns the
+    card the team is sent."""
+    await say(bot, user, f"escalate {customer}")
+    form = last_card(bot.connector, user.personal_conversation)
+    value = {
+        "verb": "escalation.submit",
+        "form_id": form_id_of(form),
+        "customer_name": customer,
+        "kind": "restriction",
+        "reason": "Abuse on three calls this month.",
+        "investigation_reference": "HS-2026-014",
+        "restrictions": "written_only",
+        **terms,
+    }
+    status, _ = await bot.post(submit(user, value, bot.connector.url))
+    assert status == 200
+    return last_card(bot.connector, TEAM_CHANNEL)
+
+
+async def escalated_to_team(bot: RunningBot, **terms: str) -> dict[str, Any]:
+    """The team's channel known to the bot, Sam reports Jane Smith and Morgan asks for a restriction; returns the
+    card the team is sent."""
+    await say(bot, HARPER, "hello", channel=True)
+    await report(bot, SAM, "Jane Smith")
+    return await escalate_restriction(bot, MORGAN, "Jane Smith", **terms)
+
+
+def approve_button(card: dict[str, Any]) -> dict[str, Any]:
+    return next(a for a in card["actions"] if a["verb"] == "escalation.approve")
+
+
+def considered(button: dict[str, Any]) -> dict[str, Any]:
+    """The button's data as Teams sends it back: with the card's inputs, the s11.2 box ticked."""
+    return {**button.get("data", button), "alternatives_considered": "true"}

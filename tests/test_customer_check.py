@@ -10,18 +10,14 @@ from sqlmodel import Session, select
 
 from casework.customer_checks import check_customer, customer_history, show_customer
 from casework.customer_records import add_representative, import_customers, merge_customers
-from casework.entities import Actor
 from casework.errors import AccessRefused
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot
-from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, inputs_of, submit
-from tests.test_end_to_end import last_card, register_team, report, say
-
-ADMIN = Actor("admin", "Admin")
-STAFF = Actor("u-staff", "Sam Staff")
+from tests.scenarios import ADMIN, STAFF, approve_button, considered, escalated_to_team, last_card, register_team, say
+from tests.teams import CASEY, HARPER, MORGAN, SAM, all_text, execute, submit
 
 CUSTOMERS = [
     {
@@ -175,25 +171,7 @@ def test_history_is_for_the_team_and_the_case_managers_only(
 
 
 async def approve_restriction(bot: RunningBot, **terms: str) -> None:
-    await say(bot, HARPER, "hello", channel=True)
-    await report(bot, SAM, "Jane Smith")
-    await say(bot, MORGAN, "escalate Jane Smith")
-    form = last_card(bot.connector, MORGAN.personal_conversation)
-    value = {
-        **inputs_of(form),
-        "verb": "escalation.submit",
-        "form_id": form["actions"][0]["data"]["form_id"],
-        "kind": "restriction",
-        "reason": "Abuse on three calls.",
-        "investigation_reference": "HS-1",
-        **terms,
-    }
-    await bot.post(submit(MORGAN, value, bot.connector.url))
-    card = last_card(bot.connector, TEAM_CHANNEL)
-    data = {
-        **next(a for a in card["actions"] if a["verb"] == "escalation.approve")["data"],
-        "alternatives_considered": "true",
-    }
+    data = considered(approve_button(await escalated_to_team(bot, **terms)))
     for member in (HARPER, CASEY):  # a restriction takes two members' approval
         status, _ = await bot.post(execute(member, "escalation.approve", data, bot.connector.url, "x"))
         assert status == 200

@@ -8,47 +8,34 @@ import pytest
 
 from casework import escalations, staff
 from casework.commands import EscalationRequest
-from casework.configuration import DecisionRules
 from casework.entities import Actor, StaffMember
 from casework.errors import AccessRefused, InvalidSubmission
 from casework.views import DecisionResult
 from casework.vocabulary import DecisionOutcome, EscalationKind, EscalationState
 from tests.fakes import FakeClock, FakeUnitOfWork
-from tests.scenarios import COUNCIL
-from tests.test_services import (
+from tests.scenarios import (
     ADMIN,
+    COUNCIL,
     DECIDER,
     MANAGER,
-    OFFICER,
+    RULES,
     SECOND,
     STAFF,
-    START,
     escalate,
     restriction_request,
     warning_request,
 )
+from tests.scenarios import clock as clock  # fixtures, found by pytest where they are imported
+from tests.scenarios import team as team
+from tests.scenarios import uow as uow
 
 THIRD = Actor("u-third", "Tia Third")
-RULES = DecisionRules()  # the defaults: warning 1, restriction 2, immediate 1 (+ confirmation), further action 3
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    fake = FakeUnitOfWork()
-    fake.state.staff[MANAGER.user_id] = StaffMember(MANAGER.user_id, MANAGER.name)
-    return fake
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
 
 
 @pytest.fixture(autouse=True)
-def team(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    for actor in (OFFICER, MANAGER, DECIDER, SECOND, THIRD):
-        staff.register_staff(uow, ADMIN, StaffMember(actor.user_id, actor.name, is_determination_team=True), clock)
-    staff.register_staff(uow, ADMIN, StaffMember(STAFF.user_id, STAFF.name), clock)
+def third(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
+    """The determination team with a third uninvolved member, as further action needs (s14)."""
+    staff.register_staff(uow, ADMIN, StaffMember(THIRD.user_id, THIRD.name, is_determination_team=True), clock)
 
 
 def vote(

@@ -7,85 +7,22 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from casework.entities import Actor, StaffMember
-from casework.staff import register_staff
 from storage.database import create_database_engine
-from storage.migrate import upgrade
 from storage.tables import AuditEventRecord, DecisionRecord, EscalationRecord, IncidentRecord, VoteRecord
-from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, User, all_text, execute, inputs_of, message, submit
-
-ADMIN = Actor("admin", "Admin")
-
-
-def register_team(database_url: str, clock: MutableClock, sam_has_manager: bool = True) -> None:
-    """Staff as an administrator sets them up; Morgan is Sam's line manager unless the test asks otherwise."""
-    upgrade(database_url)
-    engine = create_database_engine(database_url)
-    for user, on_team in ((MORGAN, False), (SAM, False), (HARPER, True), (CASEY, True)):
-        manager = MORGAN.aad_object_id if user is SAM and sam_has_manager else None
-        member = StaffMember(user.aad_object_id, user.name, on_team, line_manager_id=manager)
-        register_staff(SqlUnitOfWork(engine), ADMIN, member, clock)
-    engine.dispose()
-
-
-def fill(form: dict[str, Any], **fields: str) -> dict[str, Any]:
-    """The form as a person submits it: its current values, with the fields they changed."""
-    return {**inputs_of(form), "verb": "incident.submit", "form_id": form_id_of(form), **fields}
-
-
-def last_card(connector: FakeConnector, conversation: str) -> dict[str, Any]:
-    cards = [card for call in connector.sent_to(conversation) for card in call.cards]
-    assert cards, f"no card was sent to {conversation}"
-    return cards[-1]
-
-
-def form_id_of(card: dict[str, Any]) -> str:
-    return str(card["actions"][0]["data"]["form_id"])
-
-
-async def say(bot: RunningBot, user: User, text: str, *, channel: bool = False) -> None:
-    status, _ = await bot.post(message(user, text, bot.connector.url, channel=channel))
-    assert status == 200
-
-
-async def report(bot: RunningBot, user: User, customer: str, **fields: str) -> dict[str, Any]:
-    await say(bot, user, f"report {customer}")
-    form = last_card(bot.connector, user.personal_conversation)
-    value = fill(
-        form, **{"channel": "telephone", "actions": "abusive", "description": "Shouted and swore at me.", **fields}
-    )
-    status, _ = await bot.post(submit(user, value, bot.connector.url))
-    assert status == 200
-    return last_card(bot.connector, user.personal_conversation)
-
-
-async def escalate_restriction(bot: RunningBot, user: User, customer: str) -> dict[str, Any]:
-    await say(bot, user, f"escalate {customer}")
-    form = last_card(bot.connector, user.personal_conversation)
-    value = {
-        "verb": "escalation.submit",
-        "form_id": form_id_of(form),
-        "customer_name": customer,
-        "kind": "restriction",
-        "reason": "Abuse on three calls this month.",
-        "investigation_reference": "HS-2026-014",
-        "restrictions": "written_only",
-    }
-    status, _ = await bot.post(submit(user, value, bot.connector.url))
-    assert status == 200
-    return last_card(bot.connector, TEAM_CHANNEL)
-
-
-def approve_button(card: dict[str, Any]) -> dict[str, Any]:
-    return next(a for a in card["actions"] if a["verb"] == "escalation.approve")
-
-
-def considered(button: dict[str, Any]) -> dict[str, Any]:
-    """The button's data as Teams sends it back: with the card's inputs, the s11.2 box ticked."""
-    return {**button.get("data", button), "alternatives_considered": "true"}
+from tests.scenarios import (
+    approve_button,
+    considered,
+    escalate_restriction,
+    escalated_to_team,
+    fill,
+    last_card,
+    register_team,
+    report,
+    say,
+)
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, submit
 
 
 async def test_help_answers_with_the_menu(bot: RunningBot) -> None:
@@ -175,9 +112,7 @@ async def test_a_non_member_click_changes_nothing_and_is_recorded(
     register_team(sqlite_url, clock)
     bot = await start_bot(make_settings(sqlite_url), connector, clock)
     try:
-        await say(bot, HARPER, "hello", channel=True)
-        await report(bot, SAM, "Jane Smith")
-        card = await escalate_restriction(bot, MORGAN, "Jane Smith")
+        card = await escalated_to_team(bot)
         status, body = await bot.post(
             execute(SAM, "escalation.approve", approve_button(card)["data"], connector.url, "activity-x")
         )
@@ -203,9 +138,7 @@ async def test_two_approve_clicks_record_one_decision(
     register_team(sqlite_url, clock)
     bot = await start_bot(make_settings(sqlite_url), connector, clock)
     try:
-        await say(bot, HARPER, "hello", channel=True)
-        await report(bot, SAM, "Jane Smith")
-        data = considered(approve_button(await escalate_restriction(bot, MORGAN, "Jane Smith")))
+        data = considered(approve_button(await escalated_to_team(bot)))
         first = await bot.post(execute(HARPER, "escalation.approve", data, connector.url, "activity-x"))
         double = await bot.post(execute(HARPER, "escalation.approve", data, connector.url, "activity-x"))
         second = await bot.post(execute(CASEY, "escalation.approve", data, connector.url, "activity-x"))

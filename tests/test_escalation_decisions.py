@@ -7,64 +7,41 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, func, select
 
-from casework import escalations, incidents, staff
-from casework.commands import EscalationRequest, IncidentSubmission
+from casework import escalations, staff
 from casework.configuration import DecisionRules
 from casework.entities import Actor, StaffMember
 from casework.vocabulary import DecisionOutcome
 from storage.database import create_database_engine
-from storage.migrate import upgrade
 from storage.tables import DecisionRecord, EscalationRecord, MeasureRecord, Review, VoteRecord
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.scenarios import COUNCIL, RULES
-from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, submit
-from tests.test_end_to_end import (
+from tests.scenarios import (
+    ADMIN,
+    COUNCIL,
     approve_button,
     considered,
-    escalate_restriction,
+    escalated_to_team,
     last_card,
+    morgan_escalates,
     register_team,
-    report,
+    restriction_request,
+    sam_reports,
     say,
 )
-
-ADMIN = Actor("admin", "Admin")
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, submit
 
 
 def test_fifty_members_clicking_at_once_and_repeating_give_one_outcome(database_url: str) -> None:
     """50 different members approve concurrently, each twice; the rule needs 3: exactly one outcome."""
     clock = MutableClock(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))
-    upgrade(database_url)
+    register_team(database_url, clock)
     engine = create_database_engine(database_url)
     members = [Actor(f"member-{n:02d}", f"Member {n}") for n in range(50)]
-    requester, reporter = Actor("manager", "Manager"), Actor("reporter", "Reporter")
     for member in members:
         staff.register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(member.user_id, member.name, True), clock)
-    staff.register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(requester.user_id, requester.name), clock)
-    staff.register_staff(
-        SqlUnitOfWork(engine), ADMIN, StaffMember(reporter.user_id, reporter.name, False, requester.user_id), clock
-    )
-    incidents.report_incident(
-        SqlUnitOfWork(engine),
-        reporter,
-        IncidentSubmission("k1", "Jane Smith", "telephone", ("abusive",), "Threatened staff."),
-        clock,
-    )
-    escalation_id = escalations.request_escalation(
-        SqlUnitOfWork(engine),
-        requester,
-        EscalationRequest(
-            "Jane Smith",
-            "restriction",
-            "Repeated threats.",
-            investigation_reference="HS-9",
-            restrictions=("written_only",),
-        ),
-        clock,
-        rules=RULES,
-    ).escalation.escalation_id
+    sam_reports(SqlUnitOfWork(engine), clock, "Jane Smith", description="Threatened staff.")
+    escalation_id = morgan_escalates(lambda: SqlUnitOfWork(engine), clock, restriction_request())
     rules = DecisionRules(restriction=3)
 
     def click(member: Actor) -> bool:
@@ -104,10 +81,8 @@ async def test_asking_for_more_information_goes_to_the_requester_and_back(
     register_team(sqlite_url, clock)
     bot = await start_bot(make_settings(sqlite_url), connector, clock)
     try:
-        await say(bot, HARPER, "hello", channel=True)
         await say(bot, MORGAN, "hello")
-        await report(bot, SAM, "Jane Smith")
-        card = await escalate_restriction(bot, MORGAN, "Jane Smith")
+        card = await escalated_to_team(bot)
         data = {**approve_button(card)["data"], "notes": "Was mediation offered?"}
         status, body = await bot.post(execute(HARPER, "escalation.ask", data, connector.url, "x"))
         assert status == 200
@@ -133,9 +108,7 @@ async def test_an_escalation_nobody_decides_is_chased_and_shown_overdue(
     register_team(sqlite_url, clock)
     bot = await start_bot(make_settings(sqlite_url, ESCALATION_CHASE_HOURS=48), connector, clock)
     try:
-        await say(bot, HARPER, "hello", channel=True)
-        await report(bot, SAM, "Jane Smith")
-        await escalate_restriction(bot, MORGAN, "Jane Smith")
+        await escalated_to_team(bot)
         assert await bot.sweep.chase_escalations() == 0
         clock.advance(timedelta(hours=49))
         before = len(connector.sent_to(TEAM_CHANNEL))
@@ -158,9 +131,7 @@ async def test_the_card_refreshes_for_the_team_and_pending_is_theirs_alone(
     try:
         for member in (HARPER, CASEY):
             await say(bot, member, "hello")  # the bot learns their Teams ids
-        await say(bot, HARPER, "hello", channel=True)
-        await report(bot, SAM, "Jane Smith")
-        card = await escalate_restriction(bot, MORGAN, "Jane Smith")
+        card = await escalated_to_team(bot)
         assert sorted(card["refresh"]["userIds"]) == sorted(f"29:{m.aad_object_id}" for m in (HARPER, CASEY))
         await bot.post(execute(HARPER, "escalation.approve", considered(approve_button(card)), connector.url, "x"))
         status, body = await bot.post(

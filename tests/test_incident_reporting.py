@@ -6,14 +6,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlmodel import Session, select
 
-from storage.database import create_database_engine
 from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord, StaffMemberRecord
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
+from tests.scenarios import audited, fill, last_card, register_team, report, rows, say
 from tests.teams import HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, inputs_of, message, submit
-from tests.test_end_to_end import fill, last_card, register_team, report, say
 
 
 @pytest.fixture
@@ -25,18 +23,6 @@ async def office(sqlite_url: str, connector: FakeConnector, clock: MutableClock)
     await say(running, MORGAN, "hello")
     yield running
     await running.close()
-
-
-def rows(database_url: str, table: Any) -> list[Any]:
-    engine = create_database_engine(database_url)
-    with Session(engine) as session:
-        found = list(session.exec(select(table)).all())
-    engine.dispose()
-    return found
-
-
-def events(database_url: str, action: str) -> list[AuditEventRecord]:
-    return [e for e in rows(database_url, AuditEventRecord) if e.action == action]
 
 
 def incoming(connector: FakeConnector, user_conversation: str) -> int:
@@ -184,8 +170,8 @@ async def test_a_serious_threat_alerts_the_team_at_once_and_shows_the_reporter_s
     assert "URGENT: incident INC-2026-0001" in text
     assert "Credible threat to harm staff or customers" in text
     assert "Safeguarding concern: follow-up needed." in text
-    assert [e.record_id for e in events(sqlite_url, "incident.safeguarding_flagged")] == ["INC-2026-0001"]
-    assert [e.record_id for e in events(sqlite_url, "incident.urgent_notified")] == ["INC-2026-0001"]
+    assert [e.record_id for e in audited(sqlite_url, "incident.safeguarding_flagged")] == ["INC-2026-0001"]
+    assert [e.record_id for e in audited(sqlite_url, "incident.urgent_notified")] == ["INC-2026-0001"]
 
 
 async def test_an_ordinary_report_does_not_alert_the_team(office: RunningBot) -> None:
@@ -231,8 +217,8 @@ async def test_the_line_manager_records_each_outcome_once(
 
     (incident,) = rows(sqlite_url, IncidentRecord)
     assert (incident.manager_outcome, incident.manager_outcome_by) == (verb.split(".")[1], MORGAN.aad_object_id)
-    assert len(events(sqlite_url, "incident.manager_outcome")) == 1
-    assert len(events(sqlite_url, "incident.outcome_refused")) == 1
+    assert len(audited(sqlite_url, "incident.manager_outcome")) == 1
+    assert len(audited(sqlite_url, "incident.outcome_refused")) == 1
     if verb == "incident.escalate":
         form = last_card(office.connector, MORGAN.personal_conversation)
         assert "Ask the determination team" in all_text(form)
@@ -247,7 +233,7 @@ async def test_an_unreachable_manager_is_reported_to_the_reporter_and_audited(
     try:
         confirmation = await report(bot, SAM, "Jane Smith")
         assert "Morgan Manager could not be reached through Teams" in all_text(confirmation)
-        assert [e.detail["recipient"] for e in events(sqlite_url, "incident.manager_not_notified")] == [
+        assert [e.detail["recipient"] for e in audited(sqlite_url, "incident.manager_not_notified")] == [
             MORGAN.aad_object_id
         ]
     finally:

@@ -12,27 +12,23 @@ from aiohttp import ClientSession
 
 from bot.letter_links import letter_url
 from cards.letters import letter_card
-from casework import escalations, incidents, letters, reviews, staff
-from casework.commands import EscalationRequest, IncidentSubmission
+from casework import letters, reviews, staff
 from casework.configuration import CouncilDetails
 from casework.entities import Actor, Letter, LetterContent, StaffMember
 from casework.letters import LetterIncomplete, missing_elements
-from casework.vocabulary import DecisionOutcome, DeliveryMethod, LetterKind, ReviewOutcome
+from casework.vocabulary import DeliveryMethod, LetterKind, ReviewOutcome
 from letters.council import load_council
 from letters.render import docx_text, render_docx
 from storage.database import create_database_engine
-from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork
 from tests.card_schema import card_problems
 from tests.conftest import MutableClock, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.scenarios import RULES
-from tests.teams import User, message, submit
+from tests.scenarios import ADMIN, as_actor, morgan_escalates, register_team, restriction_request, sam_reports
+from tests.teams import CASEY, HARPER, MORGAN, SAM, User, message, submit
 
-ADMIN = Actor("admin", "Admin")
-REPORTER = Actor("reporter", "Sam Staff")
-OWNER = Actor("owner", "Morgan Manager")
-MEMBERS = [Actor("member-1", "Harper Safety"), Actor("member-2", "Casey Experience")]
+REPORTER = as_actor(SAM)
+OWNER = as_actor(MORGAN)
 OUTSIDER = Actor("outsider", "Alex Colleague")
 COUNCIL = load_council().details
 SECRET = "s" * 40
@@ -43,21 +39,12 @@ def open_case(
     url: str, clock: MutableClock, kind: str = "restriction", no_fixed_address: bool = False
 ) -> tuple[Uow, int]:
     """A customer with one incident and an approved warning or restriction owned by Morgan; returns the measure id."""
-    upgrade(url)
+    register_team(url, clock)
     engine = create_database_engine(url)
     uow: Uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
-    staff.register_staff(uow(), ADMIN, StaffMember(OWNER.user_id, OWNER.name), clock)
-    staff.register_staff(uow(), ADMIN, StaffMember(REPORTER.user_id, REPORTER.name, False, OWNER.user_id), clock)
     staff.register_staff(uow(), ADMIN, StaffMember(OUTSIDER.user_id, OUTSIDER.name), clock)
-    for member in MEMBERS:
-        staff.register_staff(uow(), ADMIN, StaffMember(member.user_id, member.name, True), clock)
     description = "Shouted at the receptionist and called her names after being asked to wait."
-    incidents.report_incident(
-        uow(),
-        REPORTER,
-        IncidentSubmission("k1", "Jane Smith", "telephone", ("abusive",), description, new_customer_confirmed=True),
-        clock,
-    )
+    sam_reports(uow(), clock, "Jane Smith", description=description)
     with uow() as work:
         customer = work.customers.get(1)
         assert customer is not None
@@ -65,27 +52,8 @@ def open_case(
         customer.no_fixed_address = no_fixed_address
         work.customers.update(customer)
         work.commit()
-    escalation = escalations.request_escalation(
-        uow(),
-        OWNER,
-        EscalationRequest(
-            "Jane Smith", kind, "Abuse of staff.", investigation_reference="HS-1", restrictions=("written_only",)
-        ),
-        clock,
-        rules=RULES,
-    ).escalation
-    for member in MEMBERS[: 1 if kind == "formal_warning" else 2]:
-        escalations.decide_escalation(
-            uow(),
-            member,
-            escalation.escalation_id,
-            DecisionOutcome.APPROVE,
-            "",
-            clock,
-            alternatives_considered=True,
-            council=COUNCIL,
-            rules=RULES,
-        )
+    approvers = (HARPER,) if kind == "formal_warning" else (HARPER, CASEY)
+    morgan_escalates(uow, clock, restriction_request(kind=kind), approved_by=approvers, council=COUNCIL)
     with uow() as work:
         (measure,) = work.measures.for_customer(1)
         assert measure.id is not None
@@ -287,7 +255,7 @@ async def test_the_link_serves_the_owner_and_refuses_others_tampering_and_expiry
         status, body = await get(letter_url(base, SECRET, letter.id, OWNER.user_id, clock.now, hour))
         assert status == 200
         assert "Restriction of your contact with the council" in docx_text(body)
-        status, _ = await get(letter_url(base, SECRET, letter.id, MEMBERS[0].user_id, clock.now, hour))
+        status, _ = await get(letter_url(base, SECRET, letter.id, HARPER.aad_object_id, clock.now, hour))
         assert status == 200
         # A correctly signed link for someone who is neither the case owner nor on the team.
         assert (await get(letter_url(base, SECRET, letter.id, OUTSIDER.user_id, clock.now, hour)))[0] == 403

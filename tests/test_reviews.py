@@ -4,83 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlmodel import Session, select
 
 from app import NOTIFIER_KEY
-from casework import escalations, incidents, staff
-from casework.commands import EscalationRequest, IncidentSubmission
-from casework.entities import Actor, StaffMember
-from casework.vocabulary import DecisionOutcome
+from casework import incidents
+from casework.commands import IncidentSubmission
 from storage.database import create_database_engine
-from storage.migrate import upgrade
-from storage.tables import AuditEventRecord, MeasureRecord, Review
+from storage.tables import MeasureRecord, Review
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.scenarios import COUNCIL, RULES
-from tests.teams import HARPER, MORGAN, TEAM_CHANNEL, all_text, execute, message
+from tests.scenarios import as_actor, audited, morgan_escalates, register_team, restriction_request, rows, sam_reports
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, message
 
-ADMIN = Actor("admin", "Admin")
-REPORTER = Actor("00000000-0000-0000-0000-0000000000a1", "Sam Staff")
-OWNER = Actor(MORGAN.aad_object_id, MORGAN.name)
-MEMBERS = [Actor(HARPER.aad_object_id, HARPER.name), Actor("member-2", "Casey Experience")]
-START = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 REVIEW_DUE = datetime(2027, 2, 28, 10, 0, tzinfo=UTC)
 
 
 def restrict(database_url: str, clock: MutableClock, customers: int = 1) -> None:
     """Customers each with one incident and an approved restriction owned by Morgan, reviewed 28 Feb 2027."""
-    upgrade(database_url)
+    register_team(database_url, clock)
     engine = create_database_engine(database_url)
-    uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
-    staff.register_staff(uow(), ADMIN, StaffMember(OWNER.user_id, OWNER.name), clock)
-    staff.register_staff(uow(), ADMIN, StaffMember(REPORTER.user_id, REPORTER.name, False, OWNER.user_id), clock)
-    for member in MEMBERS:
-        staff.register_staff(uow(), ADMIN, StaffMember(member.user_id, member.name, True), clock)
     for n in range(customers):
         name = f"Customer {n:05d}"
-        incidents.report_incident(
-            uow(),
-            REPORTER,
-            IncidentSubmission(f"k{n}", name, "telephone", ("abusive",), "Shouted.", new_customer_confirmed=True),
-            clock,
-        )
-        escalation = escalations.request_escalation(
-            uow(),
-            OWNER,
-            EscalationRequest(
-                name, "restriction", "Abuse.", investigation_reference="HS-1", restrictions=("written_only",)
-            ),
-            clock,
-            rules=RULES,
-        ).escalation
-        for member in MEMBERS:
-            escalations.decide_escalation(
-                uow(),
-                member,
-                escalation.escalation_id,
-                DecisionOutcome.APPROVE,
-                "",
-                clock,
-                alternatives_considered=True,
-                rules=RULES,
-                council=COUNCIL,
-            )
+        sam_reports(SqlUnitOfWork(engine), clock, name, key=f"k{n}")
+        morgan_escalates(lambda: SqlUnitOfWork(engine), clock, restriction_request(name), approved_by=(HARPER, CASEY))
     engine.dispose()
-
-
-def rows(database_url: str, table: Any) -> list[Any]:
-    engine = create_database_engine(database_url)
-    with Session(engine) as session:
-        found = list(session.exec(select(table)).all())
-    engine.dispose()
-    return found
-
-
-def actions(database_url: str, action: str) -> list[AuditEventRecord]:
-    return [e for e in rows(database_url, AuditEventRecord) if e.action == action]
 
 
 async def owner_and_team_known(bot: RunningBot) -> None:
@@ -121,7 +68,7 @@ async def test_lift_and_extend_with_the_next_review_date(
         second = [m for m in rows(sqlite_url, MeasureRecord)][1]
         incidents.report_incident(
             SqlUnitOfWork(engine),
-            REPORTER,
+            as_actor(SAM),
             IncidentSubmission(
                 "k-later", "", "email", ("repeat_contacts",), "Emailed 20 times.", customer_id=second.customer_id
             ),
@@ -192,7 +139,7 @@ async def test_lift_and_extend_with_the_next_review_date(
             REVIEW_DUE,
             datetime(2027, 5, 28, 10, 0, tzinfo=UTC),
         ]
-        assert sorted(e.detail["letter"] for e in actions(sqlite_url, "letter.requested")) == ["extension", "lifting"]
+        assert sorted(e.detail["letter"] for e in audited(sqlite_url, "letter.requested")) == ["extension", "lifting"]
     finally:
         await bot.close()
 
@@ -230,7 +177,7 @@ async def test_an_owner_the_bot_cannot_reach_is_reported_to_the_team(
         await bot.sweep.run_once()
         (report,) = connector.sent_to(TEAM_CHANNEL)[before:]
         assert "Review reminder could not be delivered to Morgan Manager" in all_text(report.cards[0])
-        assert len(actions(sqlite_url, "review.owner_unreachable")) == 1
+        assert len(audited(sqlite_url, "review.owner_unreachable")) == 1
         await bot.sweep.run_once()
         assert len(connector.sent_to(TEAM_CHANNEL)) == before + 1, "reported once, not every sweep"
     finally:
@@ -278,7 +225,7 @@ async def test_a_reminder_teams_keeps_refusing_is_given_up_visibly_and_retried_l
         clock.now = REVIEW_DUE - timedelta(days=1)
         connector.faults.extend([429, 429, 429])
         assert await bot.sweep.run_once() == 0
-        assert len(actions(sqlite_url, "review.reminder_failed")) == 1
+        assert len(audited(sqlite_url, "review.reminder_failed")) == 1
         assert await bot.sweep.run_once() == 1, "the next sweep delivers it"
     finally:
         await bot.close()

@@ -1,0 +1,413 @@
+"""Asking the determination team for an escalation and deciding it (casework/escalations.py) over the in-memory
+unit of work, one vote deciding. The rules for several votes, questions and chasing are in test_decision_rules.py;
+decisions through Teams and on a real database in test_escalation_decisions.py."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from casework import escalations, incidents
+from casework.commands import EscalationRequest
+from casework.entities import Actor, Decision
+from casework.errors import InvalidSubmission, NotFound
+from casework.views import DecisionResult
+from casework.vocabulary import (
+    ContactRestriction,
+    CustomerStanding,
+    DecisionOutcome,
+    EscalationKind,
+    EscalationState,
+    MeasureKind,
+    SeriousThreat,
+)
+from tests.fakes import FakeClock, FakeUnitOfWork
+from tests.scenarios import (
+    COUNCIL,
+    DECIDER,
+    MANAGER,
+    OFFICER,
+    ONE_VOTE,
+    RULES,
+    SECOND,
+    STAFF,
+    START,
+    escalate,
+    restriction_request,
+    status_of,
+    submission,
+    warning_request,
+)
+from tests.scenarios import clock as clock  # fixtures, found by pytest where they are imported
+from tests.scenarios import team as team
+from tests.scenarios import uow as uow
+
+# request_escalation (s10, s11.2, s12, s14.3)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        restriction_request(investigation_reference="  "),
+        restriction_request(restrictions=()),
+        EscalationRequest("Jane Smith", EscalationKind.FURTHER_ACTION.value, "Police involved."),
+        EscalationRequest("Jane Smith", EscalationKind.MANDATORY_SERVICE_WITHDRAWAL.value, "Last resort.", "HS-1"),
+    ],
+    ids=["restriction-without-investigation", "restriction-without-restrictions", "further-action", "withdrawal"],
+)
+def test_a_request_that_fails_a_gate_stores_nothing(
+    uow: FakeUnitOfWork, clock: FakeClock, request_: EscalationRequest
+) -> None:
+    incidents.report_incident(uow, OFFICER, submission(), clock)
+    before = uow.committed
+
+    with pytest.raises(InvalidSubmission) as raised:
+        escalations.request_escalation(uow, MANAGER, request_, clock, rules=RULES)
+
+    assert set(raised.value.errors) == {"gate"}
+    assert uow.state.escalations == {}
+    assert uow.committed == before
+    assert uow.events("escalation.requested") == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"kind": "banishment"}, "kind"),
+        ({"serious_threat": "bad_vibes"}, "serious_threat"),
+        ({"restrictions": ("written_only", "no_biscuits")}, "restrictions"),
+        ({"reason": " \n "}, "reason"),
+        ({"reason": "x" * 2001}, "reason"),
+        ({"customer_name": "  "}, "customer_name"),
+    ],
+)
+def test_a_request_with_a_bad_field_names_it(
+    uow: FakeUnitOfWork, clock: FakeClock, changes: dict[str, object], field: str
+) -> None:
+    incidents.report_incident(uow, OFFICER, submission(), clock)
+
+    with pytest.raises(InvalidSubmission) as raised:
+        escalations.request_escalation(uow, MANAGER, replace(restriction_request(), **changes), clock, rules=RULES)  # type: ignore[arg-type]
+
+    assert field in raised.value.errors
+    assert uow.state.escalations == {}
+
+
+def test_a_request_for_an_unknown_customer_is_rejected(uow: FakeUnitOfWork, clock: FakeClock) -> None:
+    incidents.report_incident(uow, OFFICER, submission(), clock)
+    before = uow.committed
+
+    with pytest.raises(InvalidSubmission) as raised:
+        escalations.request_escalation(uow, MANAGER, restriction_request("John Doe"), clock, rules=RULES)
+
+    assert set(raised.value.errors) == {"customer_name"}
+    assert uow.state.escalations == {}
+    assert len(uow.state.customers) == 1
+    assert uow.committed == before
+
+
+def test_a_valid_request_is_stored_with_the_customers_incidents_as_evidence(
+    uow: FakeUnitOfWork, clock: FakeClock
+) -> None:
+    first = incidents.report_incident(uow, OFFICER, submission("a"), clock)
+    incidents.report_incident(uow, STAFF, submission("other", "Someone Else"), clock)
+    clock.advance(timedelta(days=2))
+    second = incidents.report_incident(uow, STAFF, submission("b", customer_id=first.customer.customer_id), clock)
+    clock.advance(timedelta(hours=1))
+    before = uow.committed
+
+    view = escalations.request_escalation(
+        uow, MANAGER, restriction_request("jane smith"), clock, rules=RULES
+    ).escalation
+
+    assert uow.committed == before + 1
+    escalation = uow.state.escalations[view.escalation_id]
+    jane = uow.state.incidents
+    assert escalation.customer_id == first.customer.customer_id
+    assert escalation.kind is EscalationKind.RESTRICTION
+    assert escalation.reason == "Abuse continued after the formal warning."
+    assert escalation.requested_by == MANAGER.user_id
+    assert escalation.requested_at == clock.now
+    assert escalation.state is EscalationState.PENDING
+    assert escalation.investigation_reference == "HS-2026-014"
+    assert escalation.restrictions == (ContactRestriction.WRITTEN_ONLY, ContactRestriction.NO_PHYSICAL_ACCESS)
+    assert sorted(jane[i].reference for i in escalation.incident_ids) == [first.reference, second.reference]
+    assert [line.reference for line in view.evidence] == [first.reference, second.reference]
+    assert view.state is EscalationState.PENDING
+    assert view.requested_by_id == MANAGER.user_id
+    (event,) = uow.events("escalation.requested")
+    assert (event.actor_id, event.record_type, event.record_id) == (
+        MANAGER.user_id,
+        "escalation",
+        str(view.escalation_id),
+    )
+    assert event.detail == {"kind": "restriction"}
+
+
+def test_a_serious_threat_allows_a_restriction_without_an_investigation(uow: FakeUnitOfWork, clock: FakeClock) -> None:
+    incidents.report_incident(uow, OFFICER, submission(), clock)
+    request = restriction_request(investigation_reference="", serious_threat=SeriousThreat.POLICE_ADVICE.value)
+
+    view = escalations.request_escalation(uow, MANAGER, request, clock, rules=RULES).escalation
+
+    escalation = uow.state.escalations[view.escalation_id]
+    assert escalation.serious_threat is SeriousThreat.POLICE_ADVICE
+    assert escalation.investigation_reference is None
+    assert "Serious-threat exception (s12.3): Police advised restricting contact" in view.basis
+
+
+def test_further_action_with_legal_advice_is_accepted(uow: FakeUnitOfWork, clock: FakeClock) -> None:
+    incidents.report_incident(uow, OFFICER, submission(), clock)
+    request = EscalationRequest(
+        "Jane Smith", EscalationKind.FURTHER_ACTION.value, "Continued threats.", legal_advice_reference=" LS/2026/3 "
+    )
+
+    view = escalations.request_escalation(uow, MANAGER, request, clock, rules=RULES).escalation
+
+    assert uow.state.escalations[view.escalation_id].legal_advice_reference == "LS/2026/3"
+    assert "Legal advice: LS/2026/3" in view.basis
+
+
+# decide_escalation (s2.6, s11.2, s12.2, s13.1)
+
+
+def assert_refused(uow: FakeUnitOfWork, result: DecisionResult, escalation_id: int, decider: Actor, words: str) -> None:
+    assert result.recorded_now is False
+    assert result.refusal is not None
+    assert words in result.refusal
+    assert result.escalation.state is EscalationState.PENDING
+    assert uow.state.escalations[escalation_id].state is EscalationState.PENDING
+    assert uow.state.decisions == {}
+    assert uow.state.measures == {}
+    assert uow.state.reviews == {}
+    (event,) = uow.events("escalation.decision_refused")
+    assert (event.actor_id, event.record_id) == (decider.user_id, str(escalation_id))
+    assert event.detail == {"reason": result.refusal}
+
+
+@pytest.mark.parametrize(
+    ("decider", "words"),
+    [
+        (STAFF, "Only members of the determination team"),
+        (Actor("u-stranger", "Never Registered"), "Only members of the determination team"),
+        (MANAGER, "You asked for this escalation"),
+        (OFFICER, "You were involved in the incidents"),
+    ],
+    ids=["non-member", "unknown", "requester", "involved-reporter"],
+)
+def test_a_decision_by_someone_not_entitled_is_refused_and_audited(
+    uow: FakeUnitOfWork, clock: FakeClock, team: None, decider: Actor, words: str
+) -> None:
+    escalation_id = escalate(uow, clock, reporter=OFFICER)
+    before = uow.committed
+
+    result = escalations.decide_escalation(
+        uow, decider, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
+
+    assert_refused(uow, result, escalation_id, decider, words)
+    assert uow.committed == before + 1
+
+
+def test_approving_a_restriction_puts_it_in_force_with_a_review_in_three_months(
+    uow: FakeUnitOfWork, clock: FakeClock, team: None
+) -> None:
+    escalation_id = escalate(uow, clock)
+    before = uow.committed
+
+    result = escalations.decide_escalation(
+        uow,
+        DECIDER,
+        escalation_id,
+        DecisionOutcome.APPROVE,
+        "  Adjustments considered. ",
+        clock,
+        **ONE_VOTE,
+        council=COUNCIL,
+    )
+
+    review_due = datetime(2027, 2, 28, 10, 0, tzinfo=UTC)  # 30 Nov + 3 months, clamped
+    assert result.recorded_now is True
+    assert result.refusal is None
+    assert uow.committed == before + 1
+    escalation = uow.state.escalations[escalation_id]
+    assert escalation.state is EscalationState.APPROVED
+    assert uow.state.decisions[escalation_id] == Decision(
+        escalation_id, DecisionOutcome.APPROVE, DECIDER.user_id, START, "Adjustments considered."
+    )
+    (measure,) = uow.state.measures.values()
+    assert measure.kind is MeasureKind.RESTRICTION
+    assert measure.customer_id == escalation.customer_id
+    assert measure.escalation_id == escalation_id
+    assert measure.starts_at == START
+    assert measure.review_due_at == review_due
+    assert measure.case_owner_id == MANAGER.user_id
+    assert measure.restrictions == (ContactRestriction.WRITTEN_ONLY, ContactRestriction.NO_PHYSICAL_ACCESS)
+    assert measure.ended_at is None
+    (review,) = uow.state.reviews.values()
+    assert (review.measure_id, review.due_at, review.reminder_sent_at) == (measure.id, review_due, None)
+    view = result.escalation
+    assert (view.state, view.decided_by_name, view.decided_at) == (EscalationState.APPROVED, DECIDER.name, START)
+    assert view.decision_notes == "Adjustments considered."
+    assert view.review_due_at == review_due
+    (event,) = uow.events("escalation.approved")
+    assert (event.actor_id, event.record_id) == (DECIDER.user_id, str(escalation_id))
+
+
+def test_declining_puts_nothing_in_force(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
+    escalation_id = escalate(uow, clock)
+
+    result = escalations.decide_escalation(
+        uow,
+        DECIDER,
+        escalation_id,
+        DecisionOutcome.DECLINE,
+        "Try mediation.",
+        clock,
+        **ONE_VOTE,
+        council=COUNCIL,
+    )
+
+    assert result.recorded_now is True
+    assert uow.state.escalations[escalation_id].state is EscalationState.DECLINED
+    assert uow.state.decisions[escalation_id].outcome is DecisionOutcome.DECLINE
+    assert uow.state.measures == {}
+    assert uow.state.reviews == {}
+    assert result.escalation.review_due_at is None
+    assert [e.action for e in uow.events() if e.record_type == "escalation"] == [
+        "escalation.requested",
+        "escalation.vote",
+        "escalation.declined",
+    ]
+    match = status_of(uow, clock)
+    assert match.standing is CustomerStanding.NO_RESTRICTIONS
+
+
+def test_a_second_decision_changes_nothing(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
+    escalation_id = escalate(uow, clock)
+    escalations.decide_escalation(
+        uow,
+        DECIDER,
+        escalation_id,
+        DecisionOutcome.DECLINE,
+        "Not proportionate yet.",
+        clock,
+        **ONE_VOTE,
+        council=COUNCIL,
+    )
+    after_first = uow.state
+    clock.advance(timedelta(minutes=1))
+
+    result = escalations.decide_escalation(
+        uow, SECOND, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
+
+    assert result.recorded_now is False
+    assert result.refusal is None
+    assert result.escalation.state is EscalationState.DECLINED
+    assert result.escalation.decided_by_name == DECIDER.name
+    assert uow.state == after_first
+
+
+def test_a_decided_escalation_is_shown_as_decided_without_a_second_attempt(
+    uow: FakeUnitOfWork, clock: FakeClock, team: None
+) -> None:
+    escalation_id = escalate(uow, clock)
+    escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
+
+    # Even the requester, who may not decide, is simply shown the decision rather than refused.
+    result = escalations.decide_escalation(
+        uow,
+        MANAGER,
+        escalation_id,
+        DecisionOutcome.DECLINE,
+        "Not proportionate yet.",
+        clock,
+        **ONE_VOTE,
+        council=COUNCIL,
+    )
+
+    assert (result.recorded_now, result.refusal) == (False, None)
+    assert result.escalation.state is EscalationState.APPROVED
+    assert uow.rolled_back == 0  # answered from the escalation's state, not by colliding on the decision key
+    assert uow.events("escalation.decision_refused") == []
+
+
+def test_a_double_click_by_the_same_member_records_one_decision(
+    uow: FakeUnitOfWork, clock: FakeClock, team: None
+) -> None:
+    escalation_id = escalate(uow, clock)
+
+    first = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
+    again = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
+
+    assert (first.recorded_now, again.recorded_now) == (True, False)
+    assert len(uow.state.measures) == 1
+    assert len(uow.state.reviews) == 1
+    assert len(uow.events("escalation.approved")) == 1
+
+
+def test_a_decision_that_loses_the_race_leaves_the_winners(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
+    escalation_id = escalate(uow, clock)
+    # Another instance recorded its decision but has not yet moved the escalation on.
+    winner = Decision(escalation_id, DecisionOutcome.DECLINE, SECOND.user_id, START)
+    uow.state.decisions[escalation_id] = winner
+
+    result = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
+
+    assert result.recorded_now is False
+    assert result.escalation.decided_by_name == SECOND.name
+    assert uow.rolled_back == 1
+    assert uow.state.decisions[escalation_id] == winner
+    assert uow.state.measures == {}
+    assert uow.events("escalation.approved") == []
+
+
+def test_approving_a_formal_warning_puts_a_warning_in_force(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
+    escalation_id = escalate(uow, clock, warning_request())
+
+    result = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
+
+    assert result.recorded_now is True
+    (measure,) = uow.state.measures.values()
+    assert measure.kind is MeasureKind.FORMAL_WARNING
+    assert measure.escalation_id == escalation_id
+    assert measure.restrictions == ()
+    assert measure.review_due_at == datetime(2027, 2, 28, 10, 0, tzinfo=UTC)  # monitored for 3 months (s11.4)
+
+
+def test_approving_further_action_records_the_decision_without_a_measure(
+    uow: FakeUnitOfWork, clock: FakeClock, team: None
+) -> None:
+    request = EscalationRequest(
+        "Jane Smith", EscalationKind.FURTHER_ACTION.value, "Threats.", legal_advice_reference="LS-1"
+    )
+    escalation_id = escalate(uow, clock, request)
+
+    result = escalations.decide_escalation(
+        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+    )
+
+    assert result.recorded_now is True
+    assert uow.state.escalations[escalation_id].state is EscalationState.APPROVED
+    assert uow.state.measures == {}
+    assert result.escalation.review_due_at is None
+
+
+def test_deciding_an_unknown_escalation_is_not_found(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
+    with pytest.raises(NotFound):
+        escalations.decide_escalation(
+            uow, DECIDER, 999, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
+        )
