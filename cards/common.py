@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -55,6 +55,17 @@ def text(value: str, subtle: bool = False, color: TextColor | None = None) -> Te
 
 def facts(pairs: Sequence[tuple[str, str]]) -> FactSet:
     return FactSet(facts=[Fact(title=title, value=value) for title, value in pairs])
+
+
+FORM_PROBLEM = "form"
+"""The errors key for a problem with the form as a whole (a record it names has gone), shown at its top."""
+
+
+def form_problem(errors: Mapping[str, str]) -> list[CardElement]:
+    """The line at the top of a rejected form: what went wrong with the whole form, or where to look."""
+    if not errors:
+        return []
+    return [text(errors.get(FORM_PROBLEM) or "Please correct the fields marked below.", color="Attention")]
 
 
 def error_text(errors: dict[str, str], field: str) -> list[CardElement]:

@@ -14,6 +14,7 @@ from cards.common import (
     error_text,
     execute,
     facts,
+    form_problem,
     heading,
     london,
     london_date,
@@ -33,8 +34,7 @@ _REQUESTABLE = (EscalationKind.FORMAL_WARNING, EscalationKind.RESTRICTION)
 def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str, str]) -> Card:
     errs = dict(errors)
     body: list[CardElement] = [heading("Ask the determination team")]
-    if errs:
-        body.append(text("Please correct the fields marked below.", color="Attention"))
+    body += form_problem(errs)
     body += [
         *error_text(errs, "gate"),
         text_input("customer_name", "Customer's name", values.get("customer_name", ""), True, policy.NAME_MAX_LENGTH),

@@ -14,6 +14,7 @@ from cards.common import (
     error_text,
     execute,
     facts,
+    form_problem,
     heading,
     london,
     submit,
@@ -62,8 +63,7 @@ def incident_form(
     Whatever the person typed survives a rejected submit."""
     errs = dict(errors)
     body: list[CardElement] = [heading("Report an incident")]
-    if errs:
-        body.append(text("Please correct the fields marked below.", color="Attention"))
+    body += form_problem(errs)
     body += _who(values, errs, customer_options)
     body += [
         choice_input(

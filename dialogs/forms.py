@@ -10,9 +10,9 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
-from cards.common import Card
+from cards.common import FORM_PROBLEM, Card
 from cards.verbs import Verb
-from casework.errors import InvalidSubmission
+from casework.errors import CaseworkError, InvalidSubmission
 from dialogs.activities import card_activity
 
 FormState = MutableMapping[str, Any]
@@ -67,6 +67,12 @@ class FormDialog(Dialog):
         except InvalidSubmission as invalid:
             self.on_invalid(invalid, state)
             card = self.render(form_id, values, invalid.errors, state)
+            await dialog_context.context.send_activity(card_activity(card))
+            return Dialog.end_of_turn
+        except CaseworkError as refused:
+            # A record the form names has gone (a merged customer, say) or the person may not do this: the message
+            # says which, on the form, with what they typed kept. Nothing was saved.
+            card = self.render(form_id, values, {FORM_PROBLEM: str(refused)}, state)
             await dialog_context.context.send_activity(card_activity(card))
             return Dialog.end_of_turn
         await dialog_context.context.send_activity(card_activity(confirmation))

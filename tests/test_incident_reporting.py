@@ -7,7 +7,11 @@ from typing import Any
 
 import pytest
 
+from casework.customer_records import merge_customers
+from casework.entities import Actor
+from storage.database import create_database_engine
 from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord, StaffMemberRecord
+from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
 from tests.scenarios import audited, fill, last_card, register_team, report, rows, say
@@ -260,3 +264,30 @@ async def test_the_line_manager_is_prompted_when_incidents_cross_services(office
     await report(office, SAM, "Jane Smith", service_area="council_tax")
     card = last_card(office.connector, MORGAN.personal_conversation)
     assert "possibly a 'scatter gun' approach (s6.1)" in all_text(card)
+
+
+async def test_a_form_naming_a_customer_merged_away_since_says_so_and_saves_nothing(
+    office: RunningBot, sqlite_url: str, clock: MutableClock
+) -> None:
+    """The record disappeared between showing the form and submitting it: a clear message on the form, with what
+    was typed kept, instead of the generic apology."""
+    await report(office, SAM, "Jane Smith")
+    await report(office, SAM, "Peter Brown")
+    await say(office, SAM, "report Jane Smith")
+    form = last_card(office.connector, SAM.personal_conversation)
+    jane = inputs_of(form)["customer_choice"]
+    assert jane
+    engine = create_database_engine(sqlite_url)
+    peter = next(c.id for c in rows(sqlite_url, CustomerRecord) if c.name == "Peter Brown")
+    assert peter is not None
+    merge_customers(SqlUnitOfWork(engine), Actor("admin", "Admin"), peter, int(jane), clock)
+    engine.dispose()
+
+    typed = fill(form, channel="telephone", actions="abusive", description="Shouted again.")
+    await office.post(submit(SAM, typed, office.connector.url))
+
+    answer = last_card(office.connector, SAM.personal_conversation)
+    assert "That customer is no longer on record." in all_text(answer)
+    assert inputs_of(answer)["description"] == "Shouted again."
+    assert "went wrong" not in all_text(answer)
+    assert len(rows(sqlite_url, IncidentRecord)) == 2
