@@ -62,3 +62,31 @@ def test_botbuilder_is_imported_only_in_bot_and_dialogs() -> None:
         if any(m.split(".")[0] in {"botbuilder", "botframework"} for m in imported_modules(path)):
             outside.append(str(relative))
     assert outside == []
+
+
+LAYERS_MAY_NOT_IMPORT = {
+    "dialogs": {"bot", "storage", "app"},
+    "cards": {"bot", "dialogs", "storage", "app", "botbuilder"},
+    "casework": {"bot", "dialogs", "cards", "storage", "app", "settings"},
+    "storage": {"bot", "dialogs", "cards", "app"},
+    "bot": {"storage", "app"},
+}
+"""The arrows run one way: app → bot → dialogs → cards and casework; storage → casework. What both bot and dialogs
+need (the gateway, the actor of an activity) lives in dialogs/ or casework/, and bot reaches storage only through
+the interfaces create_app wires in (bot/ports.py)."""
+
+
+def test_each_layer_imports_only_the_layers_below_it() -> None:
+    crossings = []
+    for layer, forbidden in LAYERS_MAY_NOT_IMPORT.items():
+        for path in (ROOT / layer).rglob("*.py"):
+            for module in imported_modules(path):
+                if module.split(".")[0] in forbidden:
+                    crossings.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert crossings == []
+
+
+def test_the_command_line_tools_do_not_import_the_teams_edge() -> None:
+    for name in ("admin.py", "settings.py"):
+        tops = {m.split(".")[0] for m in imported_modules(ROOT / name)}
+        assert not tops & {"bot", "dialogs", "botbuilder", "aiohttp"}, name
