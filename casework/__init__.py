@@ -1,1 +1,1 @@
-"""The policy: its rules (policy.py, types.py) and its use cases (services.py). No Teams, no SQL."""
+"""The policy: its rules (policy.py), its vocabulary, and its use cases one module per flow. No Teams, no SQL."""
