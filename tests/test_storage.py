@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -67,7 +67,7 @@ from casework.vocabulary import (
 )
 from storage import conversation_references
 from storage.conversation_references import ConversationReferenceStore
-from storage.database import create_database_engine, is_sqlite, normalise_url
+from storage.database import create_database_engine, normalise_url
 from storage.migrate import alembic_config, head_revision, is_current, upgrade
 from storage.repositories.customers import SqlCustomers
 from storage.repositories.incidents import SqlIncidents
@@ -110,14 +110,6 @@ EXPECTED_TABLES = {
 }
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    upgrade(database_url)
-    created = create_database_engine(database_url)
-    yield created
-    created.dispose()
-
-
 def count(engine: Engine, model: type, *where: object) -> int:
     with Session(engine) as session:
         return int(session.exec(select(func.count()).select_from(model).where(*where)).one())  # type: ignore[arg-type]
@@ -154,7 +146,6 @@ def _schema(url: str) -> tuple[set[str], list[str]]:
 
 
 def test_migrations_run_twice_safely_and_keep_data(database_url: str, clock: MutableClock) -> None:
-    upgrade(database_url)
     engine = create_database_engine(database_url)
     try:
         register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember("u1", "Una"), clock)
@@ -175,19 +166,17 @@ def test_migrations_run_twice_safely_and_keep_data(database_url: str, clock: Mut
         engine.dispose()
 
 
-def test_the_schema_is_current_only_at_the_newest_migration(database_url: str) -> None:
-    assert head_revision() == ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
-    _empty(database_url)
-    assert not is_current(database_url)
-    upgrade(database_url)
-    assert is_current(database_url)
-    command.downgrade(alembic_config(database_url), "-1")
-    assert not is_current(database_url)
+def test_the_schema_is_current_only_at_the_newest_migration(empty_database_url: str) -> None:
+    assert head_revision() == ScriptDirectory.from_config(alembic_config(empty_database_url)).get_current_head()
+    assert not is_current(empty_database_url)
+    upgrade(empty_database_url)
+    assert is_current(empty_database_url)
+    command.downgrade(alembic_config(empty_database_url), "-1")
+    assert not is_current(empty_database_url)
 
 
 def test_a_server_on_a_current_database_does_not_load_alembic(sqlite_url: str) -> None:
     """Alembic costs about 9 MB of resident memory; a started server that had nothing to migrate leaves it out."""
-    upgrade(sqlite_url)
     code = (
         "import sys; from app import create_app; from tests.conftest import make_settings; "
         "create_app(make_settings(sys.argv[1]), run_sweep=False); print('alembic' in sys.modules)"
@@ -197,20 +186,8 @@ def test_a_server_on_a_current_database_does_not_load_alembic(sqlite_url: str) -
     assert done.stdout.strip().splitlines()[-1] == "False"
 
 
-def _empty(url: str) -> None:
-    """The PostgreSQL fixture database is a migrated copy: empty it (a SQLite fixture file starts empty)."""
-    if not is_sqlite(url):
-        engine = create_database_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    assert _schema_tables(url) == set()
-
-
-def test_several_instances_migrating_an_empty_database_at_once_all_succeed(database_url: str) -> None:
-    _empty(database_url)
-
+def test_several_instances_migrating_an_empty_database_at_once_all_succeed(empty_database_url: str) -> None:
+    database_url = empty_database_url
     # Separate processes, as separate instances would be (Alembic's context is process-global, not per thread).
     code = "import sys; from storage.migrate import upgrade; upgrade(sys.argv[1])"
     processes = [
@@ -225,10 +202,8 @@ def test_several_instances_migrating_an_empty_database_at_once_all_succeed(datab
     assert versions == [HEAD]
 
 
-def test_upgrading_a_database_with_first_release_data_keeps_it_usable(
-    database_url: str, request: pytest.FixtureRequest
-) -> None:
-    _empty(database_url)
+def test_upgrading_a_database_with_first_release_data_keeps_it_usable(empty_database_url: str) -> None:
+    database_url = empty_database_url
     command.upgrade(alembic_config(database_url), "0001")
     v1 = sa.MetaData()
     customer = sa.Table(
@@ -285,15 +260,6 @@ def test_upgrading_a_database_with_first_release_data_keeps_it_usable(
             assert uow.staff.get("sam") == StaffMember("sam", "Sam")
             assert [c.id for c in by_name(uow, "Jane Doe")] == [1]
             assert [c.id for c in by_name(uow, "jane doee")] == [1]  # the name-search words were built for her
-    finally:
-        engine.dispose()
-
-
-def _schema_tables(url: str) -> set[str]:
-    engine = create_database_engine(url)
-    try:
-        with engine.connect() as connection:
-            return set(inspect(connection).get_table_names())
     finally:
         engine.dispose()
 
