@@ -14,8 +14,9 @@ from sqlmodel import Session
 from casework.entities import AuditEvent, Decision, NewCustomer
 from casework.vocabulary import DecisionOutcome, ManagerOutcome
 from storage.database import normalise_url
-from storage.tables import CustomerRecord, IncidentRecord, UTCDateTime
+from storage.tables import CustomerRecord, IncidentRecord, StaffMemberRecord, UTCDateTime
 from storage.unit_of_work import SqlUnitOfWork
+from storage.upserts import upsert
 from tests.contract import records
 from tests.storage_checks import aware_utc, count
 
@@ -82,3 +83,15 @@ def test_every_time_comes_back_aware_and_in_utc_whatever_zone_it_was_given_in(en
     assert all(aware_utc(moment) for moment in times)
     with Session(engine) as session:
         assert aware_utc(session.get_one(CustomerRecord, customer_id).created_at)
+
+
+def test_an_upsert_inserts_then_updates_and_leaves_no_stale_copy_in_the_session(engine: Engine) -> None:
+    values = {"user_id": "u1", "name": "Una", "is_determination_team": False}
+    with Session(engine) as session:
+        upsert(session, StaffMemberRecord, values, primary_key=["user_id"])
+        held = session.get_one(StaffMemberRecord, "u1")  # the session now holds a copy of the row
+        upsert(session, StaffMemberRecord, {**values, "name": "Una Updated"}, primary_key=["user_id"])
+        assert session.get_one(StaffMemberRecord, "u1").name == "Una Updated"
+        assert held.name == "Una Updated"
+        session.commit()
+    assert count(engine, StaffMemberRecord) == 1

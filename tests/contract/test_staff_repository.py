@@ -19,6 +19,7 @@ def test_staff_are_saved_once_each_and_a_second_save_replaces_every_detail(new_u
 
     with new_uow() as uow:
         assert uow.staff.get("u1") == UNA
+        assert uow.staff.get("u2") == VIC
         assert uow.staff.get("nobody") is None
         uow.staff.save(StaffMember("u2", "Victoria Officer", is_determination_team=True))
         # The unit of work sees its own save at once, even of a member it had already read.
