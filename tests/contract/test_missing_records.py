@@ -3,8 +3,9 @@ claim on it is simply not won (False), on every backend alike."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
+from types import MappingProxyType
 
 import pytest
 
@@ -16,30 +17,34 @@ from tests.contract.records import NOW
 
 MISSING = 424242
 
-CHANGES: dict[str, Callable[[UnitOfWork], object]] = {
-    "customers.update": lambda uow: uow.customers.update(Customer("Nobody", id=MISSING)),
-    "incidents.assign_reference": lambda uow: uow.incidents.assign_reference(MISSING, "INC-2026-9999"),
-    "escalations.save_state": lambda uow: uow.escalations.save_state(
-        Escalation(MISSING, EscalationKind.FORMAL_WARNING, "r", "requester", NOW, id=MISSING)
-    ),
-    "escalations.record_card": lambda uow: uow.escalations.record_card(MISSING, "19:team", "a-1"),
-    "measures.set_review_due": lambda uow: uow.measures.set_review_due(MISSING, NOW),
-    "measures.end": lambda uow: uow.measures.end(MISSING, NOW),
-    "reviews.save_decision": lambda uow: uow.reviews.save_decision(ScheduledReview(MISSING, NOW, id=MISSING)),
-    "reviews.reassign": lambda uow: uow.reviews.reassign(MISSING, "deputy"),
-    "letters.mark_issued": lambda uow: uow.letters.mark_issued(MISSING, NOW, "officer", None),
-    "letters.record_delivery": lambda uow: uow.letters.record_delivery(MISSING, DeliveryMethod.POST, date.today()),
-    "letters.mark_collected": lambda uow: uow.letters.mark_collected(MISSING, date.today()),
-}
+CHANGES: Mapping[str, Callable[[UnitOfWork], object]] = MappingProxyType(
+    {
+        "customers.update": lambda uow: uow.customers.update(Customer("Nobody", id=MISSING)),
+        "incidents.assign_reference": lambda uow: uow.incidents.assign_reference(MISSING, "INC-2026-9999"),
+        "escalations.save_state": lambda uow: uow.escalations.save_state(
+            Escalation(MISSING, EscalationKind.FORMAL_WARNING, "r", "requester", NOW, id=MISSING)
+        ),
+        "escalations.record_card": lambda uow: uow.escalations.record_card(MISSING, "19:team", "a-1"),
+        "measures.set_review_due": lambda uow: uow.measures.set_review_due(MISSING, NOW),
+        "measures.end": lambda uow: uow.measures.end(MISSING, NOW),
+        "reviews.save_decision": lambda uow: uow.reviews.save_decision(ScheduledReview(MISSING, NOW, id=MISSING)),
+        "reviews.reassign": lambda uow: uow.reviews.reassign(MISSING, "deputy"),
+        "letters.mark_issued": lambda uow: uow.letters.mark_issued(MISSING, NOW, "officer", None),
+        "letters.record_delivery": lambda uow: uow.letters.record_delivery(MISSING, DeliveryMethod.POST, date.today()),
+        "letters.mark_collected": lambda uow: uow.letters.mark_collected(MISSING, date.today()),
+    }
+)
 
-CLAIMS: dict[str, Callable[[UnitOfWork], bool]] = {
-    "incidents.record_manager_outcome": lambda uow: uow.incidents.record_manager_outcome(
-        MISSING, ManagerOutcome.ESCALATE, "manager", NOW
-    ),
-    "escalations.claim_chase": lambda uow: uow.escalations.claim_chase(MISSING, NOW, NOW),
-    "reviews.mark_reminded": lambda uow: uow.reviews.mark_reminded(MISSING, "sweep", NOW),
-    "reviews.release_claim": lambda uow: uow.reviews.release_claim(MISSING, "sweep"),
-}
+CLAIMS: Mapping[str, Callable[[UnitOfWork], bool]] = MappingProxyType(
+    {
+        "incidents.record_manager_outcome": lambda uow: uow.incidents.record_manager_outcome(
+            MISSING, ManagerOutcome.ESCALATE, "manager", NOW
+        ),
+        "escalations.claim_chase": lambda uow: uow.escalations.claim_chase(MISSING, NOW, NOW),
+        "reviews.mark_reminded": lambda uow: uow.reviews.mark_reminded(MISSING, "sweep", NOW),
+        "reviews.release_claim": lambda uow: uow.reviews.release_claim(MISSING, "sweep"),
+    }
+)
 
 
 def test_reading_a_missing_record_gives_none(new_uow: NewUnitOfWork) -> None:
