@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -14,10 +16,12 @@ import psycopg
 import pytest
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
+from sqlalchemy import Engine
 
 from app import SWEEP_KEY, create_app
 from bot.reminders import ReminderSweep
 from settings import Settings
+from storage.database import create_database_engine
 from storage.migrate import upgrade
 from tests.card_schema import card_problems
 from tests.fake_connector import FakeConnector
@@ -44,9 +48,28 @@ def clock() -> MutableClock:
     return MutableClock()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file; each test copies it, which is much faster than migrating again."""
+    path = tmp_path_factory.mktemp("sqlite_template") / "uca.db"
+    upgrade(f"sqlite:///{path}")
+    # WAL mode: the file alone is the database only once the migration's last connection has closed.
+    assert not path.with_name(f"{path.name}-wal").exists()
+    return path
+
+
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'uca.db'}"
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated SQLite database of the test's own."""
+    path = tmp_path / "uca.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def empty_sqlite_url(tmp_path: Path) -> str:
+    """A SQLite database with no tables yet, for the tests of migrating one."""
+    return f"sqlite:///{tmp_path / 'empty.db'}"
 
 
 def _admin_dsn() -> str:
@@ -54,21 +77,36 @@ def _admin_dsn() -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
-    """A migrated template database; each test copies it, which is much faster than migrating again."""
+def postgres_server() -> str:
+    """The PostgreSQL server's admin DSN. In CI a server that cannot be reached fails the tests; elsewhere they skip."""
     try:
-        admin = psycopg.connect(_admin_dsn(), autocommit=True, connect_timeout=5)
+        psycopg.connect(_admin_dsn(), autocommit=True, connect_timeout=5).close()
     except psycopg.OperationalError as error:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"PostgreSQL is required in CI but could not be reached at {POSTGRES_URL}: {error}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
-    name = f"uca_template_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = _database_url(name)
-    upgrade(url)
-    yield name
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    return _admin_dsn()
+
+
+@contextlib.contextmanager
+def _postgres_database(admin_dsn: str, prefix: str, template: str | None = None) -> Iterator[str]:
+    """A database of its own, made (from the template, if given) and dropped again; yields its name."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield name
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> Iterator[str]:
+    """A migrated template database; each test copies it, which is much faster than migrating again."""
+    with _postgres_database(postgres_server, "uca_template") as name:
+        upgrade(_database_url(name))
+        yield name
 
 
 def _database_url(name: str) -> str:
@@ -77,21 +115,40 @@ def _database_url(name: str) -> str:
 
 
 @pytest.fixture
-def postgres_url(postgres_template: str) -> Iterator[str]:
-    name = f"uca_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_admin_dsn(), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
-    yield _database_url(name)
-    with psycopg.connect(_admin_dsn(), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def postgres_url(postgres_server: str, postgres_template: str) -> Iterator[str]:
+    with _postgres_database(postgres_server, "uca_test", template=postgres_template) as name:
+        yield _database_url(name)
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_server: str) -> Iterator[str]:
+    """A PostgreSQL database with no tables yet, for the tests of migrating one."""
+    with _postgres_database(postgres_server, "uca_empty") as name:
+        yield _database_url(name)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest) -> str:
-    """Runs a test once on SQLite and once on a real PostgreSQL."""
+    """Runs a test once on SQLite and once on a real PostgreSQL, each a migrated database of the test's own."""
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_url"))
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database_url(request: pytest.FixtureRequest) -> str:
+    """Runs a test once on SQLite and once on a real PostgreSQL, each an empty database of the test's own."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("empty_sqlite_url"))
+    return str(request.getfixturevalue("empty_postgres_url"))
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the test's migrated database, SQLite and PostgreSQL in turn."""
+    created = create_database_engine(database_url)
+    yield created
+    created.dispose()
 
 
 @pytest.fixture

@@ -3,18 +3,19 @@
 FakeUnitOfWork keeps a committed snapshot of everything it stores. Entering `with uow:` takes a deep copy to work
 on; commit() publishes that copy; leaving the block (or rollback()) without commit discards it. Repositories hand
 out copies too, so a use case that changes an object but forgets to save it changes nothing, as with SQL.
+tests/contract/ runs the same repository tests against these fakes and both databases, so they cannot drift.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
-from casework.customer_query import NAME_MATCH_THRESHOLD, CustomerQuery, QueryKind, name_key, name_similarity
+from casework.customer_query import CustomerQuery, QueryKind, name_key
 from casework.entities import (
     AuditEvent,
     Customer,
@@ -51,6 +52,7 @@ from casework.ports import (
     StaffRepository,
 )
 from casework.vocabulary import DeliveryMethod, EscalationState, ManagerOutcome
+from storage.customer_search import NameCandidate, indexed_words, prefix_lookups, rank
 
 
 class FakeClock:
@@ -125,7 +127,8 @@ class FakeCustomers(_Repository):
         return stored
 
     def update(self, customer: Customer) -> None:
-        assert customer.id in self._state.customers
+        if customer.id not in self._state.customers:
+            raise KeyError(f"no customer {customer.id}")
         self._state.customers[customer.id] = copy.deepcopy(customer)
 
     def remove(self, customer_id: int) -> None:
@@ -152,22 +155,28 @@ class FakeCustomers(_Repository):
         return copy.deepcopy(self._state.customers.get(customer_id))
 
     def search(self, query: CustomerQuery, limit: int = 10) -> Sequence[Customer]:
+        """As storage.customer_search: exact first, then the same name index look-ups and the same ranking."""
         customers = [c for _, c in sorted(self._state.customers.items())]
-        exact = {
+        exact: dict[QueryKind, Callable[[Customer], str | None]] = {
             QueryKind.COUNCIL_REFERENCE: lambda c: c.council_reference,
             QueryKind.POSTCODE: lambda c: c.postcode,
             QueryKind.PHONE: lambda c: c.phone,
             QueryKind.EMAIL: lambda c: c.email,
+            QueryKind.NAME: lambda c: name_key(c.name),
         }
-        if query.kind in exact:
-            found = [c for c in customers if exact[query.kind](c) == query.key]
-        else:
-            found = [c for c in customers if name_key(c.name) == query.key]
-            if not found:
-                scored = [(name_similarity(query.key, name_key(c.name)), c) for c in customers]
-                ranked = sorted((pair for pair in scored if pair[0] >= NAME_MATCH_THRESHOLD), key=lambda p: -p[0])
-                found = [c for _, c in ranked]
-        return [copy.deepcopy(c) for c in found[:limit]]
+        found = [c for c in customers if exact[query.kind](c) == query.key][:limit]
+        if not found and query.kind is QueryKind.NAME:
+            by_id = {c.id: c for c in customers}
+            for size, prefixes in prefix_lookups(query.key):
+                candidates = [
+                    NameCandidate(c.id, name_key(c.name), c.other_names)
+                    for c in customers
+                    if any(word[:size] in prefixes for word in indexed_words(c.name, c.other_names))
+                ]
+                if best := rank(query.key, candidates, limit):
+                    found = [by_id[customer_id] for customer_id in best]
+                    break
+        return [copy.deepcopy(c) for c in found]
 
 
 class FakeRepresentatives(_Repository):
@@ -195,8 +204,8 @@ class FakeIncidents(_Repository):
         return copy.deepcopy(self._state.incidents.get(incident_id))
 
     def record_manager_outcome(self, incident_id: int, outcome: ManagerOutcome, by: str, at: datetime) -> bool:
-        incident = self._state.incidents[incident_id]
-        if incident.manager_outcome is not None:
+        incident = self._state.incidents.get(incident_id)
+        if incident is None or incident.manager_outcome is not None:
             return False
         incident.manager_outcome, incident.manager_outcome_by, incident.manager_outcome_at = outcome, by, at
         return True
@@ -227,7 +236,9 @@ class FakeIncidents(_Repository):
 
 class FakeEscalations(_Repository):
     def add(self, escalation: NewEscalation) -> Escalation:
-        stored = with_id(Escalation, copy.deepcopy(escalation), self._state.next_id("escalations"))
+        # The incident links are a set, in id order, as the escalation_incident table gives them back.
+        linked = replace(escalation, incident_ids=tuple(sorted(set(escalation.incident_ids))))
+        stored = with_id(Escalation, copy.deepcopy(linked), self._state.next_id("escalations"))
         self._state.escalations[stored.id] = copy.deepcopy(stored)
         return stored
 
@@ -280,8 +291,8 @@ class FakeEscalations(_Repository):
         return [copy.deepcopy(e) for e in sorted(found, key=lambda e: e.requested_at)]
 
     def claim_chase(self, escalation_id: int, now: datetime, not_since: datetime) -> bool:
-        escalation = self._state.escalations[escalation_id]
-        if escalation.state is not EscalationState.PENDING:
+        escalation = self._state.escalations.get(escalation_id)
+        if escalation is None or escalation.state is not EscalationState.PENDING:
             return False
         if escalation.last_chased_at is not None and escalation.last_chased_at > not_since:
             return False
@@ -365,8 +376,16 @@ class FakeReviews(_Repository):
         return [r.scheduled() for r in rows]
 
     def save_decision(self, review: ScheduledReview) -> None:
-        assert review.id is not None
-        self._state.reviews[review.id].review = replace(review)
+        row = self._state.reviews[review.id]
+        row.review = replace(
+            row.scheduled(),
+            decided_at=review.decided_at,
+            outcome=review.outcome,
+            decided_by=review.decided_by,
+            reason=review.reason,
+            customer_advised=review.customer_advised,
+            not_advised_reason=review.not_advised_reason,
+        )
 
     def reassign(self, review_id: int, owner_id: str) -> None:
         row = self._state.reviews[review_id]

@@ -4,7 +4,6 @@ round-trips of plain and botbuilder values, eTags for optimistic concurrency, de
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 from botbuilder.core import ConversationState, MessageFactory, StoreItem, TurnContext
@@ -26,17 +25,8 @@ from sqlalchemy import Engine
 from bot.state_storage import DatabaseStorage
 from storage.bot_state import BotStateStore, ETagConflict
 from storage.database import create_database_engine
-from storage.migrate import upgrade
 
 NESTED = {"a": {"b": [1, 2, {"c": "ç ñ – 💬"}], "n": None, "t": True}, "count": 3, "ratio": 0.5}
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    upgrade(database_url)
-    created = create_database_engine(database_url)
-    yield created
-    created.dispose()
 
 
 @pytest.fixture

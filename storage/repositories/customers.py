@@ -23,7 +23,9 @@ class SqlCustomers(SqlRepository):
         return with_id(Customer, customer, customer_id)
 
     def update(self, customer: Customer) -> None:
-        row = self._session.get_one(CustomerRecord, customer.id)
+        row = self._session.get(CustomerRecord, customer.id)
+        if row is None:
+            raise LookupError(f"no CustomerRecord {customer.id}")
         _copy_customer(customer, row)
         self._session.flush()
         customer_search.index_names(self._session, customer.id, customer)

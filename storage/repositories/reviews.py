@@ -71,7 +71,6 @@ class SqlReviews(SqlRepository):
         ).all()
         for row in rows:
             row.last_escalated_at = now
-        self._session.add_all(rows)
         self._session.flush()
         return [_review(row) for row in rows]
 
@@ -99,7 +98,6 @@ class SqlReviews(SqlRepository):
         for review, measure, customer in rows:
             review.reminder_claimed_by = claimant
             review.reminder_claimed_until = claim_until
-            self._session.add(review)
             claimed.append(
                 DueReview(
                     stored_id(review.id),

@@ -1,0 +1,56 @@
+"""Staff: saving is an upsert, found one, many or all at once, the determination team and line reports."""
+
+from __future__ import annotations
+
+from casework.entities import StaffMember
+from tests.contract.conftest import NewUnitOfWork
+
+UNA = StaffMember("u1", "Una Manager", is_determination_team=True, teams_user_id="29:una")
+VIC = StaffMember("u2", "Vic Officer", line_manager_id="u1")
+ABE = StaffMember("u3", "Abe Officer", line_manager_id="u1")
+ZED = StaffMember("u4", "Zed Member", is_determination_team=True)
+
+
+def test_staff_are_saved_once_each_and_a_second_save_replaces_every_detail(new_uow: NewUnitOfWork) -> None:
+    with new_uow() as uow:
+        for member in (UNA, VIC):
+            uow.staff.save(member)
+        uow.commit()
+
+    with new_uow() as uow:
+        assert uow.staff.get("u1") == UNA
+        assert uow.staff.get("u2") == VIC
+        assert uow.staff.get("nobody") is None
+        uow.staff.save(StaffMember("u2", "Victoria Officer", is_determination_team=True))
+        # The unit of work sees its own save at once, even of a member it had already read.
+        assert uow.staff.get("u2") == StaffMember("u2", "Victoria Officer", is_determination_team=True)
+        uow.commit()
+
+    with new_uow() as uow:
+        assert uow.staff.get("u2") == StaffMember("u2", "Victoria Officer", is_determination_team=True)
+        assert [m.user_id for m in uow.staff.all()] == ["u1", "u2"]
+
+
+def test_many_finds_those_it_knows_by_user_id(new_uow: NewUnitOfWork) -> None:
+    with new_uow() as uow:
+        for member in (UNA, VIC, ABE):
+            uow.staff.save(member)
+        uow.commit()
+
+    with new_uow() as uow:
+        assert uow.staff.many(["u1", "u3", "nobody", "u1"]) == {"u1": UNA, "u3": ABE}
+        assert uow.staff.many({"u2"}) == {"u2": VIC}
+        assert uow.staff.many([]) == {}
+
+
+def test_everyone_and_the_determination_team_by_name_and_who_reports_to_whom(new_uow: NewUnitOfWork) -> None:
+    with new_uow() as uow:
+        for member in (ZED, VIC, UNA, ABE):
+            uow.staff.save(member)
+        uow.commit()
+
+    with new_uow() as uow:
+        assert uow.staff.all() == [ABE, UNA, VIC, ZED]
+        assert uow.staff.determination_team() == [UNA, ZED]
+        assert sorted(uow.staff.reports_to("u1")) == ["u2", "u3"]
+        assert uow.staff.reports_to("u2") == []
