@@ -150,6 +150,18 @@ async def product_user(
         loops[index] = loop
 
 
+async def check_user(client: Client, recorder: Recorder, plan: dict[str, Any], index: int, users: int) -> None:
+    """Only `check <name>`, one customer after another: the turn staff take most, before or during contact."""
+    reporters = users_of(plan["reporters"])[index::users]
+    names: list[str] = plan["names"]
+    n = 0
+    while recorder.running:
+        reporter = reporters[n % len(reporters)]
+        name = names[(index * 7919 + n * 104729) % len(names)]
+        await client.turn(recorder, "check <name>", message(reporter, f"check {name}", client.connector))
+        n += 1
+
+
 async def introduce(client: Client, plan: dict[str, Any]) -> int:
     """Every identity's first message (the bot stores how to reach them, once per process), and the team's channel."""
     people = users_of(plan["reporters"]) + users_of(plan["managers"]) + users_of(plan["team"])
@@ -181,6 +193,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     echo_user(client, recorder, User(f"00000000-0000-0000-0000-{i:012d}", f"Echo User {i}"))
                     for i in range(args.users)
                 ]
+            if args.scenario == "check":
+                return [check_user(client, recorder, plan, i, args.users) for i in range(args.users)]
             return [
                 product_user(client, recorder, plan, i, args.users, args.offset, used, loops) for i in range(args.users)
             ]
@@ -219,7 +233,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["echo", "product", "introduce"])
+    parser.add_argument("scenario", choices=["echo", "product", "check", "introduce"])
     parser.add_argument("--bot", required=True)
     parser.add_argument("--connector", required=True)
     parser.add_argument("--users", type=int, default=1)

@@ -56,7 +56,7 @@ def throughput(result: dict[str, Any]) -> str:
 def by_kind(result: dict[str, Any]) -> str:
     lines = []
     for r in result["rows"]:
-        if not r.get("cached"):
+        if not r.get("cached") or r["target"].endswith("_check"):
             continue
         cells = []
         for kind in KINDS:
@@ -140,6 +140,30 @@ def statements(result: dict[str, Any]) -> str:
     return table(headers, lines)
 
 
+def statements_compared(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Statements per kind of turn before and after a change, SQLite and PostgreSQL side by side."""
+
+    def counts(result: dict[str, Any]) -> dict[tuple[str, str], int]:
+        return {(r["kind"], r["database"]): r["statements"] for r in result["rows"]}
+
+    old, new = counts(before), counts(after)
+    lines = []
+    for kind in after["kinds"]:
+        cells = []
+        for database in ("sqlite", "postgres"):
+            was, now = old.get((kind, database)), new.get((kind, database))
+            cells.append("–" if now is None else f"{was if was is not None else '–'} → **{now}**")
+        target = after["targets"].get(kind)
+        lines.append(
+            [
+                f"`{kind}`" if kind.startswith(("help", "check")) else kind,
+                *cells,
+                "" if target is None else f"≤ {target}",
+            ]
+        )
+    return table(["turn", "SQLite", "PostgreSQL", "target"], lines)
+
+
 def targets(found: list[dict[str, Any]]) -> str:
     def value(v: Any) -> str:
         if isinstance(v, dict):
@@ -153,6 +177,11 @@ def targets(found: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--compare-statements":
+        # python -m bench.markdown --compare-statements BEFORE.json AFTER.json (a statements part in each)
+        before, after = (read_result(Path(name)) for name in sys.argv[2:])
+        print(statements_compared(before.get("statements", before), after.get("statements", after)))
+        return
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS / "latest.json"
     result = read_result(path)
     m = result["machine"]

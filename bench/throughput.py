@@ -127,10 +127,29 @@ def product_targets(
                             f"p50 {result['all']['p50_ms']} ms  CPU {result.get('bot_cpu_ms_per_turn')} ms/turn  "
                             f"errors {result['errors']}"
                         )
+                    if cached:
+                        rows.extend(check_only(bot, connector, pid, common, db, name, duration, log))
                     if cached and db == databases[0] and memory_turns:
                         memory = measure_memory(bot, connector, pid, common, idle, served, offset, memory_turns, log)
                         memory["database"] = db
     return rows, memory
+
+
+def check_only(
+    bot: str, connector: str, pid: int, common: list[str], db: str, name: str, duration: float, log: Any
+) -> list[dict[str, Any]]:
+    """The product answering only `check <name>`, against the same echo bots (issue 13's 3x target)."""
+    rows = []
+    label = f"product, {name}, check <name> only"
+    for users in USERS:
+        result = load("check", bot, connector, *common, "--users", str(users), "--duration", str(duration), pid=pid)
+        rows.append({"target": f"product_{db}_check", "label": label, "database": db, "cached": True, **result})
+        log(
+            f"  {label:<62} {users:>3} users  {result['turns_per_s']:>7} turns/s  "
+            f"p50 {result['all']['p50_ms']} ms  CPU {result.get('bot_cpu_ms_per_turn')} ms/turn  "
+            f"errors {result['errors']}"
+        )
+    return rows
 
 
 def measure_memory(

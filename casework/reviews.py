@@ -139,17 +139,19 @@ def reviews_for(uow: UnitOfWork, actor: Actor, review_lead: timedelta, clock: Cl
 
 def report_unreachable_owner(uow: UnitOfWork, review: DueReview, claimant: str, clock: Clock) -> bool:
     """The owner could not be reached: the reminder is marked as gone to the determination team instead."""
+    return _mark_reminded(
+        uow, review, claimant, clock, AuditAction.REVIEW_OWNER_UNREACHABLE, owner=review.case_owner_id
+    )
+
+
+def _mark_reminded(
+    uow: UnitOfWork, review: DueReview, claimant: str, clock: Clock, action: AuditAction, **detail: str
+) -> bool:
+    """Marks the claimed reminder as dealt with, and says how in the audit trail; False if the claim was lost."""
     with uow:
         marked = uow.reviews.mark_reminded(review.review_id, claimant, clock())
         if marked:
-            record_audit(
-                uow,
-                Actor("system", "Review sweep"),
-                AuditAction.REVIEW_OWNER_UNREACHABLE,
-                review.review_id,
-                clock,
-                owner=review.case_owner_id,
-            )
+            record_audit(uow, Actor("system", "Reminder sweep"), action, review.review_id, clock, **detail)
         uow.commit()
     return marked
 
@@ -228,19 +230,9 @@ def claim_due_reminders(
 
 
 def confirm_reminder_sent(uow: UnitOfWork, review: DueReview, claimant: str, clock: Clock) -> bool:
-    with uow:
-        marked = uow.reviews.mark_reminded(review.review_id, claimant, clock())
-        if marked:
-            record_audit(
-                uow,
-                Actor("system", "Reminder sweep"),
-                AuditAction.REVIEW_REMINDER_SENT,
-                str(review.review_id),
-                clock,
-                recipient=review.case_owner_id,
-            )
-        uow.commit()
-    return marked
+    return _mark_reminded(
+        uow, review, claimant, clock, AuditAction.REVIEW_REMINDER_SENT, recipient=review.case_owner_id
+    )
 
 
 def release_reminder(uow: UnitOfWork, review: DueReview, claimant: str, reason: str, clock: Clock) -> None:
