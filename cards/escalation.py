@@ -147,7 +147,8 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
         )
     )
     body.extend(text(f"• {line}") for line in view.basis)
-    body.append(text(f"**Evidence** ({len(view.evidence)} incidents)"))
+    count = len(view.evidence)
+    body.append(text(f"**Evidence** ({count} incident{'' if count == 1 else 's'})"))
     body.extend(
         text(f"{line.reference} – {london(line.occurred_at)} – {line.channel}: {', '.join(line.actions)}", subtle=True)
         for line in view.evidence
