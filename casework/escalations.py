@@ -167,7 +167,7 @@ def decide_escalation(
         if escalation.state is not EscalationState.PENDING and not confirming:
             # Already decided: whoever clicks, and however often, is shown the outcome.
             return DecisionResult(escalation_view(uow, escalation, rules, votes), recorded_now=False)
-        people = uow.reads.people_on_card({actor.user_id, escalation.requested_by, *(v.member_id for v in votes)})
+        people = _people_on_card(uow, actor, escalation, votes)
         refusal = _decider_refusal(uow, actor, escalation, people)
         if refusal is not None:
             record_audit(uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, str(escalation_id), clock, reason=refusal)
@@ -234,19 +234,22 @@ def ask_for_information(
         escalation = uow.escalations.get_for_update(escalation_id)
         if escalation is None:
             raise NotFound("That escalation no longer exists.")
-        refusal = _decider_refusal(uow, actor, escalation)
+        votes = uow.escalations.votes_for(escalation.id)
+        people = _people_on_card(uow, actor, escalation, votes)
+        refusal = _decider_refusal(uow, actor, escalation, people)
         if refusal is None and escalation.state is not EscalationState.PENDING:
             refusal = "Only a request still waiting for a decision can be sent back with a question."
         if refusal is None and not question.strip():
             refusal = "Type your question in the decision notes first."
         if refusal is not None:
-            return DecisionResult(escalation_view(uow, escalation, rules), recorded_now=False, refusal=refusal)
+            view = escalation_view(uow, escalation, rules, votes, people)
+            return DecisionResult(view, recorded_now=False, refusal=refusal)
         escalation.state = EscalationState.MORE_INFORMATION
         escalation.question = question.strip()[: policy.REASON_MAX_LENGTH]
         escalation.answer = ""
         uow.escalations.save_state(escalation)
         record_audit(uow, actor, AuditAction.ESCALATION_INFORMATION_REQUESTED, str(escalation_id), clock)
-        view = escalation_view(uow, escalation, rules)
+        view = escalation_view(uow, escalation, rules, votes, people)
         uow.commit()
     return DecisionResult(view, recorded_now=True, events=(InformationRequested(view),))
 
@@ -303,10 +306,17 @@ def chase_overdue_escalations(
     return tuple(chased)
 
 
+def _people_on_card(
+    uow: UnitOfWork, actor: Actor, escalation: Escalation, votes: Sequence[Vote]
+) -> Mapping[str, StaffMember]:
+    """The clicker and everyone the decision card names, read once for the refusal check and the card."""
+    return uow.reads.people_on_card({actor.user_id, escalation.requested_by, *(v.member_id for v in votes)})
+
+
 def _decider_refusal(
-    uow: UnitOfWork, actor: Actor, escalation: Escalation, people: Mapping[str, StaffMember] | None = None
+    uow: UnitOfWork, actor: Actor, escalation: Escalation, people: Mapping[str, StaffMember]
 ) -> str | None:
-    member = people.get(actor.user_id) if people is not None else uow.staff.get(actor.user_id)
+    member = people.get(actor.user_id)
     involved = sorted(uow.incidents.reporters_of(escalation.incident_ids))
     return policy.decision_refusal(
         actor.user_id, member is not None and member.is_determination_team, escalation.requested_by, involved

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-SINGLE_STATEMENT = {"uca_single_statement": True}
+_SINGLE_STATEMENT_OPTION = "uca_single_statement"
+SINGLE_STATEMENT = {_SINGLE_STATEMENT_OPTION: True}
 """Execution options for a connection that runs one statement on its own: a read, or a write that is atomic by
 itself. SQLite then needs no BEGIN IMMEDIATE (and no write lock to read); PostgreSQL is unaffected."""
 
@@ -53,7 +54,7 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get("uca_single_statement"):
+        if connection.get_execution_options().get(_SINGLE_STATEMENT_OPTION):
             return  # autocommit: the one statement is its own transaction
         # Take the write lock at the start: a deferred transaction that later writes can fail with
         # "database is locked" instead of waiting, which would lose a decision or a report.
