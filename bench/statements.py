@@ -11,7 +11,7 @@ process, which costs extra statements once), then one round of every kind is pla
 rounds that count. A kind's figure is the median over the rounds; they should all be equal.
 
 Each statement is put down as SELECT, INSERT, UPDATE, DELETE or other (BEGIN, SAVEPOINT, RELEASE…), and by the first
-table it names: bot state (bot_state, conversation_reference), casework (every other table), or none (transaction
+table it names: bot state (bot_state, conversation_reference, tenant_service_url), casework (every other table), or none (transaction
 control). "transactions" counts transactions ended (commit or rollback events), which are round trips too but not
 statements. SQLite sends BEGIN IMMEDIATE as a statement (storage/database.py); psycopg opens PostgreSQL's
 transactions itself, so its BEGIN is not seen here, which is why SQLite shows more "other".
@@ -62,7 +62,7 @@ TARGETS = {
     "approve: deciding": 12,
 }
 """Statements per turn the refactor aims for; reported beside the numbers, never failing the run."""
-STATE_TABLES = frozenset({"bot_state", "conversation_reference"})
+STATE_TABLES = frozenset({"bot_state", "conversation_reference", "tenant_service_url"})
 DATABASES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 
@@ -428,7 +428,7 @@ def tables(result: dict[str, Any]) -> str:
         for r in rows
     ]
     out += [
-        "\nBy statement and by table (bot state: bot_state, conversation_reference; transactions: commits and rollbacks)",
+        "\nBy statement and by table (bot state: bot_state, conversation_reference, tenant_service_url; transactions: commits and rollbacks)",
         table(
             [
                 "database",

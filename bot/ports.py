@@ -34,3 +34,8 @@ class ConversationReferences(Protocol):
     def personal_for_user(self, user_id: str) -> dict[str, Any] | None:
         """The 1:1 chat with this person, which proactive messages to them need."""
         ...
+
+    def tenant_service_url(self, tenant_id: str | None) -> tuple[str, str] | None:
+        """(tenant id, service URL) Teams last used for this tenant, saved with any reference from it; with no
+        tenant named, the only tenant's if exactly one is known."""
+        ...

@@ -259,6 +259,17 @@ class StoredConversationReference(SQLModel, table=True):
     updated_at: datetime = _utc()
 
 
+class TenantServiceUrl(SQLModel, table=True):
+    """The Bot Connector address Teams last used for a tenant: how a configured channel nobody has spoken in yet
+    is reached (issue 15)."""
+
+    __tablename__ = "tenant_service_url"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    service_url: str = Field(max_length=500)
+    updated_at: datetime = _utc()
+
+
 class BotStateItem(SQLModel, table=True):
     """Bot Framework conversation and dialog state, with an eTag for optimistic concurrency."""
 

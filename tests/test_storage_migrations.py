@@ -39,6 +39,7 @@ EXPECTED_TABLES = {
     "measure",
     "review",
     "staff_member",
+    "tenant_service_url",
 }
 
 
