@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +77,7 @@ class CaseworkBot(TeamsActivityHandler):
         self._dialogs.add(ReportIncidentDialog(casework, notifications.publish, safety_guidance))
         self._dialogs.add(CheckCustomerDialog(casework))
         self._dialogs.add(RequestEscalationDialog(casework, notifications.publish))
-        self._known_conversations: set[tuple[str, str]] = set()
+        self._known_conversations = RecentConversations()
         # Resolved once, so a route naming a method the bot lacks fails at start-up, not on someone's message.
         self._command_handlers = {command.name: getattr(self, command.handler) for command in COMMANDS}
         self._verb_handlers = {route.verb: getattr(self, route.handler) for route in VERB_ROUTES}
@@ -266,24 +268,87 @@ class CaseworkBot(TeamsActivityHandler):
         await click.answer(reception_card(await self._casework.call(reception_list)))
 
     async def _remember_conversation(self, turn_context: TurnContext) -> None:
+        """Saves the conversation's reference when it is new to this process or Teams now gives it a different
+        address (a changed service URL is how a moved conversation stays reachable), and remembers the actor once."""
         activity = turn_context.activity
         conversation = activity.conversation
         if conversation is None or not conversation.id or not activity.service_url:
             return
         actor = actor_of(activity)
-        key = (conversation.id, actor.user_id)
-        if key in self._known_conversations:
-            return
+        tenant_id = tenant_of(activity)
         conversation_type = conversation.conversation_type or "personal"
+        if _too_long(conversation.id, actor.user_id, conversation_type == "personal", tenant_id, activity.service_url):
+            # Nothing Teams sends is this long; refused before the database sees it, and kept out of the memo.
+            log.warning("conversation reference not saved: an id or service URL is longer than the store allows")
+            return
+        key = (conversation.id, actor.user_id)
         reference = TurnContext.get_conversation_reference(activity).serialize()
-        await asyncio.to_thread(
-            self._references.save,
-            conversation.id,
-            conversation_type,
-            actor.user_id if conversation_type == "personal" else None,
-            tenant_of(activity),
-            reference,
-        )
-        if actor.user_id != "unknown" and activity.type in ("message", "invoke"):
+        address = _address_of(reference)
+        known = self._known_conversations.get(key)
+        if known is None or known.address != address:
+            await asyncio.to_thread(
+                self._references.save,
+                conversation.id,
+                conversation_type,
+                actor.user_id if conversation_type == "personal" else None,
+                tenant_id,
+                reference,
+            )
+        actor_remembered = known is not None and known.actor_remembered
+        if not actor_remembered and actor.user_id != "unknown" and activity.type in ("message", "invoke"):
             await self._casework.call(remember_actor, actor)
-        self._known_conversations.add(key)
+            actor_remembered = True
+        self._known_conversations.remember(key, _Remembered(address, actor_remembered))
+
+
+MAX_REMEMBERED_CONVERSATIONS = 10_000
+"""How many (conversation, person) pairs each process remembers having saved; older ones are simply saved again."""
+MAX_CONVERSATION_ID_LENGTH = 400
+MAX_PARTY_ID_LENGTH = 64
+MAX_SERVICE_URL_LENGTH = 500
+"""The widths of the stored reference's and tenant service URL's columns (storage/tables.py): longer values would
+fail on PostgreSQL."""
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    address: str
+    """The saved reference without the activity id (which changes with every message), as canonical JSON."""
+    actor_remembered: bool
+
+
+class RecentConversations:
+    """A small LRU of what this process last saved per (conversation, person), so memory stays bounded."""
+
+    def __init__(self, max_size: int = MAX_REMEMBERED_CONVERSATIONS) -> None:
+        self._max_size = max_size
+        self._entries: OrderedDict[tuple[str, str], _Remembered] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> _Remembered | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def remember(self, key: tuple[str, str], value: _Remembered) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_size:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _address_of(reference: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in reference.items() if k != "activityId"}, sort_keys=True, default=str)
+
+
+def _too_long(conversation_id: str, user_id: str, personal: bool, tenant_id: str | None, service_url: str) -> bool:
+    # A personal chat stores its person's id; elsewhere the id is only part of the memo's key.
+    return (
+        len(conversation_id) > MAX_CONVERSATION_ID_LENGTH
+        or len(user_id) > (MAX_PARTY_ID_LENGTH if personal else MAX_CONVERSATION_ID_LENGTH)
+        or len(tenant_id or "") > MAX_PARTY_ID_LENGTH
+        or len(service_url) > MAX_SERVICE_URL_LENGTH
+    )
