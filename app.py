@@ -18,6 +18,7 @@ from bot.logs import configure_logging
 from bot.notifications import Notifications
 from bot.notifier import Notifier
 from bot.reminders import EscalationChase, ReminderSweep
+from bot.team_channel import TeamChannelReferences, channel_tenant
 from bot.teams_bot import CaseworkBot
 from casework.configuration import Clock
 from casework.dependencies import Dependencies
@@ -63,10 +64,14 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         ),
     )
     references = ConversationReferenceStore(engine)
+    team = settings.determination_team_conversation_id
+    team_channel = TeamChannelReferences(
+        references, team, channel_tenant(settings.app_tenant_id, settings.allowed_tenant_ids), settings.app_id
+    )
     adapter = create_adapter(settings)
     notifier = Notifier(
         adapter,
-        references,
+        team_channel,
         settings.app_id,
         settings.outbound_max_attempts,
         settings.outbound_base_delay_seconds,
@@ -76,7 +81,6 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     letters = LetterDelivery(
         casework, notifier, link_secret, settings.public_base_url, timedelta(hours=settings.letter_link_hours)
     )
-    team = settings.determination_team_conversation_id
     notifications = Notifications(casework, notifier, letters, team)
     bot = CaseworkBot(BotStateStore(engine), casework, references, notifications, settings.safety_guidance)
     sweep = ReminderSweep(
@@ -95,7 +99,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     app[SWEEP_KEY] = sweep
     app[NOTIFIER_KEY] = notifier
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, casework))
-    app.router.add_get("/healthz", health_handler(engine))
+    app.router.add_get("/healthz", health_handler(engine, team_channel.status))
     app.router.add_get("/letters/{letter_id}", letter_handler(casework, link_secret))
 
     async def background(_app: web.Application) -> AsyncIterator[None]:
@@ -104,6 +108,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         # per pooled connection.
         workers = 1 if is_sqlite(settings.database_url) else DATABASE_POOL_SIZE
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(workers, thread_name_prefix="database"))
+        await _report_team_channel(team_channel, team)
         task = asyncio.create_task(sweep.run_forever()) if run_sweep else None
         yield
         if task is not None:
@@ -115,6 +120,15 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
 
     app.cleanup_ctx.append(background)
     return app
+
+
+async def _report_team_channel(team_channel: TeamChannelReferences, channel_id: str) -> None:
+    """Says at start-up whether the team's cards can be delivered, rather than when the first urgent one is lost."""
+    status = await asyncio.to_thread(team_channel.status)
+    if status.reachable:
+        log.info("determination team channel %s reachable: %s", channel_id, status.detail)
+    else:
+        log.warning("determination team channel %r cannot be reached: %s", channel_id, status.detail)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from botbuilder.schema import Activity
 from sqlalchemy import Engine, text
 
 from bot.logs import new_correlation_id
+from bot.team_channel import ChannelStatus
 from casework.gateway import CaseworkGateway
 from casework.staff import record_rejected_activity
 from dialogs.activities import actor_of, tenant_of
@@ -77,17 +78,23 @@ def _looks_like_bearer_jwt(header: str) -> bool:
     return scheme.lower() == "bearer" and token.count(".") == 2 and " " not in token.strip()
 
 
-def health_handler(engine: Engine) -> Handler:
-    def ping() -> None:
+def health_handler(engine: Engine, team_channel: Callable[[], ChannelStatus]) -> Handler:
+    """503 only when the database is down. An unreachable team channel answers 200 with a warning: a load balancer
+    pulls instances that answer 503, and every instance shares the channel's state, so a 503 would take the whole
+    bot away from staff because one channel is unknown."""
+
+    def check() -> ChannelStatus:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+        return team_channel()
 
     async def healthz(_request: web.Request) -> web.StreamResponse:
         try:
-            await asyncio.to_thread(ping)
+            channel = await asyncio.to_thread(check)
         except Exception:
             log.exception("health check: database unreachable")
             return web.json_response({"status": "unhealthy", "database": "unreachable"}, status=503)
-        return web.json_response({"status": "ok", "database": "ok"})
+        status = "ok" if channel.reachable else "warning"
+        return web.json_response({"status": status, "database": "ok", "team_channel": channel.health})
 
     return healthz

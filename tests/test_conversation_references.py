@@ -56,3 +56,22 @@ def test_two_first_turns_in_a_conversation_at_once_store_its_reference(
 
     saved = store.for_conversation("19:team")
     assert saved is not None and saved["n"] in (0, 1)
+
+
+def test_the_latest_service_url_of_each_tenant_is_kept_from_every_saved_reference(engine: Engine) -> None:
+    store = ConversationReferenceStore(engine)
+    assert store.tenant_service_url("t1") is None
+    assert store.tenant_service_url(None) is None
+
+    store.save("a:1", "personal", "u1", "t1", {"conversation": {"id": "a:1"}, "serviceUrl": "https://old/"})
+    assert store.tenant_service_url("t1") == ("t1", "https://old/")
+    store.save("a:2", "personal", "u2", "t1", {"conversation": {"id": "a:2"}, "serviceUrl": "https://new/"})
+    assert store.tenant_service_url("t1") == ("t1", "https://new/")
+    assert store.tenant_service_url(None) == ("t1", "https://new/")  # the only tenant heard from
+    store.save("a:3", "personal", "u3", None, {"conversation": {"id": "a:3"}, "serviceUrl": "https://none/"})
+    store.save("a:4", "personal", "u4", "t2", {"conversation": {"id": "a:4"}, "serviceUrl": "https://t2/"})
+
+    assert store.tenant_service_url("t1") == ("t1", "https://new/")
+    assert store.tenant_service_url("t2") == ("t2", "https://t2/")
+    assert store.tenant_service_url(None) is None  # two tenants: no guessing which one a channel is in
+    assert store.tenant_service_url("t3") is None
