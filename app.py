@@ -13,10 +13,11 @@ from aiohttp import web
 
 from bot.adapter import close_adapter, create_adapter
 from bot.http import health_handler, messages_handler
-from bot.letter_links import LetterDelivery, development_secret, letter_handler
+from bot.letter_links import LetterCards, development_secret, letter_handler
 from bot.logs import configure_logging
 from bot.notifications import Notifications
 from bot.notifier import Notifier
+from bot.outbox_worker import OutboxSettings, OutboxWorker
 from bot.reminders import EscalationChase, ReminderSweep
 from bot.team_channel import TeamChannelReferences, channel_tenant
 from bot.teams_bot import CaseworkBot
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_KEY = web.AppKey("reminder_sweep", ReminderSweep)
 NOTIFIER_KEY = web.AppKey("notifier", Notifier)
+OUTBOX_KEY = web.AppKey("outbox", OutboxWorker)
 
 
 def utc_now() -> datetime:
@@ -44,7 +46,8 @@ def utc_now() -> datetime:
 
 
 def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = True) -> web.Application:
-    """Wires everything once: the database, the casework with its dependencies bound, the Teams edge."""
+    """Wires everything once: the database, the casework with its dependencies bound, the Teams edge. `run_sweep`
+    starts the background workers (the review sweep and the outbox); tests drive them by hand."""
     settings.check_safe()
     upgrade_if_needed(settings.database_url)
     engine = create_database_engine(settings.database_url)
@@ -78,11 +81,21 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     )
     # check_safe() has refused to start without a secret outside development mode.
     link_secret = settings.letter_link_secret or development_secret()
-    letters = LetterDelivery(
-        casework, notifier, link_secret, settings.public_base_url, timedelta(hours=settings.letter_link_hours)
+    letters = LetterCards(casework, link_secret, settings.public_base_url, timedelta(hours=settings.letter_link_hours))
+    outbox = OutboxWorker(
+        casework,
+        Notifications(casework, letters, team),
+        notifier,
+        team_channel,
+        OutboxSettings(
+            poll_seconds=settings.outbox_poll_seconds,
+            concurrency=settings.outbox_concurrency,
+            max_attempts=settings.outbound_max_attempts,
+            base_delay=settings.outbound_base_delay_seconds,
+        ),
     )
-    notifications = Notifications(casework, notifier, letters, team)
-    bot = CaseworkBot(BotStateStore(engine), casework, references, notifications, settings.safety_guidance)
+    casework.when_published(outbox.wake)
+    bot = CaseworkBot(BotStateStore(engine), casework, references, settings.safety_guidance)
     sweep = ReminderSweep(
         casework,
         notifier,
@@ -98,6 +111,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     app = web.Application()
     app[SWEEP_KEY] = sweep
     app[NOTIFIER_KEY] = notifier
+    app[OUTBOX_KEY] = outbox
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, casework))
     app.router.add_get("/healthz", health_handler(engine, team_channel.status))
     app.router.add_get("/letters/{letter_id}", letter_handler(casework, link_secret))
@@ -109,9 +123,11 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         workers = 1 if is_sqlite(settings.database_url) else DATABASE_POOL_SIZE
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(workers, thread_name_prefix="database"))
         await _report_team_channel(team_channel, team)
-        task = asyncio.create_task(sweep.run_forever()) if run_sweep else None
+        tasks = (
+            [asyncio.create_task(sweep.run_forever()), asyncio.create_task(outbox.run_forever())] if run_sweep else []
+        )
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -62,8 +62,13 @@ class Settings(BaseSettings):
     reminder_sweep_seconds: float = Field(300.0, alias="REMINDER_SWEEP_SECONDS", gt=0)
     reminder_lead_days: int = Field(7, alias="REMINDER_LEAD_DAYS", ge=0)
     review_overdue_repeat_hours: float = Field(24, alias="REVIEW_OVERDUE_REPEAT_HOURS", gt=0)
-    outbound_max_attempts: int = Field(5, alias="OUTBOUND_MAX_ATTEMPTS", ge=1, le=10)
+    outbound_max_attempts: int = Field(10, alias="OUTBOUND_MAX_ATTEMPTS", ge=1, le=20)
+    """Attempts at a message Teams throttles or fails transiently, backing off from the base delay (to ~10 min)."""
     outbound_base_delay_seconds: float = Field(0.5, alias="OUTBOUND_BASE_DELAY_SECONDS", ge=0)
+    outbox_poll_seconds: float = Field(1.0, alias="OUTBOX_POLL_SECONDS", gt=0)
+    """How often the outbox worker looks for messages other instances wrote (its own turns wake it at once)."""
+    outbox_concurrency: int = Field(4, alias="OUTBOX_CONCURRENCY", ge=1, le=50)
+    """Conversations sent to at once; also the most messages a crash can re-send."""
 
     letter_link_secret: str = Field("", alias="LETTER_LINK_SECRET", repr=False)
     """Signs letter download links (HMAC-SHA256). Required outside development mode."""

@@ -10,7 +10,6 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
-from bot.notifications import Notifications
 from cards.common import Card, envelope, heading, text
 from cards.escalation import decision_card
 from cards.incident import manager_discussion_card
@@ -35,9 +34,8 @@ _OUTCOMES = {
 class DecisionActions:
     """The determination team's buttons: approve, decline, ask for more information, and the card's refresh."""
 
-    def __init__(self, casework: CaseworkGateway, notifications: Notifications) -> None:
+    def __init__(self, casework: CaseworkGateway) -> None:
         self._casework = casework
-        self._notifications = notifications
 
     async def decide(self, turn_context: TurnContext, verb: str, data: Mapping[str, Any]) -> Card:
         """Acts on the click and returns the card the clicker should now see."""
@@ -63,12 +61,8 @@ class DecisionActions:
                 )
         except CaseworkError as error:
             return envelope([heading("Nothing was recorded"), text(str(error))])
-        view = result.escalation
-        card = decision_card(view, notice=result.refusal or "")
-        if result.recorded_now:
-            await update_for_everyone(turn_context, view.card_activity_id, card)
-            await self._notifications.publish(result.events)
-        return card
+        # Everyone else in the channel sees the change through the outbox (one update, however many click).
+        return decision_card(result.escalation, notice=result.refusal or "")
 
     async def answer(self, turn_context: TurnContext, data: Mapping[str, Any]) -> str:
         """The requester's answer to the team's question; the team's card shows it and can be decided again."""
@@ -77,7 +71,7 @@ class DecisionActions:
         except (TypeError, ValueError):
             return "That card is not valid any more."
         try:
-            result = await self._casework.call(
+            await self._casework.call(
                 answer_escalation,
                 actor_of(turn_context.activity),
                 escalation_id,
@@ -87,7 +81,6 @@ class DecisionActions:
             return " ".join(invalid.errors.values())
         except CaseworkError as error:
             return str(error)
-        await self._notifications.publish(result.events)
         return "Thank you: your answer is with the determination team."
 
 
@@ -134,9 +127,8 @@ class ManagerOutcomeActions:
 class ReviewActions:
     """Lift, extend or reassign on a review card (s13); the server reloads the review and checks the clicker."""
 
-    def __init__(self, casework: CaseworkGateway, notifications: Notifications) -> None:
+    def __init__(self, casework: CaseworkGateway) -> None:
         self._casework = casework
-        self._notifications = notifications
 
     async def decide(self, turn_context: TurnContext, verb: str, data: Mapping[str, Any]) -> Card:
         try:
@@ -162,14 +154,13 @@ class ReviewActions:
             return envelope([heading("Nothing was recorded"), text(str(error))])
         card = review_card(result.review, notice=result.refusal or "")
         if result.recorded_now:
-            await self._notifications.publish(result.events)
-            await update_for_everyone(turn_context, None, card)
+            await update_for_everyone(turn_context, card)
         return card
 
 
-async def update_for_everyone(turn_context: TurnContext, activity_id: str | None, card: Card) -> None:
+async def update_for_everyone(turn_context: TurnContext, card: Card) -> None:
     """Replaces the clicked card for everyone in the conversation, not only the clicker."""
-    target = activity_id or turn_context.activity.reply_to_id
+    target = turn_context.activity.reply_to_id
     if not target:
         return
     activity = card_activity(card)

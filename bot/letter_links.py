@@ -19,12 +19,13 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.notifier import DeliveryFailed, Notifier, Unreachable
+from cards.common import Card
 from cards.letters import letter_card
 from casework.entities import LetterContent
 from casework.errors import AccessRefused, NotFound
 from casework.gateway import CaseworkGateway
 from casework.letters import latest_letters, letter_for_download, record_link_refused
+from casework.views import LetterView
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -92,38 +93,22 @@ def letter_handler(casework: CaseworkGateway, secret: str) -> Handler:
     return download
 
 
-class LetterDelivery:
-    """After a decision, sends the case owner a card for each new draft letter, with a signed download link."""
+class LetterCards:
+    """The case owner's cards for draft letters, each with a fresh signed download link."""
 
-    def __init__(
-        self,
-        casework: CaseworkGateway,
-        notifier: Notifier,
-        secret: str,
-        base_url: str,
-        valid_for: timedelta,
-    ) -> None:
+    def __init__(self, casework: CaseworkGateway, secret: str, base_url: str, valid_for: timedelta) -> None:
         self._casework = casework
-        self._notifier = notifier
         self._secret = secret
         self._base_url = base_url
         self._valid_for = valid_for
 
-    async def send(self, escalation_id: int | None = None, review_id: int | None = None) -> None:
+    def card(self, view: LetterView) -> Card:
+        url = letter_url(
+            self._base_url, self._secret, view.letter_id, view.case_owner_id, self._casework.clock(), self._valid_for
+        )
+        return letter_card(view, url, self._valid_for.total_seconds() / 3600)
+
+    async def drafted(self, escalation_id: int | None = None, review_id: int | None = None) -> list[Card]:
+        """The newest draft of each letter an escalation's decision or a review produced."""
         views = await self._casework.call(latest_letters, escalation_id, review_id)
-        for view in views:
-            url = letter_url(
-                self._base_url,
-                self._secret,
-                view.letter_id,
-                view.case_owner_id,
-                self._casework.clock(),
-                self._valid_for,
-            )
-            card = letter_card(view, url, self._valid_for.total_seconds() / 3600)
-            try:
-                await self._notifier.send_to_user(view.case_owner_id, card)
-            except (Unreachable, DeliveryFailed) as error:
-                log.warning(
-                    "letter %s produced but its owner %s was not reached: %s", view.letter_id, view.case_owner_id, error
-                )
+        return [self.card(view) for view in views]

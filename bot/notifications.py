@@ -1,144 +1,159 @@
-"""The notifications table: for each event a use case returns, who is told and with which card. Nobody is dropped
-silently: what could not be delivered is logged and audited, and the person in the turn is told what to do."""
+"""The notifications table's second half: for each kind of message the outbox holds, the card it shows and where
+it goes in Teams (casework/outbox.py decides who is told). Cards are rendered when the message is sent, from the
+records as they are then, so a late delivery is never stale."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
-from bot.letter_links import LetterDelivery
-from bot.notifier import DeliveryFailed, Notifier, Unreachable
-from cards.common import envelope, heading
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+
+from bot.letter_links import LetterCards
+from cards.common import Card, envelope, heading, text
 from cards.escalation import decision_card, information_request_card
 from cards.incident import manager_discussion_card, urgent_incident_card
-from casework.audit import AuditAction
-from casework.entities import Actor
-from casework.escalations import record_decision_card
-from casework.events import (
-    EscalationDecided,
-    EscalationRequested,
-    Event,
-    IncidentReported,
-    InformationGiven,
-    InformationRequested,
-    LettersDrafted,
-)
+from casework.entities import OutboxMessage, user_of
 from casework.gateway import CaseworkGateway
-from casework.incidents import record_notification
-from casework.vocabulary import EscalationState
+from casework.outbox import message_content
+from casework.views import MessageContent, UndeliveredNotice
+from casework.vocabulary import EscalationState, MessagePurpose
+from dialogs.activities import card_activity
 
-log = logging.getLogger(__name__)
-SYSTEM = Actor("system", "Bot")
-Handler = Callable[[Any], Awaitable[list[str]]]
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One activity to send (or, with `activity.id` set, to update) in one conversation."""
+
+    activity: Activity
+    user_id: str | None = None
+    """A person's personal chat, or None for `conversation_id`."""
+    conversation_id: str | None = None
+
+    @property
+    def is_update(self) -> bool:
+        return bool(self.activity.id)
+
+
+class NothingToSend(Exception):
+    """The message has nothing left to say (a card update before the card was posted, letters since replaced)."""
+
+
+Renderer = Callable[[OutboxMessage], Awaitable[Outgoing]]
 
 
 class Notifications:
-    def __init__(
-        self, casework: CaseworkGateway, notifier: Notifier, letters: LetterDelivery, team_conversation_id: str
-    ) -> None:
+    def __init__(self, casework: CaseworkGateway, letters: LetterCards, team_conversation_id: str) -> None:
         self._casework = casework
-        self._notifier = notifier
         self._letters = letters
         self._team = team_conversation_id
-        self._handlers: Mapping[type, Handler] = {
-            IncidentReported: self._incident_reported,
-            EscalationRequested: self._escalation_requested,
-            EscalationDecided: self._escalation_decided,
-            InformationRequested: self._information_requested,
-            InformationGiven: self._information_given,
-            LettersDrafted: self._letters_drafted,
+        self._renderers: Mapping[MessagePurpose, Renderer] = {
+            MessagePurpose.MANAGER_DISCUSSION: self._manager_discussion,
+            MessagePurpose.URGENT_ALERT: self._urgent_alert,
+            MessagePurpose.DECISION_CARD: self._decision_card,
+            MessagePurpose.DECISION_CARD_UPDATE: self._decision_card_update,
+            MessagePurpose.DECISION_TOLD: self._decision_told,
+            MessagePurpose.QUESTION: self._question,
+            MessagePurpose.DRAFT_LETTERS: self._draft_letters,
+            MessagePurpose.NOT_DELIVERED: self._not_delivered,
         }
 
-    async def publish(self, events: Sequence[Event]) -> list[str]:
-        """Handles each event in turn; returns what the person in this turn must do where delivery failed."""
-        notes: list[str] = []
-        for event in events:
-            notes.extend(await self._handlers[type(event)](event))
-        return notes
-
-    async def _incident_reported(self, event: IncidentReported) -> list[str]:
-        notes: list[str] = []
-        summary = event.incident
-        if event.line_manager_id:
-            try:
-                await self._notifier.send_to_user(event.line_manager_id, manager_discussion_card(summary))
-                await self._record(
-                    summary.reference, AuditAction.INCIDENT_MANAGER_NOTIFIED, recipient=event.line_manager_id
-                )
-            except (Unreachable, DeliveryFailed) as error:
-                log.warning("line manager not told of %s: %s", summary.reference, error)
-                await self._record(
-                    summary.reference,
-                    AuditAction.INCIDENT_MANAGER_NOT_NOTIFIED,
-                    recipient=event.line_manager_id,
-                    reason=str(error),
-                )
-                notes.append(
-                    f"{event.line_manager_name} could not be reached through Teams (they may not "
-                    "have used this bot yet): please tell them about this incident yourself."
-                )
-        if summary.is_urgent:
-            try:
-                await self._notifier.send_to_conversation(self._team_conversation(), urgent_incident_card(summary))
-                await self._record(summary.reference, AuditAction.INCIDENT_URGENT_NOTIFIED, recipient=self._team)
-            except (Unreachable, DeliveryFailed) as error:
-                log.error("determination team not alerted to urgent %s: %s", summary.reference, error)
-                await self._record(summary.reference, AuditAction.INCIDENT_URGENT_NOT_NOTIFIED, reason=str(error))
-                notes.append(
-                    "The determination team could not be alerted through Teams: phone the Health and "
-                    "Safety officer now."
-                )
-        return notes
-
-    async def _escalation_requested(self, event: EscalationRequested) -> list[str]:
-        view = event.escalation
-        try:
-            team = self._team_conversation()
-            activity_id = await self._notifier.send_to_conversation(team, decision_card(view))
-        except (Unreachable, DeliveryFailed) as error:
-            log.error("escalation %s saved but not posted to the determination team: %s", view.escalation_id, error)
-            return ["It is saved, but the determination team's channel could not be reached; tell an administrator."]
-        await self._casework.call(record_decision_card, view.escalation_id, team, activity_id)
-        return []
-
-    async def _escalation_decided(self, event: EscalationDecided) -> list[str]:
-        view = event.escalation
-        outcome = "approved" if view.state is EscalationState.APPROVED else "declined"
-        card = envelope([heading(f"Decision: {view.kind_label} for {view.customer_name} was {outcome}")])
-        await self._send_to_user(view.requested_by_id, card, "the requester of the decision")
-        return []
-
-    async def _information_requested(self, event: InformationRequested) -> list[str]:
-        view = event.escalation
-        await self._send_to_user(view.requested_by_id, information_request_card(view), "the requester's question")
-        return []
-
-    async def _information_given(self, event: InformationGiven) -> list[str]:
-        view = event.escalation
-        if view.card_conversation_id and view.card_activity_id:
-            try:
-                await self._notifier.update_in_conversation(
-                    view.card_conversation_id, view.card_activity_id, decision_card(view)
-                )
-            except (Unreachable, DeliveryFailed) as error:
-                log.warning("could not update decision card %s: %s", view.card_activity_id, error)
-        return []
-
-    async def _letters_drafted(self, event: LettersDrafted) -> list[str]:
-        await self._letters.send(escalation_id=event.escalation_id, review_id=event.review_id)
-        return []
-
-    def _team_conversation(self) -> str:
-        if not self._team:
-            raise Unreachable("DETERMINATION_TEAM_CONVERSATION_ID is not set")
+    @property
+    def team_conversation_id(self) -> str:
         return self._team
 
-    async def _send_to_user(self, user_id: str, card: dict[str, Any], what: str) -> None:
-        try:
-            await self._notifier.send_to_user(user_id, card)
-        except (Unreachable, DeliveryFailed) as error:
-            log.warning("could not deliver %s to %s: %s", what, user_id, error)
+    async def outgoing(self, message: OutboxMessage) -> Outgoing:
+        """The activity for a message. Raises NotFound if its records are gone, NothingToSend if it is moot."""
+        return await self._renderers[message.purpose](message)
 
-    async def _record(self, reference: str, what: AuditAction, **detail: str) -> None:
-        await self._casework.call(record_notification, SYSTEM, reference, what, detail)
+    async def _content(self, message: OutboxMessage) -> MessageContent:
+        return await self._casework.call(message_content, message)
+
+    def _to_addressee(self, message: OutboxMessage, card: Card) -> Outgoing:
+        user_id = user_of(message.addressee)
+        if user_id is not None:
+            return Outgoing(card_activity(card), user_id=user_id)
+        return Outgoing(card_activity(card), conversation_id=self._team)
+
+    async def _manager_discussion(self, message: OutboxMessage) -> Outgoing:
+        content = await self._content(message)
+        assert content.incident is not None
+        return self._to_addressee(message, manager_discussion_card(content.incident))
+
+    async def _urgent_alert(self, message: OutboxMessage) -> Outgoing:
+        content = await self._content(message)
+        assert content.incident is not None
+        return self._to_addressee(message, urgent_incident_card(content.incident))
+
+    async def _decision_card(self, message: OutboxMessage) -> Outgoing:
+        content = await self._content(message)
+        assert content.escalation is not None
+        return self._to_addressee(message, decision_card(content.escalation))
+
+    async def _decision_card_update(self, message: OutboxMessage) -> Outgoing:
+        view = (await self._content(message)).escalation
+        assert view is not None
+        if not (view.card_conversation_id and view.card_activity_id):
+            # The card was never posted; when it is, it shows the escalation as it is then.
+            raise NothingToSend("the decision card has not been posted")
+        activity = card_activity(decision_card(view))
+        activity.id = view.card_activity_id
+        return Outgoing(activity, conversation_id=view.card_conversation_id)
+
+    async def _decision_told(self, message: OutboxMessage) -> Outgoing:
+        view = (await self._content(message)).escalation
+        assert view is not None
+        outcome = "approved" if view.state is EscalationState.APPROVED else "declined"
+        card = envelope([heading(f"Decision: {view.kind_label} for {view.customer_name} was {outcome}")])
+        return self._to_addressee(message, card)
+
+    async def _question(self, message: OutboxMessage) -> Outgoing:
+        view = (await self._content(message)).escalation
+        assert view is not None
+        if view.state is not EscalationState.MORE_INFORMATION:
+            raise NothingToSend("the question has been answered or withdrawn")
+        return self._to_addressee(message, information_request_card(view))
+
+    async def _draft_letters(self, message: OutboxMessage) -> Outgoing:
+        escalation_id = message.subject.get("escalation_id")
+        review_id = message.subject.get("review_id")
+        cards = await self._letters.drafted(
+            int(escalation_id) if escalation_id is not None else None,
+            int(review_id) if review_id is not None else None,
+        )
+        if not cards:
+            raise NothingToSend("no draft letters")
+        activity = Activity(
+            type=ActivityTypes.message,
+            attachment_layout="list",
+            attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card) for card in cards],
+        )
+        return Outgoing(activity, user_id=user_of(message.addressee))
+
+    async def _not_delivered(self, message: OutboxMessage) -> Outgoing:
+        notice = (await self._content(message)).undelivered
+        assert notice is not None
+        return self._to_addressee(message, envelope([heading("Not delivered", color="Attention"), text(_told(notice))]))
+
+
+def _told(notice: UndeliveredNotice) -> str:
+    """What the person is told to do instead: the truth, and the step that does not depend on Teams."""
+    match notice.purpose:
+        case MessagePurpose.MANAGER_DISCUSSION:
+            return (
+                f"{notice.addressee_name} could not be reached in Teams about incident {notice.reference}; "
+                "please tell them about it yourself (s8.6)."
+            )
+        case MessagePurpose.URGENT_ALERT:
+            return (
+                f"The determination team could not be alerted in Teams about incident {notice.reference}: "
+                "phone the Health and Safety officer now."
+            )
+        case MessagePurpose.DECISION_CARD:
+            return (
+                f"Your request ({notice.reference}) is saved, but the determination team's channel could not be "
+                "reached in Teams; please tell an administrator."
+            )
+    return f"{notice.addressee_name} could not be reached in Teams about {notice.reference}."

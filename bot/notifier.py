@@ -20,8 +20,9 @@ from dialogs.activities import card_activity
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_STATUSES = frozenset({412, 429, 502, 504})
-"""What Teams documents as worth retrying: throttling (429), a precondition race (412) and gateway faults."""
+RETRYABLE_STATUSES = frozenset({412, 429, 502, 503, 504})
+"""What Teams documents as worth retrying: throttling (429), a precondition race (412) and gateway faults. 404
+(conversation not found), 403 (bot removed or blocked) and the rest are permanent."""
 Sleep = Callable[[float], Awaitable[None]]
 
 RATE_LIMITS = ((7, 1.0), (60, 30.0))
@@ -43,6 +44,15 @@ class ConversationRateLimiter:
         self._sent: dict[str, deque[float]] = defaultdict(deque)
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.waited = 0.0
+
+    def seed(self, conversation_id: str, sent_at: list[float], wall_clock_now: float) -> None:
+        """Starts a conversation's windows from sends another instance made (wall-clock times), unless this
+        instance has sent to it recently itself (its own sends are already counted)."""
+        sent = self._sent[conversation_id]
+        if sent or not sent_at:
+            return
+        offset = self._now() - wall_clock_now
+        sent.extend(sorted(t + offset for t in sent_at))
 
     async def acquire(self, conversation_id: str) -> None:
         async with self._locks[conversation_id]:
@@ -70,6 +80,22 @@ class DeliveryFailed(Exception):
     """Teams kept refusing the message after every retry."""
 
 
+class TryAgain(Exception):
+    """A fault worth retrying (throttling, a gateway fault, a timeout): wait at least `retry_after` seconds."""
+
+    def __init__(self, reason: str, retry_after: float = 0.0) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class Refused(Exception):
+    """Teams refused for good: the conversation is gone (404), the bot was removed or blocked (403), or the request
+    itself is wrong. Retrying cannot help."""
+
+
+Logic = Callable[[TurnContext], Awaitable[None]]
+
+
 class Notifier:
     def __init__(
         self,
@@ -80,96 +106,148 @@ class Notifier:
         base_delay: float,
         sleep: Sleep = asyncio.sleep,
         limiter: ConversationRateLimiter | None = None,
+        timeout: float = 15.0,
     ) -> None:
         self._adapter = adapter
-        self._references = references
+        self.references = references
         self._app_id = app_id
         self._max_attempts = max_attempts
         self._base_delay = base_delay
         self._sleep = sleep
+        self._timeout = timeout
         self.limiter = limiter or ConversationRateLimiter()
         self.retry_delays: list[float] = []
         """Every backoff this notifier waited, for operators and tests to see."""
 
     async def send_to_user(self, user_id: str, card: dict[str, Any]) -> str:
-        reference = await asyncio.to_thread(self._references.personal_for_user, user_id)
+        """Sends now, retrying in place: for answers that belong to the person's own turn (outbox.py sends the rest)."""
+        reference = await asyncio.to_thread(self.references.personal_for_user, user_id)
         if reference is None:
             raise Unreachable(f"no personal conversation stored for user {user_id}")
         return await self._send(reference, card_activity(card))
 
     async def send_to_conversation(self, conversation_id: str, card: dict[str, Any]) -> str:
-        reference = await asyncio.to_thread(self._references.for_conversation, conversation_id)
+        reference = await asyncio.to_thread(self.references.for_conversation, conversation_id)
         if reference is None:
             raise Unreachable(f"no reference stored for conversation {conversation_id}")
         return await self._send(reference, card_activity(card))
 
     async def update_in_conversation(self, conversation_id: str, activity_id: str, card: dict[str, Any]) -> None:
-        reference = await asyncio.to_thread(self._references.for_conversation, conversation_id)
+        reference = await asyncio.to_thread(self.references.for_conversation, conversation_id)
         if reference is None:
             raise Unreachable(f"no reference stored for conversation {conversation_id}")
         activity = card_activity(card)
         activity.id = activity_id
+        await self._with_retries(reference, _updating(activity))
 
-        async def update(turn_context: TurnContext) -> None:
-            await turn_context.update_activity(activity)
+    async def send_once(self, reference: dict[str, Any], activity: Activity) -> str:
+        """One attempt, for the outbox worker, which keeps its own retries durably: raises TryAgain or Refused."""
+        sent: list[str] = []
+        await self._attempt(reference, _sending(activity, sent))
+        return sent[-1]
 
-        await self._with_retries(reference, update)
+    async def update_once(self, reference: dict[str, Any], activity: Activity) -> None:
+        await self._attempt(reference, _updating(activity))
 
     async def _send(self, reference: dict[str, Any], activity: Activity) -> str:
         sent: list[str] = []
-
-        async def send(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(activity)
-            sent.append(response.id if response and response.id else "")
-
-        await self._with_retries(reference, send)
+        await self._with_retries(reference, _sending(activity, sent))
         return sent[-1]
 
-    async def _with_retries(self, reference: dict[str, Any], logic: Callable[[TurnContext], Awaitable[None]]) -> None:
+    async def _with_retries(self, reference: dict[str, Any], logic: Logic) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._attempt(reference, logic)
+                return
+            except Refused as refused:
+                raise DeliveryFailed(str(refused)) from refused
+            except TryAgain as fault:
+                if attempt == self._max_attempts:
+                    raise DeliveryFailed(f"gave up after {attempt} attempts ({fault})") from fault
+                wait = backoff(self._base_delay, attempt, fault.retry_after)
+                self.retry_delays.append(wait)
+                await self._sleep(wait)
+                log.warning("retrying outbound message (attempt %d: %s)", attempt + 1, fault)
+
+    async def _attempt(self, reference: dict[str, Any], logic: Logic) -> None:
+        """One call to the Bot Connector, within Teams' limits for the conversation and a timeout, with its failure
+        classified as worth retrying or not."""
         conversation = ConversationReference().deserialize(reference)
         conversation_id = conversation.conversation.id if conversation.conversation else ""
         failures: list[Exception] = []
 
         async def attempt_once(turn_context: TurnContext) -> None:
             # The adapter hands a turn's exception to its on_turn_error handler (which apologises to users);
-            # a proactive send must see the failure itself to retry it, so it is caught here.
+            # a proactive send must see the failure itself to classify it, so it is caught here.
             try:
                 await logic(turn_context)
             except Exception as error:
                 failures.append(error)
 
-        for attempt in range(1, self._max_attempts + 1):
-            await self.limiter.acquire(conversation_id)
-            failures.clear()
-            try:
-                await self._adapter.continue_conversation(conversation, attempt_once, self._app_id)
-                if failures:
-                    raise failures[0]
-                return
-            except (HttpOperationError, ClientRequestError, ClientError, TimeoutError) as error:
-                status = _status_of(error)
-                if status is not None and status not in RETRYABLE_STATUSES:
-                    raise DeliveryFailed(f"Teams refused the message with status {status}") from error
-                if attempt == self._max_attempts:
-                    raise DeliveryFailed(f"gave up after {attempt} attempts (last status {status})") from error
-                delay = self._base_delay * 2 ** (attempt - 1)
-                # Jitter spreads retries from many instances instead of synchronising them; Teams' own
-                # Retry-After, when it sends one, is the least we wait.
-                wait = max(delay + random.uniform(0, delay), _retry_after(error))
-                self.retry_delays.append(wait)
-                await self._sleep(wait)
-                log.warning("retrying outbound message (attempt %d, status %s)", attempt + 1, status)
+        await self.limiter.acquire(conversation_id)
+        try:
+            await asyncio.wait_for(
+                self._adapter.continue_conversation(conversation, attempt_once, self._app_id), self._timeout
+            )
+            if failures:
+                raise failures[0]
+        except TimeoutError as error:
+            raise TryAgain(f"no answer from Teams within {self._timeout:g} s") from error
+        except (HttpOperationError, ClientRequestError, ClientError) as error:
+            status = status_of(error)
+            if status is None or status in RETRYABLE_STATUSES:
+                raise TryAgain(f"Teams answered {status or 'no status'}", retry_after(error)) from error
+            raise Refused(f"Teams refused the message with status {status}") from error
 
 
-def _retry_after(error: Exception) -> float:
-    headers = getattr(getattr(error, "response", None), "headers", None) or {}
-    try:
-        return min(float(headers.get("Retry-After", 0)), 60.0)
-    except (TypeError, ValueError):
-        return 0.0
+def _sending(activity: Activity, sent: list[str]) -> Logic:
+    async def send(turn_context: TurnContext) -> None:
+        response = await turn_context.send_activity(activity)
+        sent.append(response.id if response and response.id else "")
+
+    return send
 
 
-def _status_of(error: Exception) -> int | None:
+def _updating(activity: Activity) -> Logic:
+    async def update(turn_context: TurnContext) -> None:
+        await turn_context.update_activity(activity)
+
+    return update
+
+
+def backoff(base_delay: float, attempt: int, at_least: float = 0.0, cap: float = 600.0) -> float:
+    """Exponential backoff with jitter, which spreads retries from many instances instead of synchronising them;
+    Teams' own Retry-After, when it sends one, is the least we wait."""
+    delay: float = min(base_delay * 2.0 ** (attempt - 1), cap)
+    return max(delay + random.uniform(0, delay), at_least)
+
+
+def retry_after(error: Exception) -> float:
+    for response in _responses(error):
+        headers = getattr(response, "headers", None) or {}
+        try:
+            seconds = float(headers.get("Retry-After") or 0)
+            return min(seconds, 600.0)
+        except (TypeError, ValueError):
+            return 0.0
+    return 0.0
+
+
+def status_of(error: Exception) -> int | None:
+    """The HTTP status of a failed connector call. msrest wraps the answer differently by pipeline (its own
+    response, the transport's, aiohttp's), and reading only one of them once took a 404 for a transient fault."""
+    for response in _responses(error):
+        for name in ("status_code", "status"):
+            status = getattr(response, name, None)
+            if isinstance(status, int):
+                return status
+    return None
+
+
+def _responses(error: Exception) -> list[Any]:
     response = getattr(error, "response", None)
-    status = getattr(response, "status_code", None)
-    return int(status) if status is not None else None
+    found: list[Any] = []
+    while response is not None and len(found) < 4:
+        found.append(response)
+        response = getattr(response, "http_response", None) or getattr(response, "internal_response", None)
+    return found

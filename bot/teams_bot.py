@@ -16,7 +16,6 @@ from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
 
 from bot.card_actions import DecisionActions, ManagerOutcomeActions, ReviewActions
-from bot.notifications import Notifications
 from bot.ports import BotStateStore, ConversationReferences
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival, command_named, menu, verb_route
 from bot.state_storage import DatabaseStorage
@@ -62,7 +61,6 @@ class CaseworkBot(TeamsActivityHandler):
         state_store: BotStateStore,
         casework: CaseworkGateway,
         references: ConversationReferences,
-        notifications: Notifications,
         safety_guidance: str,
     ) -> None:
         super().__init__()
@@ -70,13 +68,13 @@ class CaseworkBot(TeamsActivityHandler):
         self._conversation_state = conversation_state
         self._casework = casework
         self._references = references
-        self._decisions = DecisionActions(casework, notifications)
+        self._decisions = DecisionActions(casework)
         self._outcomes = ManagerOutcomeActions(casework)
-        self._reviews = ReviewActions(casework, notifications)
+        self._reviews = ReviewActions(casework)
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
-        self._dialogs.add(ReportIncidentDialog(casework, notifications.publish, safety_guidance))
+        self._dialogs.add(ReportIncidentDialog(casework, safety_guidance))
         self._dialogs.add(CheckCustomerDialog(casework))
-        self._dialogs.add(RequestEscalationDialog(casework, notifications.publish))
+        self._dialogs.add(RequestEscalationDialog(casework))
         self._known_conversations = RecentConversations()
         # Resolved once, so a route naming a method the bot lacks fails at start-up, not on someone's message.
         self._command_handlers = {command.name: getattr(self, command.handler) for command in COMMANDS}

@@ -116,15 +116,17 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
     )
 
 
-def escalation_requested(view: EscalationView, problem: str = "") -> Card:
-    body: list[CardElement] = [
-        heading("Sent to the determination team", color="Good"),
-        facts([("Customer", view.customer_name), ("Asked for", view.kind_label)]),
-        text("You will be told when they decide."),
-    ]
-    if problem:
-        body.append(text(problem, color="Attention"))
-    return envelope(body)
+def escalation_requested(view: EscalationView) -> Card:
+    return envelope(
+        [
+            heading("Sent to the determination team", color="Good"),
+            facts([("Customer", view.customer_name), ("Asked for", view.kind_label)]),
+            text(
+                "Their channel is being sent the decision card. You will be told here when they decide, or if "
+                "Teams cannot reach them."
+            ),
+        ]
+    )
 
 
 def decision_card(view: EscalationView, notice: str = "") -> Card:

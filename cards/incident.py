@@ -210,14 +210,18 @@ def _more_details(values: Mapping[str, str], errs: dict[str, str]) -> list[CardE
     ]
 
 
-def incident_confirmation(confirmation: IncidentConfirmation, notes: Sequence[str], safety_guidance: str) -> Card:
+def incident_confirmation(confirmation: IncidentConfirmation, safety_guidance: str) -> Card:
     customer = confirmation.customer
     body: list[CardElement] = [heading(f"Incident {confirmation.reference} recorded", color="Good")]
     if confirmation.incident.is_urgent:
         body += [
             heading("Your safety first", color="Attention"),
             text(safety_guidance),
-            text("The determination team has been alerted now.", color="Attention"),
+            text(
+                "The determination team is being alerted now. If Teams cannot reach them, I will tell you here: "
+                "then phone the Health and Safety officer.",
+                color="Attention",
+            ),
         ]
     body += [facts([("Reference", confirmation.reference), ("Customer", customer.name)])]
     if confirmation.already_recorded:
@@ -231,7 +235,14 @@ def incident_confirmation(confirmation: IncidentConfirmation, notes: Sequence[st
                 "consider it (s8.6)."
             )
         )
-    body += [text(note, color="Warning") for note in notes]
+        if confirmation.line_manager_name:
+            body.append(
+                text(
+                    f"{confirmation.line_manager_name} is being sent a card for it. If Teams cannot reach them, "
+                    "I will tell you here, so you can tell them yourself.",
+                    subtle=True,
+                )
+            )
     body += standing_block(customer)
     return envelope(body)
 

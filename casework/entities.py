@@ -20,6 +20,8 @@ from casework.vocabulary import (
     LetterKind,
     ManagerOutcome,
     MeasureKind,
+    MessagePurpose,
+    MessageState,
     ReviewOutcome,
     SeriousThreat,
     ServiceArea,
@@ -326,3 +328,49 @@ def with_id(stored_type: Callable[..., _Stored], new: Any, record_id: int) -> _S
     """The stored form of a new record, once storage has given it an id (fields copied, not deep-converted)."""
     values = {f.name: getattr(new, f.name) for f in fields(new)}
     return stored_type(**values, id=record_id)
+
+
+TEAM_CHANNEL = "team"
+"""The addressee of messages for the determination team's configured channel."""
+
+
+def personal_chat(user_id: str) -> str:
+    """The addressee of messages for one person, in their personal chat with the bot."""
+    return f"user:{user_id}"
+
+
+def user_of(addressee: str) -> str | None:
+    """The person an addressee is, or None for a channel."""
+    kind, _, user_id = addressee.partition(":")
+    return user_id if kind == "user" and user_id else None
+
+
+@dataclass(frozen=True)
+class NewOutboxMessage:
+    """A message the bot is to send on its own, written in the transaction of the fact that causes it."""
+
+    addressee: str
+    """personal_chat(user id) or TEAM_CHANNEL: the conversation, and the unit Teams' rate limits apply to."""
+    purpose: MessagePurpose
+    subject: dict[str, int | str]
+    """The records it is about (ids), rendered afresh when it is sent: e.g. {"incident_id": 5}."""
+    created_at: datetime
+    coalesce_key: str | None = None
+    """Messages with the same key are updates of one card: only the newest waiting one is sent."""
+
+
+@dataclass(frozen=True)
+class OutboxMessage(NewOutboxMessage):
+    id: int = 0
+    attempts: int = 0
+    state: MessageState = MessageState.PENDING
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxClaim:
+    """The messages one worker may now send, grouped by the conversations it holds the lease of, oldest first, with
+    when each of those conversations was last sent to (so Teams' rate limits hold across instances)."""
+
+    messages: tuple[OutboxMessage, ...]
+    recent_sends: dict[str, tuple[datetime, ...]]

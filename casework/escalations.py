@@ -29,7 +29,9 @@ from casework.events import (
     InformationGiven,
     InformationRequested,
     LettersDrafted,
+    VoteRecorded,
 )
+from casework.outbox import publish
 from casework.ports import UnitOfWork
 from casework.views import (
     DecisionResult,
@@ -116,8 +118,10 @@ def request_escalation(
         )
         record_audit(uow, actor, AuditAction.ESCALATION_REQUESTED, str(escalation.id), clock, kind=kind.value)
         view = escalation_view(uow, escalation, rules)
+        events: tuple[Event, ...] = (EscalationRequested(view),)
+        publish(uow, events, clock)
         uow.commit()
-    return DecisionResult(view, recorded_now=True, events=(EscalationRequested(view),))
+    return DecisionResult(view, recorded_now=True, events=events)
 
 
 def record_decision_card(uow: UnitOfWork, escalation_id: int, conversation_id: str, activity_id: str) -> None:
@@ -210,20 +214,25 @@ def decide_escalation(
                     _apply_decision(uow, actor, escalation, final, now, clock, council)
         if not lost_race:
             view = escalation_view(uow, escalation, rules, votes, people)
+            events = _after_vote(view)
+            publish(uow, events, clock)
             uow.commit()
     if lost_race:
         return DecisionResult(view_escalation(uow, escalation_id, rules), recorded_now=False)
-    return DecisionResult(view, recorded_now=True, events=_after_vote(view))
+    return DecisionResult(view, recorded_now=True, events=events)
 
 
 def _after_vote(view: EscalationView) -> tuple[Event, ...]:
     """A recorded vote that leaves the request approved or declined tells the requester; an approval also sends
-    the case owner its draft letters."""
+    the case owner (the requester, s13.1) its draft letters. Any other vote shows its progress on the card."""
     if view.state is EscalationState.APPROVED:
-        return (EscalationDecided(view), LettersDrafted(escalation_id=view.escalation_id))
+        return (
+            EscalationDecided(view),
+            LettersDrafted(case_owner_id=view.requested_by_id, escalation_id=view.escalation_id),
+        )
     if view.state is EscalationState.DECLINED:
         return (EscalationDecided(view),)
-    return ()
+    return (VoteRecorded(view.escalation_id),)
 
 
 def ask_for_information(
@@ -250,8 +259,10 @@ def ask_for_information(
         uow.escalations.save_state(escalation)
         record_audit(uow, actor, AuditAction.ESCALATION_INFORMATION_REQUESTED, str(escalation_id), clock)
         view = escalation_view(uow, escalation, rules, votes, people)
+        events = (InformationRequested(view),)
+        publish(uow, events, clock)
         uow.commit()
-    return DecisionResult(view, recorded_now=True, events=(InformationRequested(view),))
+    return DecisionResult(view, recorded_now=True, events=events)
 
 
 def answer_escalation(
@@ -273,8 +284,10 @@ def answer_escalation(
         uow.escalations.save_state(escalation)
         record_audit(uow, actor, AuditAction.ESCALATION_INFORMATION_GIVEN, str(escalation_id), clock)
         view = escalation_view(uow, escalation, rules)
+        events = (InformationGiven(view),)
+        publish(uow, events, clock)
         uow.commit()
-    return DecisionResult(view, recorded_now=True, events=(InformationGiven(view),))
+    return DecisionResult(view, recorded_now=True, events=events)
 
 
 def pending_escalations(

@@ -1,9 +1,8 @@
-"""What a use case tells the rest of the council about: events, returned with its result and handled by the
-Teams edge's notifications table (one handler each). Past tense; plain values."""
+"""What a use case tells the rest of the council about: events, returned with its result and written to the outbox
+in its transaction (casework/outbox.py says who is told; bot/notifications.py with which card). Past tense."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from casework.views import EscalationView, IncidentSummary
@@ -47,10 +46,18 @@ class InformationGiven:
 
 
 @dataclass(frozen=True)
+class VoteRecorded:
+    """A member's vote that did not yet decide: the card shows the progress to everyone in the channel."""
+
+    escalation_id: int
+
+
+@dataclass(frozen=True)
 class LettersDrafted:
     """Draft letters to the customer were produced by a decision or a review (s11.3, s11.4, s13): their case owner
     checks and issues them. One of the two ids is set."""
 
+    case_owner_id: str
     escalation_id: int | None = None
     review_id: int | None = None
 
@@ -61,9 +68,6 @@ Event = (
     | EscalationDecided
     | InformationRequested
     | InformationGiven
+    | VoteRecorded
     | LettersDrafted
 )
-
-Publish = Callable[[Sequence[Event]], Awaitable[list[str]]]
-"""Hands a use case's events to whoever tells people; returns what the person in the turn must do themselves
-where someone could not be told."""

@@ -18,6 +18,11 @@ class CaseworkGateway:
     def __init__(self, unit_of_work: Callable[[], UnitOfWork], dependencies: Dependencies) -> None:
         self._unit_of_work = unit_of_work
         self.dependencies = dependencies
+        self._when_published: list[Callable[[], None]] = []
+
+    def when_published(self, callback: Callable[[], None]) -> None:
+        """Called after each use case whose result carries events (their messages are then in the outbox)."""
+        self._when_published.append(callback)
 
     @property
     def clock(self) -> Clock:
@@ -27,4 +32,8 @@ class CaseworkGateway:
         """`use_case(uow, *args, **kwargs)` with its bound dependencies added by name."""
         bound = self.dependencies.for_use_case(use_case)
         # The database drivers block; a worker thread keeps other conversations' turns moving meanwhile.
-        return await asyncio.to_thread(use_case, self._unit_of_work(), *args, **bound, **kwargs)
+        result = await asyncio.to_thread(use_case, self._unit_of_work(), *args, **bound, **kwargs)
+        if getattr(result, "events", None):
+            for callback in self._when_published:
+                callback()
+        return result

@@ -22,6 +22,7 @@ from casework.entities import (
 )
 from casework.errors import AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission, NotFound
 from casework.events import IncidentReported
+from casework.outbox import publish
 from casework.ports import UnitOfWork
 from casework.views import (
     CustomerOption,
@@ -111,6 +112,7 @@ def report_incident(
         confirmation = _confirmation(uow, incident, clock, already_recorded=False, known=(customer, reporter, manager))
         reported = IncidentReported(confirmation.incident, confirmation.line_manager_id, confirmation.line_manager_name)
         confirmation = replace(confirmation, events=(reported,))
+        publish(uow, confirmation.events, clock)
         uow.commit()
     return confirmation
 

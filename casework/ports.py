@@ -23,7 +23,10 @@ from casework.entities import (
     NewIncident,
     NewLetter,
     NewMeasure,
+    NewOutboxMessage,
     NewRepresentative,
+    OutboxClaim,
+    OutboxMessage,
     Representative,
     ScheduledReview,
     StaffMember,
@@ -210,6 +213,45 @@ class LetterRepository(Protocol):
         ...
 
 
+class OutboxRepository(Protocol):
+    """Messages the bot sends on its own, written with the fact that causes them and sent by a worker (issue 15)."""
+
+    def add(self, messages: Sequence[NewOutboxMessage]) -> None: ...
+    def get(self, message_id: int) -> OutboxMessage | None: ...
+
+    def claim(
+        self, claimant: str, now: datetime, lease_until: datetime, conversations: int, recent_since: datetime
+    ) -> OutboxClaim:
+        """Leases up to `conversations` conversations with messages due and free of any other worker's lease, and
+        returns their waiting messages oldest first. Only the newest of the waiting messages with one coalesce key
+        is returned; the older ones are superseded. One worker at a time holds a conversation."""
+        ...
+
+    def mark_sent(self, message_id: int, at: datetime, activity_id: str) -> bool:
+        """True if this call marked it sent (False if it was no longer waiting)."""
+        ...
+
+    def retry_later(self, message_id: int, at: datetime, error: str) -> None:
+        """One more failed attempt: the message, and its conversation (to keep its order), wait until `at`."""
+        ...
+
+    def mark_failed(self, message_id: int, at: datetime, error: str) -> bool:
+        """True if this call marked it undeliverable (False if it was no longer waiting)."""
+        ...
+
+    def release(self, claimant: str, addressees: Collection[str]) -> None:
+        """Gives these conversations' leases back, so any worker may take them at once."""
+        ...
+
+    def failed_for(self, addressee: str) -> Sequence[OutboxMessage]:
+        """Messages that could not be delivered to this addressee, newest first."""
+        ...
+
+    def waiting(self) -> int:
+        """How many messages are waiting to be sent."""
+        ...
+
+
 class AuditLog(Protocol):
     def record(self, event: AuditEvent) -> None: ...
     def events(self, record_type: str | None = None, record_id: str | None = None) -> Sequence[AuditEvent]: ...
@@ -252,6 +294,7 @@ class UnitOfWork(Protocol):
     reviews: ReviewRepository
     staff: StaffRepository
     letters: LetterRepository
+    outbox: OutboxRepository
     audit: AuditLog
     reads: CaseReads
 

@@ -12,6 +12,7 @@ from casework.configuration import Clock, CouncilDetails
 from casework.entities import Actor, DueReview, Measure, ScheduledReview
 from casework.errors import NotFound
 from casework.events import LettersDrafted
+from casework.outbox import publish
 from casework.ports import UnitOfWork
 from casework.views import EvidenceLine, PastReview, ReviewResult, ReviewView
 from casework.vocabulary import LetterKind, MeasureKind, ReviewOutcome
@@ -82,8 +83,10 @@ def decide_review(
             clock,
         )
         view = _view(uow, decided, uow.measures.get(measure.id) or measure, clock)
+        events = (LettersDrafted(case_owner_id=measure.case_owner_id, review_id=review.id),)
+        publish(uow, events, clock)
         uow.commit()
-    return ReviewResult(view, recorded_now=True, events=(LettersDrafted(review_id=review.id),))
+    return ReviewResult(view, recorded_now=True, events=events)
 
 
 def reassign_review(uow: UnitOfWork, actor: Actor, review_id: int, new_owner_id: str, clock: Clock) -> ReviewResult:

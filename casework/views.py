@@ -21,6 +21,7 @@ from casework.vocabulary import (
     EscalationState,
     LetterKind,
     MeasureKind,
+    MessagePurpose,
     ReviewOutcome,
 )
 
@@ -276,6 +277,26 @@ class ReceptionLine:
     kind: LetterKind
     reference: str
     held_since: date
+
+
+@dataclass(frozen=True)
+class UndeliveredNotice:
+    """What someone is told when a message about their work could not be delivered."""
+
+    purpose: MessagePurpose
+    addressee_name: str
+    """Who could not be reached: a person's name, or "the determination team's channel"."""
+    reference: str
+    """What it was about: an incident reference, or the escalation's kind and customer."""
+
+
+@dataclass(frozen=True)
+class MessageContent:
+    """What a message from the outbox shows, read when it is sent (so it is never stale)."""
+
+    incident: IncidentSummary | None = None
+    escalation: EscalationView | None = None
+    undelivered: UndeliveredNotice | None = None
 
 
 def require_customer(uow: UnitOfWork, customer_id: int) -> Customer:

@@ -272,3 +272,49 @@ class DeliveryMethod(enum.StrEnum):
     POST = "post"
     EMAIL = "email"
     HELD_AT_RECEPTION = "held_at_reception"
+
+
+class MessagePurpose(enum.StrEnum):
+    """What a message the bot sends on its own is for: the outbox's rows carry it, the Teams edge renders by it."""
+
+    MANAGER_DISCUSSION = "manager_discussion"
+    """The line manager's s8.6 discussion card for a new incident."""
+    URGENT_ALERT = "urgent_alert"
+    """An urgent incident (s12.3, s8.4) to the determination team's channel."""
+    DECISION_CARD = "decision_card"
+    """A new escalation's decision card to the determination team's channel (s2.6)."""
+    DECISION_CARD_UPDATE = "decision_card_update"
+    """The decision card changed (a vote, an answer, an outcome): shown anew for everyone in the channel."""
+    DECISION_TOLD = "decision_told"
+    """The requester is told the outcome."""
+    QUESTION = "question"
+    """The determination team's question to the requester."""
+    DRAFT_LETTERS = "draft_letters"
+    """The case owner's draft letters to check and issue (s11.3, s11.4, s13)."""
+    NOT_DELIVERED = "not_delivered"
+    """Someone is told that a message about their work could not be delivered, and what to do instead."""
+
+    @property
+    def label(self) -> str:
+        return _MESSAGE_LABELS[self]
+
+
+_MESSAGE_LABELS = {
+    MessagePurpose.MANAGER_DISCUSSION: "an incident to discuss (s8.6)",
+    MessagePurpose.URGENT_ALERT: "an urgent incident",
+    MessagePurpose.DECISION_CARD: "a decision card",
+    MessagePurpose.DECISION_CARD_UPDATE: "a decision card's update",
+    MessagePurpose.DECISION_TOLD: "the outcome of your escalation",
+    MessagePurpose.QUESTION: "the determination team's question",
+    MessagePurpose.DRAFT_LETTERS: "draft letters to check and issue",
+    MessagePurpose.NOT_DELIVERED: "a message that could not be delivered",
+}
+
+
+class MessageState(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    """Could not be delivered (a permanent refusal, or every retry used): audited and shown in `work`."""
+    SUPERSEDED = "superseded"
+    """A card update overtaken by a newer one for the same card before it was sent."""

@@ -17,7 +17,6 @@ from cards.incident import NEW_CUSTOMER, incident_confirmation, incident_form
 from cards.verbs import Verb
 from casework.commands import IncidentSubmission
 from casework.errors import CustomerChoiceNeeded, InvalidSubmission
-from casework.events import Publish
 from casework.gateway import CaseworkGateway
 from casework.incidents import report_form_context, report_incident
 from casework.views import CustomerOption
@@ -50,10 +49,9 @@ class ReportIncidentDialog(FormDialog):
         "email",
     )
 
-    def __init__(self, casework: CaseworkGateway, publish: Publish, safety_guidance: str) -> None:
+    def __init__(self, casework: CaseworkGateway, safety_guidance: str) -> None:
         super().__init__(ReportIncidentDialog.__name__)
         self._casework = casework
-        self._publish = publish
         self._safety_guidance = safety_guidance
 
     async def prepare(self, context: TurnContext, options: Mapping[str, Any], state: FormState) -> None:
@@ -112,8 +110,7 @@ class ReportIncidentDialog(FormDialog):
             email=values["email"],
         )
         confirmation = await self._casework.call(report_incident, actor, submission)
-        notes = await self._publish(confirmation.events)
-        return incident_confirmation(confirmation, notes, self._safety_guidance)
+        return incident_confirmation(confirmation, self._safety_guidance)
 
 
 def _split(value: str) -> tuple[str, ...]:

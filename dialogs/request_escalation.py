@@ -13,7 +13,6 @@ from casework.commands import EscalationRequest
 from casework.entities import RestrictionTerms
 from casework.errors import InvalidSubmission
 from casework.escalations import request_escalation
-from casework.events import Publish
 from casework.gateway import CaseworkGateway
 from dialogs.activities import actor_of
 from dialogs.forms import FormDialog, FormState
@@ -36,10 +35,9 @@ class RequestEscalationDialog(FormDialog):
         "representative_name",
     )
 
-    def __init__(self, casework: CaseworkGateway, publish: Publish) -> None:
+    def __init__(self, casework: CaseworkGateway) -> None:
         super().__init__(RequestEscalationDialog.__name__)
         self._casework = casework
-        self._publish = publish
 
     def render(self, form_id: str, values: Mapping[str, str], errors: Mapping[str, str], state: FormState) -> Card:
         return escalation_form(form_id, values, errors)
@@ -62,8 +60,7 @@ class RequestEscalationDialog(FormDialog):
             ),
         )
         result = await self._casework.call(request_escalation, actor_of(context.activity), request)
-        problems = await self._publish(result.events)
-        return escalation_requested(result.escalation, " ".join(problems))
+        return escalation_requested(result.escalation)
 
 
 def _whole_number(typed: str) -> int | None:

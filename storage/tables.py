@@ -246,6 +246,38 @@ class AuditEventRecord(SQLModel, table=True):
     detail: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
 
 
+class OutboxMessageRecord(SQLModel, table=True):
+    """A message the bot sends on its own, written with the fact that causes it (issue 15)."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_waiting", "state", "addressee", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    addressee: str = Field(max_length=80)
+    purpose: str = Field(max_length=40)
+    subject: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    coalesce_key: str | None = Field(default=None, max_length=80)
+    state: str = Field(default="pending", max_length=12)
+    attempts: int = 0
+    created_at: datetime = _utc()
+    available_at: datetime = _utc()
+    sent_at: datetime | None = _utc(nullable=True)
+    activity_id: str | None = Field(default=None, max_length=200)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class OutboxConversation(SQLModel, table=True):
+    """One row per conversation the outbox sends to: the lease that lets one worker at a time send to it (so its
+    order and Teams' per-conversation limits hold across instances), and when it may be tried again."""
+
+    __tablename__ = "outbox_conversation"
+
+    addressee: str = Field(primary_key=True, max_length=80)
+    claimant: str | None = Field(default=None, max_length=64)
+    leased_until: datetime | None = _utc(nullable=True)
+    retry_at: datetime | None = _utc(nullable=True)
+
+
 class StoredConversationReference(SQLModel, table=True):
     """Where the bot can reach a person or a channel proactively (captured from their activities)."""
 

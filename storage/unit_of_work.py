@@ -17,6 +17,7 @@ from casework.ports import (
     IncidentRepository,
     LetterRepository,
     MeasureRepository,
+    OutboxRepository,
     RepresentativeRepository,
     ReviewRepository,
     StaffRepository,
@@ -28,6 +29,7 @@ from storage.repositories.escalations import SqlEscalations
 from storage.repositories.incidents import SqlIncidents
 from storage.repositories.letters import SqlLetters
 from storage.repositories.measures import SqlMeasures
+from storage.repositories.outbox import SqlOutbox
 from storage.repositories.reviews import SqlReviews
 from storage.repositories.staff import SqlStaff
 
@@ -43,6 +45,7 @@ class SqlUnitOfWork:
     reviews: ReviewRepository
     staff: StaffRepository
     letters: LetterRepository
+    outbox: OutboxRepository
     audit: AuditLog
     reads: CaseReads
 
@@ -61,6 +64,7 @@ class SqlUnitOfWork:
         self.reviews = SqlReviews(session)
         self.staff = SqlStaff(session)
         self.letters = SqlLetters(session)
+        self.outbox = SqlOutbox(session)
         self.audit = SqlAuditLog(session)
         self.reads = SqlReads(session)
         return self

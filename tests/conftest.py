@@ -18,7 +18,8 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import Engine
 
-from app import SWEEP_KEY, create_app
+from app import OUTBOX_KEY, SWEEP_KEY, create_app
+from bot.outbox_worker import OutboxWorker
 from bot.reminders import ReminderSweep
 from settings import Settings
 from storage.database import create_database_engine
@@ -179,6 +180,9 @@ class RunningBot:
     server: TestServer
     session: ClientSession
     connector: FakeConnector
+    deliver_after_each_post: bool = True
+    """Runs the outbox worker after each request, as the app's background worker would at once. Tests of the
+    outbox itself turn it off and drive the worker."""
 
     @property
     def app(self) -> web.Application:
@@ -188,6 +192,10 @@ class RunningBot:
     def sweep(self) -> ReminderSweep:
         return self.app[SWEEP_KEY]
 
+    @property
+    def outbox(self) -> OutboxWorker:
+        return self.app[OUTBOX_KEY]
+
     async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
         async with self.session.post(
             self.server.make_url("/api/messages"), json=activity, headers=headers or {}
@@ -195,7 +203,9 @@ class RunningBot:
             body = await response.json() if response.content_type == "application/json" else await response.text()
             if isinstance(body, dict) and body.get("type") == "application/vnd.microsoft.card.adaptive":
                 self.connector.card_errors.extend(card_problems(body["value"]))
-            return response.status, body
+        if self.deliver_after_each_post:
+            await self.outbox.deliver_until_idle()
+        return response.status, body
 
     async def close(self) -> None:
         await self.session.close()
@@ -205,7 +215,10 @@ class RunningBot:
 async def start_bot(settings: Settings, connector: FakeConnector, clock: MutableClock) -> RunningBot:
     server = TestServer(create_app(settings, clock=clock, run_sweep=False), host="127.0.0.1")
     await server.start_server()
-    return RunningBot(server, ClientSession(), connector)
+    running = RunningBot(server, ClientSession(), connector)
+    # What the test's setup wrote to the outbox goes out at start, as the app's worker would send it.
+    await running.outbox.deliver_until_idle()
+    return running
 
 
 @pytest.fixture

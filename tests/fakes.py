@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -30,7 +30,10 @@ from casework.entities import (
     NewIncident,
     NewLetter,
     NewMeasure,
+    NewOutboxMessage,
     NewRepresentative,
+    OutboxClaim,
+    OutboxMessage,
     Representative,
     ScheduledReview,
     StaffMember,
@@ -47,11 +50,12 @@ from casework.ports import (
     IncidentRepository,
     LetterRepository,
     MeasureRepository,
+    OutboxRepository,
     RepresentativeRepository,
     ReviewRepository,
     StaffRepository,
 )
-from casework.vocabulary import DeliveryMethod, EscalationState, ManagerOutcome
+from casework.vocabulary import DeliveryMethod, EscalationState, ManagerOutcome, MessageState
 from storage.customer_search import NameCandidate, indexed_words, prefix_lookups, rank
 
 
@@ -89,6 +93,20 @@ class ReviewRow:
 
 
 @dataclass
+class OutboxRow:
+    message: OutboxMessage
+    available_at: datetime
+    sent_at: datetime | None = None
+
+
+@dataclass
+class OutboxLease:
+    claimant: str | None = None
+    leased_until: datetime | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass
 class FakeState:
     """Everything the fake database holds. Copied whole on entering a unit of work."""
 
@@ -102,6 +120,8 @@ class FakeState:
     reviews: dict[int, ReviewRow] = field(default_factory=dict)
     staff: dict[str, StaffMember] = field(default_factory=dict)
     letters: dict[int, Letter] = field(default_factory=dict)
+    outbox: dict[int, OutboxRow] = field(default_factory=dict)
+    outbox_leases: dict[str, OutboxLease] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
     last_id: dict[str, int] = field(default_factory=dict)
 
@@ -508,6 +528,97 @@ class FakeAuditLog(_Repository):
         ]
 
 
+class FakeOutbox(_Repository):
+    def add(self, messages: Sequence[NewOutboxMessage]) -> None:
+        for message in messages:
+            stored = OutboxMessage(**{f.name: getattr(message, f.name) for f in fields(message)})
+            row_id = self._state.next_id("outbox")
+            self._state.outbox[row_id] = OutboxRow(replace(stored, id=row_id), message.created_at)
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        row = self._state.outbox.get(message_id)
+        return row.message if row else None
+
+    def claim(
+        self, claimant: str, now: datetime, lease_until: datetime, conversations: int, recent_since: datetime
+    ) -> OutboxClaim:
+        def due(row: OutboxRow) -> bool:
+            return row.message.state is MessageState.PENDING and row.available_at <= now
+
+        for row in self._state.outbox.values():
+            if row.message.state is MessageState.PENDING:
+                self._state.outbox_leases.setdefault(row.message.addressee, OutboxLease())
+        free = sorted(
+            addressee
+            for addressee, lease in self._state.outbox_leases.items()
+            if (lease.leased_until is None or lease.leased_until < now or lease.claimant == claimant)
+            and (lease.retry_at is None or lease.retry_at <= now)
+            and any(due(r) and r.message.addressee == addressee for r in self._state.outbox.values())
+        )[:conversations]
+        for addressee in free:
+            self._state.outbox_leases[addressee] = replace(
+                self._state.outbox_leases[addressee], claimant=claimant, leased_until=lease_until
+            )
+        rows = [r for _, r in sorted(self._state.outbox.items()) if due(r) and r.message.addressee in free]
+        newest = {r.message.coalesce_key: r.message.id for r in rows if r.message.coalesce_key is not None}
+        kept = []
+        for row in rows:
+            key = row.message.coalesce_key
+            if key is not None and newest[key] != row.message.id:
+                row.message = replace(row.message, state=MessageState.SUPERSEDED)
+            else:
+                kept.append(row.message)
+        recent: dict[str, tuple[datetime, ...]] = {}
+        for addressee in free:
+            times = sorted(
+                r.sent_at
+                for r in self._state.outbox.values()
+                if r.message.addressee == addressee and r.sent_at is not None and r.sent_at >= recent_since
+            )
+            if times:
+                recent[addressee] = tuple(times)
+        return OutboxClaim(tuple(kept), recent)
+
+    def mark_sent(self, message_id: int, at: datetime, activity_id: str) -> bool:
+        return self._finish(message_id, MessageState.SENT, at, None)
+
+    def mark_failed(self, message_id: int, at: datetime, error: str) -> bool:
+        return self._finish(message_id, MessageState.FAILED, None, error)
+
+    def _finish(self, message_id: int, state: MessageState, sent_at: datetime | None, error: str | None) -> bool:
+        row = self._state.outbox.get(message_id)
+        if row is None or row.message.state is not MessageState.PENDING:
+            return False
+        row.message = replace(row.message, state=state, attempts=row.message.attempts + 1, last_error=error)
+        row.sent_at = sent_at
+        return True
+
+    def retry_later(self, message_id: int, at: datetime, error: str) -> None:
+        row = self._state.outbox.get(message_id)
+        if row is None:
+            return
+        row.message = replace(row.message, attempts=row.message.attempts + 1, last_error=error)
+        row.available_at = at
+        lease = self._state.outbox_leases.setdefault(row.message.addressee, OutboxLease())
+        lease.retry_at = at
+
+    def release(self, claimant: str, addressees: Collection[str]) -> None:
+        for addressee in addressees:
+            lease = self._state.outbox_leases.get(addressee)
+            if lease is not None and lease.claimant == claimant:
+                lease.claimant, lease.leased_until = None, None
+
+    def failed_for(self, addressee: str) -> Sequence[OutboxMessage]:
+        return [
+            r.message
+            for _, r in sorted(self._state.outbox.items(), reverse=True)
+            if r.message.addressee == addressee and r.message.state is MessageState.FAILED
+        ][:50]
+
+    def waiting(self) -> int:
+        return sum(1 for r in self._state.outbox.values() if r.message.state is MessageState.PENDING)
+
+
 class FakeReads:
     """The read side answered from the fake repositories, one port call at a time: the reference the SQL queries,
     which answer in one statement, are checked against."""
@@ -547,6 +658,7 @@ class FakeUnitOfWork:
     reviews: ReviewRepository
     staff: StaffRepository
     letters: LetterRepository
+    outbox: OutboxRepository
     audit: AuditLog
     reads: CaseReads
 
@@ -566,6 +678,7 @@ class FakeUnitOfWork:
         self.reviews = FakeReviews(self)
         self.staff = FakeStaff(self)
         self.letters = FakeLetters(self)
+        self.outbox = FakeOutbox(self)
         self.audit = FakeAuditLog(self)
         self.reads = FakeReads(self)
 

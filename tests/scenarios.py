@@ -250,9 +250,21 @@ async def report(bot: RunningBot, user: User, customer: str, **fields: str) -> d
     value = fill(
         form, **{"channel": "telephone", "actions": "abusive", "description": "Shouted and swore at me.", **fields}
     )
-    status, _ = await bot.post(submit(user, value, bot.connector.url))
-    assert status == 200
-    return last_card(bot.connector, user.personal_conversation)
+    return await answer_before_outbox(bot, submit(user, value, bot.connector.url), user.personal_conversation)
+
+
+async def answer_before_outbox(bot: RunningBot, activity: dict[str, Any], conversation: str) -> dict[str, Any]:
+    """Posts the activity and returns the card the turn itself answered with in the conversation, before the
+    outbox's messages (which follow it) are delivered."""
+    bot.deliver_after_each_post = False
+    try:
+        status, _ = await bot.post(activity)
+        assert status == 200
+        answered = last_card(bot.connector, conversation)
+    finally:
+        bot.deliver_after_each_post = True
+    await bot.outbox.deliver_until_idle()
+    return answered
 
 
 async def escalate_restriction(bot: RunningBot, user: User, customer: str, **terms: str) -> dict[str, Any]:

@@ -69,6 +69,7 @@ async def test_report_check_escalate_approve_and_review_reminder(
         assert body["statusCode"] == 200
         assert body["type"] == "application/vnd.microsoft.card.adaptive"
         assert "1 of 2 approvals – approved by Harper Safety" in all_text(body["value"])
+        await bot.outbox.deliver_until_idle()  # the channel's card is updated before the second vote
         status, body = await bot.post(execute(CASEY, "escalation.approve", considered(button), connector.url, "x"))
         assert status == 200
         assert "Approved on 28 Nov 2026, 10:00 by Harper Safety, Casey Experience" in all_text(body["value"])

@@ -14,7 +14,7 @@ from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord, Sta
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.scenarios import audited, fill, last_card, register_team, report, rows, say
+from tests.scenarios import answer_before_outbox, audited, fill, last_card, register_team, report, rows, say
 from tests.teams import HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, inputs_of, message, submit
 
 
@@ -135,8 +135,8 @@ async def test_the_line_manager_is_asked_for_once_and_remembered(
         )
         assert "Choose your line manager" in all_text(last_card(connector, SAM.personal_conversation))
         again = last_card(connector, SAM.personal_conversation)
-        await bot.post(submit(SAM, fill(again, line_manager_id=MORGAN.aad_object_id), connector.url))
-        assert "recorded" in all_text(last_card(connector, SAM.personal_conversation))
+        chosen = submit(SAM, fill(again, line_manager_id=MORGAN.aad_object_id), connector.url)
+        assert "recorded" in all_text(await answer_before_outbox(bot, chosen, SAM.personal_conversation))
 
         await say(bot, SAM, "report Jane Smith")
         assert "line_manager_id" not in inputs_of(last_card(connector, SAM.personal_conversation))
@@ -236,9 +236,12 @@ async def test_an_unreachable_manager_is_reported_to_the_reporter_and_audited(
     bot = await start_bot(make_settings(sqlite_url), connector, clock)  # Morgan has never talked to the bot
     try:
         confirmation = await report(bot, SAM, "Jane Smith")
-        assert "Morgan Manager could not be reached through Teams" in all_text(confirmation)
+        assert "Morgan Manager is being sent a card for it" in all_text(confirmation)
+        # The outbox found no conversation with Morgan: Sam is told the truth, and it is audited.
+        told = all_text(last_card(connector, SAM.personal_conversation))
+        assert "Morgan Manager could not be reached in Teams about incident INC-2026-0001" in told
         assert [e.detail["recipient"] for e in audited(sqlite_url, "incident.manager_not_notified")] == [
-            MORGAN.aad_object_id
+            f"user:{MORGAN.aad_object_id}"
         ]
     finally:
         await bot.close()

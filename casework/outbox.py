@@ -1,0 +1,248 @@
+"""The outbox flow (issue 15): who is told of each event, written in the same transaction as the fact, and what
+happens when a message is sent or cannot be. The Teams edge's worker claims the messages and sends them; the
+person whose turn caused them never waits for anyone else's delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta
+
+from casework.audit import AuditAction, record_audit
+from casework.configuration import Clock, DecisionRules
+from casework.entities import (
+    TEAM_CHANNEL,
+    Actor,
+    NewOutboxMessage,
+    OutboxClaim,
+    OutboxMessage,
+    personal_chat,
+    user_of,
+)
+from casework.errors import NotFound
+from casework.events import (
+    EscalationDecided,
+    EscalationRequested,
+    Event,
+    IncidentReported,
+    InformationGiven,
+    InformationRequested,
+    LettersDrafted,
+    VoteRecorded,
+)
+from casework.ports import UnitOfWork
+from casework.views import MessageContent, UndeliveredNotice, escalation_view, incident_summary
+from casework.vocabulary import MessagePurpose
+
+SYSTEM = Actor("system", "Bot")
+RECENT = timedelta(seconds=30)
+"""How far back a worker looks at a conversation's sends: Teams' longest short window is 60 messages in 30 s."""
+
+
+def _card_update(escalation_id: int, now: datetime) -> NewOutboxMessage:
+    # Every update renders the card as it is when sent, so only the newest waiting one needs sending.
+    return NewOutboxMessage(
+        TEAM_CHANNEL,
+        MessagePurpose.DECISION_CARD_UPDATE,
+        {"escalation_id": escalation_id},
+        now,
+        coalesce_key=f"decision-card:{escalation_id}",
+    )
+
+
+def messages_for(event: Event, clock: Clock) -> list[NewOutboxMessage]:
+    """Who is told of an event (the notifications table's first half: the second, in bot/, says with which card)."""
+    now = clock()
+    match event:
+        case IncidentReported(incident=incident, line_manager_id=manager):
+            subject: dict[str, int | str] = {"incident_id": incident.incident_id}
+            told = []
+            if manager:
+                # s8.6: the reporter's line manager discusses every incident with them.
+                told.append(NewOutboxMessage(personal_chat(manager), MessagePurpose.MANAGER_DISCUSSION, subject, now))
+            if incident.is_urgent:
+                # s12.3, s8.4: a serious threat goes to the determination team at once.
+                told.append(NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.URGENT_ALERT, subject, now))
+            return told
+        case EscalationRequested(escalation=view):
+            return [NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.DECISION_CARD, _escalation(view.escalation_id), now)]
+        case EscalationDecided(escalation=view):
+            return [
+                _card_update(view.escalation_id, now),
+                NewOutboxMessage(
+                    personal_chat(view.requested_by_id),
+                    MessagePurpose.DECISION_TOLD,
+                    _escalation(view.escalation_id),
+                    now,
+                ),
+            ]
+        case InformationRequested(escalation=view):
+            return [
+                _card_update(view.escalation_id, now),
+                NewOutboxMessage(
+                    personal_chat(view.requested_by_id), MessagePurpose.QUESTION, _escalation(view.escalation_id), now
+                ),
+            ]
+        case InformationGiven(escalation=view):
+            return [_card_update(view.escalation_id, now)]
+        case VoteRecorded(escalation_id=escalation_id):
+            return [_card_update(escalation_id, now)]
+        case LettersDrafted(case_owner_id=owner, escalation_id=escalation_id, review_id=review_id):
+            about: dict[str, int | str] = (
+                {"escalation_id": escalation_id} if escalation_id is not None else {"review_id": review_id or 0}
+            )
+            return [NewOutboxMessage(personal_chat(owner), MessagePurpose.DRAFT_LETTERS, about, now)]
+    raise TypeError(f"no messages are defined for {type(event).__name__}")
+
+
+def _escalation(escalation_id: int) -> dict[str, int | str]:
+    return {"escalation_id": escalation_id}
+
+
+def publish(uow: UnitOfWork, events: Iterable[Event], clock: Clock) -> None:
+    """Writes the messages for these events into the unit of work: they commit with the change or not at all."""
+    messages = [message for event in events for message in messages_for(event, clock)]
+    if messages:
+        uow.outbox.add(messages)
+
+
+def claim_messages(
+    uow: UnitOfWork, claimant: str, clock: Clock, *, lease_for: timedelta, conversations: int
+) -> OutboxClaim:
+    with uow:
+        now = clock()
+        claim = uow.outbox.claim(claimant, now, now + lease_for, conversations, now - RECENT)
+        uow.commit()
+    return claim
+
+
+def release_conversations(uow: UnitOfWork, claimant: str, addressees: Collection[str]) -> None:
+    with uow:
+        uow.outbox.release(claimant, addressees)
+        uow.commit()
+
+
+def message_sent(uow: UnitOfWork, message: OutboxMessage, conversation_id: str, activity_id: str, clock: Clock) -> None:
+    """Marks the message sent, with what its delivery means for the casework, in one transaction."""
+    with uow:
+        if not uow.outbox.mark_sent(message.id, clock(), activity_id):
+            return
+        match message.purpose:
+            case MessagePurpose.DECISION_CARD:
+                # Remembered so the card can be updated in place for everyone.
+                uow.escalations.record_card(int(message.subject["escalation_id"]), conversation_id, activity_id)
+            case MessagePurpose.MANAGER_DISCUSSION | MessagePurpose.URGENT_ALERT:
+                incident = uow.incidents.get(int(message.subject["incident_id"]))
+                if incident is not None:
+                    notified = (
+                        AuditAction.INCIDENT_MANAGER_NOTIFIED
+                        if message.purpose is MessagePurpose.MANAGER_DISCUSSION
+                        else AuditAction.INCIDENT_URGENT_NOTIFIED
+                    )
+                    record_audit(uow, SYSTEM, notified, incident.reference, clock, recipient=message.addressee)
+        uow.commit()
+
+
+def message_retry(uow: UnitOfWork, message: OutboxMessage, wait: timedelta, error: str, clock: Clock) -> None:
+    with uow:
+        uow.outbox.retry_later(message.id, clock() + wait, error[:500])
+        uow.commit()
+
+
+def message_undeliverable(uow: UnitOfWork, message: OutboxMessage, reason: str, clock: Clock) -> None:
+    """A message Teams refused for good, or after every retry: marked so and audited; whoever needs to know is told
+    what to do instead (the reporter, for their line manager or the team), and the addressee finds it in `work`."""
+    with uow:
+        if not uow.outbox.mark_failed(message.id, clock(), reason[:500]):
+            return
+        record_audit(
+            uow,
+            SYSTEM,
+            AuditAction.MESSAGE_NOT_DELIVERED,
+            message.id,
+            clock,
+            purpose=message.purpose.value,
+            addressee=message.addressee,
+            reason=reason[:500],
+        )
+        told = _who_else_is_told(uow, message, clock)
+        if told is not None:
+            uow.outbox.add([told])
+        uow.commit()
+
+
+def _who_else_is_told(uow: UnitOfWork, message: OutboxMessage, clock: Clock) -> NewOutboxMessage | None:
+    notice: dict[str, int | str] = {"message_id": message.id}
+    match message.purpose:
+        case MessagePurpose.MANAGER_DISCUSSION | MessagePurpose.URGENT_ALERT:
+            incident = uow.incidents.get(int(message.subject["incident_id"]))
+            if incident is None:
+                return None
+            not_notified = (
+                AuditAction.INCIDENT_MANAGER_NOT_NOTIFIED
+                if message.purpose is MessagePurpose.MANAGER_DISCUSSION
+                else AuditAction.INCIDENT_URGENT_NOT_NOTIFIED
+            )
+            record_audit(uow, SYSTEM, not_notified, incident.reference, clock, recipient=message.addressee)
+            return NewOutboxMessage(personal_chat(incident.reported_by), MessagePurpose.NOT_DELIVERED, notice, clock())
+        case MessagePurpose.DECISION_CARD:
+            escalation = uow.escalations.get(int(message.subject["escalation_id"]))
+            if escalation is None:
+                return None
+            return NewOutboxMessage(
+                personal_chat(escalation.requested_by), MessagePurpose.NOT_DELIVERED, notice, clock()
+            )
+    # The others are the addressee's own work, listed in `work`; a notice that fails is not noticed again.
+    return None
+
+
+def message_content(uow: UnitOfWork, message: OutboxMessage, rules: DecisionRules) -> MessageContent:
+    """The records a message shows, as they are now. Raises NotFound if they are gone (a merged customer, say)."""
+    with uow:
+        if "incident_id" in message.subject:
+            incident = uow.incidents.get(int(message.subject["incident_id"]))
+            if incident is None:
+                raise NotFound("the incident is no longer on record")
+            return MessageContent(incident=incident_summary(uow, incident))
+        if "escalation_id" in message.subject:
+            escalation = uow.escalations.get(int(message.subject["escalation_id"]))
+            if escalation is None:
+                raise NotFound("the escalation is no longer on record")
+            return MessageContent(escalation=escalation_view(uow, escalation, rules))
+        if "message_id" in message.subject:
+            failed = uow.outbox.get(int(message.subject["message_id"]))
+            if failed is None:
+                raise NotFound("the undelivered message is no longer on record")
+            return MessageContent(undelivered=_notice(uow, failed, rules))
+    raise NotFound(f"a {message.purpose.value} message names no record")
+
+
+def _notice(uow: UnitOfWork, failed: OutboxMessage, rules: DecisionRules) -> UndeliveredNotice:
+    person = user_of(failed.addressee)
+    member = uow.staff.get(person) if person else None
+    name = member.name if member else ("the determination team's channel" if person is None else "A colleague")
+    if "incident_id" in failed.subject:
+        incident = uow.incidents.get(int(failed.subject["incident_id"]))
+        reference = incident.reference if incident else "an incident"
+    elif "escalation_id" in failed.subject:
+        escalation = uow.escalations.get(int(failed.subject["escalation_id"]))
+        view = escalation_view(uow, escalation, rules) if escalation else None
+        reference = f"{view.kind_label} for {view.customer_name}" if view else "an escalation"
+    else:
+        reference = failed.purpose.label
+    return UndeliveredNotice(failed.purpose, name, reference)
+
+
+def undelivered_for(uow: UnitOfWork, user_id: str) -> tuple[OutboxMessage, ...]:
+    """What could not be delivered to this person, newest first, for their `work` list."""
+    with uow:
+        return tuple(uow.outbox.failed_for(personal_chat(user_id)))
+
+
+def failed_message(uow: UnitOfWork, message_id: int) -> OutboxMessage | None:
+    with uow:
+        return uow.outbox.get(message_id)
+
+
+def waiting_messages(uow: UnitOfWork) -> int:
+    with uow:
+        return uow.outbox.waiting()
