@@ -78,7 +78,9 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     )
     team = settings.determination_team_conversation_id
     notifications = Notifications(casework, notifier, letters, team)
-    bot = CaseworkBot(BotStateStore(engine), casework, references, notifications, settings.safety_guidance)
+    bot = CaseworkBot(
+        BotStateStore(engine), casework, references, notifications, settings.safety_guidance, notifier, team
+    )
     sweep = ReminderSweep(
         casework,
         notifier,

@@ -34,3 +34,12 @@ class ConversationReferences(Protocol):
     def personal_for_user(self, user_id: str) -> dict[str, Any] | None:
         """The 1:1 chat with this person, which proactive messages to them need."""
         ...
+
+
+class PrivateMessages(Protocol):
+    """How the bot answers someone in their 1:1 chat when they asked in a shared conversation (bot/notifier.py)."""
+
+    async def send_to_user(self, user_id: str, card: dict[str, Any]) -> str:
+        """Sends the card to the person's 1:1 chat with the bot; raises bot.notifier.Unreachable when none is
+        stored for them, bot.notifier.DeliveryFailed when Teams keeps refusing it."""
+        ...
