@@ -218,7 +218,7 @@ class VerbRoute:
 
 VERB_ROUTES: tuple[VerbRoute, ...] = (
     VerbRoute(Verb.MENU_REPORT, "_report_from_card", Arrival.SUBMIT),
-    VerbRoute(Verb.MENU_CHECK, "_check_from_card", Arrival.SUBMIT),
+    VerbRoute(Verb.MENU_CHECK, "_check_from_card", Arrival.SUBMIT, private_in_shared=True),
     VerbRoute(Verb.MENU_ESCALATE, "_escalate_from_card", Arrival.SUBMIT),
     VerbRoute(Verb.CUSTOMER_SHOW, "_show_customer", Arrival.SUBMIT, private_in_shared=True),
     VerbRoute(Verb.CUSTOMER_HISTORY, "_show_customer", Arrival.SUBMIT, private_in_shared=True),
