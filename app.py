@@ -16,7 +16,7 @@ from bot.http import health_handler, messages_handler
 from bot.letter_links import LetterCards, development_secret, letter_handler
 from bot.logs import configure_logging
 from bot.notifications import Notifications
-from bot.notifier import Notifier
+from bot.notifier import Notifier, PrivateAnswers
 from bot.outbox_worker import OutboxSettings, OutboxWorker
 from bot.reminders import EscalationChase, ReminderSweep
 from bot.team_channel import TeamChannelReferences, channel_tenant
@@ -95,7 +95,9 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         ),
     )
     casework.when_published(outbox.wake)
-    bot = CaseworkBot(BotStateStore(engine), casework, references, settings.safety_guidance)
+    bot = CaseworkBot(
+        BotStateStore(engine), casework, references, settings.safety_guidance, PrivateAnswers(notifier), team
+    )
     sweep = ReminderSweep(
         casework,
         notifier,

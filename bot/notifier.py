@@ -251,3 +251,27 @@ def _responses(error: Exception) -> list[Any]:
         found.append(response)
         response = getattr(response, "http_response", None) or getattr(response, "internal_response", None)
     return found
+
+
+class PrivateAnswers:
+    """Answers in a person's 1:1 chat to what they asked in a shared conversation. It is their own turn's answer,
+    so it is sent now, with one quick retry at most: Teams gives the turn 15 s, not the outbox's patience."""
+
+    def __init__(self, notifier: Notifier, attempts: int = 2) -> None:
+        self._notifier = notifier
+        self._attempts = attempts
+
+    async def send_to_user(self, user_id: str, card: dict[str, Any]) -> str:
+        reference = await asyncio.to_thread(self._notifier.references.personal_for_user, user_id)
+        if reference is None:
+            raise Unreachable(f"no personal conversation stored for user {user_id}")
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return await self._notifier.send_once(reference, card_activity(card))
+            except Refused as refused:
+                raise DeliveryFailed(str(refused)) from refused
+            except TryAgain as fault:
+                if attempt == self._attempts:
+                    raise DeliveryFailed(str(fault)) from fault
+                await asyncio.sleep(min(fault.retry_after, 1.0) or 0.2)
+        raise DeliveryFailed("no attempt was made")

@@ -39,3 +39,12 @@ class ConversationReferences(Protocol):
         """(tenant id, service URL) Teams last used for this tenant, saved with any reference from it; with no
         tenant named, the only tenant's if exactly one is known."""
         ...
+
+
+class PrivateMessages(Protocol):
+    """How the bot answers someone in their 1:1 chat when they asked in a shared conversation (bot/notifier.py)."""
+
+    async def send_to_user(self, user_id: str, card: dict[str, Any]) -> str:
+        """Sends the card to the person's 1:1 chat with the bot; raises bot.notifier.Unreachable when none is
+        stored for them, bot.notifier.DeliveryFailed when Teams keeps refusing it."""
+        ...

@@ -34,6 +34,12 @@ class CommandList(enum.Enum):
     TEAM_AND_GROUP_CHAT = ("team", "groupChat")
 
 
+def is_shared(conversation_type: str | None) -> bool:
+    """Teams calls a 1:1 chat "personal" (the Bot Framework Emulator sends no type for it); anything else, a group
+    chat or a channel, is read by others too."""
+    return (conversation_type or "personal") != "personal"
+
+
 PERSONAL_ONLY = (CommandList.PERSONAL,)
 EVERYWHERE = (CommandList.PERSONAL, CommandList.TEAM_AND_GROUP_CHAT)
 
@@ -42,7 +48,9 @@ EVERYWHERE = (CommandList.PERSONAL, CommandList.TEAM_AND_GROUP_CHAT)
 class Command:
     name: str
     handler: str
-    """The bot's method that answers it, called with (turn_context, dialog_context, the rest of the text)."""
+    """The bot's method that answers it, called with (turn_context, dialog_context, the rest of the text). It may
+    return its answer (a card or a line) instead of sending it, and must if the command is `private_in_shared`: the
+    dispatch then delivers it where it belongs, and gives it no dialog context when that is the asker's 1:1 chat."""
     help: str
     """For the menu, after the name."""
     description: str
@@ -53,6 +61,18 @@ class Command:
     aliases: tuple[str, ...] = ()
     cancels_dialog: bool = True
     """A command starts something or shows the menu, so a form left open would only catch the next message."""
+    private_in_shared: bool = False
+    """Its answer says something about customers, so in a group chat or channel it goes to the asker's 1:1 chat
+    instead, where only they read it (need to know, s8.4)."""
+    shared_in_team_channel: bool = False
+    """A `private_in_shared` command answered where it was asked in the determination team's own channel, whose
+    members all need to know it."""
+
+    def answers_privately(self, conversation_type: str | None, in_team_channel: bool) -> bool:
+        """Whether it is answered in the asker's 1:1 chat rather than where it was asked."""
+        if not (self.private_in_shared and is_shared(conversation_type)):
+            return False
+        return not (self.shared_in_team_channel and in_team_channel)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -72,6 +92,7 @@ COMMANDS: tuple[Command, ...] = (
         description="Is this customer restricted, and what may I do? e.g. check Jane Smith",
         who=Audience.ANYONE,
         offered_in=PERSONAL_ONLY,
+        private_in_shared=True,
     ),
     Command(
         "escalate",
@@ -88,6 +109,8 @@ COMMANDS: tuple[Command, ...] = (
         description="Escalations waiting for a decision, overdue first (determination team)",
         who=Audience.DETERMINATION_TEAM,
         offered_in=EVERYWHERE,
+        private_in_shared=True,
+        shared_in_team_channel=True,
     ),
     Command(
         "case",
@@ -97,6 +120,7 @@ COMMANDS: tuple[Command, ...] = (
         description="A customer's full history (need to know), e.g. case Jane Smith",
         who=Audience.NEED_TO_KNOW,
         offered_in=EVERYWHERE,
+        private_in_shared=True,
     ),
     Command(
         "reviews",
@@ -105,6 +129,7 @@ COMMANDS: tuple[Command, ...] = (
         description="Restriction reviews due or overdue",
         who=Audience.CASE_OWNERS,
         offered_in=EVERYWHERE,
+        private_in_shared=True,
     ),
     Command(
         "reception",
@@ -184,14 +209,19 @@ class VerbRoute:
     """The bot's method that answers it, called with (turn_context, verb, the card's data, answer): `answer` shows a
     card in reply, whichever way the click came."""
     arrives_as: Arrival
+    private_in_shared: bool = False
+    """As for a command: clicked in a group chat or channel, it answers in the clicker's 1:1 chat (s8.4)."""
+
+    def answers_privately(self, conversation_type: str | None) -> bool:
+        return self.private_in_shared and is_shared(conversation_type)
 
 
 VERB_ROUTES: tuple[VerbRoute, ...] = (
     VerbRoute(Verb.MENU_REPORT, "_report_from_card", Arrival.SUBMIT),
-    VerbRoute(Verb.MENU_CHECK, "_check_from_card", Arrival.SUBMIT),
+    VerbRoute(Verb.MENU_CHECK, "_check_from_card", Arrival.SUBMIT, private_in_shared=True),
     VerbRoute(Verb.MENU_ESCALATE, "_escalate_from_card", Arrival.SUBMIT),
-    VerbRoute(Verb.CUSTOMER_SHOW, "_show_customer", Arrival.SUBMIT),
-    VerbRoute(Verb.CUSTOMER_HISTORY, "_show_customer", Arrival.SUBMIT),
+    VerbRoute(Verb.CUSTOMER_SHOW, "_show_customer", Arrival.SUBMIT, private_in_shared=True),
+    VerbRoute(Verb.CUSTOMER_HISTORY, "_show_customer", Arrival.SUBMIT, private_in_shared=True),
     VerbRoute(Verb.INCIDENT_SUBMIT, "_submit_incident_form", Arrival.SUBMIT),
     VerbRoute(Verb.INCIDENT_NO_FURTHER_ACTION, "_record_manager_outcome", Arrival.EITHER),
     VerbRoute(Verb.INCIDENT_INFORMAL_WARNING_NOTED, "_record_manager_outcome", Arrival.EITHER),

@@ -12,14 +12,15 @@ from typing import Any
 
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.dialogs import DialogSet, DialogTurnStatus
-from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
+from botbuilder.dialogs import DialogContext, DialogSet, DialogTurnStatus
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
 
 from bot.card_actions import DecisionActions, ManagerOutcomeActions, ReviewActions
-from bot.ports import BotStateStore, ConversationReferences
+from bot.notifier import DeliveryFailed, Unreachable
+from bot.ports import BotStateStore, ConversationReferences, PrivateMessages
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival, command_named, menu, verb_route
 from bot.state_storage import DatabaseStorage
-from cards.common import Card
+from cards.common import Card, envelope, text
 from cards.escalation import pending_card
 from cards.letters import reception_card
 from cards.review import reviews_list_card
@@ -41,7 +42,16 @@ log = logging.getLogger(__name__)
 
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
-Answer = Callable[[Card], Awaitable[None]]
+Reply = Card | str
+"""What the bot answers: a card, or a line of text."""
+Answer = Callable[[Reply], Awaitable[None]]
+
+# What a shared conversation reads when the answer went to the asker's 1:1 chat: nothing about any customer, nor the
+# name they typed.
+SENT_PRIVATELY = "I've sent you the answer in our 1:1 chat."
+NOT_REACHABLE_PRIVATELY = "I can't message you privately yet: open a 1:1 chat with me and ask there."
+PRIVATE_DELIVERY_FAILED = "I couldn't message you privately just now: open our 1:1 chat and ask there."
+ASK_WHO_TO_CHECK = "Who should I check? Type check and their name here, for example: check Jane Smith"
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,8 @@ class CardClick:
     verb: Verb
     data: Mapping[str, Any]
     answer: Answer
+    privately: bool = False
+    """Clicked in a shared conversation, so `answer` goes to the clicker's 1:1 chat and nothing may start here."""
 
 
 class CaseworkBot(TeamsActivityHandler):
@@ -62,8 +74,12 @@ class CaseworkBot(TeamsActivityHandler):
         casework: CaseworkGateway,
         references: ConversationReferences,
         safety_guidance: str,
+        private_messages: PrivateMessages,
+        team_conversation_id: str,
     ) -> None:
         super().__init__()
+        self._private_messages = private_messages
+        self._team_conversation_id = team_conversation_id
         conversation_state = ConversationState(DatabaseStorage(state_store))
         self._conversation_state = conversation_state
         self._casework = casework
@@ -88,67 +104,113 @@ class CaseworkBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         value = turn_context.activity.value
         if isinstance(value, dict) and value.get("verb"):
-
-            async def reply_in_conversation(card: Card) -> None:
-                await turn_context.send_activity(card_activity(card))
-
-            await self._on_card_action(turn_context, value.get("verb"), value, Arrival.SUBMIT, reply_in_conversation)
+            await self._on_card_action(
+                turn_context, value.get("verb"), value, Arrival.SUBMIT, self._reply_in_conversation(turn_context)
+            )
             return
         # In a channel the bot only hears messages that @mention it; the mention is not part of the command.
-        text = TurnContext.remove_recipient_mention(turn_context.activity) or turn_context.activity.text or ""
-        words = text.strip().split(maxsplit=1)
+        typed = TurnContext.remove_recipient_mention(turn_context.activity) or turn_context.activity.text or ""
+        words = typed.strip().split(maxsplit=1)
         command = command_named(words[0]) if words else None
-        dialog_context = await self._dialogs.create_context(turn_context)
+        rest = words[1] if len(words) > 1 else ""
         if command is None:
+            dialog_context = await self._dialogs.create_context(turn_context)
             result = await dialog_context.continue_dialog()
             if result.status is DialogTurnStatus.Empty:
                 await turn_context.send_activity(card_activity(menu("Sorry, I didn't understand that.")))
             return
+        handler = self._command_handlers[command.name]
+        reply_here = self._reply_in_conversation(turn_context)
+        if command.answers_privately(_conversation_type(turn_context), self._in_team_channel(turn_context)):
+            # No dialog here: a shared conversation's dialog state is every member's, so a prompt would take
+            # anyone's next message and show its answer to all.
+            await self._answer_privately(turn_context, await handler(turn_context, None, rest), reply_here)
+            return
+        dialog_context = await self._dialogs.create_context(turn_context)
         if command.cancels_dialog:
             await dialog_context.cancel_all_dialogs()
-        await self._command_handlers[command.name](turn_context, dialog_context, words[1] if len(words) > 1 else "")
+        reply: Reply | None = await handler(turn_context, dialog_context, rest)
+        if reply is not None:
+            await reply_here(reply)
+
+    def _reply_in_conversation(self, turn_context: TurnContext) -> Answer:
+        async def reply_in_conversation(reply: Reply) -> None:
+            await turn_context.send_activity(_activity_of(reply))
+
+        return reply_in_conversation
+
+    def _in_team_channel(self, turn_context: TurnContext) -> bool:
+        conversation = turn_context.activity.conversation
+        # A message in a channel thread carries ";messageid=..." after the channel's id.
+        conversation_id = (conversation.id or "").split(";", 1)[0] if conversation else ""
+        return bool(self._team_conversation_id) and conversation_id == self._team_conversation_id
+
+    async def _answer_privately(self, turn_context: TurnContext, reply: Reply | None, tell_here: Answer) -> None:
+        """Sends the reply to the asker's 1:1 chat; the shared conversation is told only where it went, or why not."""
+        if reply is None:
+            return
+        card = _card_of(reply)
+        user_id = actor_of(turn_context.activity).user_id
+        try:
+            await self._private_messages.send_to_user(user_id, card)
+        except Unreachable:
+            await tell_here(NOT_REACHABLE_PRIVATELY)
+            return
+        except DeliveryFailed as failure:
+            log.warning("could not answer %s privately: %s", user_id, failure)
+            await tell_here(PRIVATE_DELIVERY_FAILED)
+            return
+        await tell_here(SENT_PRIVATELY)
 
     async def _start_report(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
         await dialog_context.begin_dialog(ReportIncidentDialog.__name__, ReportIncidentDialog.options_for(rest))
 
-    async def _start_check(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
-        await dialog_context.begin_dialog(CheckCustomerDialog.__name__, rest)
+    async def _start_check(
+        self, turn_context: TurnContext, dialog_context: DialogContext | None, rest: str
+    ) -> Reply | None:
+        if dialog_context is not None:
+            await dialog_context.begin_dialog(CheckCustomerDialog.__name__, rest)
+            return None
+        # Asked in a shared conversation: the dialog's answer (status, pick list or no match) without the dialog.
+        if not rest:
+            return ASK_WHO_TO_CHECK
+        try:
+            found = await self._casework.call(check_customer, actor_of(turn_context.activity), rest)
+        except InvalidSubmission as invalid:
+            return invalid.errors.get("query", ASK_WHO_TO_CHECK)
+        return check_result_card(found)
 
     async def _start_escalation(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
         await dialog_context.begin_dialog(RequestEscalationDialog.__name__, {"values": {"customer_name": rest}})
 
-    async def _send_reviews(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
+    async def _send_reviews(self, turn_context: TurnContext, dialog_context: DialogContext | None, rest: str) -> Reply:
         views = await self._casework.call(reviews_for, actor_of(turn_context.activity))
-        await turn_context.send_activity(card_activity(reviews_list_card(views)))
+        return reviews_list_card(views)
 
     async def _send_reception(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
         lines = await self._casework.call(reception_list)
         await turn_context.send_activity(card_activity(reception_card(lines)))
 
-    async def _send_pending(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
+    async def _send_pending(self, turn_context: TurnContext, dialog_context: DialogContext | None, rest: str) -> Reply:
         try:
             views = await self._casework.call(pending_escalations, actor_of(turn_context.activity))
         except CaseworkError as error:
-            await turn_context.send_activity(str(error))
-            return
-        await turn_context.send_activity(card_activity(pending_card(views)))
+            return str(error)
+        return pending_card(views)
 
-    async def _send_case(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
+    async def _send_case(self, turn_context: TurnContext, dialog_context: DialogContext | None, rest: str) -> Reply:
         """`case <customer>`: the full history, for those entitled to it (need to know)."""
         actor = actor_of(turn_context.activity)
         try:
             found = await self._casework.call(check_customer, actor, rest)
             if found.status is None:
-                await turn_context.send_activity(card_activity(check_result_card(found)))
-                return
+                return check_result_card(found)
             history = await self._casework.call(customer_history, actor, found.status.customer_id)
         except InvalidSubmission as invalid:
-            await turn_context.send_activity(" ".join(invalid.errors.values()))
-            return
+            return " ".join(invalid.errors.values())
         except CaseworkError as error:
-            await turn_context.send_activity(str(error))
-            return
-        await turn_context.send_activity(card_activity(history_card(history)))
+            return str(error)
+        return history_card(history)
 
     async def _send_menu(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
         await turn_context.send_activity(card_activity(menu()))
@@ -161,8 +223,8 @@ class CaseworkBot(TeamsActivityHandler):
         data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
         answers: list[Card] = []
 
-        async def replace_clicked_card(card: Card) -> None:
-            answers.append(card)
+        async def replace_clicked_card(reply: Reply) -> None:
+            answers.append(_card_of(reply))
 
         await self._on_card_action(turn_context, action.get("verb"), data, Arrival.EXECUTE, replace_clicked_card)
         # Every verb that may arrive by Action.Execute answers with a card, so there is always one to return.
@@ -176,7 +238,15 @@ class CaseworkBot(TeamsActivityHandler):
         if route is None:
             await answer(menu("That button is no longer in use."))
             return
-        await self._verb_handlers[route.verb](CardClick(turn_context, route.verb, data, answer))
+        privately = route.answers_privately(_conversation_type(turn_context))
+        if privately:
+            answer_where_clicked = answer
+
+            async def answer_in_personal_chat(reply: Reply) -> None:
+                await self._answer_privately(turn_context, reply, answer_where_clicked)
+
+            answer = answer_in_personal_chat
+        await self._verb_handlers[route.verb](CardClick(turn_context, route.verb, data, answer, privately))
 
     async def _begin_afresh(self, turn_context: TurnContext, dialog_id: str, options: object = None) -> None:
         dialog_context = await self._dialogs.create_context(turn_context)
@@ -189,6 +259,9 @@ class CaseworkBot(TeamsActivityHandler):
         await self._begin_afresh(click.turn_context, ReportIncidentDialog.__name__, options)
 
     async def _check_from_card(self, click: CardClick) -> None:
+        if click.privately:  # a dialog in a shared conversation would answer there (see on_message_activity)
+            await click.answer(ASK_WHO_TO_CHECK)
+            return
         await self._begin_afresh(click.turn_context, CheckCustomerDialog.__name__)
 
     async def _escalate_from_card(self, click: CardClick) -> None:
@@ -234,7 +307,7 @@ class CaseworkBot(TeamsActivityHandler):
         """A customer picked from a list, or their full history; the server decides who may see what."""
         customer_id = click.data.get("customer_id")
         if not isinstance(customer_id, int):
-            await click.turn_context.send_activity("That button is not valid any more; check the customer again.")
+            await click.answer("That button is not valid any more; check the customer again.")
             return
         actor = actor_of(click.turn_context.activity)
         try:
@@ -245,7 +318,7 @@ class CaseworkBot(TeamsActivityHandler):
                 history = await self._casework.call(customer_history, actor, customer_id)
                 card = history_card(history)
         except CaseworkError as error:
-            await click.turn_context.send_activity(str(error))
+            await click.answer(str(error))
             return
         await click.answer(card)
 
@@ -350,3 +423,16 @@ def _too_long(conversation_id: str, user_id: str, personal: bool, tenant_id: str
         or len(tenant_id or "") > MAX_PARTY_ID_LENGTH
         or len(service_url) > MAX_SERVICE_URL_LENGTH
     )
+
+
+def _conversation_type(turn_context: TurnContext) -> str | None:
+    conversation = turn_context.activity.conversation
+    return conversation.conversation_type if conversation else None
+
+
+def _activity_of(reply: Reply) -> Activity | str:
+    return card_activity(reply) if isinstance(reply, dict) else reply
+
+
+def _card_of(reply: Reply) -> Card:
+    return reply if isinstance(reply, dict) else envelope([text(reply)])

@@ -8,6 +8,9 @@ from typing import Any
 
 TENANT = "00000000-0000-0000-0000-0000000000ad"
 TEAM_CHANNEL = "19:determination-team@thread.tacv2"
+GROUP_CHAT = "19:front-desk-group@thread.v2"
+"""A group chat of staff with the bot added: everyone in it reads what the bot says there."""
+BOT_MENTION = "<at>UCA bot</at>"
 _ids = itertools.count(1)
 
 
@@ -46,6 +49,24 @@ def message(user: User, text: str, service_url: str, *, channel: bool = False, t
     conversation = TEAM_CHANNEL if channel else user.personal_conversation
     activity = _base(user, service_url, conversation, "channel" if channel else "personal", tenant)
     activity.update(type="message", text=text)
+    return activity
+
+
+def group_message(user: User, text: str, service_url: str) -> dict[str, Any]:
+    """A message in the group chat: there the bot hears only messages that @mention it, as Teams marks them."""
+    activity = _base(user, service_url, GROUP_CHAT, "groupChat")
+    activity.update(
+        type="message",
+        text=f"{BOT_MENTION} {text}",
+        entities=[{"type": "mention", "mentioned": {"id": "28:bot-id", "name": "UCA bot"}, "text": BOT_MENTION}],
+    )
+    return activity
+
+
+def group_submit(user: User, value: dict[str, Any], service_url: str) -> dict[str, Any]:
+    """An Action.Submit click on a card in the group chat."""
+    activity = _base(user, service_url, GROUP_CHAT, "groupChat")
+    activity.update(type="message", value=value)
     return activity
 
 
