@@ -78,7 +78,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     )
     team = settings.determination_team_conversation_id
     notifications = Notifications(casework, notifier, letters, team)
-    bot = CaseworkBot(BotStateStore(engine), casework, references, notifications, settings.safety_guidance)
+    bot = CaseworkBot(BotStateStore(engine), casework, references, notifications, settings.safety_guidance, letters)
     sweep = ReminderSweep(
         casework,
         notifier,

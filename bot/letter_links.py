@@ -20,11 +20,13 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.notifier import DeliveryFailed, Notifier, Unreachable
+from cards.common import Card
 from cards.letters import letter_card
 from casework.entities import LetterContent
 from casework.errors import AccessRefused, NotFound
 from casework.gateway import CaseworkGateway
 from casework.letters import latest_letters, letter_for_download, record_link_refused
+from casework.views import LetterView
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -71,7 +73,10 @@ def letter_handler(casework: CaseworkGateway, secret: str) -> Handler:
         )
         if problem is not None:
             await casework.call(record_link_refused, user_id, letter_id, problem)
-            return web.Response(status=403, text="This link is not valid or has expired. Ask the bot for a new one.")
+            return web.Response(
+                status=403,
+                text="This link is not valid or has expired. Type work (or letters) to the bot for a new one.",
+            )
         try:
             content, body = await casework.call(letter_for_download, user_id, letter_id)
         except AccessRefused as refused:
@@ -109,18 +114,15 @@ class LetterDelivery:
         self._base_url = base_url
         self._valid_for = valid_for
 
+    def card_for(self, view: LetterView, user_id: str) -> Card:
+        """The letter's card with a download link for this person made now, valid for the configured hours."""
+        url = letter_url(self._base_url, self._secret, view.letter_id, user_id, self._casework.clock(), self._valid_for)
+        return letter_card(view, url, self._valid_for.total_seconds() / 3600)
+
     async def send(self, escalation_id: int | None = None, review_id: int | None = None) -> None:
         views = await self._casework.call(latest_letters, escalation_id, review_id)
         for view in views:
-            url = letter_url(
-                self._base_url,
-                self._secret,
-                view.letter_id,
-                view.case_owner_id,
-                self._casework.clock(),
-                self._valid_for,
-            )
-            card = letter_card(view, url, self._valid_for.total_seconds() / 3600)
+            card = self.card_for(view, view.case_owner_id)
             try:
                 await self._notifier.send_to_user(view.case_owner_id, card)
             except (Unreachable, DeliveryFailed) as error:

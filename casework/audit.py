@@ -57,6 +57,7 @@ class AuditAction(enum.StrEnum):
     LETTER_DOWNLOADED = "letter.downloaded"
     LETTER_DOWNLOAD_REFUSED = "letter.download_refused"
     LETTER_LINK_REFUSED = "letter.link_refused"
+    WORK_ITEM_REFUSED = "work.item_refused"
 
     @property
     def record_type(self) -> str:
