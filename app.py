@@ -96,7 +96,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     )
     casework.when_published(outbox.wake)
     bot = CaseworkBot(
-        BotStateStore(engine), casework, references, settings.safety_guidance, PrivateAnswers(notifier), team
+        BotStateStore(engine), casework, references, settings.safety_guidance, PrivateAnswers(notifier), team, letters
     )
     sweep = ReminderSweep(
         casework,

@@ -10,8 +10,9 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
+from bot.letter_links import LetterCards
 from cards.common import Card, envelope, heading, text
-from cards.escalation import decision_card
+from cards.escalation import decision_card, information_request_card
 from cards.incident import manager_discussion_card
 from cards.review import review_card
 from cards.verbs import Verb
@@ -19,6 +20,7 @@ from casework.errors import CaseworkError, InvalidSubmission
 from casework.escalations import answer_escalation, ask_for_information, decide_escalation, view_escalation
 from casework.gateway import CaseworkGateway
 from casework.incidents import record_manager_outcome
+from casework.my_work import NOT_YOURS, decision_item, discussion_item, letter_item, question_item, review_item
 from casework.reviews import decide_review, reassign_review
 from casework.vocabulary import DecisionOutcome, ManagerOutcome, ReviewOutcome
 from dialogs.activities import actor_of, card_activity
@@ -170,3 +172,45 @@ async def update_for_everyone(turn_context: TurnContext, card: Card) -> None:
     except Exception:
         # The change is recorded; a card that did not refresh for others is a display problem only.
         log.exception("could not update the card %s for everyone", target)
+
+
+class WorkItemActions:
+    """The buttons of "my work": each shows its item's card again. The card's data gives only the record id; the
+    server reloads the record and checks that the clicker may open it."""
+
+    def __init__(self, casework: CaseworkGateway, letters: LetterCards) -> None:
+        self._casework = casework
+        self._letters = letters
+
+    async def show(self, turn_context: TurnContext, verb: Verb, data: Mapping[str, Any]) -> Card | str:
+        """The item's card, or what to say instead (a refusal says nothing about the record)."""
+        actor = actor_of(turn_context.activity)
+        try:
+            if verb is Verb.WORK_DISCUSSION:
+                return manager_discussion_card(
+                    await self._casework.call(discussion_item, actor, _id(data, "incident_id"))
+                )
+            if verb is Verb.WORK_REVIEW:
+                return review_card(await self._casework.call(review_item, actor, _id(data, "review_id")))
+            if verb is Verb.WORK_LETTER:
+                letter = await self._casework.call(letter_item, actor, _id(data, "letter_id"))
+                return self._letters.card_for(letter, actor.user_id)
+            escalation_id = _id(data, "escalation_id")
+            if verb is Verb.WORK_QUESTION:
+                return information_request_card(await self._casework.call(question_item, actor, escalation_id))
+            return decision_card(await self._casework.call(decision_item, actor, escalation_id))
+        except _NotAnId:
+            return NOT_YOURS
+        except CaseworkError as error:
+            return str(error)
+
+
+class _NotAnId(Exception):
+    pass
+
+
+def _id(data: Mapping[str, Any], key: str) -> int:
+    value = data.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _NotAnId(key)
+    return value

@@ -72,7 +72,10 @@ def letter_handler(casework: CaseworkGateway, secret: str) -> Handler:
         )
         if problem is not None:
             await casework.call(record_link_refused, user_id, letter_id, problem)
-            return web.Response(status=403, text="This link is not valid or has expired. Ask the bot for a new one.")
+            return web.Response(
+                status=403,
+                text="This link is not valid or has expired. Type work (or letters) to the bot for a new one.",
+            )
         try:
             content, body = await casework.call(letter_for_download, user_id, letter_id)
         except AccessRefused as refused:
@@ -102,13 +105,12 @@ class LetterCards:
         self._base_url = base_url
         self._valid_for = valid_for
 
-    def card(self, view: LetterView) -> Card:
-        url = letter_url(
-            self._base_url, self._secret, view.letter_id, view.case_owner_id, self._casework.clock(), self._valid_for
-        )
+    def card_for(self, view: LetterView, user_id: str) -> Card:
+        """The letter's card with a download link for this person made now, valid for the configured hours."""
+        url = letter_url(self._base_url, self._secret, view.letter_id, user_id, self._casework.clock(), self._valid_for)
         return letter_card(view, url, self._valid_for.total_seconds() / 3600)
 
     async def drafted(self, escalation_id: int | None = None, review_id: int | None = None) -> list[Card]:
         """The newest draft of each letter an escalation's decision or a review produced."""
         views = await self._casework.call(latest_letters, escalation_id, review_id)
-        return [self.card(view) for view in views]
+        return [self.card_for(view, view.case_owner_id) for view in views]

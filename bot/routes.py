@@ -132,6 +132,15 @@ COMMANDS: tuple[Command, ...] = (
         private_in_shared=True,
     ),
     Command(
+        "work",
+        "_send_work",
+        help="everything waiting for you, each with its card again (fresh links to your draft letters too)",
+        description="What's waiting for you: discussions, reviews, letters, questions",
+        who=Audience.ANYONE,
+        offered_in=PERSONAL_ONLY,
+        aliases=("letters",),
+    ),
+    Command(
         "reception",
         "_send_reception",
         help="letters held at reception for customers to collect",
@@ -236,6 +245,11 @@ VERB_ROUTES: tuple[VerbRoute, ...] = (
     VerbRoute(Verb.REVIEW_LIFT, "_decide_review", Arrival.EITHER),
     VerbRoute(Verb.REVIEW_EXTEND, "_decide_review", Arrival.EITHER),
     VerbRoute(Verb.REVIEW_REASSIGN, "_decide_review", Arrival.EITHER),
+    VerbRoute(Verb.WORK_DISCUSSION, "_show_work_item", Arrival.SUBMIT),
+    VerbRoute(Verb.WORK_REVIEW, "_show_work_item", Arrival.SUBMIT),
+    VerbRoute(Verb.WORK_LETTER, "_show_work_item", Arrival.SUBMIT),
+    VerbRoute(Verb.WORK_QUESTION, "_show_work_item", Arrival.SUBMIT),
+    VerbRoute(Verb.WORK_DECISION, "_show_work_item", Arrival.SUBMIT),
 )
 
 

@@ -15,7 +15,8 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogContext, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
 
-from bot.card_actions import DecisionActions, ManagerOutcomeActions, ReviewActions
+from bot.card_actions import DecisionActions, ManagerOutcomeActions, ReviewActions, WorkItemActions
+from bot.letter_links import LetterCards
 from bot.notifier import DeliveryFailed, Unreachable
 from bot.ports import BotStateStore, ConversationReferences, PrivateMessages
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival, command_named, menu, verb_route
@@ -23,6 +24,7 @@ from bot.state_storage import DatabaseStorage
 from cards.common import Card, envelope, text
 from cards.escalation import pending_card
 from cards.letters import reception_card
+from cards.my_work import my_work_card
 from cards.review import reviews_list_card
 from cards.status import check_result_card, history_card, status_card
 from cards.verbs import Verb
@@ -31,6 +33,7 @@ from casework.errors import CaseworkError, InvalidSubmission
 from casework.escalations import pending_escalations
 from casework.gateway import CaseworkGateway
 from casework.letters import mark_collected, reception_list
+from casework.my_work import my_work
 from casework.reviews import reviews_for
 from casework.staff import remember_actor
 from dialogs.activities import actor_of, card_activity, tenant_of
@@ -76,6 +79,7 @@ class CaseworkBot(TeamsActivityHandler):
         safety_guidance: str,
         private_messages: PrivateMessages,
         team_conversation_id: str,
+        letters: LetterCards,
     ) -> None:
         super().__init__()
         self._private_messages = private_messages
@@ -87,6 +91,7 @@ class CaseworkBot(TeamsActivityHandler):
         self._decisions = DecisionActions(casework)
         self._outcomes = ManagerOutcomeActions(casework)
         self._reviews = ReviewActions(casework)
+        self._work_items = WorkItemActions(casework, letters)
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
         self._dialogs.add(ReportIncidentDialog(casework, safety_guidance))
         self._dialogs.add(CheckCustomerDialog(casework))
@@ -211,6 +216,18 @@ class CaseworkBot(TeamsActivityHandler):
         except CaseworkError as error:
             return str(error)
         return history_card(history)
+
+    async def _send_work(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
+        """`work`: everything waiting for the person, each item with the button that shows its card again."""
+        view = await self._casework.call(my_work, actor_of(turn_context.activity))
+        await turn_context.send_activity(card_activity(my_work_card(view)))
+
+    async def _show_work_item(self, click: CardClick) -> None:
+        shown = await self._work_items.show(click.turn_context, click.verb, click.data)
+        if isinstance(shown, str):
+            await click.turn_context.send_activity(shown)
+        else:
+            await click.answer(shown)
 
     async def _send_menu(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
         await turn_context.send_activity(card_activity(menu()))

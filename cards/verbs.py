@@ -25,3 +25,8 @@ class Verb(enum.StrEnum):
     REVIEW_LIFT = "review.lift"
     REVIEW_EXTEND = "review.extend"
     REVIEW_REASSIGN = "review.reassign"
+    WORK_DISCUSSION = "work.discussion"
+    WORK_REVIEW = "work.review"
+    WORK_LETTER = "work.letter"
+    WORK_QUESTION = "work.question"
+    WORK_DECISION = "work.decision"

@@ -58,6 +58,7 @@ class AuditAction(enum.StrEnum):
     LETTER_DOWNLOAD_REFUSED = "letter.download_refused"
     LETTER_LINK_REFUSED = "letter.link_refused"
     MESSAGE_NOT_DELIVERED = "message.not_delivered"
+    WORK_ITEM_REFUSED = "work.item_refused"
 
     @property
     def record_type(self) -> str:

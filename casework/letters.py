@@ -313,6 +313,18 @@ def letter_view(uow: UnitOfWork, actor: Actor, letter_id: int) -> LetterView:
         return _view(uow, letter, measure)
 
 
+def handled_letters(uow: UnitOfWork, actor: Actor, letter_ids: Iterable[int]) -> tuple[LetterView, ...]:
+    """Inside the caller's unit of work: those of these letters the actor may handle (the case owner and the
+    determination team), in the order given; the others, and letters no longer on record, are left out."""
+    views: list[LetterView] = []
+    for letter_id in letter_ids:
+        letter = uow.letters.get(letter_id)
+        measure = uow.measures.get(letter.measure_id) if letter is not None else None
+        if letter is not None and measure is not None and _may_handle(uow, actor, measure):
+            views.append(_view(uow, letter, measure))
+    return tuple(views)
+
+
 def latest_letters(
     uow: UnitOfWork, escalation_id: int | None = None, review_id: int | None = None
 ) -> tuple[LetterView, ...]:

@@ -32,7 +32,7 @@ from casework.entities import (
     StaffMember,
     Vote,
 )
-from casework.vocabulary import DeliveryMethod, ManagerOutcome
+from casework.vocabulary import DeliveryMethod, EscalationKind, EscalationState, LetterKind, ManagerOutcome, MeasureKind
 
 
 class CustomerRepository(Protocol):
@@ -270,6 +270,70 @@ class CustomerStatusFacts:
     who reported an incident about them (s2.6: the case's managers)."""
 
 
+@dataclass(frozen=True)
+class DiscussionDue:
+    """An incident whose s8.6 discussion its reporter's line manager has not yet recorded."""
+
+    incident_id: int
+    reference: str
+    customer_name: str
+    reporter_name: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    """An undecided review of a measure still in force."""
+
+    review_id: int
+    customer_name: str
+    measure_kind: MeasureKind
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DraftLetterDue:
+    """The newest version of a letter of one kind for a measure, not yet issued."""
+
+    letter_id: int
+    customer_name: str
+    kind: LetterKind
+    version: int
+    reference: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class EscalationDue:
+    """An escalation waiting for someone: the team's decision, or the requester's answer to the team's question."""
+
+    escalation_id: int
+    customer_name: str
+    kind: EscalationKind
+    is_immediate: bool
+    state: EscalationState
+    requested_at: datetime
+    question: str
+    last_chased_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WorkFacts:
+    """Everything waiting for one member of staff, read together; each kind oldest (or soonest due) first."""
+
+    viewer_is_determination_team: bool
+    discussions: tuple[DiscussionDue, ...]
+    """Incidents with no manager outcome whose reporter the viewer line-manages."""
+    reviews: tuple[ReviewDue, ...]
+    """Open reviews due by the given time that the viewer owns (the review's owner, else the case owner)."""
+    letters: tuple[DraftLetterDue, ...]
+    """Draft letters for measures whose case owner is the viewer."""
+    questions: tuple[EscalationDue, ...]
+    """Escalations the viewer asked for on which the team awaits their answer."""
+    decisions: tuple[EscalationDue, ...]
+    """For a member of the determination team: every escalation pending or awaiting more information."""
+
+
 class CaseReads(Protocol):
     """Queries that only show something, answered in as few statements as the database allows and without row
     locks (the read side). They add nothing the repositories could not; they are here for speed."""
@@ -280,6 +344,10 @@ class CaseReads(Protocol):
 
     def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
         """These members of staff and every member of the determination team (whose cards refresh), by user id."""
+        ...
+
+    def work_for(self, viewer_id: str, reviews_due_before: datetime) -> WorkFacts:
+        """What is waiting for `viewer_id` ("my work"), a statement per kind with its names joined in."""
         ...
 
 

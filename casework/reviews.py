@@ -24,6 +24,16 @@ def review_view(uow: UnitOfWork, review_id: int, clock: Clock) -> ReviewView:
         return _view(uow, review, measure, clock)
 
 
+def shown_review(uow: UnitOfWork, actor: Actor, review_id: int, clock: Clock) -> ReviewView | None:
+    """Inside the caller's unit of work: the review's card for its owner or the determination team, read without a
+    lock; None for anyone else and for a review no longer on record (need to know: the two are not told apart)."""
+    review = uow.reviews.get(review_id)
+    measure = uow.measures.get(review.measure_id) if review is not None else None
+    if review is None or measure is None or _refusal(uow, actor, review, measure) is not None:
+        return None
+    return _view(uow, review, measure, clock)
+
+
 def decide_review(
     uow: UnitOfWork,
     actor: Actor,

@@ -473,3 +473,51 @@ def escalation_view(
         adjustments_on_record=customer.reasonable_adjustments,
         refresh_user_ids=tuple(m.teams_user_id for m in team if m.teams_user_id)[:60],
     )
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One thing waiting for someone in "my work": whose case, what it is, and the record its button opens again."""
+
+    record_id: int
+    """The incident, review, letter or escalation the item's card is built from."""
+    customer_name: str
+    what: str
+    when: datetime
+    """When the incident happened, the review falls due, the letter was produced or the escalation was asked for."""
+    overdue: bool = False
+    note: str = ""
+    """What someone typed that the item is about (the team's question), or what it is waiting for."""
+
+
+@dataclass(frozen=True)
+class UndeliveredMessage:
+    """A message the outbox could not deliver to this person (Teams refused it, or they had not used the bot)."""
+
+    message_id: int
+    what: str
+    failed_at: datetime
+
+
+@dataclass(frozen=True)
+class MyWorkView:
+    """Everything waiting for one member of staff (`work`), each kind oldest or soonest due first."""
+
+    discussions: tuple[WorkItem, ...]
+    """s8.6 discussions not yet recorded, for the reporter's line manager."""
+    reviews: tuple[WorkItem, ...]
+    """Reviews due (within the lead time) and overdue that they own (s13)."""
+    letters: tuple[WorkItem, ...]
+    """Draft letters to check and issue, for the case owner."""
+    questions: tuple[WorkItem, ...]
+    """The determination team's questions waiting for their answer, as the escalation's requester."""
+    decisions: tuple[WorkItem, ...]
+    """For a member of the determination team: escalations waiting for a decision."""
+    undelivered: tuple[UndeliveredMessage, ...]
+    """Messages that could not be delivered to them (filled by the outbox; empty for now)."""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.discussions or self.reviews or self.letters or self.questions or self.decisions or self.undelivered
+        )

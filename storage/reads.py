@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, exists, func, or_, select
@@ -13,7 +14,15 @@ from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
 from casework.entities import Representative, StaffMember
-from casework.ports import CustomerStatusFacts
+from casework.ports import (
+    CustomerStatusFacts,
+    DiscussionDue,
+    DraftLetterDue,
+    EscalationDue,
+    ReviewDue,
+    WorkFacts,
+)
+from casework.vocabulary import EscalationKind, EscalationState, LetterKind, MeasureKind
 from storage.repositories.measures import measure_of
 from storage.repositories.sql_repository import stored_id
 from storage.repositories.staff import staff_of
@@ -21,8 +30,10 @@ from storage.tables import (
     CustomerRecord,
     EscalationRecord,
     IncidentRecord,
+    LetterRecord,
     MeasureRecord,
     RepresentativeRecord,
+    Review,
     StaffMemberRecord,
 )
 
@@ -64,6 +75,118 @@ class SqlReads:
             )
         )
         return {row.user_id: staff_of(row) for row in rows}
+
+    def work_for(self, viewer_id: str, reviews_due_before: datetime) -> WorkFacts:
+        # One statement per kind, each with its names joined in; nothing is locked.
+        return WorkFacts(
+            viewer_is_determination_team=bool(
+                self._session.execute(select(_is_determination_team(viewer_id))).scalar()
+            ),
+            discussions=self._discussions(viewer_id),
+            reviews=self._reviews(viewer_id, reviews_due_before),
+            letters=self._draft_letters(viewer_id),
+            questions=self._escalations(
+                col(EscalationRecord.state) == EscalationState.MORE_INFORMATION.value,
+                col(EscalationRecord.requested_by) == viewer_id,
+            ),
+            decisions=self._escalations(
+                col(EscalationRecord.state).in_(
+                    [EscalationState.PENDING.value, EscalationState.MORE_INFORMATION.value]
+                ),
+                _is_determination_team(viewer_id),
+            ),
+        )
+
+    def _discussions(self, viewer_id: str) -> tuple[DiscussionDue, ...]:
+        incident, reporter = IncidentRecord, StaffMemberRecord
+        rows = self._session.execute(
+            select(
+                col(incident.id),
+                col(incident.reference),
+                col(CustomerRecord.name),
+                col(reporter.name),
+                col(incident.occurred_at),
+            )
+            .join(reporter, col(reporter.user_id) == incident.reported_by)
+            .join(CustomerRecord, col(CustomerRecord.id) == incident.customer_id)
+            .where(col(reporter.line_manager_id) == viewer_id, col(incident.manager_outcome).is_(None))
+            .order_by(col(incident.occurred_at), col(incident.id))
+        ).all()
+        return tuple(DiscussionDue(stored_id(r[0]), r[1] or "", r[2], r[3], r[4]) for r in rows)
+
+    def _reviews(self, viewer_id: str, due_before: datetime) -> tuple[ReviewDue, ...]:
+        owner = func.coalesce(Review.owner_id, MeasureRecord.case_owner_id)
+        rows = self._session.execute(
+            select(col(Review.id), col(CustomerRecord.name), col(MeasureRecord.kind), col(Review.due_at))
+            .join(MeasureRecord, col(MeasureRecord.id) == Review.measure_id)
+            .join(CustomerRecord, col(CustomerRecord.id) == MeasureRecord.customer_id)
+            .where(
+                col(Review.decided_at).is_(None),
+                col(MeasureRecord.ended_at).is_(None),
+                col(Review.due_at) <= due_before,
+                owner == viewer_id,
+            )
+            .order_by(col(Review.due_at), col(Review.id))
+        ).all()
+        return tuple(ReviewDue(stored_id(r[0]), r[1], MeasureKind(r[2]), r[3]) for r in rows)
+
+    def _draft_letters(self, viewer_id: str) -> tuple[DraftLetterDue, ...]:
+        letter, newer = LetterRecord, aliased(LetterRecord)
+        no_newer_version = ~exists().where(
+            col(newer.measure_id) == letter.measure_id,
+            col(newer.kind) == letter.kind,
+            col(newer.version) > letter.version,
+        )
+        # The content is read for its reference; the .docx is never loaded here.
+        rows = self._session.execute(
+            select(
+                col(letter.id),
+                col(CustomerRecord.name),
+                col(letter.kind),
+                col(letter.version),
+                col(letter.content),
+                col(letter.created_at),
+            )
+            .join(MeasureRecord, col(MeasureRecord.id) == letter.measure_id)
+            .join(CustomerRecord, col(CustomerRecord.id) == MeasureRecord.customer_id)
+            .where(col(MeasureRecord.case_owner_id) == viewer_id, col(letter.issued_at).is_(None), no_newer_version)
+            .order_by(col(letter.created_at), col(letter.id))
+        ).all()
+        return tuple(
+            DraftLetterDue(stored_id(r[0]), r[1], LetterKind(r[2]), r[3], str((r[4] or {}).get("reference", "")), r[5])
+            for r in rows
+        )
+
+    def _escalations(self, *where: ColumnElement[bool]) -> tuple[EscalationDue, ...]:
+        e = EscalationRecord
+        rows = self._session.execute(
+            select(
+                col(e.id),
+                col(CustomerRecord.name),
+                col(e.kind),
+                col(e.serious_threat),
+                col(e.state),
+                col(e.requested_at),
+                col(e.question),
+                col(e.last_chased_at),
+            )
+            .join(CustomerRecord, col(CustomerRecord.id) == e.customer_id)
+            .where(*where)
+            .order_by(col(e.requested_at), col(e.id))
+        ).all()
+        return tuple(
+            EscalationDue(
+                escalation_id=stored_id(r[0]),
+                customer_name=r[1],
+                kind=EscalationKind(r[2]),
+                is_immediate=EscalationKind(r[2]) is EscalationKind.RESTRICTION and r[3] is not None,
+                state=EscalationState(r[4]),
+                requested_at=r[5],
+                question=r[6],
+                last_chased_at=r[7],
+            )
+            for r in rows
+        )
 
     def _representatives_json(self, customer_id: int) -> ScalarSelect[Any]:
         """The customer's representatives as one JSON array, oldest first, in the database's own JSON functions."""

@@ -46,14 +46,19 @@ from casework.ports import (
     CaseReads,
     CustomerRepository,
     CustomerStatusFacts,
+    DiscussionDue,
+    DraftLetterDue,
+    EscalationDue,
     EscalationRepository,
     IncidentRepository,
     LetterRepository,
     MeasureRepository,
     OutboxRepository,
     RepresentativeRepository,
+    ReviewDue,
     ReviewRepository,
     StaffRepository,
+    WorkFacts,
 )
 from casework.vocabulary import DeliveryMethod, EscalationState, ManagerOutcome, MessageState
 from storage.customer_search import NameCandidate, indexed_words, prefix_lookups, rank
@@ -645,6 +650,72 @@ class FakeReads:
     def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
         named = self._uow.staff.many(user_ids)
         return {**named, **{m.user_id: m for m in self._uow.staff.determination_team()}}
+
+    def work_for(self, viewer_id: str, reviews_due_before: datetime) -> WorkFacts:
+        uow = self._uow
+        state = uow.working
+
+        def customer_name(customer_id: int) -> str:
+            customer = uow.customers.get(customer_id)
+            return customer.name if customer else ""
+
+        reporters = set(uow.staff.reports_to(viewer_id))
+        discussions = tuple(
+            DiscussionDue(i.id, i.reference, customer_name(i.customer_id), self._name(i.reported_by), i.occurred_at)
+            for i in sorted(state.incidents.values(), key=lambda i: (i.occurred_at, i.id))
+            if i.manager_outcome is None and i.reported_by in reporters
+        )
+        reviews: list[ReviewDue] = []
+        for review in uow.reviews.open_reviews(reviews_due_before):
+            measure = uow.measures.get(review.measure_id)
+            assert measure is not None
+            if (review.owner_id or measure.case_owner_id) == viewer_id:
+                reviews.append(ReviewDue(review.id, customer_name(measure.customer_id), measure.kind, review.due_at))
+        newest: dict[tuple[int, str], Letter] = {}
+        for letter in sorted(state.letters.values(), key=lambda x: x.version):
+            newest[(letter.measure_id, letter.kind.value)] = letter
+        letters = tuple(
+            DraftLetterDue(
+                letter.id,
+                customer_name(state.measures[letter.measure_id].customer_id),
+                letter.kind,
+                letter.version,
+                letter.content.reference,
+                letter.created_at,
+            )
+            for letter in sorted(newest.values(), key=lambda x: (x.created_at, x.id))
+            if letter.issued_at is None and state.measures[letter.measure_id].case_owner_id == viewer_id
+        )
+        waiting = uow.escalations.waiting()
+
+        def due(e: Escalation) -> EscalationDue:
+            return EscalationDue(
+                e.id,
+                customer_name(e.customer_id),
+                e.kind,
+                e.is_immediate,
+                e.state,
+                e.requested_at,
+                e.question,
+                e.last_chased_at,
+            )
+
+        viewer = uow.staff.get(viewer_id)
+        team = viewer is not None and viewer.is_determination_team
+        return WorkFacts(
+            viewer_is_determination_team=team,
+            discussions=discussions,
+            reviews=tuple(reviews),
+            letters=letters,
+            questions=tuple(
+                due(e) for e in waiting if e.state is EscalationState.MORE_INFORMATION and e.requested_by == viewer_id
+            ),
+            decisions=tuple(due(e) for e in waiting) if team else (),
+        )
+
+    def _name(self, user_id: str) -> str:
+        member = self._uow.staff.get(user_id)
+        return member.name if member else user_id
 
 
 class FakeUnitOfWork:
