@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,15 @@ class FakeConnector:
     faults: list[int] = field(default_factory=list)
     """Statuses to answer with, one per incoming call, before behaving normally again."""
     latency: float = 0.0
+    conversation_faults: dict[str, list[int]] = field(default_factory=dict)
+    """Statuses to answer one conversation's calls with, one per call, before behaving normally again."""
+    broken_conversations: dict[str, int] = field(default_factory=dict)
+    """Conversations every call to which is answered with this status, until removed."""
+    conversation_latency: dict[str, float] = field(default_factory=dict)
+    retry_after: str | None = None
+    """Sent as Retry-After with every injected 429."""
+    attempts: list[tuple[str, float]] = field(default_factory=list)
+    """Every call that reached the connector, faulted or not: (conversation id, monotonic time)."""
     card_errors: list[str] = field(default_factory=list)
     """Every schema problem in every card the bot sent: the tests fail if any is found."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -67,16 +77,35 @@ class FakeConnector:
         if self.server is not None:
             await self.server.close()
 
-    async def _fault(self) -> web.Response | None:
-        if self.latency:
-            await asyncio.sleep(self.latency)
-        if self.faults:
+    async def _fault(self, request: web.Request) -> web.Response | None:
+        conversation = request.match_info["conversation"]
+        self.attempts.append((conversation, time.monotonic()))
+        delay = self.conversation_latency.get(conversation, self.latency)
+        if delay:
+            await asyncio.sleep(delay)
+        queued = self.conversation_faults.get(conversation)
+        if conversation in self.broken_conversations:
+            status: int | None = self.broken_conversations[conversation]
+        elif queued:
+            status = queued.pop(0)
+        elif self.faults:
             status = self.faults.pop(0)
-            return web.json_response({"error": {"code": "Throttled", "message": "injected"}}, status=status)
-        return None
+        else:
+            status = None
+        if status is None:
+            return None
+        headers = {"Retry-After": self.retry_after} if status == 429 and self.retry_after else {}
+        return web.json_response({"error": {"code": "Injected", "message": "injected"}}, status=status, headers=headers)
+
+    def fail(self, conversation_id: str, *statuses: int) -> None:
+        """The conversation's next calls are answered with these statuses, in order."""
+        self.conversation_faults.setdefault(conversation_id, []).extend(statuses)
+
+    def attempts_to(self, conversation_id: str) -> int:
+        return sum(1 for conversation, _ in self.attempts if conversation == conversation_id)
 
     async def _send(self, request: web.Request) -> web.Response:
-        fault = await self._fault()
+        fault = await self._fault(request)
         if fault is not None:
             return fault
         activity = await request.json()
@@ -88,7 +117,7 @@ class FakeConnector:
         return web.json_response({"id": new_id})
 
     async def _update(self, request: web.Request) -> web.Response:
-        fault = await self._fault()
+        fault = await self._fault(request)
         if fault is not None:
             return fault
         activity = await request.json()
