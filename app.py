@@ -100,14 +100,13 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     )
     sweep = ReminderSweep(
         casework,
-        notifier,
         settings.reminder_sweep_seconds,
         EscalationChase(
-            team,
             timedelta(hours=settings.escalation_chase_hours),
             timedelta(hours=settings.escalation_chase_repeat_hours),
             timedelta(hours=settings.review_overdue_repeat_hours),
         ),
+        team_configured=bool(team),
     )
 
     app = web.Application()

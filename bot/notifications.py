@@ -11,11 +11,13 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.letter_links import LetterCards
 from cards.common import Card, envelope, heading, text
-from cards.escalation import decision_card, information_request_card
+from cards.escalation import chase_card, decision_card, information_request_card
 from cards.incident import manager_discussion_card, urgent_incident_card
+from cards.review import review_card, unreachable_owner_card
 from casework.entities import OutboxMessage, user_of
 from casework.gateway import CaseworkGateway
 from casework.outbox import message_content
+from casework.reviews import review_view
 from casework.views import MessageContent, UndeliveredNotice
 from casework.vocabulary import EscalationState, MessagePurpose
 from dialogs.activities import card_activity
@@ -57,6 +59,10 @@ class Notifications:
             MessagePurpose.DECISION_TOLD: self._decision_told,
             MessagePurpose.QUESTION: self._question,
             MessagePurpose.DRAFT_LETTERS: self._draft_letters,
+            MessagePurpose.REVIEW_REMINDER: self._review,
+            MessagePurpose.OVERDUE_REVIEW: self._review,
+            MessagePurpose.OWNER_UNREACHABLE: self._owner_unreachable,
+            MessagePurpose.CHASE: self._chase,
             MessagePurpose.NOT_DELIVERED: self._not_delivered,
         }
 
@@ -131,6 +137,23 @@ class Notifications:
             attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card) for card in cards],
         )
         return Outgoing(activity, user_id=user_of(message.addressee))
+
+    async def _review(self, message: OutboxMessage) -> Outgoing:
+        view = await self._casework.call(review_view, int(message.subject["review_id"]))
+        if view.decided_at is not None:
+            raise NothingToSend("the review has been decided")
+        return self._to_addressee(message, review_card(view))
+
+    async def _owner_unreachable(self, message: OutboxMessage) -> Outgoing:
+        view = await self._casework.call(review_view, int(message.subject["review_id"]))
+        return self._to_addressee(message, unreachable_owner_card(view))
+
+    async def _chase(self, message: OutboxMessage) -> Outgoing:
+        view = (await self._content(message)).escalation
+        assert view is not None
+        if view.state is not EscalationState.PENDING:
+            raise NothingToSend("the escalation has been decided")
+        return self._to_addressee(message, chase_card(view))
 
     async def _not_delivered(self, message: OutboxMessage) -> Outgoing:
         notice = (await self._content(message)).undelivered

@@ -24,6 +24,7 @@ from casework.entities import (
 from casework.errors import AccessRefused, AlreadyRecorded, InvalidSubmission, NotFound
 from casework.events import (
     EscalationDecided,
+    EscalationOverdue,
     EscalationRequested,
     Event,
     InformationGiven,
@@ -315,6 +316,7 @@ def chase_overdue_escalations(
                 escalation.last_chased_at = now
                 record_audit(uow, Actor("system", "Chase"), AuditAction.ESCALATION_CHASED, str(escalation.id), clock)
                 chased.append(escalation_view(uow, escalation, rules))
+        publish(uow, [EscalationOverdue(view.escalation_id) for view in chased], clock)
         uow.commit()
     return tuple(chased)
 

@@ -62,6 +62,28 @@ class LettersDrafted:
     review_id: int | None = None
 
 
+@dataclass(frozen=True)
+class ReviewDue:
+    """A review falls due within the reminder lead (s13.1): its owner is reminded, once."""
+
+    review_id: int
+    owner_id: str
+
+
+@dataclass(frozen=True)
+class ReviewOverdue:
+    """A review is past due and undecided: the determination team makes sure it happens."""
+
+    review_id: int
+
+
+@dataclass(frozen=True)
+class EscalationOverdue:
+    """Nobody has decided an escalation in time: the team is reminded and the card shows it overdue."""
+
+    escalation_id: int
+
+
 Event = (
     IncidentReported
     | EscalationRequested
@@ -70,4 +92,7 @@ Event = (
     | InformationGiven
     | VoteRecorded
     | LettersDrafted
+    | ReviewDue
+    | ReviewOverdue
+    | EscalationOverdue
 )

@@ -21,12 +21,15 @@ from casework.entities import (
 from casework.errors import NotFound
 from casework.events import (
     EscalationDecided,
+    EscalationOverdue,
     EscalationRequested,
     Event,
     IncidentReported,
     InformationGiven,
     InformationRequested,
     LettersDrafted,
+    ReviewDue,
+    ReviewOverdue,
     VoteRecorded,
 )
 from casework.ports import UnitOfWork
@@ -91,11 +94,24 @@ def messages_for(event: Event, clock: Clock) -> list[NewOutboxMessage]:
                 {"escalation_id": escalation_id} if escalation_id is not None else {"review_id": review_id or 0}
             )
             return [NewOutboxMessage(personal_chat(owner), MessagePurpose.DRAFT_LETTERS, about, now)]
+        case ReviewDue(review_id=review_id, owner_id=owner):
+            return [NewOutboxMessage(personal_chat(owner), MessagePurpose.REVIEW_REMINDER, _review(review_id), now)]
+        case ReviewOverdue(review_id=review_id):
+            return [NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.OVERDUE_REVIEW, _review(review_id), now)]
+        case EscalationOverdue(escalation_id=escalation_id):
+            return [
+                NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.CHASE, _escalation(escalation_id), now),
+                _card_update(escalation_id, now),
+            ]
     raise TypeError(f"no messages are defined for {type(event).__name__}")
 
 
 def _escalation(escalation_id: int) -> dict[str, int | str]:
     return {"escalation_id": escalation_id}
+
+
+def _review(review_id: int) -> dict[str, int | str]:
+    return {"review_id": review_id}
 
 
 def publish(uow: UnitOfWork, events: Iterable[Event], clock: Clock) -> None:
@@ -139,6 +155,15 @@ def message_sent(uow: UnitOfWork, message: OutboxMessage, conversation_id: str, 
                         else AuditAction.INCIDENT_URGENT_NOTIFIED
                     )
                     record_audit(uow, SYSTEM, notified, incident.reference, clock, recipient=message.addressee)
+            case MessagePurpose.REVIEW_REMINDER:
+                record_audit(
+                    uow,
+                    SYSTEM,
+                    AuditAction.REVIEW_REMINDER_SENT,
+                    message.subject["review_id"],
+                    clock,
+                    recipient=message.addressee,
+                )
         uow.commit()
 
 
@@ -191,6 +216,11 @@ def _who_else_is_told(uow: UnitOfWork, message: OutboxMessage, clock: Clock) -> 
             return NewOutboxMessage(
                 personal_chat(escalation.requested_by), MessagePurpose.NOT_DELIVERED, notice, clock()
             )
+        case MessagePurpose.REVIEW_REMINDER:
+            # The owner is not silently dropped: the determination team makes sure the review happens (s13.1).
+            review_id = message.subject["review_id"]
+            record_audit(uow, SYSTEM, AuditAction.REVIEW_OWNER_UNREACHABLE, review_id, clock, owner=message.addressee)
+            return NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.OWNER_UNREACHABLE, {"review_id": review_id}, clock())
     # The others are the addressee's own work, listed in `work`; a notice that fails is not noticed again.
     return None
 

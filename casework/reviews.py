@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
 from casework import letters, policy
 from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock, CouncilDetails
-from casework.entities import Actor, DueReview, Measure, ScheduledReview
+from casework.entities import Actor, Measure, ScheduledReview
 from casework.errors import NotFound
-from casework.events import LettersDrafted
+from casework.events import LettersDrafted, ReviewDue, ReviewOverdue
 from casework.outbox import publish
 from casework.ports import UnitOfWork
 from casework.views import EvidenceLine, PastReview, ReviewResult, ReviewView
 from casework.vocabulary import LetterKind, MeasureKind, ReviewOutcome
+
+REMINDER_SWEEP = Actor("system", "Reminder sweep")
 
 
 def review_view(uow: UnitOfWork, review_id: int, clock: Clock) -> ReviewView:
@@ -129,8 +130,9 @@ def escalate_overdue_reviews(
         for review in claimed:
             measure = uow.measures.get(review.measure_id)
             assert measure is not None
-            record_audit(uow, Actor("system", "Review sweep"), AuditAction.REVIEW_ESCALATED_OVERDUE, review.id, clock)
+            record_audit(uow, REMINDER_SWEEP, AuditAction.REVIEW_ESCALATED_OVERDUE, review.id, clock)
             views.append(_view(uow, review, measure, clock))
+        publish(uow, [ReviewOverdue(view.review_id) for view in views], clock)
         uow.commit()
     return tuple(views)
 
@@ -148,25 +150,6 @@ def reviews_for(uow: UnitOfWork, actor: Actor, review_lead: timedelta, clock: Cl
             if everyone or (review.owner_id or measure.case_owner_id) == actor.user_id:
                 views.append(_view(uow, review, measure, clock))
         return tuple(views)
-
-
-def report_unreachable_owner(uow: UnitOfWork, review: DueReview, claimant: str, clock: Clock) -> bool:
-    """The owner could not be reached: the reminder is marked as gone to the determination team instead."""
-    return _mark_reminded(
-        uow, review, claimant, clock, AuditAction.REVIEW_OWNER_UNREACHABLE, owner=review.case_owner_id
-    )
-
-
-def _mark_reminded(
-    uow: UnitOfWork, review: DueReview, claimant: str, clock: Clock, action: AuditAction, **detail: str
-) -> bool:
-    """Marks the claimed reminder as dealt with, and says how in the audit trail; False if the claim was lost."""
-    with uow:
-        marked = uow.reviews.mark_reminded(review.review_id, claimant, clock())
-        if marked:
-            record_audit(uow, Actor("system", "Reminder sweep"), action, review.review_id, clock, **detail)
-        uow.commit()
-    return marked
 
 
 def _load(uow: UnitOfWork, review_id: int) -> tuple[ScheduledReview, Measure]:
@@ -231,34 +214,14 @@ def _view(uow: UnitOfWork, review: ScheduledReview, measure: Measure, clock: Clo
     )
 
 
-def claim_due_reminders(
-    uow: UnitOfWork, clock: Clock, review_lead: timedelta, claimant: str, claim_for: timedelta, limit: int = 100
-) -> Sequence[DueReview]:
-    """Claims the review reminders now due (s13.1); a claim expires so a crashed sweep's work is picked up again."""
+def queue_due_reminders(uow: UnitOfWork, clock: Clock, review_lead: timedelta, limit: int = 100) -> int:
+    """Review reminders now due (s13.1): each marked reminded and written to the outbox for its owner in one
+    transaction, so it is sent once, by whichever instance sweeps, and never lost. Returns how many."""
     now = clock()
     with uow:
-        claimed = uow.reviews.claim_reminders(now + review_lead, now, now + claim_for, claimant, limit)
+        due = uow.reviews.claim_reminders(now + review_lead, now, now, REMINDER_SWEEP.user_id, limit)
+        for review in due:
+            uow.reviews.mark_reminded(review.review_id, REMINDER_SWEEP.user_id, now)
+        publish(uow, [ReviewDue(review.review_id, review.case_owner_id) for review in due], clock)
         uow.commit()
-    return claimed
-
-
-def confirm_reminder_sent(uow: UnitOfWork, review: DueReview, claimant: str, clock: Clock) -> bool:
-    return _mark_reminded(
-        uow, review, claimant, clock, AuditAction.REVIEW_REMINDER_SENT, recipient=review.case_owner_id
-    )
-
-
-def release_reminder(uow: UnitOfWork, review: DueReview, claimant: str, reason: str, clock: Clock) -> None:
-    """Gives a reminder that could not be delivered back to the next sweep, and says why in the audit trail."""
-    with uow:
-        if not uow.reviews.release_claim(review.review_id, claimant):
-            return
-        record_audit(
-            uow,
-            Actor("system", "Reminder sweep"),
-            AuditAction.REVIEW_REMINDER_FAILED,
-            str(review.review_id),
-            clock,
-            reason=reason[:500],
-        )
-        uow.commit()
+    return len(due)

@@ -291,6 +291,14 @@ class MessagePurpose(enum.StrEnum):
     """The determination team's question to the requester."""
     DRAFT_LETTERS = "draft_letters"
     """The case owner's draft letters to check and issue (s11.3, s11.4, s13)."""
+    REVIEW_REMINDER = "review_reminder"
+    """A review falls due (s13.1): its owner gets the review card."""
+    OWNER_UNREACHABLE = "owner_unreachable"
+    """A review's owner could not be reached: the determination team is asked to make sure it happens."""
+    OVERDUE_REVIEW = "overdue_review"
+    """A review past due and undecided goes to the determination team."""
+    CHASE = "chase"
+    """An escalation nobody has decided in time: the team is reminded."""
     NOT_DELIVERED = "not_delivered"
     """Someone is told that a message about their work could not be delivered, and what to do instead."""
 
@@ -307,6 +315,10 @@ _MESSAGE_LABELS = {
     MessagePurpose.DECISION_TOLD: "the outcome of your escalation",
     MessagePurpose.QUESTION: "the determination team's question",
     MessagePurpose.DRAFT_LETTERS: "draft letters to check and issue",
+    MessagePurpose.REVIEW_REMINDER: "a review due (s13.1)",
+    MessagePurpose.OWNER_UNREACHABLE: "a review whose owner could not be reached",
+    MessagePurpose.OVERDUE_REVIEW: "an overdue review",
+    MessagePurpose.CHASE: "an escalation waiting too long for a decision",
     MessagePurpose.NOT_DELIVERED: "a message that could not be delivered",
 }
 

@@ -95,6 +95,7 @@ async def test_report_check_escalate_approve_and_review_reminder(
         reminders_before = len(connector.sent_to(MORGAN.personal_conversation))
         assert await bot.sweep.run_once() == 1
         assert await bot.sweep.run_once() == 0
+        await bot.outbox.deliver_until_idle()
         reminders = connector.sent_to(MORGAN.personal_conversation)[reminders_before:]
         assert len(reminders) == 1
         assert "Review due: Jane Smith" in all_text(reminders[0].cards[0])

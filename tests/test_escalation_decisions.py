@@ -114,6 +114,7 @@ async def test_an_escalation_nobody_decides_is_chased_and_shown_overdue(
         before = len(connector.sent_to(TEAM_CHANNEL))
         assert await bot.sweep.chase_escalations() == 1
         assert await bot.sweep.chase_escalations() == 0, "chased once per interval, whichever instance sweeps"
+        await bot.outbox.deliver_until_idle()
         reminder = connector.sent_to(TEAM_CHANNEL)[before:]
         assert len(reminder) == 1 and "Overdue: Restriction of contact for Jane Smith" in all_text(reminder[0].cards[0])
         assert "OVERDUE" in all_text(connector.sent_to(TEAM_CHANNEL, method="PUT")[-1].cards[0])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from app import NOTIFIER_KEY
 from casework import incidents
 from casework.commands import IncidentSubmission
 from storage.database import create_database_engine
@@ -48,6 +47,7 @@ async def test_a_review_due_is_reminded_once_with_the_review_card(
         before = len(connector.sent_to(MORGAN.personal_conversation))
         assert await bot.sweep.run_once() == 1
         assert await bot.sweep.run_once() == 0
+        assert await bot.outbox.deliver_until_idle() == 1
         (reminder,) = connector.sent_to(MORGAN.personal_conversation)[before:]
         text = all_text(reminder.cards[0])
         assert "Review due: Customer 00000" in text and "proposed **lift** (s13.1)" in text
@@ -76,7 +76,9 @@ async def test_lift_and_extend_with_the_next_review_date(
         )
         engine.dispose()
         clock.now = REVIEW_DUE - timedelta(days=1)
+        await bot.outbox.deliver_until_idle()  # the new incident's s8.6 card for Morgan
         assert await bot.sweep.run_once() == 2
+        await bot.outbox.deliver_until_idle()
         cards = [c.cards[0] for c in connector.sent_to(MORGAN.personal_conversation)[-2:]]
         lift_card = next(c for c in cards if "proposed **lift**" in all_text(c))
         extend_card = next(c for c in cards if "Proposed: **extend by 3 months**" in all_text(c))
@@ -157,8 +159,10 @@ async def test_an_overdue_review_goes_to_the_team_and_again_each_interval(
         before = len(connector.sent_to(TEAM_CHANNEL))
         assert await bot.sweep.escalate_overdue_reviews() == 1
         assert await bot.sweep.escalate_overdue_reviews() == 0
+        await bot.outbox.deliver_until_idle()
         clock.advance(timedelta(hours=24))
         assert await bot.sweep.escalate_overdue_reviews() == 1
+        await bot.outbox.deliver_until_idle()
         posted = connector.sent_to(TEAM_CHANNEL)[before:]
         assert len(posted) == 2 and "Review OVERDUE: Customer 00000" in all_text(posted[0].cards[0])
     finally:
@@ -175,10 +179,12 @@ async def test_an_owner_the_bot_cannot_reach_is_reported_to_the_team(
         clock.now = REVIEW_DUE - timedelta(days=1)
         before = len(connector.sent_to(TEAM_CHANNEL))
         await bot.sweep.run_once()
+        await bot.outbox.deliver_until_idle()
         (report,) = connector.sent_to(TEAM_CHANNEL)[before:]
         assert "Review reminder could not be delivered to Morgan Manager" in all_text(report.cards[0])
         assert len(audited(sqlite_url, "review.owner_unreachable")) == 1
         await bot.sweep.run_once()
+        await bot.outbox.deliver_until_idle()
         assert len(connector.sent_to(TEAM_CHANNEL)) == before + 1, "reported once, not every sweep"
     finally:
         await bot.close()
@@ -189,33 +195,33 @@ async def test_faults_lose_nothing_duplicate_nothing_and_back_off(
 ) -> None:
     restrict(sqlite_url, clock, customers=6)
     bot = await start_bot(
-        make_settings(sqlite_url, OUTBOUND_MAX_ATTEMPTS=6, OUTBOUND_BASE_DELAY_SECONDS=0.01), connector, clock
+        make_settings(sqlite_url, OUTBOUND_MAX_ATTEMPTS=10, OUTBOUND_BASE_DELAY_SECONDS=0.01), connector, clock
     )
     try:
         await owner_and_team_known(bot)
         clock.now = REVIEW_DUE - timedelta(days=1)
         before = len(connector.sent_to(MORGAN.personal_conversation))
-        # Throttling and gateway faults for many of the calls, in a burst.
+        # Throttling and gateway faults for many of the calls, in a burst (the first reminder meets them all,
+        # since the others wait behind it to keep their order: fewer than the 10 attempts allowed).
         connector.faults.extend([429, 502, 429, 504, 412, 429, 502, 429])
-        delivered = await bot.sweep.run_once()
-        # A reminder Teams refused more often than the attempts allow is given back, visibly, and the next
-        # sweep delivers it: nothing lost, nothing sent twice.
-        delivered += await bot.sweep.run_once()
-        assert await bot.sweep.run_once() == 0
+        assert await bot.sweep.run_once() == 6
+        # Each fault puts the reminder (and Morgan's conversation, to keep the order) back in the outbox until its
+        # backoff has passed: nothing lost, nothing sent twice.
+        for _ in range(20):
+            await bot.outbox.deliver_until_idle()
+            clock.advance(timedelta(minutes=1))
         reminders = connector.sent_to(MORGAN.personal_conversation)[before:]
-        assert delivered == 6
         assert sorted(all_text(c.cards[0]).split("\n")[0] for c in reminders) == [
             f"Review due: Customer {n:05d}" for n in range(6)
         ]
         assert connector.faults == [], "every fault was met and retried"
-        notifier = bot.app[NOTIFIER_KEY]
-        assert len(notifier.retry_delays) >= 7
-        assert max(notifier.retry_delays) > 4 * min(notifier.retry_delays), "the backoff grows"
+        assert bot.outbox.retried == 8
+        assert len(audited(sqlite_url, "review.reminder_sent")) == 6
     finally:
         await bot.close()
 
 
-async def test_a_reminder_teams_keeps_refusing_is_given_up_visibly_and_retried_later(
+async def test_a_reminder_teams_keeps_refusing_is_given_up_visibly_and_the_team_told(
     sqlite_url: str, connector: FakeConnector, clock: MutableClock
 ) -> None:
     restrict(sqlite_url, clock)
@@ -223,10 +229,18 @@ async def test_a_reminder_teams_keeps_refusing_is_given_up_visibly_and_retried_l
     try:
         await owner_and_team_known(bot)
         clock.now = REVIEW_DUE - timedelta(days=1)
-        connector.faults.extend([429, 429, 429])
-        assert await bot.sweep.run_once() == 0
-        assert len(audited(sqlite_url, "review.reminder_failed")) == 1
-        assert await bot.sweep.run_once() == 1, "the next sweep delivers it"
+        connector.fail(MORGAN.personal_conversation, 429, 429, 429)
+        assert await bot.sweep.run_once() == 1
+        for _ in range(5):
+            await bot.outbox.deliver_until_idle()
+            clock.advance(timedelta(minutes=15))
+        assert connector.attempts_to(MORGAN.personal_conversation) == 1 + 3  # the menu for hello, then three tries
+        failed = [e for e in audited(sqlite_url, "message.not_delivered") if e.detail["purpose"] == "review_reminder"]
+        assert len(failed) == 1 and "gave up after 3 attempts" in failed[0].detail["reason"]
+        assert len(audited(sqlite_url, "review.owner_unreachable")) == 1
+        told = all_text(connector.sent_to(TEAM_CHANNEL)[-1].cards[0])
+        assert "Review reminder could not be delivered to Morgan Manager" in told
+        assert await bot.sweep.run_once() == 0, "a reminder is queued once"
     finally:
         await bot.close()
 
@@ -245,6 +259,7 @@ async def test_two_instances_on_one_postgres_sweeping_together_send_each_reminde
         counts = await asyncio.gather(
             first.sweep.run_once(), second.sweep.run_once(), first.sweep.run_once(), second.sweep.run_once()
         )
+        await asyncio.gather(first.outbox.deliver_until_idle(), second.outbox.deliver_until_idle())
         reminders = connector.sent_to(MORGAN.personal_conversation)[before:]
         assert sum(counts) == 12
         names = [all_text(c.cards[0]).split("\n")[0] for c in reminders]

@@ -10,14 +10,14 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import col
+from sqlmodel import Session, col, select
 
 from casework.commands import EscalationRequest, IncidentSubmission
-from casework.entities import Actor, DueReview, Incident, NewCustomer, NewEscalation, NewMeasure, StaffMember
+from casework.entities import Actor, Incident, NewCustomer, NewEscalation, NewMeasure, StaffMember
 from casework.errors import CustomerChoiceNeeded
 from casework.escalations import decide_escalation, request_escalation
 from casework.incidents import report_incident
-from casework.reviews import claim_due_reminders, confirm_reminder_sent, release_reminder
+from casework.reviews import queue_due_reminders
 from casework.staff import register_staff, remember_actor
 from casework.views import IncidentConfirmation
 from casework.vocabulary import DecisionOutcome, EscalationKind, EscalationState, MeasureKind
@@ -31,13 +31,14 @@ from storage.tables import (
     EscalationRecord,
     IncidentRecord,
     MeasureRecord,
+    OutboxMessageRecord,
     Review,
     VoteRecord,
 )
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock
 from tests.scenarios import COUNCIL, RULES
-from tests.storage_checks import aware_utc, count, run_together
+from tests.storage_checks import count, run_together
 
 ADMIN = Actor("admin", "Admin")
 REPORTER = Actor("reporter", "Sam Staff")
@@ -160,62 +161,31 @@ def _measures_with_reviews(engine: Engine, clock: MutableClock) -> tuple[set[int
     return due, not_due
 
 
-def _claim(engine: Engine, clock: MutableClock, claimant: str, limit: int = 100) -> list[DueReview]:
-    return list(claim_due_reminders(SqlUnitOfWork(engine), clock, LEAD, claimant, CLAIM_FOR, limit))
+def _queue(engine: Engine, clock: MutableClock, limit: int = 100) -> int:
+    return queue_due_reminders(SqlUnitOfWork(engine), clock, LEAD, limit)
 
 
-def test_concurrent_sweeps_claim_every_due_review_exactly_once(engine: Engine, clock: MutableClock) -> None:
+def test_concurrent_sweeps_queue_every_due_review_exactly_once(engine: Engine, clock: MutableClock) -> None:
     due_measures, _ = _measures_with_reviews(engine, clock)
 
-    def sweep(index: int) -> list[DueReview]:
-        claimed: list[DueReview] = []
-        while batch := _claim(engine, clock, f"sweep-{index}", limit=4):
-            claimed.extend(batch)
-        return claimed
+    def sweep(index: int) -> int:
+        queued = 0
+        while batch := _queue(engine, clock, limit=4):
+            queued += batch
+        return queued
 
     first, second = run_together(2, sweep)
 
-    ids = Counter(r.review_id for r in first + second)
-    assert [review_id for review_id, times in ids.items() if times > 1] == []
-    assert {r.measure_id for r in first + second} == due_measures
-    assert all(r.customer_name == "Jane Doe" and aware_utc(r.due_at) for r in first + second)
-    assert _claim(engine, clock, "third") == []  # live claims are not taken
-
-    for claimant, claimed in (("sweep-0", first), ("sweep-1", second)):
-        assert all(confirm_reminder_sent(SqlUnitOfWork(engine), r, claimant, clock) for r in claimed)
-    clock.advance(CLAIM_FOR * 3)
-    assert _claim(engine, clock, "third") == []  # sent reminders are never claimed again
-    assert count(engine, Review, col(Review.reminder_sent_at).is_not(None)) == len(due_measures)
-    assert count(engine, AuditEventRecord, col(AuditEventRecord.action) == "review.reminder_sent") == len(due_measures)
-
-
-def test_an_expired_claim_is_taken_over_and_the_first_claimant_can_no_longer_confirm(
-    engine: Engine, clock: MutableClock
-) -> None:
-    due_measures, _ = _measures_with_reviews(engine, clock)
-    crashed = _claim(engine, clock, "crashed")
-    assert {r.measure_id for r in crashed} == due_measures
-
-    clock.advance(CLAIM_FOR - timedelta(seconds=1))
-    assert _claim(engine, clock, "rescuer") == []  # still held
-    clock.advance(timedelta(seconds=2))
-    rescued = _claim(engine, clock, "rescuer")
-    assert {r.review_id for r in rescued} == {r.review_id for r in crashed}
-
-    assert not confirm_reminder_sent(SqlUnitOfWork(engine), crashed[0], "crashed", clock)
-    assert all(confirm_reminder_sent(SqlUnitOfWork(engine), r, "rescuer", clock) for r in rescued)
+    assert first + second == len(due_measures)
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxMessageRecord).where(OutboxMessageRecord.purpose == "review_reminder"))
+        review_ids = Counter(int(row.subject["review_id"]) for row in rows)
+        reviews_of = {r.id: r.measure_id for r in session.exec(select(Review))}
+    assert [review_id for review_id, times in review_ids.items() if times > 1] == []
+    assert {reviews_of[review_id] for review_id in review_ids} == due_measures
     clock.advance(timedelta(days=1))
-    assert _claim(engine, clock, "anyone") == []
-
-
-def test_a_released_claim_is_claimable_again_at_once(engine: Engine, clock: MutableClock) -> None:
-    _measures_with_reviews(engine, clock)
-    held = _claim(engine, clock, "sweep-a", limit=3)
-    assert len(held) == 3
-    release_reminder(SqlUnitOfWork(engine), held[0], "sweep-a", "Teams said 403", clock)
-    again = _claim(engine, clock, "sweep-b", limit=100)
-    assert held[0].review_id in {r.review_id for r in again}
-    assert not {r.review_id for r in held[1:]} & {r.review_id for r in again}
+    assert _queue(engine, clock) == 0  # queued reminders are never queued again
+    assert count(engine, Review, col(Review.reminder_sent_at).is_not(None)) == len(due_measures)
 
 
 MANAGER = StaffMember("manager", "Morgan Manager")
