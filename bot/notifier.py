@@ -1,4 +1,5 @@
-"""Proactive messages through stored conversation references, with backoff on Teams' throttling and faults."""
+"""One call to the Bot Connector through a stored conversation reference, within Teams' per-conversation limits and a
+timeout, its failure classified as worth retrying (TryAgain) or not (Refused). The outbox worker keeps the retries."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ class Unreachable(Exception):
 
 
 class DeliveryFailed(Exception):
-    """Teams kept refusing the message after every retry."""
+    """Teams refused the message, or kept failing it for as long as the sender would wait."""
 
 
 class TryAgain(Exception):
@@ -102,43 +103,14 @@ class Notifier:
         adapter: BotAdapter,
         references: ConversationReferences,
         app_id: str,
-        max_attempts: int,
-        base_delay: float,
-        sleep: Sleep = asyncio.sleep,
         limiter: ConversationRateLimiter | None = None,
         timeout: float = 15.0,
     ) -> None:
         self._adapter = adapter
         self.references = references
         self._app_id = app_id
-        self._max_attempts = max_attempts
-        self._base_delay = base_delay
-        self._sleep = sleep
         self._timeout = timeout
         self.limiter = limiter or ConversationRateLimiter()
-        self.retry_delays: list[float] = []
-        """Every backoff this notifier waited, for operators and tests to see."""
-
-    async def send_to_user(self, user_id: str, card: dict[str, Any]) -> str:
-        """Sends now, retrying in place: for answers that belong to the person's own turn (outbox.py sends the rest)."""
-        reference = await asyncio.to_thread(self.references.personal_for_user, user_id)
-        if reference is None:
-            raise Unreachable(f"no personal conversation stored for user {user_id}")
-        return await self._send(reference, card_activity(card))
-
-    async def send_to_conversation(self, conversation_id: str, card: dict[str, Any]) -> str:
-        reference = await asyncio.to_thread(self.references.for_conversation, conversation_id)
-        if reference is None:
-            raise Unreachable(f"no reference stored for conversation {conversation_id}")
-        return await self._send(reference, card_activity(card))
-
-    async def update_in_conversation(self, conversation_id: str, activity_id: str, card: dict[str, Any]) -> None:
-        reference = await asyncio.to_thread(self.references.for_conversation, conversation_id)
-        if reference is None:
-            raise Unreachable(f"no reference stored for conversation {conversation_id}")
-        activity = card_activity(card)
-        activity.id = activity_id
-        await self._with_retries(reference, _updating(activity))
 
     async def send_once(self, reference: dict[str, Any], activity: Activity) -> str:
         """One attempt, for the outbox worker, which keeps its own retries durably: raises TryAgain or Refused."""
@@ -148,26 +120,6 @@ class Notifier:
 
     async def update_once(self, reference: dict[str, Any], activity: Activity) -> None:
         await self._attempt(reference, _updating(activity))
-
-    async def _send(self, reference: dict[str, Any], activity: Activity) -> str:
-        sent: list[str] = []
-        await self._with_retries(reference, _sending(activity, sent))
-        return sent[-1]
-
-    async def _with_retries(self, reference: dict[str, Any], logic: Logic) -> None:
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                await self._attempt(reference, logic)
-                return
-            except Refused as refused:
-                raise DeliveryFailed(str(refused)) from refused
-            except TryAgain as fault:
-                if attempt == self._max_attempts:
-                    raise DeliveryFailed(f"gave up after {attempt} attempts ({fault})") from fault
-                wait = backoff(self._base_delay, attempt, fault.retry_after)
-                self.retry_delays.append(wait)
-                await self._sleep(wait)
-                log.warning("retrying outbound message (attempt %d: %s)", attempt + 1, fault)
 
     async def _attempt(self, reference: dict[str, Any], logic: Logic) -> None:
         """One call to the Bot Connector, within Teams' limits for the conversation and a timeout, with its failure

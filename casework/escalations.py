@@ -125,13 +125,6 @@ def request_escalation(
     return DecisionResult(view, recorded_now=True, events=events)
 
 
-def record_decision_card(uow: UnitOfWork, escalation_id: int, conversation_id: str, activity_id: str) -> None:
-    """Remembers where the decision card was posted, so it can be updated in place for everyone."""
-    with uow:
-        uow.escalations.record_card(escalation_id, conversation_id, activity_id)
-        uow.commit()
-
-
 def view_escalation(uow: UnitOfWork, escalation_id: int, rules: DecisionRules) -> EscalationView:
     with uow:
         # Only shows the card: no row lock, so a refresh never queues behind a decision being recorded.

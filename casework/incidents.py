@@ -117,15 +117,6 @@ def report_incident(
     return confirmation
 
 
-def record_notification(
-    uow: UnitOfWork, actor: Actor, incident_reference: str, what: AuditAction, detail: dict[str, str], clock: Clock
-) -> None:
-    """Who was told about an incident, or could not be (every notification is in the audit trail)."""
-    with uow:
-        record_audit(uow, actor, what, incident_reference, clock, **detail)
-        uow.commit()
-
-
 def record_manager_outcome(
     uow: UnitOfWork, actor: Actor, incident_id: int, outcome: ManagerOutcome, clock: Clock
 ) -> ManagerOutcomeResult:
