@@ -75,9 +75,8 @@ def report_incident(
     if errors:
         raise InvalidSubmission(errors)
     with uow:
-        existing = uow.incidents.by_submission_key(submission.submission_key)
-        if existing is not None:
-            return _confirmation(uow, existing, clock, already_recorded=True)
+        # A repeated submission is found by its key when the insert below is refused, not looked up first: the
+        # first submission, by far the most common, costs one statement less.
         reporter, manager = _reporter_and_line_manager(uow, actor, submission, clock)
         try:
             customer = _resolve_customer(uow, actor, submission, clock)
@@ -153,10 +152,11 @@ def _reporter_and_line_manager(
     uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock
 ) -> tuple[StaffMember, StaffMember]:
     """The reporter and their line manager: asked for once, then remembered (s8.6 needs them told)."""
-    reporter = uow.staff.get(actor.user_id) or StaffMember(actor.user_id, actor.name)
+    known = uow.staff.with_line_managers(actor.user_id, submission.line_manager_id.strip())
+    reporter = known.get(actor.user_id) or StaffMember(actor.user_id, actor.name)
     remembered = reporter.line_manager_id
     chosen = remembered or submission.line_manager_id.strip()
-    manager = uow.staff.get(chosen) if chosen else None
+    manager = known.get(chosen) if chosen else None
     if remembered and manager is None:
         # A manager no longer on record: ask again rather than tell nobody.
         remembered = None
@@ -251,11 +251,13 @@ def _confirmation(
         found = uow.staff.get(incident.reported_by)
         manager = uow.staff.get(found.line_manager_id) if found and found.line_manager_id else None
         reporter = found or StaffMember(incident.reported_by, incident.reported_by)
+    # One read for both the customer's standing and the incidents the escalation suggestion weighs.
+    facts = uow.reads.customer_status(customer.id, None, incident.occurred_at - policy.SUGGESTION_WINDOW)
     return IncidentConfirmation(
         reference=incident.reference,
-        customer=status_view(uow, customer, clock),
+        customer=status_view(uow, customer, clock, facts=facts),
         already_recorded=already_recorded,
-        incident=incident_summary(uow, incident, customer, reporter),
+        incident=incident_summary(uow, incident, customer, reporter, recent=facts.recent_incidents),
         line_manager_id=manager.user_id if manager else None,
         line_manager_name=manager.name if manager else None,
     )

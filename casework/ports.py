@@ -32,7 +32,15 @@ from casework.entities import (
     StaffMember,
     Vote,
 )
-from casework.vocabulary import DeliveryMethod, EscalationKind, EscalationState, LetterKind, ManagerOutcome, MeasureKind
+from casework.vocabulary import (
+    DeliveryMethod,
+    EscalationKind,
+    EscalationState,
+    LetterKind,
+    ManagerOutcome,
+    MeasureKind,
+    ServiceArea,
+)
 
 
 class CustomerRepository(Protocol):
@@ -181,6 +189,11 @@ class StaffRepository(Protocol):
         """Those of these staff the bot knows, by user id, in one look-up (a view naming many people)."""
         ...
 
+    def with_line_managers(self, user_id: str, proposed_manager_id: str) -> Mapping[str, StaffMember]:
+        """In one look-up: this person, the line manager on record for them, and the proposed one (if any), by
+        user id; those the bot does not know are left out."""
+        ...
+
     def save(self, member: StaffMember) -> None: ...
     def all(self) -> Sequence[StaffMember]: ...
 
@@ -268,6 +281,9 @@ class CustomerStatusFacts:
     viewer_manages_case: bool
     """The viewer owns one of the customer's measures, asked for an escalation about them, or line-manages someone
     who reported an incident about them (s2.6: the case's managers)."""
+    recent_incidents: tuple[tuple[datetime, ServiceArea], ...] = ()
+    """When and where each of the customer's incidents since the time asked for happened, oldest first (for the
+    escalation suggestion); empty unless asked for."""
 
 
 @dataclass(frozen=True)
@@ -338,8 +354,11 @@ class CaseReads(Protocol):
     """Queries that only show something, answered in as few statements as the database allows and without row
     locks (the read side). They add nothing the repositories could not; they are here for speed."""
 
-    def customer_status(self, customer_id: int, viewer_id: str | None) -> CustomerStatusFacts:
-        """The facts for `customer_id`'s status as `viewer_id` may see it (no viewer: nobody's access)."""
+    def customer_status(
+        self, customer_id: int, viewer_id: str | None, incidents_since: datetime | None = None
+    ) -> CustomerStatusFacts:
+        """The facts for `customer_id`'s status as `viewer_id` may see it (no viewer: nobody's access), with the
+        customer's incidents since `incidents_since` when it is given."""
         ...
 
     def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:

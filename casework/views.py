@@ -23,6 +23,7 @@ from casework.vocabulary import (
     MeasureKind,
     MessagePurpose,
     ReviewOutcome,
+    ServiceArea,
 )
 
 if TYPE_CHECKING:
@@ -306,9 +307,16 @@ def require_customer(uow: UnitOfWork, customer_id: int) -> Customer:
     return customer
 
 
-def status_view(uow: UnitOfWork, customer: Customer, clock: Clock, viewer: Actor | None = None) -> CustomerStatusView:
+def status_view(
+    uow: UnitOfWork,
+    customer: Customer,
+    clock: Clock,
+    viewer: Actor | None = None,
+    facts: CustomerStatusFacts | None = None,
+) -> CustomerStatusView:
+    """The customer's status card; a use case that has read the facts (for `viewer`) passes them in."""
     now = clock()
-    facts = uow.reads.customer_status(customer.id, viewer.user_id if viewer else None)
+    facts = facts or uow.reads.customer_status(customer.id, viewer.user_id if viewer else None)
     measures = [m for m in facts.measures if policy.is_in_force(m, now)]
     return CustomerStatusView(
         customer_id=customer.id,
@@ -338,9 +346,19 @@ def may_see_history(facts: CustomerStatusFacts, viewer_id: str) -> bool:
 
 
 def incident_summary(
-    uow: UnitOfWork, incident: Incident, customer: Customer | None = None, reporter: StaffMember | None = None
+    uow: UnitOfWork,
+    incident: Incident,
+    customer: Customer | None = None,
+    reporter: StaffMember | None = None,
+    recent: Sequence[tuple[datetime, ServiceArea]] | None = None,
 ) -> IncidentSummary:
-    """The incident as its line manager sees it. A use case that has the customer and the reporter passes them."""
+    """The incident as its line manager sees it. A use case that has the customer, the reporter or the customer's
+    incidents within the suggestion window (policy.SUGGESTION_WINDOW) passes them."""
+    if recent is None:
+        since = incident.occurred_at - policy.SUGGESTION_WINDOW
+        recent = [
+            (i.occurred_at, i.service_area) for i in uow.incidents.for_customer_since(incident.customer_id, since)
+        ]
     customer = customer or require_customer(uow, incident.customer_id)
     reporter = reporter or uow.staff.get(incident.reported_by)
     decided_by = uow.staff.get(incident.manager_outcome_by) if incident.manager_outcome_by else None
@@ -365,15 +383,7 @@ def incident_summary(
         manager_outcome=incident.manager_outcome.label if incident.manager_outcome else None,
         manager_outcome_by=(decided_by.name if decided_by else incident.manager_outcome_by),
         manager_outcome_at=incident.manager_outcome_at,
-        suggestion=policy.escalation_suggestion(
-            [
-                (i.occurred_at, i.service_area)
-                for i in uow.incidents.for_customer_since(
-                    incident.customer_id, incident.occurred_at - policy.SUGGESTION_WINDOW
-                )
-            ],
-            incident.occurred_at,
-        ),
+        suggestion=policy.escalation_suggestion(list(recent), incident.occurred_at),
     )
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, exists, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -22,7 +22,7 @@ from casework.ports import (
     ReviewDue,
     WorkFacts,
 )
-from casework.vocabulary import EscalationKind, EscalationState, LetterKind, MeasureKind
+from casework.vocabulary import EscalationKind, EscalationState, LetterKind, MeasureKind, ServiceArea
 from storage.repositories.measures import measure_of
 from storage.repositories.sql_repository import stored_id
 from storage.repositories.staff import staff_of
@@ -42,15 +42,19 @@ class SqlReads:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def customer_status(self, customer_id: int, viewer_id: str | None) -> CustomerStatusFacts:
+    def customer_status(
+        self, customer_id: int, viewer_id: str | None, incidents_since: datetime | None = None
+    ) -> CustomerStatusFacts:
         # One row per measure (or one row of NULLs without any), each carrying the same representatives and access.
         viewer = viewer_id or ""
+        recent: Any = self._incidents_json(customer_id, incidents_since) if incidents_since else literal(None)
         statement = (
             select(
                 MeasureRecord,
                 self._representatives_json(customer_id).label("representatives"),
                 _is_determination_team(viewer).label("team"),
                 _manages_case(customer_id, viewer).label("manages"),
+                recent.label("recent"),
             )
             .select_from(CustomerRecord)
             .outerjoin(MeasureRecord, col(MeasureRecord.customer_id) == CustomerRecord.id)
@@ -66,6 +70,7 @@ class SqlReads:
             representatives=tuple(_representatives(customer_id, first.representatives)),
             viewer_is_determination_team=bool(first.team) and bool(viewer_id),
             viewer_manages_case=bool(first.manages) and bool(viewer_id),
+            recent_incidents=_recent_incidents(first.recent),
         )
 
     def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
@@ -188,6 +193,26 @@ class SqlReads:
             for r in rows
         )
 
+    def _incidents_json(self, customer_id: int, since: datetime) -> ScalarSelect[Any]:
+        """When and in which service each of the customer's incidents since then happened, as one JSON array."""
+        incident = IncidentRecord
+        if self._session.get_bind().dialect.name == "postgresql":
+            item = func.json_build_array(incident.occurred_at, incident.service_area)
+            return (
+                select(func.json_agg(aggregate_order_by(item, col(incident.occurred_at))))
+                .where(col(incident.customer_id) == customer_id, col(incident.occurred_at) >= since)
+                .scalar_subquery()
+            )
+        ordered = (
+            select(col(incident.occurred_at), col(incident.service_area))
+            .where(col(incident.customer_id) == customer_id, col(incident.occurred_at) >= since)
+            .order_by(col(incident.occurred_at), col(incident.id))
+            .subquery()
+        )
+        return select(
+            func.json_group_array(func.json_array(ordered.c.occurred_at, ordered.c.service_area))
+        ).scalar_subquery()
+
     def _representatives_json(self, customer_id: int) -> ScalarSelect[Any]:
         """The customer's representatives as one JSON array, oldest first, in the database's own JSON functions."""
         rep = RepresentativeRecord
@@ -217,6 +242,19 @@ class SqlReads:
             ordered.c.authority,
         )
         return select(func.json_group_array(item)).scalar_subquery()
+
+
+def _recent_incidents(stored: Any) -> tuple[tuple[datetime, ServiceArea], ...]:
+    if stored is None:
+        return ()
+    pairs = json.loads(stored) if isinstance(stored, str) else stored
+    found = []
+    for at, area in pairs or ():
+        moment = datetime.fromisoformat(at)
+        found.append(
+            (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC), ServiceArea(area))
+        )
+    return tuple(found)
 
 
 def _is_determination_team(viewer_id: str) -> ColumnElement[bool]:

@@ -65,7 +65,8 @@ class SqlUnitOfWork:
         self.staff = SqlStaff(session)
         self.letters = SqlLetters(session)
         self.outbox = SqlOutbox(session)
-        self.audit = SqlAuditLog(session)
+        self._audit = SqlAuditLog(session)
+        self.audit = self._audit
         self.reads = SqlReads(session)
         return self
 
@@ -79,10 +80,12 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         assert self._session is not None
+        self._audit.write_pending()
         self._session.commit()
 
     def rollback(self) -> None:
         assert self._session is not None
+        self._audit.discard_pending()
         self._session.rollback()
 
 

@@ -473,6 +473,11 @@ class FakeStaff(_Repository):
     def determination_team(self) -> Sequence[StaffMember]:
         return [m for m in self.all() if m.is_determination_team]
 
+    def with_line_managers(self, user_id: str, proposed_manager_id: str) -> Mapping[str, StaffMember]:
+        person = self._state.staff.get(user_id)
+        wanted = {user_id, proposed_manager_id, person.line_manager_id if person else None}
+        return {m.user_id: m for m in self._state.staff.values() if m.user_id in wanted}
+
     def reports_to(self, manager_id: str) -> Sequence[str]:
         return [m.user_id for m in self._state.staff.values() if m.line_manager_id == manager_id]
 
@@ -631,12 +636,21 @@ class FakeReads:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
 
-    def customer_status(self, customer_id: int, viewer_id: str | None) -> CustomerStatusFacts:
+    def customer_status(
+        self, customer_id: int, viewer_id: str | None, incidents_since: datetime | None = None
+    ) -> CustomerStatusFacts:
         uow = self._uow
         measures = tuple(uow.measures.for_customer(customer_id))
         representatives = tuple(uow.representatives.for_customer(customer_id))
+        recent = (
+            tuple(
+                (i.occurred_at, i.service_area) for i in uow.incidents.for_customer_since(customer_id, incidents_since)
+            )
+            if incidents_since is not None
+            else ()
+        )
         if not viewer_id:
-            return CustomerStatusFacts(measures, representatives, False, False)
+            return CustomerStatusFacts(measures, representatives, False, False, recent)
         viewer = uow.staff.get(viewer_id)
         managers = {m.case_owner_id for m in measures} | uow.escalations.requesters_for(customer_id)
         manages_a_reporter = bool(uow.incidents.reporters_for(customer_id) & set(uow.staff.reports_to(viewer_id)))
@@ -645,6 +659,7 @@ class FakeReads:
             representatives,
             viewer_is_determination_team=viewer is not None and viewer.is_determination_team,
             viewer_manages_case=viewer_id in managers or manages_a_reporter,
+            recent_incidents=recent,
         )
 
     def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import col, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
 from casework.entities import AuditEvent
 from storage.repositories.sql_repository import SqlRepository
@@ -12,19 +13,35 @@ from storage.tables import AuditEventRecord
 
 
 class SqlAuditLog(SqlRepository):
+    """Events are kept until the unit of work commits (or reads the log) and then written in one INSERT: a turn
+    that audits three things sends one statement for them, not three."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._pending: list[dict[str, object]] = []
+
     def record(self, event: AuditEvent) -> None:
-        self._session.add(
-            AuditEventRecord(
-                at=event.at,
-                actor_id=event.actor_id,
-                action=event.action,
-                record_type=event.record_type,
-                record_id=event.record_id,
-                detail=event.detail,
-            )
+        self._pending.append(
+            {
+                "at": event.at,
+                "actor_id": event.actor_id,
+                "action": event.action,
+                "record_type": event.record_type,
+                "record_id": event.record_id,
+                "detail": event.detail,
+            }
         )
 
+    def write_pending(self) -> None:
+        if self._pending:
+            self._session.execute(insert(AuditEventRecord).values(self._pending))
+            self._pending = []
+
+    def discard_pending(self) -> None:
+        self._pending = []
+
     def events(self, record_type: str | None = None, record_id: str | None = None) -> Sequence[AuditEvent]:
+        self.write_pending()
         query = select(AuditEventRecord).order_by(col(AuditEventRecord.id))
         if record_type is not None:
             query = query.where(AuditEventRecord.record_type == record_type)

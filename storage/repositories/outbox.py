@@ -24,20 +24,21 @@ class SqlOutbox(SqlRepository):
     def add(self, messages: Sequence[NewOutboxMessage]) -> None:
         # One INSERT for all of a turn's messages.
         self._session.execute(
-            insert(OutboxMessageRecord),
-            [
-                {
-                    "addressee": m.addressee,
-                    "purpose": m.purpose.value,
-                    "subject": dict(m.subject),
-                    "coalesce_key": m.coalesce_key,
-                    "state": PENDING,
-                    "attempts": 0,
-                    "created_at": m.created_at,
-                    "available_at": m.created_at,
-                }
-                for m in messages
-            ],
+            insert(OutboxMessageRecord).values(
+                [
+                    {
+                        "addressee": m.addressee,
+                        "purpose": m.purpose.value,
+                        "subject": dict(m.subject),
+                        "coalesce_key": m.coalesce_key,
+                        "state": PENDING,
+                        "attempts": 0,
+                        "created_at": m.created_at,
+                        "available_at": m.created_at,
+                    }
+                    for m in messages
+                ]
+            )
         )
 
     def get(self, message_id: int) -> OutboxMessage | None:

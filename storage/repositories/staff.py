@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from casework.entities import StaffMember
@@ -21,6 +22,16 @@ class SqlStaff(SqlRepository):
         if not user_ids:
             return {}
         rows = self._session.exec(select(StaffMemberRecord).where(col(StaffMemberRecord.user_id).in_(set(user_ids))))
+        return {row.user_id: staff_of(row) for row in rows}
+
+    def with_line_managers(self, user_id: str, proposed_manager_id: str) -> Mapping[str, StaffMember]:
+        recorded = select(StaffMemberRecord.line_manager_id).where(StaffMemberRecord.user_id == user_id)
+        wanted = [user_id, *([proposed_manager_id] if proposed_manager_id else [])]
+        rows = self._session.exec(
+            select(StaffMemberRecord).where(
+                or_(col(StaffMemberRecord.user_id).in_(wanted), col(StaffMemberRecord.user_id).in_(recorded))
+            )
+        )
         return {row.user_id: staff_of(row) for row in rows}
 
     def reports_to(self, manager_id: str) -> Sequence[str]:

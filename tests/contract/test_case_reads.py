@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from casework.entities import NewCustomer, NewRepresentative, StaffMember
+from casework.vocabulary import ServiceArea
 from tests.contract.conftest import NewUnitOfWork
 from tests.contract.records import NOW, escalation, incident, measure
 
@@ -83,3 +84,24 @@ def test_the_people_on_a_card_are_those_named_and_the_whole_team(new_uow: NewUni
     assert set(people) == {"morgan", "sam", "harper"}
     assert people["morgan"] == StaffMember("morgan", "Morgan Requester")
     assert set(nobody_named) == {"harper"}
+
+
+def test_a_customers_incidents_since_a_time_come_with_the_status_facts_oldest_first(new_uow: NewUnitOfWork) -> None:
+    jane = _case(new_uow)  # one incident at NOW
+    with new_uow() as uow:
+        uow.incidents.add(
+            incident(
+                jane, "k2", occurred_at=NOW - timedelta(days=3, microseconds=250), service_area=ServiceArea.HOUSING
+            )
+        )
+        uow.incidents.add(incident(jane, "k3", occurred_at=NOW - timedelta(days=40)))
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.reads.customer_status(jane, None).recent_incidents == ()
+        facts = uow.reads.customer_status(jane, "harper", NOW - timedelta(days=30))
+    assert facts.recent_incidents == (
+        (NOW - timedelta(days=3, microseconds=250), ServiceArea.HOUSING),
+        (NOW, ServiceArea.OTHER),
+    )
+    assert facts.viewer_is_determination_team
+    assert len(facts.measures) == 2

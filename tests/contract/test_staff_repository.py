@@ -54,3 +54,20 @@ def test_everyone_and_the_determination_team_by_name_and_who_reports_to_whom(new
         assert uow.staff.determination_team() == [UNA, ZED]
         assert sorted(uow.staff.reports_to("u1")) == ["u2", "u3"]
         assert uow.staff.reports_to("u2") == []
+
+
+def test_with_line_managers_finds_the_person_their_recorded_manager_and_the_proposed_one_at_once(
+    new_uow: NewUnitOfWork,
+) -> None:
+    with new_uow() as uow:
+        for member in (UNA, VIC, ABE, ZED):
+            uow.staff.save(member)
+        uow.commit()
+
+    with new_uow() as uow:
+        assert set(uow.staff.with_line_managers("u2", "")) == {"u2", "u1"}
+        assert set(uow.staff.with_line_managers("u2", "u4")) == {"u2", "u1", "u4"}
+        assert set(uow.staff.with_line_managers("u1", "u3")) == {"u1", "u3"}  # Una has no manager on record
+        assert set(uow.staff.with_line_managers("nobody", "u4")) == {"u4"}
+        assert set(uow.staff.with_line_managers("nobody", "ghost")) == set()
+        assert uow.staff.with_line_managers("u2", "")["u1"] == UNA
