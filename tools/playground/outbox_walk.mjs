@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// Walks the flows of issue 15 in the Agents Playground and saves what Sam Staff sees, with `make run` running:
+//
+//   node tools/playground/outbox_walk.mjs [output-dir]      (default docs/screenshots)
+//
+// 1. Sam reports an incident. The confirmation comes at once; then the outbox tries Morgan Manager's personal chat,
+//    which the playground answers with 404 (it only hosts the current user's), so Sam is told the truth.
+// 2. Sam asks the determination team for a formal warning; Harper (posted as the playground would send it) asks
+//    a question; the question reaches Sam through the outbox, and `work` lists it with a button that opens it.
+// 3. In the group chat Sam types `check Jane Smith`: the group sees one line, the answer arrives in Sam's 1:1 chat.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { resolveConversation, switchConversation, typeAndSend } from './smoke.mjs';
+
+const PLAYGROUND = process.env.PLAYGROUND_URL || 'http://localhost:56150';
+const BOT = process.env.BOT_ENDPOINT || 'http://localhost:3978/api/messages';
+const OUT = process.argv[2] || 'docs/screenshots';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+  '--disable-quic', '--disable-component-update', '--disable-sync'];
+
+const { config } = await (await fetch(`${PLAYGROUND}/_internal/v1/config`)).json();
+const user = (first) => [config.currentUser, ...config.users].find((u) => u.givenName === first);
+const [sam, harper] = [user('Sam'), user('Harper')];
+const personal = resolveConversation(config, 'personal');
+const channel = resolveConversation(config, 'determination');
+const group = resolveConversation(config, 'group');
+let sequence = 0;
+
+function activity(from, conversation, extra) {
+  return {
+    type: 'message', id: `outbox-walk-${++sequence}`, channelId: 'msteams', serviceUrl: `${PLAYGROUND}/_connector`,
+    timestamp: new Date().toISOString(), from: { id: from.id, name: from.name, aadObjectId: from.aadObjectId },
+    recipient: { id: config.bot.id, name: config.bot.name },
+    conversation: { id: conversation.id, conversationType: conversation.kind, tenantId: config.tenantId },
+    channelData: { tenant: { id: config.tenantId } }, ...extra,
+  };
+}
+
+async function post(body) {
+  const res = await fetch(BOT, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`bot answered HTTP ${res.status}`);
+  return res.headers.get('content-type')?.includes('json') ? res.json() : null;
+}
+
+const inputs = (card) => {
+  const found = {};
+  const walk = (n) => {
+    if (Array.isArray(n)) n.forEach(walk);
+    else if (n && typeof n === 'object') {
+      if (String(n.type || '').startsWith('Input.') && n.id) found[n.id] = n.value ?? '';
+      Object.values(n).forEach(walk);
+    }
+  };
+  walk(card.body);
+  return found;
+};
+const textOf = (card) => JSON.stringify(card.body);
+
+mkdirSync(OUT, { recursive: true });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+await page.route('**/*', (r) => (r.request().url().startsWith(PLAYGROUND) || r.request().url().startsWith('data:') ? r.continue() : r.abort()));
+const cards = [];
+page.on('websocket', (ws) => ws.on('framereceived', (frame) => {
+  try {
+    const message = JSON.parse(String(frame.payload))?.message;
+    if (message?.from?.id !== config.bot.id) return;
+    for (const a of message.attachments || []) {
+      if (a.content?.type === 'AdaptiveCard') cards.push({ id: message.id, conversation: message.conversation?.id, card: a.content });
+    }
+    if (message.text) cards.push({ id: message.id, conversation: message.conversation?.id, card: { body: [{ text: message.text }] } });
+  } catch { /* not JSON */ }
+}));
+const settle = () => page.waitForTimeout(3000);
+const cardWith = (verb) => {
+  const hit = cards.findLast((c) => JSON.stringify(c.card).includes(`"${verb}"`));
+  if (!hit) throw new Error(`no card with "${verb}" among: ${cards.map((c) => c.card.body?.[0]?.text).join(' | ')}`);
+  return hit;
+};
+const expect = (what, ok) => { if (!ok) throw new Error(`expected ${what}`); console.log(`outbox-walk: ok: ${what}`); };
+const shot = async (name) => { await page.screenshot({ path: `${OUT}/${name}`, fullPage: true }); console.log(`outbox-walk: ${OUT}/${name}`); };
+
+await page.goto(PLAYGROUND, { waitUntil: 'domcontentloaded' });
+await page.getByRole('treeitem', { name: 'Personal Chat', exact: true }).waitFor({ timeout: 30_000 });
+await page.locator('[contenteditable="true"][role="textbox"]').first().waitFor();
+
+// 1. The report, then the truthful line about Morgan.
+await typeAndSend(page, config, personal, 'report Jane Smith phone abusive');
+await settle();
+const form = cardWith('incident.submit').card;
+const morgan = form.body.find((e) => e.id === 'line_manager_id')?.choices.find((c) => c.title === 'Morgan Manager');
+const began = Date.now();
+await post(activity(sam, personal, { value: { ...inputs(form), verb: 'incident.submit', form_id: form.actions[0].data.form_id,
+  description: 'Shouted and swore at me when told the repair date.', line_manager_id: morgan ? morgan.value : '' } }));
+console.log(`outbox-walk: submit answered in ${Date.now() - began} ms`);
+await settle();
+expect('the confirmation', cards.some((c) => textOf(c.card).includes('recorded')));
+expect('the truthful line about Morgan', cards.some((c) => textOf(c.card).includes('could not be reached in Teams')));
+await shot('outbox-manager-unreachable.png');
+
+// 2. A question from the team reaches Sam; `work` lists it and its button opens it.
+await post(activity(sam, personal, { text: 'escalate Jane Smith' }));
+await settle();
+const ask = cardWith('escalation.submit').card;
+await post(activity(sam, personal, { value: { ...inputs(ask), verb: 'escalation.submit', form_id: ask.actions[0].data.form_id,
+  kind: 'formal_warning', reason: 'Third abusive call this month after an informal warning (s10, s11.1).' } }));
+await settle();
+const decision = cards.findLast((c) => c.conversation?.startsWith(channel.id) && JSON.stringify(c.card).includes('escalation.ask'));
+expect('the decision card in the team channel, nobody having spoken there', Boolean(decision));
+const askButton = decision.card.actions.find((a) => a.verb === 'escalation.ask');
+await post(activity(harper, channel, { type: 'invoke', name: 'adaptiveCard/action', replyToId: decision.id,
+  value: { action: { type: 'Action.Execute', verb: askButton.verb, data: { ...askButton.data, notes: 'Which dates were the calls?' } } } }));
+await settle();
+expect("the team's question in Sam's chat", cards.some((c) => textOf(c.card).includes('Which dates were the calls?')));
+await typeAndSend(page, config, personal, 'work');
+await settle();
+expect('work lists the question', textOf(cardWith('work.question').card).includes('Questions from the determination team'));
+await shot('work-list.png');
+await page.getByRole('button', { name: /answer|question/i }).last().click();
+await settle();
+await shot('work-question-opened.png');
+
+// 3. `check` in the group chat answers privately.
+await switchConversation(page, group);
+await typeAndSend(page, config, group, 'check Jane Smith');
+await settle();
+await shot('group-check.png');
+await switchConversation(page, personal);
+await settle();
+expect("the status in Sam's 1:1 chat", cards.some((c) => c.conversation === personal.id && textOf(c.card).includes('Jane Smith:')));
+expect('nothing about Jane in the group', !cards.some((c) => c.conversation?.startsWith(group.id) && textOf(c.card).includes('Jane Smith')));
+await shot('group-check-private-answer.png');
+await browser.close();
