@@ -107,12 +107,11 @@ def seed_burst(database_url: str, service_url: str, rows_per_conversation: Seque
                 for _, reference in planned
             ],
         )
+    ids: dict[str, int] = {}
     with Session(engine) as session:
-        ids = dict(
-            session.exec(
-                select(IncidentRecord.reference, IncidentRecord.id).where(col(IncidentRecord.reference).like("BURST-%"))
-            ).all()
-        )
+        for row in session.exec(select(IncidentRecord).where(col(IncidentRecord.reference).like("BURST-%"))):
+            assert row.reference is not None and row.id is not None
+            ids[row.reference] = row.id
     uow = SqlUnitOfWork(engine)
     with uow:
         # Interleaved, as a burst from many turns would be: conversation by conversation would be the easy case.
