@@ -83,6 +83,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         team_channel,
         OutboxSettings(
             poll_seconds=settings.outbox_poll_seconds,
+            lease_for=timedelta(seconds=settings.outbox_lease_seconds),
             concurrency=settings.outbox_concurrency,
             max_attempts=settings.outbound_max_attempts,
             base_delay=settings.outbound_base_delay_seconds,

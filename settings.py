@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     """How often the outbox worker looks for messages other instances wrote (its own turns wake it at once)."""
     outbox_concurrency: int = Field(4, alias="OUTBOX_CONCURRENCY", ge=1, le=50)
     """Conversations sent to at once; also the most messages a crash can re-send."""
+    outbox_lease_seconds: float = Field(60, alias="OUTBOX_LEASE_SECONDS", ge=1)
+    """How long a worker holds the conversations it claims: a crashed instance's pass to another after this. It
+    must outlast a claim's sending (the lease is not renewed), so shorten it only for tests."""
 
     letter_link_secret: str = Field("", alias="LETTER_LINK_SECRET", repr=False)
     """Signs letter download links (HMAC-SHA256). Required outside development mode."""

@@ -47,15 +47,27 @@ class ConversationRateLimiter:
         self.waited = 0.0
 
     def seed(self, conversation_id: str, sent_at: list[float], wall_clock_now: float) -> None:
-        """Starts a conversation's windows from sends another instance made (wall-clock times), unless this
-        instance has sent to it recently itself (its own sends are already counted)."""
-        sent = self._sent[conversation_id]
-        if sent or not sent_at:
+        """Counts the conversation's recent sends as the database recorded them (wall-clock times, from every
+        instance), when this worker takes the conversation over.
+
+        The database's list replaces what this instance remembers up to the newest send in it: another instance
+        may have sent to the conversation since this one last did (they pass it between them a round at a time),
+        and ignoring those sends once let two instances put 13 messages into one second. Sends this instance made
+        after the newest recorded one (in this round, not yet in the list) are kept. Recorded times are taken
+        when a send was marked, just after Teams answered, so they never undercount a window."""
+        if not sent_at:
             return
         offset = self._now() - wall_clock_now
-        sent.extend(sorted(t + offset for t in sent_at))
+        recorded = sorted(t + offset for t in sent_at)
+        sent = self._sent[conversation_id]
+        newer = [t for t in sent if t > recorded[-1]]
+        sent.clear()
+        sent.extend(recorded)
+        sent.extend(newer)
 
-    async def acquire(self, conversation_id: str) -> None:
+    async def acquire(self, conversation_id: str) -> float:
+        """Waits until one more message may go to the conversation; returns the time counted for it, which
+        `finished` moves to when Teams answered."""
         async with self._locks[conversation_id]:
             sent = self._sent[conversation_id]
             longest = max(window for _, window in self._limits)
@@ -70,7 +82,24 @@ class ConversationRateLimiter:
                     break
                 self.waited += wait
                 await self._sleep(wait)
-            sent.append(self._now())
+            started = self._now()
+            sent.append(started)
+            return started
+
+    def finished(self, conversation_id: str, started: float) -> None:
+        """The send counted at `started` has been answered: it is counted from now instead.
+
+        Teams counts a message when it arrives, which is some time after `acquire` let it go; counted from the
+        answer, the next window starts no earlier than Teams' own. Counted from `acquire`, a request that took
+        longer to arrive than the one seven after it put eight into one second at the fake connector."""
+        sent = self._sent.get(conversation_id)
+        if not sent:
+            return
+        for index in range(len(sent) - 1, -1, -1):
+            if sent[index] == started:
+                del sent[index]
+                sent.append(self._now())
+                return
 
 
 class Unreachable(Exception):
@@ -136,11 +165,14 @@ class Notifier:
             except Exception as error:
                 failures.append(error)
 
-        await self.limiter.acquire(conversation_id)
+        started = await self.limiter.acquire(conversation_id)
         try:
-            await asyncio.wait_for(
-                self._adapter.continue_conversation(conversation, attempt_once, self._app_id), self._timeout
-            )
+            try:
+                await asyncio.wait_for(
+                    self._adapter.continue_conversation(conversation, attempt_once, self._app_id), self._timeout
+                )
+            finally:
+                self.limiter.finished(conversation_id, started)
             if failures:
                 raise failures[0]
         except TimeoutError as error:
