@@ -36,6 +36,7 @@ from casework.outbox import (
     message_sent,
     message_undeliverable,
     release_conversations,
+    renew_lease,
 )
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,6 @@ class OutboxSettings:
     """How often an idle worker looks for messages written by other instances (its own turns wake it at once)."""
     lease_for: timedelta = timedelta(seconds=60)
     """How long a worker holds a conversation; a crashed worker's conversations pass to another after this."""
-    conversations: int = 20
-    """Conversations claimed at a time."""
     concurrency: int = 4
     """Conversations sent to at once."""
     per_conversation: int = 20
@@ -111,7 +110,11 @@ class OutboxWorker:
         """One claim: every conversation leased gets its waiting messages, in order. Returns messages handled."""
         settings = self._settings
         claim = await self._casework.call(
-            claim_messages, self.claimant, lease_for=settings.lease_for, conversations=settings.conversations
+            # No more conversations than are sent to at once, so none waits, leased, behind the others.
+            claim_messages,
+            self.claimant,
+            lease_for=settings.lease_for,
+            conversations=settings.concurrency,
         )
         if not claim.messages:
             return 0
@@ -134,6 +137,11 @@ class OutboxWorker:
     async def _send_in_order(self, addressee: str, messages: list[OutboxMessage]) -> int:
         handled = 0
         for message in messages:
+            # A lease that lapsed (a slow connector, a long wait for Teams' limits) may have passed to another
+            # instance, which may be sending these very messages: then this one stops.
+            if not await self._casework.call(renew_lease, self.claimant, addressee, lease_for=self._settings.lease_for):
+                log.warning("outbox: lost the lease of %s; another worker continues", addressee)
+                break
             handled += 1
             if not await self._deliver(message):
                 # It waits for its retry, and the rest of this conversation with it, in order.

@@ -131,6 +131,15 @@ def claim_messages(
     return claim
 
 
+def renew_lease(uow: UnitOfWork, claimant: str, addressee: str, clock: Clock, *, lease_for: timedelta) -> bool:
+    """Before each message: the worker still holds the conversation, for another `lease_for`."""
+    with uow:
+        now = clock()
+        renewed = uow.outbox.renew(claimant, addressee, now, now + lease_for)
+        uow.commit()
+    return renewed
+
+
 def release_conversations(uow: UnitOfWork, claimant: str, addressees: Collection[str]) -> None:
     with uow:
         uow.outbox.release(claimant, addressees)

@@ -252,6 +252,11 @@ class OutboxRepository(Protocol):
         """True if this call marked it undeliverable (False if it was no longer waiting)."""
         ...
 
+    def renew(self, claimant: str, addressee: str, now: datetime, lease_until: datetime) -> bool:
+        """Extends a lease this claimant still holds (unexpired at `now`); False if it has lost it, when it must
+        send nothing more to that conversation."""
+        ...
+
     def release(self, claimant: str, addressees: Collection[str]) -> None:
         """Gives these conversations' leases back, so any worker may take them at once."""
         ...

@@ -612,6 +612,13 @@ class FakeOutbox(_Repository):
         lease = self._state.outbox_leases.setdefault(row.message.addressee, OutboxLease())
         lease.retry_at = at
 
+    def renew(self, claimant: str, addressee: str, now: datetime, lease_until: datetime) -> bool:
+        lease = self._state.outbox_leases.get(addressee)
+        if lease is None or lease.claimant != claimant or lease.leased_until is None or lease.leased_until < now:
+            return False
+        lease.leased_until = lease_until
+        return True
+
     def release(self, claimant: str, addressees: Collection[str]) -> None:
         for addressee in addressees:
             lease = self._state.outbox_leases.get(addressee)

@@ -157,6 +157,17 @@ class SqlOutbox(SqlRepository):
             )
         )
 
+    def renew(self, claimant: str, addressee: str, now: datetime, lease_until: datetime) -> bool:
+        return self._changed(
+            update(OutboxConversation)
+            .where(
+                col(OutboxConversation.addressee) == addressee,
+                col(OutboxConversation.claimant) == claimant,
+                col(OutboxConversation.leased_until) >= now,
+            )
+            .values(leased_until=lease_until)
+        )
+
     def release(self, claimant: str, addressees: Collection[str]) -> None:
         if not addressees:
             return
