@@ -63,12 +63,13 @@ await page.route('**/*', (r) => (r.request().url().startsWith(PLAYGROUND) || r.r
 const cards = [];
 page.on('websocket', (ws) => ws.on('framereceived', (frame) => {
   try {
-    const message = JSON.parse(String(frame.payload))?.message;
+    const data = JSON.parse(String(frame.payload));
+    const message = data?.message;
     if (message?.from?.id !== config.bot.id) return;
     for (const a of message.attachments || []) {
-      if (a.content?.type === 'AdaptiveCard') cards.push({ id: message.id, conversation: message.conversation?.id, card: a.content });
+      if (a.content?.type === 'AdaptiveCard') cards.push({ id: message.id, conversation: data.actionConversationId, card: a.content });
     }
-    if (message.text) cards.push({ id: message.id, conversation: message.conversation?.id, card: { body: [{ text: message.text }] } });
+    if (message.text) cards.push({ id: message.id, conversation: data.actionConversationId, card: { body: [{ text: message.text }] } });
   } catch { /* not JSON */ }
 }));
 const settle = () => page.waitForTimeout(3000);
@@ -77,7 +78,7 @@ const cardWith = (verb) => {
   if (!hit) throw new Error(`no card with "${verb}" among: ${cards.map((c) => c.card.body?.[0]?.text).join(' | ')}`);
   return hit;
 };
-const expect = (what, ok) => { if (!ok) throw new Error(`expected ${what}`); console.log(`outbox-walk: ok: ${what}`); };
+const expect = (what, ok) => { if (!ok) throw new Error(`expected ${what}; the bot sent: ${cards.map((c) => `${c.conversation}: ${c.card.body?.[0]?.text}`).join(' | ')}`); console.log(`outbox-walk: ok: ${what}`); };
 const shot = async (name) => { await page.screenshot({ path: `${OUT}/${name}`, fullPage: true }); console.log(`outbox-walk: ${OUT}/${name}`); };
 
 await page.goto(PLAYGROUND, { waitUntil: 'domcontentloaded' });
@@ -102,12 +103,15 @@ await shot('outbox-manager-unreachable.png');
 await post(activity(sam, personal, { text: 'escalate Jane Smith' }));
 await settle();
 const ask = cardWith('escalation.submit').card;
+await switchConversation(page, channel);  // the playground streams the open conversation's messages
 await post(activity(sam, personal, { value: { ...inputs(ask), verb: 'escalation.submit', form_id: ask.actions[0].data.form_id,
   kind: 'formal_warning', reason: 'Third abusive call this month after an informal warning (s10, s11.1).' } }));
 await settle();
 const decision = cards.findLast((c) => c.conversation?.startsWith(channel.id) && JSON.stringify(c.card).includes('escalation.ask'));
 expect('the decision card in the team channel, nobody having spoken there', Boolean(decision));
 const askButton = decision.card.actions.find((a) => a.verb === 'escalation.ask');
+await shot('outbox-decision-card.png');
+await switchConversation(page, personal);
 await post(activity(harper, channel, { type: 'invoke', name: 'adaptiveCard/action', replyToId: decision.id,
   value: { action: { type: 'Action.Execute', verb: askButton.verb, data: { ...askButton.data, notes: 'Which dates were the calls?' } } } }));
 await settle();
