@@ -78,6 +78,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         settings.app_id,
         settings.outbound_max_attempts,
         settings.outbound_base_delay_seconds,
+        timeout=settings.outbound_timeout_seconds,
     )
     # check_safe() has refused to start without a secret outside development mode.
     link_secret = settings.letter_link_secret or development_secret()
