@@ -72,7 +72,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         references, team, channel_tenant(settings.app_tenant_id, settings.allowed_tenant_ids), settings.app_id
     )
     adapter = create_adapter(settings)
-    notifier = Notifier(adapter, team_channel, settings.app_id)
+    notifier = Notifier(adapter, team_channel, settings.app_id, timeout=settings.outbound_timeout_seconds)
     # check_safe() has refused to start without a secret outside development mode.
     link_secret = settings.letter_link_secret or development_secret()
     letters = LetterCards(casework, link_secret, settings.public_base_url, timedelta(hours=settings.letter_link_hours))

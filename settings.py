@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     outbound_max_attempts: int = Field(10, alias="OUTBOUND_MAX_ATTEMPTS", ge=1, le=20)
     """Attempts at a message Teams throttles or fails transiently, backing off from the base delay (to ~10 min)."""
     outbound_base_delay_seconds: float = Field(0.5, alias="OUTBOUND_BASE_DELAY_SECONDS", ge=0)
+    outbound_timeout_seconds: float = Field(15.0, alias="OUTBOUND_TIMEOUT_SECONDS", gt=0, le=120)
+    """How long one call to the Bot Connector may take before it counts as a timeout, retried like a 503."""
     outbox_poll_seconds: float = Field(1.0, alias="OUTBOX_POLL_SECONDS", gt=0)
     """How often the outbox worker looks for messages other instances wrote (its own turns wake it at once)."""
     outbox_concurrency: int = Field(4, alias="OUTBOX_CONCURRENCY", ge=1, le=50)

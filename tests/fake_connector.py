@@ -52,6 +52,8 @@ class FakeConnector:
     """Sent as Retry-After with every injected 429."""
     attempts: list[tuple[str, float]] = field(default_factory=list)
     """Every call that reached the connector, faulted or not: (conversation id, monotonic time)."""
+    in_flight: int = 0
+    """Calls being answered now (a client that timed out does not stop the connector answering its call)."""
     card_errors: list[str] = field(default_factory=list)
     """Every schema problem in every card the bot sent: the tests fail if any is found."""
     check_cards: bool = True
@@ -85,7 +87,11 @@ class FakeConnector:
         self.attempts.append((conversation, time.monotonic()))
         delay = self.conversation_latency.get(conversation, self.latency)
         if delay:
-            await asyncio.sleep(delay)
+            self.in_flight += 1
+            try:
+                await asyncio.sleep(delay)
+            finally:
+                self.in_flight -= 1
         queued = self.conversation_faults.get(conversation)
         if conversation in self.broken_conversations:
             status: int | None = self.broken_conversations[conversation]
@@ -103,6 +109,13 @@ class FakeConnector:
     def fail(self, conversation_id: str, *statuses: int) -> None:
         """The conversation's next calls are answered with these statuses, in order."""
         self.conversation_faults.setdefault(conversation_id, []).extend(statuses)
+
+    async def settled(self, timeout: float = 30.0) -> None:
+        """Waits until every delayed call has been answered, so a fault cleared after it cannot change its answer."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight:
+            assert time.monotonic() < deadline, f"{self.in_flight} calls still being answered after {timeout} s"
+            await asyncio.sleep(0.02)
 
     def attempts_to(self, conversation_id: str) -> int:
         return sum(1 for conversation, _ in self.attempts if conversation == conversation_id)
