@@ -21,10 +21,18 @@ def run_migrations_online() -> None:
             # Batch migrations rebuild tables by copy-and-rename, which a foreign key check would refuse
             # mid-way; the keys are checked as a whole once the migration is done, below.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            # Several instances may start together: the first takes the write lock (BEGIN IMMEDIATE, see
+            # storage/database.py) for the whole migration; the others wait, then find nothing left to do.
+            connection.begin()
         else:
             # Several instances may start together: one migrates, the others wait for it.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7215001)")
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=is_sqlite(url))
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=is_sqlite(url),
+            transactional_ddl=True,
+        )
         with context.begin_transaction():
             context.run_migrations()
         # With the lock taken above the connection was already in a transaction, which Alembic leaves to us.

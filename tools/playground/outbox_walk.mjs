@@ -10,7 +10,7 @@
 // 3. In the group chat Sam types `check Jane Smith`: the group sees one line, the answer arrives in Sam's 1:1 chat.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
-import { resolveConversation, switchConversation, typeAndSend } from './smoke.mjs';
+import { cardInputs, playgroundActivity, postToBot, resolveConversation, switchConversation, typeAndSend } from './smoke.mjs';
 
 const PLAYGROUND = process.env.PLAYGROUND_URL || 'http://localhost:56150';
 const BOT = process.env.BOT_ENDPOINT || 'http://localhost:3978/api/messages';
@@ -26,34 +26,10 @@ const channel = resolveConversation(config, 'determination');
 const group = resolveConversation(config, 'group');
 let sequence = 0;
 
-function activity(from, conversation, extra) {
-  return {
-    type: 'message', id: `outbox-walk-${++sequence}`, channelId: 'msteams', serviceUrl: `${PLAYGROUND}/_connector`,
-    timestamp: new Date().toISOString(), from: { id: from.id, name: from.name, aadObjectId: from.aadObjectId },
-    recipient: { id: config.bot.id, name: config.bot.name },
-    conversation: { id: conversation.id, conversationType: conversation.kind, tenantId: config.tenantId },
-    channelData: { tenant: { id: config.tenantId } }, ...extra,
-  };
-}
-
-async function post(body) {
-  const res = await fetch(BOT, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`bot answered HTTP ${res.status}`);
-  return res.headers.get('content-type')?.includes('json') ? res.json() : null;
-}
-
-const inputs = (card) => {
-  const found = {};
-  const walk = (n) => {
-    if (Array.isArray(n)) n.forEach(walk);
-    else if (n && typeof n === 'object') {
-      if (String(n.type || '').startsWith('Input.') && n.id) found[n.id] = n.value ?? '';
-      Object.values(n).forEach(walk);
-    }
-  };
-  walk(card.body);
-  return found;
-};
+const activity = (from, conversation, extra) =>
+  playgroundActivity(PLAYGROUND, config, from, conversation, `outbox-walk-${++sequence}`, extra);
+const post = (body) => postToBot(BOT, body);
+const inputs = cardInputs;
 const textOf = (card) => JSON.stringify(card.body);
 
 mkdirSync(OUT, { recursive: true });

@@ -127,6 +127,38 @@ export async function sendAs(baseUrl, config, conversation, user, text) {
   if (!res.ok) throw new Error(`custom activity refused: HTTP ${res.status} ${await res.text()}`);
 }
 
+/** An activity as the playground would post it to the bot, from anyone, in any of its conversations. */
+export function playgroundActivity(playground, config, from, conversation, id, extra) {
+  return {
+    type: 'message', id, channelId: 'msteams', serviceUrl: `${playground}/_connector`,
+    timestamp: new Date().toISOString(), from: { id: from.id, name: from.name, aadObjectId: from.aadObjectId },
+    recipient: { id: config.bot.id, name: config.bot.name },
+    conversation: { id: conversation.id, conversationType: conversation.kind, tenantId: config.tenantId },
+    channelData: { tenant: { id: config.tenantId } }, ...extra,
+  };
+}
+
+/** Posts an activity straight to the bot; its JSON answer (an invoke's), or null. */
+export async function postToBot(endpoint, body) {
+  const res = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`bot answered HTTP ${res.status}`);
+  return res.headers.get('content-type')?.includes('json') ? res.json() : null;
+}
+
+/** Every input of a card with its current value, as its Action.Submit would send them. */
+export function cardInputs(card) {
+  const found = {};
+  const walk = (n) => {
+    if (Array.isArray(n)) n.forEach(walk);
+    else if (n && typeof n === 'object') {
+      if (String(n.type || '').startsWith('Input.') && n.id) found[n.id] = n.value ?? '';
+      Object.values(n).forEach(walk);
+    }
+  };
+  walk(card.body);
+  return found;
+}
+
 /** Open a conversation from the left-hand list (the UI's only way to switch conversation). */
 export async function switchConversation(page, conversation) {
   await page.getByRole('treeitem', { name: conversation.label, exact: true }).click();
