@@ -4,10 +4,13 @@ bench/results/latest.json, and never fails on timing (a target missed is reporte
     python -m bench                  throughput (1, 10, 50 users), memory over 10,000 turns, data scale (10,000,
                                      100,000 and 1,000,000 incidents), staff effort: about 13 minutes on 2 cores
     python -m bench --quick          shorter runs, 2,000 turns for memory, 10,000 incidents only (about 4 minutes)
-    python -m bench --only effort    one part: throughput, scale, effort or statements (may be given more than once)
+    python -m bench --only effort    one part: throughput, scale, effort, statements or outbox (may be given more
+                                     than once)
 
 Every run (and --quick) also counts the SQL statements one steady-state turn of each kind sends (bench/statements.py,
-about 10 s); `--only statements` runs that alone.
+about 10 s; `--only statements` runs that alone), and times the reporter's incident submit with the line manager's
+Teams conversation answering 404 or taking 5 s against healthy (bench/outbox.py, issue 15; about 3 minutes, 1 with
+--quick; `--only outbox`).
 
 PostgreSQL is TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); its databases are created as
 uca_bench_* and dropped after. Without PostgreSQL its rows are skipped with the reason.
@@ -21,7 +24,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from bench import effort, scale, statements, throughput
+from bench import effort, outbox, scale, statements, throughput
 from bench.common import machine, table, write_result
 
 TARGET_RATIO = 3.0
@@ -201,18 +204,21 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": row["messages"] == 1 and row["clicks"] == 1 and row["outcome"].startswith("ok"),
             }
         )
+    ob = results.get("outbox")
+    if ob and not ob.get("error"):
+        found += outbox.targets(ob)
     return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["throughput", "scale", "effort", "statements"], action="append")
+    parser.add_argument("--only", choices=["throughput", "scale", "effort", "statements", "outbox"], action="append")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--duration", type=float, default=None, help="seconds per product run (default 5)")
     parser.add_argument("--memory-turns", type=int, default=None, help="turns for the memory figure (default 10000)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    parts = args.only or ["statements", "throughput", "scale", "effort"]
+    parts = args.only or ["statements", "outbox", "throughput", "scale", "effort"]
     duration = args.duration or (2.5 if args.quick else 5.0)
     memory_turns = args.memory_turns if args.memory_turns is not None else (2000 if args.quick else 10_000)
     sizes = [10_000] if args.quick else [10_000, 100_000, 1_000_000]
@@ -228,6 +234,18 @@ def main() -> None:
         except Exception as error:  # a broken scenario is reported; the other parts still run
             log(f"  FAILED: {error!r}")
             results["statements"] = {"error": repr(error), "rows": []}
+    if "outbox" in parts:
+        log(
+            "\nThe reporter's submit with the line manager's Teams conversation failing (the app in-process, real HTTP)"
+        )
+        try:
+            if args.quick:
+                results["outbox"] = outbox.run(log, submits=16, drain=10.0, rounds=2)
+            else:
+                results["outbox"] = outbox.run(log)
+        except Exception as error:  # reported like the statements; the other parts still run
+            log(f"  FAILED: {error!r}")
+            results["outbox"] = {"error": repr(error), "rows": []}
     if "throughput" in parts:
         log("\nThroughput, latency and memory (each target, the connector and the load generator in own processes)")
         results["throughput"] = throughput.run(duration, min(duration, 4.0), memory_turns, log)
@@ -252,7 +270,13 @@ def main() -> None:
             print(f"SQL statements per turn: FAILED, {results['statements']['error']}")
         else:
             print(statements.tables(results["statements"]))
-    print("\nTargets (issue 9)")
+    if "outbox" in results:
+        print()
+        if results["outbox"].get("error"):
+            print(f"Submit with the line manager failing: FAILED, {results['outbox']['error']}")
+        else:
+            print(outbox.tables(results["outbox"]))
+    print("\nTargets (issues 9 and 15)")
     print(
         table(
             ["target", "measured", "met"],
