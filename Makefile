@@ -6,12 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint typecheck unit bench migrate playground clean
+.PHONY: run test lint typecheck unit bench migrate playground clean lock audit
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements.lock pins, each file checked against its hash, then the project itself.
+# After changing pyproject.toml's dependencies: `make lock` (pip-tools), and commit both files.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -41,6 +43,15 @@ migrate: $(STAMP)
 .PHONY: package
 package: $(STAMP)
 	$(BIN)/python tools/package_app.py $(ARGS)
+
+lock:
+	$(PYTHON) -m venv /tmp/uca-pip-tools && /tmp/uca-pip-tools/bin/pip install --quiet pip-tools
+	/tmp/uca-pip-tools/bin/pip-compile --quiet --extra dev --generate-hashes --no-emit-index-url --no-emit-find-links \
+		--strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+
+# The locked dependencies against the published advisories (PyPI's and OSV's); CI runs it after the tests.
+audit: $(STAMP)
+	bash tools/audit_dependencies.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -127,6 +127,8 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if tasks:
+            await outbox.stop()
         await close_adapter(adapter)
         engine.dispose()
 

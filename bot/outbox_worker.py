@@ -35,6 +35,7 @@ from casework.outbox import (
     message_retry,
     message_sent,
     message_undeliverable,
+    release_all_conversations,
     release_conversations,
     renew_lease,
 )
@@ -95,6 +96,11 @@ class OutboxWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._settings.poll_seconds)
             self._wake.clear()
+
+    async def stop(self) -> None:
+        """At shutdown, after the worker's task is cancelled: gives its conversations back at once, so another
+        instance (or this one restarted) need not wait for the leases to lapse."""
+        await self._casework.call(release_all_conversations, self.claimant)
 
     async def deliver_until_idle(self, rounds: int = 100) -> int:
         """Delivers until nothing is due (for tests, tools and shutdown); returns how many messages were handled."""

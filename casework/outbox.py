@@ -146,6 +146,12 @@ def release_conversations(uow: UnitOfWork, claimant: str, addressees: Collection
         uow.commit()
 
 
+def release_all_conversations(uow: UnitOfWork, claimant: str) -> None:
+    with uow:
+        uow.outbox.release_all(claimant)
+        uow.commit()
+
+
 def message_sent(uow: UnitOfWork, message: OutboxMessage, conversation_id: str, activity_id: str, clock: Clock) -> None:
     """Marks the message sent, with what its delivery means for the casework, in one transaction."""
     with uow:

@@ -261,6 +261,10 @@ class OutboxRepository(Protocol):
         """Gives these conversations' leases back, so any worker may take them at once."""
         ...
 
+    def release_all(self, claimant: str) -> None:
+        """Gives back every conversation this claimant holds (a worker shutting down)."""
+        ...
+
     def failed_for(self, addressee: str) -> Sequence[OutboxMessage]:
         """Messages that could not be delivered to this addressee, newest first."""
         ...

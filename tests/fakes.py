@@ -625,6 +625,9 @@ class FakeOutbox(_Repository):
             if lease is not None and lease.claimant == claimant:
                 lease.claimant, lease.leased_until = None, None
 
+    def release_all(self, claimant: str) -> None:
+        self.release(claimant, list(self._state.outbox_leases))
+
     def failed_for(self, addressee: str) -> Sequence[OutboxMessage]:
         return [
             r.message

@@ -179,6 +179,13 @@ class SqlOutbox(SqlRepository):
             .values(claimant=None, leased_until=None)
         )
 
+    def release_all(self, claimant: str) -> None:
+        self._session.execute(
+            update(OutboxConversation)
+            .where(col(OutboxConversation.claimant) == claimant)
+            .values(claimant=None, leased_until=None)
+        )
+
     def failed_for(self, addressee: str) -> Sequence[OutboxMessage]:
         rows = self._session.exec(
             select(OutboxMessageRecord)

@@ -122,3 +122,15 @@ def test_sent_retried_and_failed_messages(new_uow: NewUnitOfWork) -> None:
     assert (retried.subject["escalation_id"], retried.attempts, retried.last_error) == (2, 1, "Teams answered 429")
     assert again.recent_sends[SAM] == (NOW,)
     assert (failed.state, failed.last_error) == (MessageState.FAILED, "Teams refused the message with status 404")
+
+
+def test_a_worker_stopping_gives_back_every_conversation_it_holds(new_uow: NewUnitOfWork) -> None:
+    with new_uow() as uow:
+        uow.outbox.add([_message(SAM), _message(MORGAN)])
+        uow.commit()
+    with new_uow() as uow:
+        assert len(uow.outbox.claim("a", NOW, NOW + LEASE, 10, RECENT).messages) == 2
+        uow.outbox.release_all("a")
+        uow.commit()
+    with new_uow() as uow:
+        assert len(uow.outbox.claim("b", NOW, NOW + LEASE, 10, RECENT).messages) == 2
