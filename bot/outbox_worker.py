@@ -142,12 +142,18 @@ class OutboxWorker:
 
     async def _send_in_order(self, addressee: str, messages: list[OutboxMessage]) -> int:
         handled = 0
+        lease_for = self._settings.lease_for
+        renewed = time.monotonic()  # the claim has just taken the lease
         for message in messages:
-            # A lease that lapsed (a slow connector, a long wait for Teams' limits) may have passed to another
-            # instance, which may be sending these very messages: then this one stops.
-            if not await self._casework.call(renew_lease, self.claimant, addressee, lease_for=self._settings.lease_for):
-                log.warning("outbox: lost the lease of %s; another worker continues", addressee)
-                break
+            # Renewed once a third of it has gone, not before every message (each renewal is a transaction the
+            # app's turns queue behind). A lease that lapsed all the same (a slow connector, a long wait for
+            # Teams' limits) may have passed to another instance, which may be sending these very messages:
+            # then this one stops.
+            if time.monotonic() - renewed > lease_for.total_seconds() / 3:
+                if not await self._casework.call(renew_lease, self.claimant, addressee, lease_for=lease_for):
+                    log.warning("outbox: lost the lease of %s; another worker continues", addressee)
+                    break
+                renewed = time.monotonic()
             handled += 1
             if not await self._deliver(message):
                 # It waits for its retry, and the rest of this conversation with it, in order.
