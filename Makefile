@@ -48,6 +48,8 @@ lock:
 	$(PYTHON) -m venv /tmp/uca-pip-tools && /tmp/uca-pip-tools/bin/pip install --quiet pip-tools
 	/tmp/uca-pip-tools/bin/pip-compile --quiet --extra dev --generate-hashes --no-emit-index-url --no-emit-find-links \
 		--strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+	/tmp/uca-pip-tools/bin/pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links \
+		--strip-extras --allow-unsafe -o requirements-runtime.lock pyproject.toml
 
 # The locked dependencies against the published advisories (PyPI's and OSV's); CI runs it after the tests.
 audit: $(STAMP)
