@@ -44,10 +44,6 @@ class AlreadyAnswered(CaseworkError):
         super().__init__("That question has already been answered; the determination team has your answer.")
 
 
-UNDELIVERED_SHOWN_FOR = timedelta(days=14)
-"""How long a message that could not be delivered is listed; the item it was about stays listed until dealt with."""
-
-
 def my_work(uow: UnitOfWork, actor: Actor, clock: Clock, review_lead: timedelta) -> MyWorkView:
     """What is waiting for the actor, read in one go from the read side."""
     now = clock()
@@ -58,7 +54,7 @@ def my_work(uow: UnitOfWork, actor: Actor, clock: Clock, review_lead: timedelta)
     undelivered = tuple(
         UndeliveredMessage(m.id, m.purpose.label.capitalize(), m.created_at)
         for m in failed
-        if m.purpose is not MessagePurpose.NOT_DELIVERED and m.created_at >= now - UNDELIVERED_SHOWN_FOR
+        if m.purpose is not MessagePurpose.NOT_DELIVERED
     )
     return _shaped(facts, now, undelivered=undelivered)
 
