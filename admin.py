@@ -3,6 +3,7 @@
 python admin.py migrate
 python admin.py add-staff USER_ID "Full Name" [--determination-team]
 python admin.py seed-playground      # the Agents Playground's mock users, for a local try-out
+python admin.py verify-audit         # recompute the audit trail's hash chain; exit 1 at the first broken link
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from casework.entities import Actor, StaffMember
 from casework.errors import CaseworkError
 from casework.staff import register_staff
 from settings import Settings
+from storage.audit_chain import verify_audit_chain
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork
@@ -47,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--determination-team", action="store_true")
     add.add_argument("--line-manager", default="", help="the object id of their line manager")
     commands.add_parser("seed-playground", help="register the Agents Playground's mock users")
+    commands.add_parser("verify-audit", help="check the audit trail's hash chain; exit code 1 if it is broken")
     importing = commands.add_parser("import-customers", help="add customers from a CSV file (header row required)")
     importing.add_argument("csv_file")
     importing.add_argument(
@@ -84,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings, engine: Engine, now: Clock) -> int:
+    if args.command == "verify-audit":
+        return _verify_audit(engine)
     if args.command == "import-customers":
         return _import(engine, args.csv_file, args.skip_invalid, now)
     if args.command == "merge-customers":
@@ -105,6 +110,18 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Engine, now: Cloc
         for user_id, name, on_team in PLAYGROUND_STAFF:
             register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(user_id, name, on_team), now)
         print(f"Registered {len(PLAYGROUND_STAFF)} playground users.")
+    return 0
+
+
+def _verify_audit(engine: Engine) -> int:
+    report = verify_audit_chain(engine)
+    if report.broken is not None:
+        print(
+            f"audit trail BROKEN at event {report.broken.event_id}: {report.broken.reason}. "
+            f"The {report.events - 1} event(s) before it verify (last good hash {report.head})."
+        )
+        return 1
+    print(f"audit trail intact: {report.events} events (head {report.head})")
     return 0
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from storage.audit_chain import register_sqlite_functions
+
 _SINGLE_STATEMENT_OPTION = "uca_single_statement"
 SINGLE_STATEMENT = {_SINGLE_STATEMENT_OPTION: True}
 """Execution options for a connection that runs one statement on its own: a read, or a write that is atomic by
@@ -51,6 +53,8 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
         dbapi_connection.execute("PRAGMA busy_timeout=30000")
+        # The audit trail's chain trigger hashes each new row with it (storage/audit_chain.py).
+        register_sqlite_functions(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

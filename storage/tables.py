@@ -234,8 +234,14 @@ class LetterRecord(SQLModel, table=True):
 
 
 class AuditEventRecord(SQLModel, table=True):
+    """Append-only and hash-chained (issue 14, storage/audit_chain.py): the database refuses UPDATE and DELETE and
+    fills prev_hash and hash itself as each row is inserted; the unique prev_hash means the chain cannot fork."""
+
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_record", "record_type", "record_id"),)
+    __table_args__ = (
+        Index("ix_audit_record", "record_type", "record_id"),
+        Index("ux_audit_prev_hash", "prev_hash", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _utc(index=True)
@@ -244,6 +250,8 @@ class AuditEventRecord(SQLModel, table=True):
     record_type: str = Field(max_length=40)
     record_id: str = Field(max_length=64)
     detail: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class OutboxMessageRecord(SQLModel, table=True):

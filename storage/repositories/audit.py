@@ -28,7 +28,7 @@ class SqlAuditLog(SqlRepository):
                 "action": event.action,
                 "record_type": event.record_type,
                 "record_id": event.record_id,
-                "detail": event.detail,
+                "detail": _storable(event.detail),
             }
         )
 
@@ -51,3 +51,13 @@ class SqlAuditLog(SqlRepository):
             AuditEvent(row.actor_id, row.action, row.record_type, row.record_id, row.at, dict(row.detail))
             for row in self._session.exec(query)
         ]
+
+
+def _storable(detail: dict[str, str]) -> dict[str, str]:
+    """PostgreSQL text cannot hold NUL, and its chain trigger reads every detail as text (storage/audit_chain.py)."""
+    if not any("\x00" in key or (isinstance(value, str) and "\x00" in value) for key, value in detail.items()):
+        return detail
+    return {
+        key.replace("\x00", "\ufffd"): value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+        for key, value in detail.items()
+    }
