@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.adapter import close_adapter, create_adapter
 from bot.http import health_handler, messages_handler
 from bot.letter_links import LetterCards, development_secret, letter_handler
-from bot.logs import configure_logging
+from bot.logs import PathOnlyAccessLogger, configure_logging
 from bot.notifications import Notifications
 from bot.notifier import Notifier, PrivateAnswers
 from bot.outbox_worker import OutboxSettings, OutboxWorker
@@ -75,7 +75,9 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     notifier = Notifier(adapter, team_channel, settings.app_id, timeout=settings.outbound_timeout_seconds)
     # check_safe() has refused to start without a secret outside development mode.
     link_secret = settings.letter_link_secret or development_secret()
-    letters = LetterCards(casework, link_secret, settings.public_base_url, timedelta(hours=settings.letter_link_hours))
+    letters = LetterCards(
+        casework, link_secret, settings.public_base_url, timedelta(minutes=settings.letter_link_minutes)
+    )
     outbox = OutboxWorker(
         casework,
         Notifications(casework, letters, team),
@@ -148,7 +150,7 @@ async def _report_team_channel(team_channel: TeamChannelReferences, channel_id: 
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log_class=PathOnlyAccessLogger)
 
 
 if __name__ == "__main__":

@@ -77,7 +77,8 @@ class Settings(BaseSettings):
 
     letter_link_secret: str = Field("", alias="LETTER_LINK_SECRET", repr=False)
     """Signs letter download links (HMAC-SHA256). Required outside development mode."""
-    letter_link_hours: float = Field(24, alias="LETTER_LINK_HOURS", gt=0, le=24 * 14)
+    letter_link_minutes: float = Field(15, alias="LETTER_LINK_MINUTES", gt=0, le=24 * 60)
+    """How long a letter download link works; each works once (`work` gives a fresh one)."""
     public_base_url: str = Field("http://localhost:3978", alias="PUBLIC_BASE_URL")
     """Where staff's browsers reach this app, for letter download links."""
     council_letters_file: str = Field("", alias="COUNCIL_LETTERS_FILE")

@@ -77,7 +77,9 @@ def letter_handler(casework: CaseworkGateway, secret: str) -> Handler:
                 text="This link is not valid or has expired. Type work (or letters) to the bot for a new one.",
             )
         try:
-            content, body = await casework.call(letter_for_download, user_id, letter_id)
+            # The link's own id (its signature's start): a second use of the same link is refused.
+            link_id = request.query.get("sig", "")[:32]
+            content, body = await casework.call(letter_for_download, user_id, letter_id, link_id)
         except AccessRefused as refused:
             return web.Response(status=403, text=str(refused))
         except NotFound:
@@ -108,7 +110,7 @@ class LetterCards:
     def card_for(self, view: LetterView, user_id: str) -> Card:
         """The letter's card with a download link for this person made now, valid for the configured hours."""
         url = letter_url(self._base_url, self._secret, view.letter_id, user_id, self._casework.clock(), self._valid_for)
-        return letter_card(view, url, self._valid_for.total_seconds() / 3600)
+        return letter_card(view, url, self._valid_for.total_seconds() / 60)
 
     async def drafted(self, escalation_id: int | None = None, review_id: int | None = None) -> list[Card]:
         """The newest draft of each letter an escalation's decision or a review produced."""

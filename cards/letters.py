@@ -11,7 +11,7 @@ from cards.verbs import Verb
 from casework.views import LetterView, ReceptionLine
 
 
-def letter_card(view: LetterView, download_url: str, valid_hours: float) -> Card:
+def letter_card(view: LetterView, download_url: str, valid_minutes: float) -> Card:
     body: list[CardElement] = [heading(f"Draft letter ready: {view.kind.label}")]
     body.extend(text(line) for line in view.summary)
     body.append(
@@ -29,7 +29,13 @@ def letter_card(view: LetterView, download_url: str, valid_hours: float) -> Card
         body.append(
             text("It has every element the policy requires (s11.4, s13). Check it, then issue it.", color="Good")
         )
-    body.append(text(f"The link is for you only and works for {valid_hours:g} hours. It opens the .docx.", subtle=True))
+    body.append(
+        text(
+            f"The link is for you only and works once, for {valid_minutes:g} minutes. It opens the .docx; "
+            "type work for a fresh link.",
+            subtle=True,
+        )
+    )
     return envelope(body, [OpenUrlAction(title="Download the letter (.docx)", url=download_url)])
 
 

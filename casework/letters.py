@@ -356,21 +356,36 @@ def latest_letters(
         return tuple(views)
 
 
+class LinkUsed(AccessRefused):
+    """A letter link followed a second time."""
+
+
 def letter_for_download(
-    uow: UnitOfWork, user_id: str, letter_id: int, clock: Clock, render: Renderer
+    uow: UnitOfWork, user_id: str, letter_id: int, link_id: str, clock: Clock, render: Renderer
 ) -> tuple[LetterContent, bytes]:
-    """The letter for someone following a signed link: only the case owner and the determination team (audited)."""
+    """The letter for someone following a signed link: only the case owner and the determination team, and each
+    link once (a link is a bearer token: one that leaks from a browser's history opens nothing). Audited."""
     with uow:
         letter = _letter(uow, letter_id)
         measure = _measure(uow, letter.measure_id)
         actor = Actor(user_id, user_id)
+        used = any(
+            e.action == AuditAction.LETTER_DOWNLOADED.value and e.detail.get("link") == link_id
+            for e in uow.audit.events(AuditAction.LETTER_DOWNLOADED.record_type, str(letter_id))
+        )
+        if used:
+            record_audit(uow, actor, AuditAction.LETTER_LINK_REFUSED, letter_id, clock, reason="used before")
+            uow.commit()
+            raise LinkUsed("This link has been used already. Type work to the bot for a new one.")
         if not _may_handle(uow, actor, measure):
             record_audit(
                 uow, actor, AuditAction.LETTER_DOWNLOAD_REFUSED, letter_id, clock, reason="not the case owner or team"
             )
             uow.commit()
             raise AccessRefused("Only the case owner and the determination team can open this letter.")
-        record_audit(uow, actor, AuditAction.LETTER_DOWNLOADED, letter_id, clock, version=str(letter.version))
+        record_audit(
+            uow, actor, AuditAction.LETTER_DOWNLOADED, letter_id, clock, version=str(letter.version), link=link_id
+        )
         uow.commit()
     # An issued letter is sent as issued; a draft is rendered from its content as it stands.
     return letter.content, letter.docx if letter.docx is not None else render(letter.content)

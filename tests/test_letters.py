@@ -4,13 +4,16 @@ the case owner and the determination team through a signed, time-limited link.""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import make_mocked_request
 
 from bot.letter_links import letter_url
+from bot.logs import PathOnlyAccessLogger
 from cards.letters import letter_card
 from casework import letters, reviews, staff
 from casework.configuration import CouncilDetails
@@ -252,9 +255,13 @@ async def test_the_link_serves_the_owner_and_refuses_others_tampering_and_expiry
             return response.status, await response.read()
 
     try:
-        status, body = await get(letter_url(base, SECRET, letter.id, OWNER.user_id, clock.now, hour))
+        owners = letter_url(base, SECRET, letter.id, OWNER.user_id, clock.now, hour)
+        status, body = await get(owners)
         assert status == 200
         assert "Restriction of your contact with the council" in docx_text(body)
+        # A link works once: forwarded, or left in a browser's history, it opens nothing more.
+        status, body = await get(owners)
+        assert status == 403 and b"used already" in body
         status, _ = await get(letter_url(base, SECRET, letter.id, HARPER.aad_object_id, clock.now, hour))
         assert status == 200
         # A correctly signed link for someone who is neither the case owner nor on the team.
@@ -274,14 +281,14 @@ async def test_the_link_serves_the_owner_and_refuses_others_tampering_and_expiry
         actions = [e.action for e in work.audit.events("letter", str(letter.id))]
     assert actions.count("letter.downloaded") == 2
     assert actions.count("letter.download_refused") == 1
-    assert actions.count("letter.link_refused") == 4
+    assert actions.count("letter.link_refused") == 5
 
 
 def test_the_letter_card_is_valid_and_links_to_the_download(sqlite_url: str, clock: MutableClock) -> None:
     uow, measure_id = open_case(sqlite_url, clock)
     (view,) = letters.latest_letters(uow(), escalation_id=1)
     assert view.measure_id == measure_id and view.missing == ()
-    card = letter_card(view, "https://bot.example/letters/1?user=owner&expires=1&sig=ab", 24)
+    card = letter_card(view, "https://bot.example/letters/1?user=owner&expires=1&sig=ab", 15)
     assert card_problems(card) == []
     assert card["actions"][0]["type"] == "Action.OpenUrl"
 
@@ -308,3 +315,12 @@ async def test_reception_sees_held_letters_in_teams_and_records_collection(
         assert letters.reception_list(uow()) == ()
     finally:
         await bot.close()
+
+
+def test_the_access_log_leaves_out_query_strings(caplog: pytest.LogCaptureFixture) -> None:
+    request = make_mocked_request("GET", "/letters/7?user=owner&expires=1&sig=" + "ab" * 32)
+    logger = logging.getLogger("test.access")
+    with caplog.at_level(logging.INFO, logger="test.access"):
+        PathOnlyAccessLogger(logger, "").log(request, web.Response(status=200), 0.002)
+    (line,) = caplog.messages
+    assert "/letters/7" in line and "sig" not in line and "abab" not in line and "?" not in line

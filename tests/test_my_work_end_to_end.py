@@ -93,7 +93,7 @@ async def test_work_lists_each_kind_and_each_items_button_works(
 ) -> None:
     ids = waiting_work(database_url, clock)
     clock.now = REVIEW_DUE - timedelta(days=6)  # the review is due within the lead time
-    bot = await start_bot(make_settings(database_url, LETTER_LINK_HOURS=1), connector, clock)
+    bot = await start_bot(make_settings(database_url, LETTER_LINK_MINUTES=60), connector, clock)
     try:
         card = await work_card(bot, MORGAN)
         text = all_text(card)
