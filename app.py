@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from bot.adapter import close_adapter, create_adapter
-from bot.http import health_handler, messages_handler
+from bot.http import RejectionCounter, health_handler, messages_handler
 from bot.letter_links import LetterCards, development_secret, letter_handler
 from bot.logs import PathOnlyAccessLogger, configure_logging
 from bot.notifications import Notifications
@@ -110,8 +110,9 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     app[SWEEP_KEY] = sweep
     app[NOTIFIER_KEY] = notifier
     app[OUTBOX_KEY] = outbox
-    app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, casework))
-    app.router.add_get("/healthz", health_handler(engine, team_channel.status))
+    rejections = RejectionCounter()
+    app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, rejections))
+    app.router.add_get("/healthz", health_handler(engine, team_channel.status, rejections))
     app.router.add_get("/letters/{letter_id}", letter_handler(casework, link_secret))
 
     async def background(_app: web.Application) -> AsyncIterator[None]:

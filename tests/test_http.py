@@ -7,13 +7,10 @@ import logging
 
 import pytest
 from botbuilder.schema import AdaptiveCardInvokeValue
-from sqlmodel import Session, select
 
 from app import create_app
 from bot.logs import configure_logging
 from settings import UnsafeConfiguration
-from storage.database import create_database_engine
-from storage.tables import AuditEventRecord
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
 from tests.teams import SAM, TENANT, message
@@ -40,25 +37,6 @@ async def test_a_malformed_authorization_header_in_development_mode_is_not_a_500
     status, _ = await bot.post(message(SAM, "help", bot.connector.url), headers={"Authorization": "garbage"})
     assert status == 200
     assert bot.connector.sent_to(SAM.personal_conversation)
-
-
-async def test_another_tenant_is_rejected_before_any_handler_and_audited(
-    sqlite_url: str, connector: FakeConnector, clock: MutableClock
-) -> None:
-    bot = await start_bot(make_settings(sqlite_url, ALLOWED_TENANT_IDS=TENANT), connector, clock)
-    try:
-        status, _ = await bot.post(message(SAM, "help", connector.url, tenant="evil-tenant"))
-        assert status == 403
-        assert connector.calls == []
-        status, _ = await bot.post(message(SAM, "help", connector.url))
-        assert status == 200
-    finally:
-        await bot.close()
-    engine = create_database_engine(sqlite_url)
-    with Session(engine) as session:
-        rejected = session.exec(select(AuditEventRecord).where(AuditEventRecord.action == "activity.rejected_tenant"))
-        assert [(e.actor_id, e.record_id) for e in rejected] == [(SAM.aad_object_id, "evil-tenant")]
-    engine.dispose()
 
 
 async def test_with_credentials_an_unsigned_request_is_refused(

@@ -68,7 +68,10 @@ async def test_a_configured_channel_nobody_has_spoken_in_gets_the_first_urgent_a
         sent = connector.sent_to(TEAM_CHANNEL)[-1].activity
         assert sent["conversation"]["id"] == TEAM_CHANNEL and sent["conversation"]["tenantID"] == TENANT
         assert stored_reference(database_url, TEAM_CHANNEL) is None, "built from the tenant's service URL"
-        assert await health(bot) == (200, {"status": "ok", "database": "ok", "team_channel": "reachable"})
+        assert await health(bot) == (
+            200,
+            {"status": "ok", "database": "ok", "team_channel": "reachable", "rejected": {}},
+        )
     finally:
         await bot.close()
 
@@ -162,7 +165,7 @@ async def test_ids_longer_than_the_store_allows_are_refused_before_the_database(
         huge = message(SAM, "help", connector.url)
         huge["conversation"]["id"] = "a:" + "x" * 5000
         status, _ = await bot.post(huge)
-        assert status == 200, "the person is still answered"
+        assert status == 400, "no Teams conversation id is this long: refused at the HTTP edge (issue 14)"
         assert rows(database_url, StoredConversationReference) == []
         await say(bot, SAM, "help")
         assert [r.conversation_id for r in rows(database_url, StoredConversationReference)] == [
