@@ -11,13 +11,13 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from bot.letter_links import LetterCards
-from cards.common import Card, envelope, heading, text
+from cards.common import Card, envelope, heading, refusal_card, text
 from cards.escalation import decision_card, information_request_card
 from cards.incident import manager_discussion_card
 from cards.review import review_card
 from cards.verbs import Verb
-from casework.errors import CaseworkError, InvalidSubmission
-from casework.escalations import answer_escalation, ask_for_information, decide_escalation, view_escalation
+from casework.errors import AccessRefused, CaseworkError, InvalidSubmission
+from casework.escalations import answer_escalation, ask_for_information, decide_escalation, refresh_escalation
 from casework.gateway import CaseworkGateway
 from casework.incidents import record_manager_outcome
 from casework.my_work import NOT_YOURS, decision_item, discussion_item, letter_item, question_item, review_item
@@ -26,6 +26,12 @@ from casework.vocabulary import DecisionOutcome, ManagerOutcome, ReviewOutcome
 from dialogs.activities import actor_of, card_activity
 
 log = logging.getLogger(__name__)
+
+ESCALATION_WHO_MAY = "Only members of the determination team, and the person who asked, can open decision cards."
+INCIDENT_WHO_MAY = "Only the reporter's line manager and the determination team can open discussion cards."
+REVIEW_WHO_MAY = "Only a review's owner and the determination team can open review cards."
+HISTORY_WHO_MAY = "Only the determination team and the managers on a case can see its history."
+"""What a refusal may say: who may open cards of the kind, never anything about the record clicked (need to know)."""
 
 _OUTCOMES = {
     Verb.ESCALATION_APPROVE.value: DecisionOutcome.APPROVE,
@@ -49,7 +55,7 @@ class DecisionActions:
         actor = actor_of(turn_context.activity)
         try:
             if verb == Verb.ESCALATION_REFRESH.value:
-                return decision_card(await self._casework.call(view_escalation, escalation_id))
+                return decision_card(await self._casework.call(refresh_escalation, actor, escalation_id))
             if verb == Verb.ESCALATION_ASK.value:
                 result = await self._casework.call(ask_for_information, actor, escalation_id, notes)
             else:
@@ -61,6 +67,8 @@ class DecisionActions:
                     notes,
                     alternatives_considered=str(data.get("alternatives_considered")).lower() == "true",
                 )
+        except AccessRefused:
+            return refusal_card(ESCALATION_WHO_MAY)
         except CaseworkError as error:
             return envelope([heading("Nothing was recorded"), text(str(error))])
         # Everyone else in the channel sees the change through the outbox (one update, however many click).
@@ -118,6 +126,8 @@ class ManagerOutcomeActions:
                 incident_id,
                 _MANAGER_OUTCOMES[verb],
             )
+        except AccessRefused:
+            return OutcomeAnswer(refusal_card(INCIDENT_WHO_MAY), None)
         except CaseworkError as error:
             return OutcomeAnswer(envelope([heading("Nothing was recorded"), text(str(error))]), None)
         notice = result.refusal or ("" if result.recorded_now else "An outcome had already been recorded.")
@@ -152,6 +162,8 @@ class ReviewActions:
                     str(data.get("customer_advised")).lower() == "true",
                     str(data.get("not_advised_reason") or "")[:500],
                 )
+        except AccessRefused:
+            return refusal_card(REVIEW_WHO_MAY)
         except CaseworkError as error:
             return envelope([heading("Nothing was recorded"), text(str(error))])
         card = review_card(result.review, notice=result.refusal or "")

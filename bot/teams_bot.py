@@ -15,13 +15,13 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogContext, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
 
-from bot.card_actions import DecisionActions, ManagerOutcomeActions, ReviewActions, WorkItemActions
+from bot.card_actions import HISTORY_WHO_MAY, DecisionActions, ManagerOutcomeActions, ReviewActions, WorkItemActions
 from bot.letter_links import LetterCards
 from bot.notifier import DeliveryFailed, Unreachable
 from bot.ports import BotStateStore, ConversationReferences, PrivateMessages
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival, command_named, menu, verb_route
 from bot.state_storage import DatabaseStorage
-from cards.common import Card, envelope, text
+from cards.common import Card, envelope, refusal_card, text
 from cards.escalation import pending_card
 from cards.letters import reception_card
 from cards.my_work import my_work_card
@@ -29,7 +29,7 @@ from cards.review import reviews_list_card
 from cards.status import check_result_card, history_card, status_card
 from cards.verbs import Verb
 from casework.customer_checks import check_customer, customer_history, show_customer
-from casework.errors import CaseworkError, InvalidSubmission
+from casework.errors import AccessRefused, CaseworkError, InvalidSubmission, NotFound
 from casework.escalations import pending_escalations
 from casework.gateway import CaseworkGateway
 from casework.letters import mark_collected, reception_list
@@ -335,7 +335,9 @@ class CaseworkBot(TeamsActivityHandler):
                 history = await self._casework.call(customer_history, actor, customer_id)
                 card = history_card(history)
         except CaseworkError as error:
-            await click.answer(str(error))
+            # A refused history says nothing about the customer, not even whether they are on record.
+            refused = click.verb is Verb.CUSTOMER_HISTORY and isinstance(error, AccessRefused | NotFound)
+            await click.answer(refusal_card(HISTORY_WHO_MAY) if refused else str(error))
             return
         await click.answer(card)
 

@@ -45,6 +45,19 @@ def envelope(body: Sequence[CardElement], actions: Sequence[CardAction] = ()) ->
     return dumped
 
 
+REFUSAL_HEADING = "You can't act on this card"
+
+
+def refusal_card(who_may: str = "") -> Card:
+    """The answer to a refused card action. It names no customer, no narrative, no evidence and no person, and is
+    the same whether the record exists or not (a refusal reveals nothing, existence included); `who_may` is a
+    sentence about the kind of card only (who may open cards like it), never about the record."""
+    lines = [heading(REFUSAL_HEADING), text("It is not yours to open, or it is no longer on record.")]
+    if who_may:
+        lines.append(text(who_may, subtle=True))
+    return envelope(lines)
+
+
 def heading(value: str, color: TextColor | None = None) -> TextBlock:
     return TextBlock(text=value, weight="Bolder", size="Medium", wrap=True, color=color)
 

@@ -125,7 +125,29 @@ def request_escalation(
     return DecisionResult(view, recorded_now=True, events=events)
 
 
+NOT_ENTITLED = "You can't act on this escalation."
+"""The one refusal for a card action on an escalation the clicker has no need to know about, or that is not on record:
+the same words either way, so a refusal reveals nothing, not even whether the escalation exists."""
+
+
+def refresh_escalation(
+    uow: UnitOfWork, actor: Actor, escalation_id: int, clock: Clock, rules: DecisionRules
+) -> EscalationView:
+    """The decision card as it is now (its Refresh), for those with need to know (policy.may_see_escalation);
+    every look is audited, refused ones too."""
+    with uow:
+        # Only shows the card: no row lock, so a refresh never queues behind a decision being recorded.
+        escalation = uow.escalations.get(escalation_id)
+        if escalation is None or not _may_see(uow, actor, escalation):
+            raise _refused(uow, actor, AuditAction.ESCALATION_VIEW_REFUSED, escalation_id, clock, escalation is None)
+        view = escalation_view(uow, escalation, rules)
+        record_audit(uow, actor, AuditAction.ESCALATION_VIEWED, escalation_id, clock)
+        uow.commit()
+    return view
+
+
 def view_escalation(uow: UnitOfWork, escalation_id: int, rules: DecisionRules) -> EscalationView:
+    """The decision card for the casework's own use (no viewer: callers check need to know and audit themselves)."""
     with uow:
         # Only shows the card: no row lock, so a refresh never queues behind a decision being recorded.
         escalation = uow.escalations.get(escalation_id)
@@ -152,8 +174,11 @@ def decide_escalation(
     An approved warning or restriction gets a draft letter (s11.4) with the council's details given."""
     with uow:
         escalation = uow.escalations.get_for_update(escalation_id)
-        if escalation is None:
-            raise NotFound("That escalation no longer exists.")
+        if escalation is None or not _may_see(uow, actor, escalation):
+            # Checked before anything about the escalation is said, its state included.
+            raise _refused(
+                uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, escalation_id, clock, escalation is None
+            )
         if escalation.state is EscalationState.MORE_INFORMATION:
             return DecisionResult(
                 escalation_view(uow, escalation, rules),
@@ -235,8 +260,10 @@ def ask_for_information(
     """A member sends the request back to the requester with a question; deciding waits for the answer."""
     with uow:
         escalation = uow.escalations.get_for_update(escalation_id)
-        if escalation is None:
-            raise NotFound("That escalation no longer exists.")
+        if escalation is None or not _may_see(uow, actor, escalation):
+            raise _refused(
+                uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, escalation_id, clock, escalation is None
+            )
         votes = uow.escalations.votes_for(escalation.id)
         people = _people_on_card(uow, actor, escalation, votes)
         refusal = _decider_refusal(uow, actor, escalation, people)
@@ -267,10 +294,9 @@ def answer_escalation(
         raise InvalidSubmission({"answer": "Type your answer."})
     with uow:
         escalation = uow.escalations.get_for_update(escalation_id)
-        if escalation is None:
-            raise NotFound("That escalation no longer exists.")
-        if escalation.requested_by != actor.user_id:
-            raise AccessRefused("Only the person who asked for this escalation can answer the team's question.")
+        if escalation is None or escalation.requested_by != actor.user_id:
+            # The same words whether it exists or not: a refusal reveals nothing.
+            raise AccessRefused("Only the person who asked for an escalation can answer the team's question on it.")
         if escalation.state is not EscalationState.MORE_INFORMATION:
             raise InvalidSubmission({"answer": "The team is not waiting for an answer on this request."})
         escalation.state = EscalationState.PENDING
@@ -312,6 +338,22 @@ def chase_overdue_escalations(
         publish(uow, [EscalationOverdue(view.escalation_id) for view in chased], clock)
         uow.commit()
     return tuple(chased)
+
+
+def _may_see(uow: UnitOfWork, actor: Actor, escalation: Escalation) -> bool:
+    member = uow.staff.get(actor.user_id)
+    on_team = member is not None and member.is_determination_team
+    return policy.may_see_escalation(actor.user_id, on_team, escalation.requested_by)
+
+
+def _refused(
+    uow: UnitOfWork, actor: Actor, action: AuditAction, escalation_id: int, clock: Clock, missing: bool
+) -> AccessRefused:
+    """Audits the refused card action (committed now, inside the caller's unit of work) and returns the error to
+    raise: the same for an escalation not on record and one the actor has no need to know about."""
+    record_audit(uow, actor, action, escalation_id, clock, reason="not on record" if missing else "no need to know")
+    uow.commit()
+    return AccessRefused(NOT_ENTITLED)
 
 
 def _people_on_card(

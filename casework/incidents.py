@@ -20,7 +20,7 @@ from casework.entities import (
     NewIncident,
     StaffMember,
 )
-from casework.errors import AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission, NotFound
+from casework.errors import AccessRefused, AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission
 from casework.events import IncidentReported
 from casework.outbox import publish
 from casework.ports import UnitOfWork
@@ -116,22 +116,30 @@ def report_incident(
     return confirmation
 
 
+OUTCOME_NOT_ENTITLED = "You can't act on this incident."
+"""The one refusal for the s8.6 buttons, whether the incident is not the clicker's to see or not on record."""
+
+
 def record_manager_outcome(
     uow: UnitOfWork, actor: Actor, incident_id: int, outcome: ManagerOutcome, clock: Clock
 ) -> ManagerOutcomeResult:
     """The line manager's discussion outcome (s8.6, s10), recorded once; only they (or the team) may record it."""
     with uow:
         incident = uow.incidents.get(incident_id)
-        if incident is None:
-            raise NotFound("That incident is no longer on record.")
-        reporter = uow.staff.get(incident.reported_by)
+        reporter = uow.staff.get(incident.reported_by) if incident is not None else None
         clicker = uow.staff.get(actor.user_id)
-        refusal = policy.manager_outcome_refusal(
-            actor.user_id,
-            reporter.line_manager_id if reporter else None,
-            clicker is not None and clicker.is_determination_team,
-        )
+        on_team = clicker is not None and clicker.is_determination_team
+        line_manager_id = reporter.line_manager_id if reporter else None
+        if incident is None or not policy.may_see_incident_discussion(actor.user_id, line_manager_id, on_team):
+            # Nothing about the incident is returned, its narrative least of all; the same for one not on record.
+            reason = "not on record" if incident is None else "no need to know"
+            record_id = incident.reference if incident is not None else incident_id
+            record_audit(uow, actor, AuditAction.INCIDENT_OUTCOME_REFUSED, record_id, clock, reason=reason)
+            uow.commit()
+            raise AccessRefused(OUTCOME_NOT_ENTITLED)
+        refusal = policy.manager_outcome_refusal(actor.user_id, line_manager_id, on_team)
         if refusal is not None:
+            # Those who may see the card may record on it today; kept so the two rules can part without a leak.
             record_audit(uow, actor, AuditAction.INCIDENT_OUTCOME_REFUSED, incident.reference, clock, reason=refusal)
             summary = incident_summary(uow, incident)
             uow.commit()

@@ -312,6 +312,30 @@ def manager_outcome_refusal(
     return "Only the reporter's line manager can record the outcome of this discussion."
 
 
+def may_see_escalation(viewer_id: str, viewer_is_determination_team: bool, requested_by: str) -> bool:
+    """Need to know for an escalation's decision card (customer, reason, evidence, adjustments): the determination
+    team, who decide it (s2.6), and the person who asked for it (s11.2), who answers the team's questions. Members
+    barred from voting on it (they asked, or reported one of its incidents) are on the team and may still read it;
+    an officer who only reported an incident is not entitled to the case put together from everyone's reports."""
+    return viewer_is_determination_team or viewer_id == requested_by
+
+
+def may_see_incident_discussion(
+    viewer_id: str, reporter_line_manager_id: str | None, viewer_is_determination_team: bool
+) -> bool:
+    """Need to know for the s8.6 discussion card (the incident's narrative): the reporter's line manager, who holds
+    the discussion, and the determination team, who may also record its outcome."""
+    return viewer_is_determination_team or (
+        reporter_line_manager_id is not None and viewer_id == reporter_line_manager_id
+    )
+
+
+def may_see_review(viewer_id: str, owner_id: str, viewer_is_determination_team: bool) -> bool:
+    """Need to know for a review card (s13): the review's owner (the case owner unless reassigned) and the
+    determination team."""
+    return viewer_is_determination_team or viewer_id == owner_id
+
+
 def may_see_history(viewer_is_determination_team: bool, viewer_id: str, case_manager_ids: Iterable[str]) -> bool:
     """Need to know: incident narratives are for the determination team and the case's managers only."""
     return viewer_is_determination_team or viewer_id in set(case_manager_ids)

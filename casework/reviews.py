@@ -9,7 +9,7 @@ from casework import letters, policy
 from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock, CouncilDetails
 from casework.entities import Actor, Measure, ScheduledReview
-from casework.errors import NotFound
+from casework.errors import AccessRefused, NotFound
 from casework.events import LettersDrafted, ReviewDue, ReviewOverdue
 from casework.outbox import publish
 from casework.ports import UnitOfWork
@@ -17,6 +17,8 @@ from casework.views import EvidenceLine, PastReview, ReviewResult, ReviewView
 from casework.vocabulary import LetterKind, MeasureKind, ReviewOutcome
 
 REMINDER_SWEEP = Actor("system", "Reminder sweep")
+NOT_ENTITLED = "You can't act on this review."
+"""The one refusal for a review card's buttons, whether the review is not the clicker's or not on record."""
 
 
 def review_view(uow: UnitOfWork, review_id: int, clock: Clock) -> ReviewView:
@@ -49,7 +51,7 @@ def decide_review(
     """Lifts (s13.1) or extends by 3 months (s13.2), once; an extension schedules the next review. Either way a
     draft letter to the customer says what was decided and why (s13)."""
     with uow:
-        review, measure = _load(uow, review_id)
+        review, measure = _entitled(uow, actor, review_id, clock)
         if review.decided_at is not None:
             return ReviewResult(_view(uow, review, measure, clock), recorded_now=False)
         refusal = _refusal(uow, actor, review, measure)
@@ -102,7 +104,7 @@ def decide_review(
 
 def reassign_review(uow: UnitOfWork, actor: Actor, review_id: int, new_owner_id: str, clock: Clock) -> ReviewResult:
     with uow:
-        review, measure = _load(uow, review_id)
+        review, measure = _entitled(uow, actor, review_id, clock)
         refusal = _refusal(uow, actor, review, measure)
         new_owner = uow.staff.get(new_owner_id) if new_owner_id else None
         if refusal is None and review.decided_at is not None:
@@ -162,10 +164,23 @@ def _load(uow: UnitOfWork, review_id: int) -> tuple[ScheduledReview, Measure]:
     return review, measure
 
 
+def _entitled(uow: UnitOfWork, actor: Actor, review_id: int, clock: Clock) -> tuple[ScheduledReview, Measure]:
+    """The review and its measure, locked, for a clicker with need to know (policy.may_see_review). Anyone else,
+    and a review not on record, is refused in the same words and audited: nothing about the review is returned."""
+    review = uow.reviews.get_for_update(review_id)
+    measure = uow.measures.get(review.measure_id) if review is not None else None
+    if review is None or measure is None or _refusal(uow, actor, review, measure) is not None:
+        reason = "not on record" if review is None or measure is None else "no need to know"
+        record_audit(uow, actor, AuditAction.REVIEW_ACTION_REFUSED, review_id, clock, reason=reason)
+        uow.commit()
+        raise AccessRefused(NOT_ENTITLED)
+    return review, measure
+
+
 def _refusal(uow: UnitOfWork, actor: Actor, review: ScheduledReview, measure: Measure) -> str | None:
     member = uow.staff.get(actor.user_id)
     owner = review.owner_id or measure.case_owner_id
-    if actor.user_id == owner or (member is not None and member.is_determination_team):
+    if policy.may_see_review(actor.user_id, owner, member is not None and member.is_determination_team):
         return None
     return "Only the review's owner or the determination team can decide or reassign it."
 

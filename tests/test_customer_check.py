@@ -229,7 +229,8 @@ async def test_general_staff_see_instructions_not_narratives_and_the_team_sees_t
 
     # A forged history button from someone without the need to know is refused and audited.
     await bot.post(submit(SAM, {"verb": "customer.history", "customer_id": customer_id}, bot.connector.url))
-    assert "Only the determination team" in bot.connector.sent_to(SAM.personal_conversation)[-1].text
+    refused = last_card(bot.connector, SAM.personal_conversation)
+    assert "You can't act on this card" in all_text(refused) and "Jane Smith" not in all_text(refused)
 
     for viewer in (HARPER, MORGAN):  # a team member; the manager who asked (the case owner)
         await say(bot, viewer, "check Jane Smith")

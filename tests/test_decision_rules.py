@@ -18,6 +18,7 @@ from tests.scenarios import (
     COUNCIL,
     DECIDER,
     MANAGER,
+    OFFICER,
     RULES,
     SECOND,
     STAFF,
@@ -162,9 +163,13 @@ def test_more_information_goes_back_to_the_requester_and_holds_the_decision(
     assert vote(uow, clock, SECOND, escalation_id).recorded_now is True
 
 
-def test_only_an_entitled_member_can_ask_and_only_with_a_question(uow: FakeUnitOfWork, clock: FakeClock) -> None:
+def test_only_an_entitled_member_can_ask_and_only_with_a_question(
+    uow: FakeUnitOfWork, clock: FakeClock, team: None
+) -> None:
     escalation_id = escalate(uow, clock)
-    assert escalations.ask_for_information(uow, STAFF, escalation_id, "Why?", clock, RULES).refusal
+    with pytest.raises(AccessRefused):  # no need to know: refused with nothing about the escalation
+        escalations.ask_for_information(uow, STAFF, escalation_id, "Why?", clock, RULES)
+    assert escalations.ask_for_information(uow, OFFICER, escalation_id, "Why?", clock, RULES).refusal
     assert escalations.ask_for_information(uow, DECIDER, escalation_id, "  ", clock, RULES).refusal
     assert uow.state.escalations[escalation_id].state is EscalationState.PENDING
 

@@ -472,3 +472,41 @@ def test_contacts_across_services_suggest_a_scatter_gun() -> None:
     at = datetime(2026, 11, 28, tzinfo=UTC)
     spread = [(at, ServiceArea.HOUSING), (at - timedelta(days=3), ServiceArea.COUNCIL_TAX)]
     assert "'scatter gun'" in policy.escalation_suggestion(spread, at)
+
+
+# Who may see a card (need to know, issue 14)
+
+
+@pytest.mark.parametrize(
+    ("viewer", "on_team", "expected"),
+    [("member", True, True), ("requester", False, True), ("requester", True, True), ("reporter", False, False)],
+    ids=["team-member", "requester", "requester-on-team", "anyone-else"],
+)
+def test_an_escalation_card_is_for_the_team_and_its_requester(viewer: str, on_team: bool, expected: bool) -> None:
+    assert policy.may_see_escalation(viewer, on_team, requested_by="requester") is expected
+
+
+@pytest.mark.parametrize(
+    ("viewer", "manager", "on_team", "expected"),
+    [
+        ("manager", "manager", False, True),
+        ("member", "manager", True, True),
+        ("reporter", "manager", False, False),
+        ("someone", None, False, False),
+        ("member", None, True, True),
+    ],
+    ids=["line-manager", "team-member", "anyone-else", "no-manager-named", "team-without-manager"],
+)
+def test_an_incident_discussion_card_is_for_the_line_manager_and_the_team(
+    viewer: str, manager: str | None, on_team: bool, expected: bool
+) -> None:
+    assert policy.may_see_incident_discussion(viewer, manager, on_team) is expected
+
+
+@pytest.mark.parametrize(
+    ("viewer", "on_team", "expected"),
+    [("owner", False, True), ("member", True, True), ("someone", False, False)],
+    ids=["owner", "team-member", "anyone-else"],
+)
+def test_a_review_card_is_for_its_owner_and_the_team(viewer: str, on_team: bool, expected: bool) -> None:
+    assert policy.may_see_review(viewer, "owner", on_team) is expected
