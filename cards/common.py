@@ -1,10 +1,19 @@
-"""Shared pieces of every card: the envelope, text, facts, inputs and London time."""
+"""Shared pieces of every card: the envelope, text, facts, inputs and London time.
+
+Teams renders a subset of markdown in TextBlock text and in a Fact's title and value (bold, italic, lists, links).
+Whatever reaches a card from a person (a customer's name, a description, a reason, a Teams display name) must be
+shown as the characters they typed, never as a link or formatting. So `text()`, `heading()` and `facts()` escape
+their strings by default; markdown we write ourselves is marked with `markdown()`, which escapes the values it is
+given and keeps only its template's markup. A card that forgets is safe, not exploitable: a plain string is
+always escaped.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, LiteralString, Protocol
 from zoneinfo import ZoneInfo
 
 from microsoft_teams.cards import Action as CardAction
@@ -38,6 +47,49 @@ def london_date(moment: datetime) -> str:
     return moment.astimezone(LONDON).strftime("%d %b %Y")
 
 
+_ALWAYS = re.compile(r"[\\`*_\[\]()#~<>|]")
+"""Characters that open or close markdown anywhere in a line (emphasis, links and images, code, strikethrough,
+autolinks and HTML, tables; the parentheses also keep Adaptive Cards' {{DATE()}} functions inert): each gets a
+backslash."""
+_LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+(?=[.)]))", re.MULTILINE)
+"""A list item, or a setext underline, at the start of a line: "- x", "+ x", "1. x", "2) x", "===". The marker's
+first character (for "1." the dot after the digits) gets a backslash."""
+_ENTITY = re.compile(r"&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
+"""An ampersand that would start a character reference (&amp;, &#64;): escaped so it shows as typed."""
+
+
+class Markdown(str):
+    """Card text whose markup is ours (from `markdown()`): `text()`, `heading()` and `facts()` leave it as it is.
+    Any str operation on it (+, f-strings, .lower()) gives a plain str again, which is escaped: trust is not
+    inherited by accident."""
+
+    __slots__ = ()
+
+
+def escape_markdown(value: str) -> str:
+    """`value` as Teams' card markdown that renders exactly these characters: backslash escapes (CommonMark), line
+    breaks kept. Already-trusted `Markdown` is returned unchanged."""
+    if isinstance(value, Markdown):
+        return value
+    escaped = _ALWAYS.sub(lambda m: "\\" + m.group(0), value)
+    escaped = _ENTITY.sub(r"\\&", escaped)
+    return _LINE_START.sub(_escape_marker, escaped)
+
+
+def _escape_marker(match: re.Match[str]) -> str:
+    indent, marker = match.group(1), match.group(2)
+    if marker.isdigit():
+        # "12." stays "12" and the "." or ")" after it is escaped, which CommonMark and Teams both read as text.
+        return f"{indent}{marker}\\"
+    return f"{indent}\\{marker}"
+
+
+def markdown(template: LiteralString, *values: object) -> Markdown:
+    """Our own markdown: `template` (a literal we wrote, with `{}` placeholders) keeps its markup; each value is
+    escaped (unless it is `Markdown` already), so `markdown("**{}**: {}", name, reason)` bolds only what we meant."""
+    return Markdown(template.format(*(escape_markdown(v if isinstance(v, str) else str(v)) for v in values)))
+
+
 def envelope(body: Sequence[CardElement], actions: Sequence[CardAction] = ()) -> Card:
     card = AdaptiveCard(version="1.5", body=list(body), actions=list(actions) or None)
     dumped: Card = card.model_dump(exclude_none=True, by_alias=True)
@@ -59,15 +111,18 @@ def refusal_card(who_may: str = "") -> Card:
 
 
 def heading(value: str, color: TextColor | None = None) -> TextBlock:
-    return TextBlock(text=value, weight="Bolder", size="Medium", wrap=True, color=color)
+    """A bold line. `value` is shown as typed (escaped) unless it is `Markdown`."""
+    return TextBlock(text=escape_markdown(value), weight="Bolder", size="Medium", wrap=True, color=color)
 
 
 def text(value: str, subtle: bool = False, color: TextColor | None = None) -> TextBlock:
-    return TextBlock(text=value, wrap=True, is_subtle=subtle or None, color=color)
+    """A wrapped line. `value` is shown as typed (escaped) unless it is `Markdown`."""
+    return TextBlock(text=escape_markdown(value), wrap=True, is_subtle=subtle or None, color=color)
 
 
 def facts(pairs: Sequence[tuple[str, str]]) -> FactSet:
-    return FactSet(facts=[Fact(title=title, value=value) for title, value in pairs])
+    """Title and value pairs; both are shown as typed (escaped) unless they are `Markdown`."""
+    return FactSet(facts=[Fact(title=escape_markdown(title), value=escape_markdown(value)) for title, value in pairs])
 
 
 FORM_PROBLEM = "form"

@@ -18,6 +18,7 @@ from cards.common import (
     heading,
     london,
     london_date,
+    markdown,
     submit,
     text,
     text_input,
@@ -150,16 +151,18 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
     )
     body.extend(text(f"• {line}") for line in view.basis)
     count = len(view.evidence)
-    body.append(text(f"**Evidence** ({count} incident{'' if count == 1 else 's'})"))
+    body.append(text(markdown("**Evidence** ({} incident{})", count, "" if count == 1 else "s")))
     body.extend(
         text(f"{line.reference} – {london(line.occurred_at)} – {line.channel}: {', '.join(line.actions)}", subtle=True)
         for line in view.evidence
     )
-    body.append(text(f"**Reasonable adjustments on record:** {view.adjustments_on_record or 'none recorded'}"))
+    body.append(
+        text(markdown("**Reasonable adjustments on record:** {}", view.adjustments_on_record or "none recorded"))
+    )
     if view.question:
-        body.append(text(f"**Question to the requester:** {view.question}"))
+        body.append(text(markdown("**Question to the requester:** {}", view.question)))
     if view.answer:
-        body.append(text(f"**Answer:** {view.answer}"))
+        body.append(text(markdown("**Answer:** {}", view.answer)))
     body.append(text(_progress(view)))
     if notice:
         body.append(text(notice, color="Attention"))
@@ -258,7 +261,7 @@ def pending_card(views: Sequence[EscalationView]) -> Card:
     for view in views:
         flag = "OVERDUE – " if view.overdue else ""
         waiting = " (waiting for the requester's answer)" if view.state is EscalationState.MORE_INFORMATION else ""
-        body.append(text(f"{flag}**{view.kind_label}: {view.customer_name}**{waiting}"))
+        body.append(text(markdown("{}**{}: {}**{}", flag, view.kind_label, view.customer_name, waiting)))
         body.append(
             text(f"Asked by {view.requested_by_name} on {london(view.requested_at)}. {_progress(view)}", subtle=True)
         )
@@ -270,8 +273,13 @@ def chase_card(view: EscalationView) -> Card:
         [
             heading(f"Overdue: {view.kind_label} for {view.customer_name}", color="Attention"),
             text(
-                f"Asked by {view.requested_by_name} on {london(view.requested_at)} and not yet decided. "
-                f"{_progress(view)}. The decision card is above in this channel; `pending` lists everything waiting."
+                markdown(
+                    "Asked by {} on {} and not yet decided. {}. The decision card is above in this channel; "
+                    "`pending` lists everything waiting.",
+                    view.requested_by_name,
+                    london(view.requested_at),
+                    _progress(view),
+                )
             ),
         ]
     )

@@ -17,6 +17,7 @@ from cards.common import (
     form_problem,
     heading,
     london,
+    markdown,
     submit,
     text,
     text_input,
@@ -269,7 +270,7 @@ def _incident_facts(summary: IncidentSummary) -> list[CardElement]:
     if summary.safeguarding_concern:
         blocks.append(text("Safeguarding concern: follow-up needed.", color="Attention"))
     if summary.suggestion:
-        blocks.append(text(f"**Suggestion:** {summary.suggestion}", color="Warning"))
+        blocks.append(text(markdown("**Suggestion:** {}", summary.suggestion), color="Warning"))
     if summary.support_need:
         blocks.append(
             text(

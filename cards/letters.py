@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from microsoft_teams.cards import CardElement, OpenUrlAction
 
-from cards.common import Card, envelope, facts, heading, london, submit, text
+from cards.common import Card, envelope, facts, heading, london, markdown, submit, text
 from cards.verbs import Verb
 from casework.views import LetterView, ReceptionLine
 
@@ -46,8 +46,13 @@ def reception_card(lines: Sequence[ReceptionLine]) -> Card:
     body: list[CardElement] = [heading(f"{len(lines)} letter{'s' if len(lines) != 1 else ''} held at reception")]
     body.extend(
         text(
-            f"**{line.customer_name}**: {line.kind.value.replace('_', ' ')} letter {line.reference}, held since "
-            f"{line.held_since:%d %b %Y}"
+            markdown(
+                "**{}**: {} letter {}, held since {}",
+                line.customer_name,
+                line.kind.value.replace("_", " "),
+                line.reference,
+                f"{line.held_since:%d %b %Y}",
+            )
         )
         for line in lines
     )

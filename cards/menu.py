@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cards.common import Card, envelope, heading, submit, text
+from cards.common import Card, Markdown, envelope, heading, markdown, submit, text
 from cards.verbs import Verb
 
 
@@ -20,17 +20,18 @@ class MenuEntry:
     """Empty when anyone may use it."""
 
 
-def _line(entry: MenuEntry) -> str:
-    argument = f" *{entry.argument}*" if entry.argument else ""
+def _line(entry: MenuEntry) -> Markdown:
+    argument = markdown(" *{}*", entry.argument) if entry.argument else ""
     audience = f" ({entry.audience})" if entry.audience else ""
-    return f"**{entry.command}**{argument} – {entry.help}{audience}"
+    return markdown("**{}**{} – {}{}", entry.command, argument, entry.help, audience)
 
 
 def menu_card(entries: Sequence[MenuEntry], notice: str = "") -> Card:
     body = [heading("Unacceptable customer actions")]
     if notice:
         body.append(text(notice, color="Attention"))
-    body.append(text("\n\n".join(_line(entry) for entry in entries)))
+    # Each line is Markdown already (its values escaped), so the joined lines are too.
+    body.append(text(Markdown("\n\n".join(_line(entry) for entry in entries))))
     return envelope(
         body,
         [

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from microsoft_teams.cards import ActionSet, CardElement, SubmitAction
 
-from cards.common import Card, envelope, heading, london, submit, text
+from cards.common import Card, envelope, heading, london, markdown, submit, text
 from cards.verbs import Verb
 from casework.views import MyWorkView, WorkItem
 
@@ -22,7 +22,7 @@ def my_work_card(view: MyWorkView) -> Card:
         return envelope([heading(NOTHING_WAITING), text("Type help for what this bot can do.", subtle=True)])
     body: list[CardElement] = [heading("Waiting for you")]
     if view.undelivered:
-        body.append(text(f"**{UNDELIVERED} ({len(view.undelivered)})**", color="Attention"))
+        body.append(text(markdown("**{} ({})**", UNDELIVERED, len(view.undelivered)), color="Attention"))
         body.extend(text(f"{m.what}, {london(m.failed_at)}", subtle=True) for m in view.undelivered)
     body += _section(
         "Discussions to record (s8.6)",
@@ -60,7 +60,7 @@ def my_work_card(view: MyWorkView) -> Card:
 def _section(title: str, when: str, items: Sequence[WorkItem], button: Button) -> list[CardElement]:
     if not items:
         return []
-    elements: list[CardElement] = [text(f"**{title} ({len(items)})**")]
+    elements: list[CardElement] = [text(markdown("**{} ({})**", title, len(items)))]
     for item in items:
         flag = "OVERDUE – " if item.overdue else ""
         elements.append(

@@ -16,6 +16,7 @@ from cards.common import (
     heading,
     london,
     london_date,
+    markdown,
     text,
     text_input,
     toggle_input,
@@ -47,14 +48,14 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
             )
         )
     if view.incidents_since:
-        body.append(text(f"**{len(view.incidents_since)} incident(s) since the last review:**"))
+        body.append(text(markdown("**{} incident(s) since the last review:**", len(view.incidents_since))))
         body.extend(
             text(f"{i.reference} – {london(i.occurred_at)} – {i.channel}: {', '.join(i.actions)}", subtle=True)
             for i in view.incidents_since
         )
-        body.append(text("Proposed: **extend by 3 months** (s13.2), or lift if they no longer justify it."))
+        body.append(text(markdown("Proposed: **extend by 3 months** (s13.2), or lift if they no longer justify it.")))
     else:
-        body.append(text("No further unacceptable actions since the last review: proposed **lift** (s13.1)."))
+        body.append(text(markdown("No further unacceptable actions since the last review: proposed **lift** (s13.1).")))
     if notice:
         body.append(text(notice, color="Attention"))
     if view.decided_outcome is not None:
@@ -98,8 +99,14 @@ def reviews_list_card(views: Sequence[ReviewView]) -> Card:
         flag = "OVERDUE – " if view.overdue else ""
         body.append(
             text(
-                f"{flag}**{view.customer_name}**: {view.title.lower()}, due {london_date(view.due_at)}, "
-                f"owner {view.owner_name}"
+                markdown(
+                    "{}**{}**: {}, due {}, owner {}",
+                    flag,
+                    view.customer_name,
+                    view.title.lower(),
+                    london_date(view.due_at),
+                    view.owner_name,
+                )
             )
         )
     return envelope(body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from microsoft_teams.cards import CardElement
 
-from cards.common import Card, envelope, heading, london, london_date, submit, text
+from cards.common import Card, envelope, heading, london, london_date, markdown, submit, text
 from cards.verbs import Verb
 from casework.views import CheckResult, CustomerHistoryView, CustomerStatusView
 from casework.vocabulary import CustomerStanding
@@ -22,7 +22,7 @@ def standing_block(customer: CustomerStatusView) -> list[CardElement]:
         blocks.append(heading(f"{customer.name}: No restrictions", color="Good"))
         blocks.append(text("Deal with them as you would any customer."))
     for measure in customer.measures:
-        blocks.append(text(f"**{measure.title}**, review due {london_date(measure.review_due_at)}"))
+        blocks.append(text(markdown("**{}**, review due {}", measure.title, london_date(measure.review_due_at))))
         if measure.applies_to:
             blocks.append(text(measure.applies_to, subtle=True))
         if measure.scope:
@@ -30,10 +30,12 @@ def standing_block(customer: CustomerStatusView) -> list[CardElement]:
         blocks.extend(text(f"• {instruction}") for instruction in measure.instructions)
     if customer.reasonable_adjustments:
         blocks.append(
-            text(f"**Reasonable adjustments still apply:** {customer.reasonable_adjustments}", color="Accent")
+            text(
+                markdown("**Reasonable adjustments still apply:** {}", customer.reasonable_adjustments), color="Accent"
+            )
         )
     if customer.communication_needs:
-        blocks.append(text(f"**Communication needs:** {customer.communication_needs}", color="Accent"))
+        blocks.append(text(markdown("**Communication needs:** {}", customer.communication_needs), color="Accent"))
     for representative in customer.representatives:
         blocks.append(text(f"Representative: {representative}", subtle=True))
     if customer.no_fixed_address:
@@ -73,6 +75,6 @@ def history_card(history: CustomerHistoryView) -> Card:
     if not history.lines:
         body.append(text("Nothing on record."))
     for line in history.lines:
-        body.append(text(f"**{london(line.when)}** {line.what}"))
+        body.append(text(markdown("**{}** {}", london(line.when), line.what)))
         body.append(text(line.detail, subtle=True))
     return envelope(body)

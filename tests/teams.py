@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,19 +112,30 @@ def inputs_of(card: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def rendered(markdown: str) -> str:
+    """The characters a markdown string shows once its backslash escapes are read (CommonMark: a backslash before
+    ASCII punctuation stands for that character), as Teams renders a TextBlock or a Fact."""
+    return _ESCAPED.sub(r"\1", markdown)
+
+
 def all_text(card: dict[str, Any]) -> str:
-    """Every string on a card, to assert on what a person would read."""
+    """Every string on a card, to assert on what a person would read: TextBlock text and facts as rendered (their
+    escapes read), input labels, choice and button titles as they are (they are not markdown)."""
     found: list[str] = []
 
-    def walk(node: Any) -> None:
+    def walk(node: Any, in_facts: bool = False) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
                 if key in ("text", "title", "value", "label") and isinstance(value, str):
-                    found.append(value)
-                walk(value)
+                    is_markdown = key == "text" or (in_facts and key in ("title", "value"))
+                    found.append(rendered(value) if is_markdown else value)
+                walk(value, key == "facts")
         elif isinstance(node, list):
             for item in node:
-                walk(item)
+                walk(item, in_facts)
 
     walk(card)
     return "\n".join(found)
