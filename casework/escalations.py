@@ -138,9 +138,11 @@ def refresh_escalation(
     with uow:
         # Only shows the card: no row lock, so a refresh never queues behind a decision being recorded.
         escalation = uow.escalations.get(escalation_id)
-        if escalation is None or not _may_see(uow, actor, escalation):
+        votes = uow.escalations.votes_for(escalation.id) if escalation is not None else ()
+        people = _people_on_card(uow, actor, escalation, votes) if escalation is not None else {}
+        if escalation is None or not _may_see(actor, escalation, people):
             raise _refused(uow, actor, AuditAction.ESCALATION_VIEW_REFUSED, escalation_id, clock, escalation is None)
-        view = escalation_view(uow, escalation, rules)
+        view = escalation_view(uow, escalation, rules, votes, people)
         record_audit(uow, actor, AuditAction.ESCALATION_VIEWED, escalation_id, clock)
         uow.commit()
     return view
@@ -174,23 +176,24 @@ def decide_escalation(
     An approved warning or restriction gets a draft letter (s11.4) with the council's details given."""
     with uow:
         escalation = uow.escalations.get_for_update(escalation_id)
-        if escalation is None or not _may_see(uow, actor, escalation):
+        votes = list(uow.escalations.votes_for(escalation.id)) if escalation is not None else []
+        # The clicker and everyone the card names, read once: for need to know, the refusal check and the card.
+        people = _people_on_card(uow, actor, escalation, votes) if escalation is not None else {}
+        if escalation is None or not _may_see(actor, escalation, people):
             # Checked before anything about the escalation is said, its state included.
             raise _refused(
                 uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, escalation_id, clock, escalation is None
             )
         if escalation.state is EscalationState.MORE_INFORMATION:
             return DecisionResult(
-                escalation_view(uow, escalation, rules),
+                escalation_view(uow, escalation, rules, votes, people),
                 recorded_now=False,
                 refusal="Waiting for the requester's answer before deciding.",
             )
-        votes = list(uow.escalations.votes_for(escalation.id))
         confirming = _awaiting_confirmation(escalation, votes)
         if escalation.state is not EscalationState.PENDING and not confirming:
             # Already decided: whoever clicks, and however often, is shown the outcome.
-            return DecisionResult(escalation_view(uow, escalation, rules, votes), recorded_now=False)
-        people = _people_on_card(uow, actor, escalation, votes)
+            return DecisionResult(escalation_view(uow, escalation, rules, votes, people), recorded_now=False)
         refusal = _decider_refusal(uow, actor, escalation, people)
         if refusal is not None:
             record_audit(uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, str(escalation_id), clock, reason=refusal)
@@ -260,12 +263,12 @@ def ask_for_information(
     """A member sends the request back to the requester with a question; deciding waits for the answer."""
     with uow:
         escalation = uow.escalations.get_for_update(escalation_id)
-        if escalation is None or not _may_see(uow, actor, escalation):
+        votes = uow.escalations.votes_for(escalation.id) if escalation is not None else ()
+        people = _people_on_card(uow, actor, escalation, votes) if escalation is not None else {}
+        if escalation is None or not _may_see(actor, escalation, people):
             raise _refused(
                 uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, escalation_id, clock, escalation is None
             )
-        votes = uow.escalations.votes_for(escalation.id)
-        people = _people_on_card(uow, actor, escalation, votes)
         refusal = _decider_refusal(uow, actor, escalation, people)
         if refusal is None and escalation.state is not EscalationState.PENDING:
             refusal = "Only a request still waiting for a decision can be sent back with a question."
@@ -340,8 +343,8 @@ def chase_overdue_escalations(
     return tuple(chased)
 
 
-def _may_see(uow: UnitOfWork, actor: Actor, escalation: Escalation) -> bool:
-    member = uow.staff.get(actor.user_id)
+def _may_see(actor: Actor, escalation: Escalation, people: Mapping[str, StaffMember]) -> bool:
+    member = people.get(actor.user_id)
     on_team = member is not None and member.is_determination_team
     return policy.may_see_escalation(actor.user_id, on_team, escalation.requested_by)
 
