@@ -21,6 +21,7 @@ from bot.outbox_worker import OutboxSettings, OutboxWorker
 from bot.reminders import EscalationChase, ReminderSweep
 from bot.team_channel import TeamChannelReferences, channel_tenant
 from bot.teams_bot import CaseworkBot
+from bot.turns import TurnsInProgress
 from casework.configuration import Clock
 from casework.dependencies import Dependencies
 from casework.entities import LetterContent
@@ -78,6 +79,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     letters = LetterCards(
         casework, link_secret, settings.public_base_url, timedelta(minutes=settings.letter_link_minutes)
     )
+    turns = TurnsInProgress()
     outbox = OutboxWorker(
         casework,
         Notifications(casework, letters, team),
@@ -90,6 +92,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             max_attempts=settings.outbound_max_attempts,
             base_delay=settings.outbound_base_delay_seconds,
         ),
+        turns,
     )
     casework.when_published(outbox.wake)
     bot = CaseworkBot(
@@ -111,7 +114,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     app[NOTIFIER_KEY] = notifier
     app[OUTBOX_KEY] = outbox
     rejections = RejectionCounter()
-    app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, rejections))
+    app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, rejections, turns))
     app.router.add_get("/healthz", health_handler(engine, team_channel.status, rejections))
     app.router.add_get("/letters/{letter_id}", letter_handler(casework, link_secret))
 

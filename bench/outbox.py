@@ -241,9 +241,9 @@ async def measure(database_kind: str, submits: int, rounds: int, drain: float) -
 
 def run(
     log: Callable[[str], None],
-    submits: int = 40,
+    submits: int = 100,
     drain: float = 30.0,
-    rounds: int = 4,
+    rounds: int = 5,
     databases: tuple[str, ...] = ("sqlite", "postgres"),
 ) -> dict[str, Any]:
     previous = logging.root.manager.disable

@@ -43,6 +43,7 @@ from sqlalchemy import Engine, text
 
 from bot.logs import new_correlation_id
 from bot.team_channel import ChannelStatus
+from bot.turns import TurnsInProgress
 from dialogs.activities import tenant_of
 from settings import Settings
 
@@ -102,15 +103,22 @@ class RejectionCounter:
 
 
 def messages_handler(
-    adapter: CloudAdapter, bot: Bot, settings: Settings, rejections: RejectionCounter | None = None
+    adapter: CloudAdapter,
+    bot: Bot,
+    settings: Settings,
+    rejections: RejectionCounter | None = None,
+    turns: TurnsInProgress | None = None,
 ) -> Handler:
     allowed_tenants = frozenset(settings.allowed_tenant_ids)
     refusals = rejections if rejections is not None else RejectionCounter()
 
+    in_progress = turns if turns is not None else TurnsInProgress()
+
     async def messages(request: web.Request) -> web.StreamResponse:
         turn_id = new_correlation_id()
         try:
-            response = await _handle(request)
+            async with in_progress.turn():
+                response = await _handle(request)
         except Refused as refused:
             refusals.count(refused.reason)
             response = web.json_response({"error": refused.message}, status=refused.status)

@@ -27,6 +27,7 @@ from typing import Any
 from bot.notifications import NothingToSend, Notifications, Outgoing
 from bot.notifier import Notifier, Refused, TryAgain, backoff
 from bot.ports import ConversationReferences
+from bot.turns import TurnsInProgress
 from casework.entities import OutboxMessage
 from casework.errors import NotFound
 from casework.gateway import CaseworkGateway
@@ -65,12 +66,14 @@ class OutboxWorker:
         notifier: Notifier,
         references: ConversationReferences,
         settings: OutboxSettings,
+        turns: TurnsInProgress | None = None,
     ) -> None:
         self._casework = casework
         self._notifications = notifications
         self._notifier = notifier
         self._references = references
         self._settings = settings
+        self._turns = turns
         self._wake = asyncio.Event()
         self.claimant = f"outbox-{uuid.uuid4().hex[:12]}"
         self.delivered = 0
@@ -115,6 +118,9 @@ class OutboxWorker:
     async def deliver_once(self) -> int:
         """One claim: every conversation leased gets its waiting messages, in order. Returns messages handled."""
         settings = self._settings
+        if self._turns is not None:
+            # People waiting for an answer go first; a delivery waits for 20 ms without a turn (at most 2 s).
+            await self._turns.give_way()
         claim = await self._casework.call(
             # No more conversations than are sent to at once, so none waits, leased, behind the others.
             claim_messages,
@@ -155,6 +161,8 @@ class OutboxWorker:
                     break
                 renewed = time.monotonic()
             handled += 1
+            if self._turns is not None:
+                await self._turns.give_way()
             if not await self._deliver(message):
                 # It waits for its retry, and the rest of this conversation with it, in order.
                 break
