@@ -58,7 +58,8 @@ class ConversationRateLimiter:
         if not sent_at:
             return
         offset = self._now() - wall_clock_now
-        recorded = sorted(t + offset for t in sent_at)
+        # A send recorded "after now" (clocks that disagree) would hold the conversation back for nothing.
+        recorded = sorted(t + offset for t in sent_at if t <= wall_clock_now)
         sent = self._sent[conversation_id]
         newer = [t for t in sent if t > recorded[-1]]
         sent.clear()

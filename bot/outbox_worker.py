@@ -184,8 +184,12 @@ class OutboxWorker:
             who = "this person has not used the bot yet" if outgoing.user_id else "the channel is not known to Teams"
             await self._undeliverable(message, f"no conversation to send to: {who}")
             return True
+        # The recorded send times come from the casework's clock, so "now" must too (a test's clock is not the
+        # wall clock, and mixing them once made the limiter wait for months).
         self._notifier.limiter.seed(
-            _conversation_of(reference), self._recent_sends.get(message.addressee, []), time.time()
+            _conversation_of(reference),
+            self._recent_sends.get(message.addressee, []),
+            self._casework.clock().timestamp(),
         )
         try:
             if outgoing.is_update:

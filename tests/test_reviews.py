@@ -66,7 +66,10 @@ async def test_lift_and_extend_with_the_next_review_date(
         # A further incident for the second customer: the review proposes an extension (s13.2).
         engine = create_database_engine(sqlite_url)
         second = [m for m in rows(sqlite_url, MeasureRecord)][1]
-        incidents.report_incident(
+        # Off the event loop, as the app runs its use cases: the app's own database thread may hold SQLite's write
+        # lock, and a blocked loop would keep it from finishing.
+        await asyncio.to_thread(
+            incidents.report_incident,
             SqlUnitOfWork(engine),
             as_actor(SAM),
             IncidentSubmission(
