@@ -207,8 +207,9 @@ class OutboxWorker:
                 return True
             wait = backoff(self._settings.base_delay, attempts, fault.retry_after)
             log.warning("outbox message %s: %s; retrying in %.1f s", message.id, fault, wait)
-            self.retried += 1
             await self._casework.call(message_retry, message, timedelta(seconds=wait), str(fault))
+            # Counted once recorded: whoever watches the count (a test's clock) then sees the retry in the database.
+            self.retried += 1
             return False
         conversation_id = _conversation_of(reference)
         await self._casework.call(message_sent, message, conversation_id, activity_id)
@@ -226,8 +227,8 @@ class OutboxWorker:
         log.warning(
             "outbox message %s (%s to %s) undeliverable: %s", message.id, message.purpose, message.addressee, reason
         )
-        self.failed += 1
         await self._casework.call(message_undeliverable, message, reason)
+        self.failed += 1
         self.wake()
 
 
