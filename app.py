@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -151,10 +152,21 @@ async def _report_team_channel(team_channel: TeamChannelReferences, channel_id: 
         log.warning("determination team channel %r cannot be reached: %s", channel_id, status.detail)
 
 
+async def freeze_start_up_heap(_app: web.Application) -> None:
+    """Run once the app has started: what start-up made (modules, the app, its caches) lives as long as the process,
+    so it is moved out of the garbage collector's sight. Unfrozen, each full collection scanned all of it, about
+    150 ms with nothing to free, inside whoever's turn it fell in; frozen, it scans only what turns made since
+    (bench/outbox.py: no pause over 10 ms in 400 submits, and no 150-290 ms p99 outliers)."""
+    gc.collect()
+    gc.freeze()
+
+
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log_class=PathOnlyAccessLogger)
+    app = create_app(settings)
+    app.on_startup.append(freeze_start_up_heap)
+    web.run_app(app, host=settings.host, port=settings.port, access_log_class=PathOnlyAccessLogger)
 
 
 if __name__ == "__main__":

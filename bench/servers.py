@@ -94,6 +94,7 @@ def product(port: int, database: str, without_cache: bool, profile: str | None) 
     )
     configure_logging(settings.log_level)
     application = product_app.create_app(settings)
+    application.on_startup.append(product_app.freeze_start_up_heap)
     if profile:
         _profile(application, profile)
     web.run_app(application, host=settings.host, port=settings.port, print=None)
