@@ -13,7 +13,13 @@ from typing import Any
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogContext, DialogSet, DialogTurnStatus
-from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    AdaptiveCardInvokeValue,
+    TextFormatTypes,
+)
 
 from bot.card_actions import HISTORY_WHO_MAY, DecisionActions, ManagerOutcomeActions, ReviewActions, WorkItemActions
 from bot.letter_links import LetterCards
@@ -102,6 +108,7 @@ class CaseworkBot(TeamsActivityHandler):
         self._verb_handlers = {route.verb: getattr(self, route.handler) for route in VERB_ROUTES}
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        turn_context.on_send_activities(_as_plain_text)
         await self._remember_conversation(turn_context)
         await super().on_turn(turn_context)
         await self._conversation_state.save_changes(turn_context)
@@ -447,6 +454,17 @@ def _too_long(conversation_id: str, user_id: str, personal: bool, tenant_id: str
 def _conversation_type(turn_context: TurnContext) -> str | None:
     conversation = turn_context.activity.conversation
     return conversation.conversation_type if conversation else None
+
+
+async def _as_plain_text(
+    _turn_context: TurnContext, activities: list[Activity], send: Callable[[], Awaitable[Any]]
+) -> Any:
+    """Every line the bot writes as a message is sent as plain text: Teams renders a message's text as markdown
+    by default, and a line may quote what someone typed (cards escape theirs in cards.common)."""
+    for activity in activities:
+        if activity.type == ActivityTypes.message and activity.text and not activity.text_format:
+            activity.text_format = TextFormatTypes.plain
+    return await send()
 
 
 def _activity_of(reply: Reply) -> Activity | str:

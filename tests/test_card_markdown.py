@@ -432,3 +432,20 @@ async def test_a_reported_markdown_description_reaches_the_team_channel_as_text(
         assert escape_markdown(description) in markdown_strings(manager)
     finally:
         await bot.close()
+
+
+async def test_lines_the_bot_writes_as_messages_are_sent_as_plain_text_not_markdown(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    """A message's text is markdown to Teams unless it says otherwise; a line the bot writes may quote a person."""
+    register_team(sqlite_url, clock)
+    bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    try:
+        await say(bot, SAM, "hello")
+        await say(bot, SAM, "check")  # asks "Who should I check?" as a line, not a card
+        await say(bot, SAM, "**not bold** [nor](https://evil.example) a link")  # no form open: the dialog answers
+        lines = [c.activity for c in connector.sent_to(SAM.personal_conversation) if c.activity.get("text")]
+        assert any("Who should I check?" in line["text"] for line in lines)
+        assert {line.get("textFormat") for line in lines} == {"plain"}
+    finally:
+        await bot.close()
