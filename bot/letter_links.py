@@ -24,7 +24,7 @@ from cards.letters import letter_card
 from casework.entities import LetterContent
 from casework.errors import AccessRefused, NotFound
 from casework.gateway import CaseworkGateway
-from casework.letters import latest_letters, letter_for_download, record_link_refused
+from casework.letters import drafted_letters, letter_for_download, record_link_refused
 from casework.views import LetterView
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,6 @@ class LetterCards:
         return letter_card(view, url, self._valid_for.total_seconds() / 60)
 
     async def drafted(self, escalation_id: int | None = None, review_id: int | None = None) -> list[Card]:
-        """The newest draft of each letter an escalation's decision or a review produced."""
-        views = await self._casework.call(latest_letters, escalation_id, review_id)
+        """The newest draft of each letter an escalation's decision or a review produced (the first one made now)."""
+        views = await self._casework.call(drafted_letters, escalation_id, review_id)
         return [self.card_for(view, view.case_owner_id) for view in views]

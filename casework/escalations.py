@@ -7,15 +7,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from casework import letters, policy
+from casework import policy
 from casework.audit import AuditAction, record_audit
 from casework.commands import EscalationRequest
-from casework.configuration import Clock, CouncilDetails, DecisionRules
+from casework.configuration import Clock, DecisionRules
 from casework.customer_query import QueryKind, interpret, name_key
 from casework.entities import (
     Actor,
     Decision,
     Escalation,
+    Incident,
     NewEscalation,
     NewMeasure,
     StaffMember,
@@ -44,7 +45,6 @@ from casework.vocabulary import (
     DecisionOutcome,
     EscalationKind,
     EscalationState,
-    LetterKind,
     SeriousThreat,
 )
 
@@ -168,12 +168,12 @@ def decide_escalation(
     *,
     alternatives_considered: bool = False,
     rules: DecisionRules,
-    council: CouncilDetails,
 ) -> DecisionResult:
     """Records one member's vote and, once the rule for this kind is met, the outcome, exactly once however
     often, however concurrently, and by however many members it is clicked (s2.6, s11.2, s12.2).
 
-    An approved warning or restriction gets a draft letter (s11.4) with the council's details given."""
+    An approved warning or restriction's draft letter (s11.4) is produced as it is sent to the case owner
+    (letters.drafted_letters, from the outbox), not in the decider's turn."""
     with uow:
         escalation = uow.escalations.get_for_update(escalation_id)
         votes = list(uow.escalations.votes_for(escalation.id)) if escalation is not None else []
@@ -184,26 +184,28 @@ def decide_escalation(
             raise _refused(
                 uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, escalation_id, clock, escalation is None
             )
+        # Read once: who reported them (the decider must not have, s2.6) and the card's evidence.
+        incidents = uow.incidents.with_ids(escalation.incident_ids)
         if escalation.state is EscalationState.MORE_INFORMATION:
             return DecisionResult(
-                escalation_view(uow, escalation, rules, votes, people),
+                escalation_view(uow, escalation, rules, votes, people, incidents),
                 recorded_now=False,
                 refusal="Waiting for the requester's answer before deciding.",
             )
         confirming = _awaiting_confirmation(escalation, votes)
         if escalation.state is not EscalationState.PENDING and not confirming:
             # Already decided: whoever clicks, and however often, is shown the outcome.
-            return DecisionResult(escalation_view(uow, escalation, rules, votes, people), recorded_now=False)
-        refusal = _decider_refusal(uow, actor, escalation, people)
+            return DecisionResult(escalation_view(uow, escalation, rules, votes, people, incidents), recorded_now=False)
+        refusal = _decider_refusal(actor, escalation, people, incidents)
         if refusal is not None:
             record_audit(uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, str(escalation_id), clock, reason=refusal)
-            view = escalation_view(uow, escalation, rules, votes, people)
+            view = escalation_view(uow, escalation, rules, votes, people, incidents)
             uow.commit()
             return DecisionResult(view, recorded_now=False, refusal=refusal)
         problems = policy.vote_problems(outcome, notes, alternatives_considered)
         if problems:
             return DecisionResult(
-                escalation_view(uow, escalation, rules, votes, people),
+                escalation_view(uow, escalation, rules, votes, people, incidents),
                 recorded_now=False,
                 refusal=" ".join(problems.values()),
             )
@@ -213,29 +215,31 @@ def decide_escalation(
             uow.escalations.add_vote(vote)
         except AlreadyRecorded:
             return DecisionResult(
-                escalation_view(uow, escalation, rules, votes, people),
+                escalation_view(uow, escalation, rules, votes, people, incidents),
                 recorded_now=False,
                 refusal="You have already given your decision on this.",
             )
         votes.append(vote)
         record_audit(uow, actor, AuditAction.ESCALATION_VOTE, str(escalation.id), clock, outcome=outcome.value)
         lost_race = False
+        decision: Decision | None = None
         if confirming:
             _confirm_or_overturn(uow, actor, escalation, outcome, now, clock)
         else:
             required = policy.approvals_required(escalation.kind, escalation.is_immediate, rules)
             final = policy.outcome_of(votes, required)
             if final is not None:
+                decision = Decision(escalation.id, final, actor.user_id, now, notes.strip())
                 try:
-                    uow.escalations.add_decision(Decision(escalation.id, final, actor.user_id, now, notes.strip()))
+                    uow.escalations.add_decision(decision)
                 except AlreadyRecorded:
                     # The row lock makes this rare and the unique key harmless: another instance decided first.
                     uow.rollback()
                     lost_race = True
                 else:
-                    _apply_decision(uow, actor, escalation, final, now, clock, council)
+                    _apply_decision(uow, actor, escalation, final, now, clock)
         if not lost_race:
-            view = escalation_view(uow, escalation, rules, votes, people)
+            view = escalation_view(uow, escalation, rules, votes, people, incidents, decision)
             events = _after_vote(view)
             publish(uow, events, clock)
             uow.commit()
@@ -269,20 +273,21 @@ def ask_for_information(
             raise _refused(
                 uow, actor, AuditAction.ESCALATION_DECISION_REFUSED, escalation_id, clock, escalation is None
             )
-        refusal = _decider_refusal(uow, actor, escalation, people)
+        incidents = uow.incidents.with_ids(escalation.incident_ids)
+        refusal = _decider_refusal(actor, escalation, people, incidents)
         if refusal is None and escalation.state is not EscalationState.PENDING:
             refusal = "Only a request still waiting for a decision can be sent back with a question."
         if refusal is None and not question.strip():
             refusal = "Type your question in the decision notes first."
         if refusal is not None:
-            view = escalation_view(uow, escalation, rules, votes, people)
+            view = escalation_view(uow, escalation, rules, votes, people, incidents)
             return DecisionResult(view, recorded_now=False, refusal=refusal)
         escalation.state = EscalationState.MORE_INFORMATION
         escalation.question = question.strip()[: policy.REASON_MAX_LENGTH]
         escalation.answer = ""
         uow.escalations.save_state(escalation)
         record_audit(uow, actor, AuditAction.ESCALATION_INFORMATION_REQUESTED, str(escalation_id), clock)
-        view = escalation_view(uow, escalation, rules, votes, people)
+        view = escalation_view(uow, escalation, rules, votes, people, incidents)
         events = (InformationRequested(view),)
         publish(uow, events, clock)
         uow.commit()
@@ -367,10 +372,10 @@ def _people_on_card(
 
 
 def _decider_refusal(
-    uow: UnitOfWork, actor: Actor, escalation: Escalation, people: Mapping[str, StaffMember]
+    actor: Actor, escalation: Escalation, people: Mapping[str, StaffMember], incidents: Sequence[Incident]
 ) -> str | None:
     member = people.get(actor.user_id)
-    involved = sorted(uow.incidents.reporters_of(escalation.incident_ids))
+    involved = sorted({incident.reported_by for incident in incidents})
     return policy.decision_refusal(
         actor.user_id, member is not None and member.is_determination_team, escalation.requested_by, involved
     )
@@ -403,10 +408,9 @@ def _apply_decision(
     outcome: DecisionOutcome,
     now: datetime,
     clock: Clock,
-    council: CouncilDetails,
 ) -> None:
-    """Moves the escalation to its outcome and puts an approved warning or restriction in force (s11, s12, s13),
-    with a draft letter to the customer (s11.3, s11.4, s12.4)."""
+    """Moves the escalation to its outcome and puts an approved warning or restriction in force (s11, s12, s13).
+    Its draft letter to the customer (s11.3, s11.4, s12.4) is produced on its way to the case owner."""
     escalation.state = EscalationState.APPROVED if outcome is DecisionOutcome.APPROVE else EscalationState.DECLINED
     uow.escalations.save_state(escalation)
     measure_kind = policy.measure_for(escalation.kind)
@@ -424,7 +428,6 @@ def _apply_decision(
             )
         )
         uow.reviews.schedule(measure.id, measure.review_due_at)
-        letters.produce_draft(uow, actor, measure, LetterKind(measure_kind.value), council, clock)
     decided = AuditAction.ESCALATION_APPROVED if outcome is DecisionOutcome.APPROVE else AuditAction.ESCALATION_DECLINED
     record_audit(uow, actor, decided, escalation.id, clock)
 

@@ -325,18 +325,33 @@ def handled_letters(uow: UnitOfWork, actor: Actor, letter_ids: Iterable[int]) ->
     return tuple(views)
 
 
-def latest_letters(
-    uow: UnitOfWork, escalation_id: int | None = None, review_id: int | None = None
+def drafted_letters(
+    uow: UnitOfWork,
+    escalation_id: int | None,
+    review_id: int | None,
+    council: CouncilDetails,
+    clock: Clock,
 ) -> tuple[LetterView, ...]:
-    """The newest letter of each kind for the measure an escalation put in force or a review decided on."""
+    """The newest letter of each kind for the measure an escalation put in force or a review decided on, for the
+    case owner's card (sent from the outbox).
+
+    A warning or restriction's first draft (s11.3, s11.4, s12.4) is produced here, once, as the card goes out
+    rather than in the decider's turn; it is recorded as produced by the member whose vote decided it."""
     with uow:
         measures: list[Measure] = []
+        produced = False
         if escalation_id is not None:
             escalation = uow.escalations.get_for_update(escalation_id)
             if escalation is not None:
                 measures = [
                     m for m in uow.measures.for_customer(escalation.customer_id) if m.escalation_id == escalation_id
                 ]
+            decision = uow.escalations.decision_for(escalation_id) if measures else None
+            for measure in measures:
+                first = LetterKind(measure.kind.value)
+                if decision is not None and not uow.letters.versions(measure.id, first.value):
+                    produce_draft(uow, Actor(decision.decided_by, ""), measure, first, council, clock)
+                    produced = True
         elif review_id is not None:
             review = uow.reviews.get_for_update(review_id)
             found = uow.measures.get(review.measure_id) if review is not None else None
@@ -353,6 +368,8 @@ def latest_letters(
                 if letter.kind in kinds:
                     newest[letter.kind] = letter
             views.extend(_view(uow, letter, measure) for letter in newest.values())
+        if produced:
+            uow.commit()
         return tuple(views)
 
 

@@ -91,10 +91,6 @@ class IncidentRepository(Protocol):
         """These incidents (those that exist), oldest first."""
         ...
 
-    def reporters_of(self, incident_ids: Sequence[int]) -> set[str]:
-        """Who reported these incidents."""
-        ...
-
 
 class EscalationRepository(Protocol):
     def add(self, escalation: NewEscalation) -> Escalation: ...

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from casework import policy
 from casework.configuration import Clock, DecisionRules
 from casework.customer_query import QueryKind, interpret, name_key
-from casework.entities import Actor, Customer, Escalation, Incident, NewMeasure, StaffMember, Vote
+from casework.entities import Actor, Customer, Decision, Escalation, Incident, NewMeasure, StaffMember, Vote
 from casework.errors import NotFound
 from casework.ports import CustomerStatusFacts, UnitOfWork
 from casework.vocabulary import (
@@ -406,13 +406,19 @@ def escalation_view(
     rules: DecisionRules,
     votes: Sequence[Vote] | None = None,
     people: Mapping[str, StaffMember] | None = None,
+    incidents: Sequence[Incident] | None = None,
+    decision: Decision | None = None,
 ) -> EscalationView:
-    """The decision card's view. A use case that has already read the votes, or the people on the card (see
-    people_on_card), passes them in rather than have them read again."""
+    """The decision card's view. A use case that has already read the votes, the people on the card (see
+    people_on_card) or the escalation's incidents, or has just recorded its decision, passes them in rather than
+    have them read again."""
     customer = require_customer(uow, escalation.customer_id)
-    incidents = [i for i in uow.incidents.with_ids(escalation.incident_ids) if i.customer_id == escalation.customer_id]
-    # Read whatever the state says: another instance may have recorded its decision a moment ago.
-    decision = uow.escalations.decision_for(escalation.id)
+    if incidents is None:
+        incidents = uow.incidents.with_ids(escalation.incident_ids)
+    incidents = [i for i in incidents if i.customer_id == escalation.customer_id]
+    if decision is None:
+        # Read whatever the state says: another instance may have recorded its decision a moment ago.
+        decision = uow.escalations.decision_for(escalation.id)
     if votes is None:
         votes = uow.escalations.votes_for(escalation.id)
     named = {escalation.requested_by, *(v.member_id for v in votes), *([decision.decided_by] if decision else [])}

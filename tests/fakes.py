@@ -255,9 +255,6 @@ class FakeIncidents(_Repository):
         found = [i for i in self._state.incidents.values() if i.id in incident_ids]
         return [copy.deepcopy(i) for i in sorted(found, key=lambda i: i.occurred_at)]
 
-    def reporters_of(self, incident_ids: Sequence[int]) -> set[str]:
-        return {i.reported_by for i in self._state.incidents.values() if i.id in incident_ids}
-
 
 class FakeEscalations(_Repository):
     def add(self, escalation: NewEscalation) -> Escalation:

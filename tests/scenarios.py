@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from casework import customer_checks, escalations, incidents, staff
+from casework import customer_checks, escalations, incidents, letters, staff
 from casework.commands import EscalationRequest, IncidentSubmission
 from casework.configuration import Clock, CouncilDetails, DecisionRules
 from casework.dependencies import Dependencies
@@ -144,10 +144,9 @@ def escalate(
 def approved(uow: FakeUnitOfWork, clock: FakeClock, request: EscalationRequest | None = None) -> int:
     """A measure put in force by an uninvolved member's approval; returns the escalation id."""
     escalation_id = escalate(uow, clock, request)
-    result = escalations.decide_escalation(
-        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-    )
+    result = escalations.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
     assert result.recorded_now
+    letters.drafted_letters(uow, escalation_id, None, COUNCIL, clock)  # as the outbox does, sending them
     return escalation_id
 
 
@@ -204,8 +203,10 @@ def morgan_escalates(
             clock,
             alternatives_considered=True,
             rules=RULES,
-            council=council,
         )
+    if approved_by:
+        # As the outbox does when it sends the case owner the approval's letters: the first draft is made then.
+        letters.drafted_letters(uow(), escalation_id, None, council, clock)
     return escalation_id
 
 

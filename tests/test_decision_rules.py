@@ -15,7 +15,6 @@ from casework.vocabulary import DecisionOutcome, EscalationKind, EscalationState
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.scenarios import (
     ADMIN,
-    COUNCIL,
     DECIDER,
     MANAGER,
     OFFICER,
@@ -50,7 +49,7 @@ def vote(
 ) -> DecisionResult:
     outcome = DecisionOutcome.APPROVE if approve else DecisionOutcome.DECLINE
     return escalations.decide_escalation(
-        uow, who, escalation_id, outcome, notes, clock, alternatives_considered=considered, rules=RULES, council=COUNCIL
+        uow, who, escalation_id, outcome, notes, clock, alternatives_considered=considered, rules=RULES
     )
 
 

@@ -18,7 +18,6 @@ from tests.conftest import MutableClock, make_settings, start_bot
 from tests.fake_connector import FakeConnector
 from tests.scenarios import (
     ADMIN,
-    COUNCIL,
     approve_button,
     considered,
     escalated_to_team,
@@ -54,7 +53,6 @@ def test_fifty_members_clicking_at_once_and_repeating_give_one_outcome(database_
             clock,
             alternatives_considered=True,
             rules=rules,
-            council=COUNCIL,
         )
         return result.recorded_now
 

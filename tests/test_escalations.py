@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from casework import escalations, incidents
+from casework import escalations, incidents, letters
 from casework.commands import EscalationRequest
 from casework.entities import Actor, Decision
 from casework.errors import AccessRefused, InvalidSubmission
+from casework.events import LettersDrafted
 from casework.views import DecisionResult
 from casework.vocabulary import (
     ContactRestriction,
@@ -20,6 +21,7 @@ from casework.vocabulary import (
     DecisionOutcome,
     EscalationKind,
     EscalationState,
+    LetterKind,
     MeasureKind,
     SeriousThreat,
 )
@@ -201,9 +203,7 @@ def test_a_decision_by_someone_not_entitled_is_refused_and_audited(
     escalation_id = escalate(uow, clock, reporter=OFFICER)
     before = uow.committed
 
-    result = escalations.decide_escalation(
-        uow, decider, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-    )
+    result = escalations.decide_escalation(uow, decider, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert_refused(uow, result, escalation_id, decider, words)
     assert uow.committed == before + 1
@@ -219,13 +219,9 @@ def test_a_decision_by_someone_without_need_to_know_is_refused_with_nothing_show
     before = uow.committed
 
     with pytest.raises(AccessRefused) as refused:
-        escalations.decide_escalation(
-            uow, clicker, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-        )
+        escalations.decide_escalation(uow, clicker, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
     with pytest.raises(AccessRefused) as missing:
-        escalations.decide_escalation(
-            uow, clicker, escalation_id + 100, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-        )
+        escalations.decide_escalation(uow, clicker, escalation_id + 100, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert str(refused.value) == str(missing.value) == escalations.NOT_ENTITLED
     assert uow.state.escalations[escalation_id].state is EscalationState.PENDING
@@ -252,7 +248,6 @@ def test_approving_a_restriction_puts_it_in_force_with_a_review_in_three_months(
         "  Adjustments considered. ",
         clock,
         **ONE_VOTE,
-        council=COUNCIL,
     )
 
     review_due = datetime(2027, 2, 28, 10, 0, tzinfo=UTC)  # 30 Nov + 3 months, clamped
@@ -294,7 +289,6 @@ def test_declining_puts_nothing_in_force(uow: FakeUnitOfWork, clock: FakeClock, 
         "Try mediation.",
         clock,
         **ONE_VOTE,
-        council=COUNCIL,
     )
 
     assert result.recorded_now is True
@@ -322,14 +316,11 @@ def test_a_second_decision_changes_nothing(uow: FakeUnitOfWork, clock: FakeClock
         "Not proportionate yet.",
         clock,
         **ONE_VOTE,
-        council=COUNCIL,
     )
     after_first = uow.state
     clock.advance(timedelta(minutes=1))
 
-    result = escalations.decide_escalation(
-        uow, SECOND, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-    )
+    result = escalations.decide_escalation(uow, SECOND, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert result.recorded_now is False
     assert result.refusal is None
@@ -342,9 +333,7 @@ def test_a_decided_escalation_is_shown_as_decided_without_a_second_attempt(
     uow: FakeUnitOfWork, clock: FakeClock, team: None
 ) -> None:
     escalation_id = escalate(uow, clock)
-    escalations.decide_escalation(
-        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-    )
+    escalations.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     # Even the requester, who may not decide, is simply shown the decision rather than refused.
     result = escalations.decide_escalation(
@@ -355,7 +344,6 @@ def test_a_decided_escalation_is_shown_as_decided_without_a_second_attempt(
         "Not proportionate yet.",
         clock,
         **ONE_VOTE,
-        council=COUNCIL,
     )
 
     assert (result.recorded_now, result.refusal) == (False, None)
@@ -369,12 +357,8 @@ def test_a_double_click_by_the_same_member_records_one_decision(
 ) -> None:
     escalation_id = escalate(uow, clock)
 
-    first = escalations.decide_escalation(
-        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-    )
-    again = escalations.decide_escalation(
-        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-    )
+    first = escalations.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+    again = escalations.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert (first.recorded_now, again.recorded_now) == (True, False)
     assert len(uow.state.measures) == 1
@@ -388,9 +372,7 @@ def test_a_decision_that_loses_the_race_leaves_the_winners(uow: FakeUnitOfWork, 
     winner = Decision(escalation_id, DecisionOutcome.DECLINE, SECOND.user_id, START)
     uow.state.decisions[escalation_id] = winner
 
-    result = escalations.decide_escalation(
-        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-    )
+    result = escalations.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert result.recorded_now is False
     assert result.escalation.decided_by_name == SECOND.name
@@ -403,9 +385,7 @@ def test_a_decision_that_loses_the_race_leaves_the_winners(uow: FakeUnitOfWork, 
 def test_approving_a_formal_warning_puts_a_warning_in_force(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
     escalation_id = escalate(uow, clock, warning_request())
 
-    result = escalations.decide_escalation(
-        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-    )
+    result = escalations.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert result.recorded_now is True
     (measure,) = uow.state.measures.values()
@@ -413,6 +393,26 @@ def test_approving_a_formal_warning_puts_a_warning_in_force(uow: FakeUnitOfWork,
     assert measure.escalation_id == escalation_id
     assert measure.restrictions == ()
     assert measure.review_due_at == datetime(2027, 2, 28, 10, 0, tzinfo=UTC)  # monitored for 3 months (s11.4)
+
+
+def test_an_approvals_draft_letter_is_made_once_as_it_goes_to_the_case_owner_not_in_the_deciders_turn(
+    uow: FakeUnitOfWork, clock: FakeClock, team: None
+) -> None:
+    escalation_id = escalate(uow, clock, warning_request())
+    result = escalations.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+    assert any(isinstance(e, LettersDrafted) for e in result.events)
+    assert uow.state.letters == {}, "the decider's turn writes no letter"
+
+    # The outbox sends the case owner's card: at least once, so perhaps twice.
+    first = letters.drafted_letters(uow, escalation_id, None, COUNCIL, clock)
+    again = letters.drafted_letters(uow, escalation_id, None, COUNCIL, clock)
+
+    (letter,) = uow.state.letters.values()
+    assert letter.kind is LetterKind.FORMAL_WARNING and letter.version == 1
+    assert [v.letter_id for v in first] == [v.letter_id for v in again] == [letter.id]
+    with uow:
+        (produced,) = [e for e in uow.audit.events("letter") if e.action == "letter.produced"]
+    assert produced.actor_id == DECIDER.user_id, "recorded as the deciding member's"
 
 
 def test_approving_further_action_records_the_decision_without_a_measure(
@@ -423,9 +423,7 @@ def test_approving_further_action_records_the_decision_without_a_measure(
     )
     escalation_id = escalate(uow, clock, request)
 
-    result = escalations.decide_escalation(
-        uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-    )
+    result = escalations.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert result.recorded_now is True
     assert uow.state.escalations[escalation_id].state is EscalationState.APPROVED
@@ -437,6 +435,4 @@ def test_deciding_an_unknown_escalation_is_refused_like_one_not_yours(
     uow: FakeUnitOfWork, clock: FakeClock, team: None
 ) -> None:
     with pytest.raises(AccessRefused, match=escalations.NOT_ENTITLED):
-        escalations.decide_escalation(
-            uow, DECIDER, 999, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE, council=COUNCIL
-        )
+        escalations.decide_escalation(uow, DECIDER, 999, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)

@@ -286,7 +286,7 @@ async def test_the_link_serves_the_owner_and_refuses_others_tampering_and_expiry
 
 def test_the_letter_card_is_valid_and_links_to_the_download(sqlite_url: str, clock: MutableClock) -> None:
     uow, measure_id = open_case(sqlite_url, clock)
-    (view,) = letters.latest_letters(uow(), escalation_id=1)
+    (view,) = letters.drafted_letters(uow(), 1, None, COUNCIL, clock)
     assert view.measure_id == measure_id and view.missing == ()
     card = letter_card(view, "https://bot.example/letters/1?user=owner&expires=1&sig=ab", 15)
     assert card_problems(card) == []

@@ -37,7 +37,7 @@ from storage.tables import (
 )
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock
-from tests.scenarios import COUNCIL, RULES
+from tests.scenarios import RULES
 from tests.storage_checks import count, run_together
 
 ADMIN = Actor("admin", "Admin")
@@ -91,7 +91,6 @@ def test_twenty_deciders_at_once_record_exactly_one_decision(engine: Engine, clo
             clock,
             alternatives_considered=True,
             rules=RULES,
-            council=COUNCIL,
         ),
     )
 

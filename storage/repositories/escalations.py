@@ -51,18 +51,28 @@ class SqlEscalations(SqlRepository):
         return with_id(Escalation, replace(escalation, incident_ids=incident_ids), escalation_id)
 
     def get(self, escalation_id: int) -> Escalation | None:
-        row = self._session.get(EscalationRecord, escalation_id)
-        return self._escalations([row])[0] if row else None
+        return self._one(escalation_id, lock=False)
 
     def get_for_update(self, escalation_id: int) -> Escalation | None:
-        # populate_existing: the lock is worth nothing if the session hands back a copy it read before taking it.
-        row = self._session.exec(
-            select(EscalationRecord)
+        return self._one(escalation_id, lock=True)
+
+    def _one(self, escalation_id: int, lock: bool) -> Escalation | None:
+        """The escalation and its incidents in one statement (a row per incident), locked if asked."""
+        query = (
+            select(EscalationRecord, EscalationIncident.incident_id)
+            .outerjoin(EscalationIncident, col(EscalationIncident.escalation_id) == EscalationRecord.id)
             .where(EscalationRecord.id == escalation_id)
-            .with_for_update()
+            .order_by(col(EscalationIncident.incident_id))
+            # populate_existing: the lock is worth nothing if the session hands back a copy it read before taking it.
             .execution_options(populate_existing=True)
-        ).first()
-        return self._escalations([row])[0] if row else None
+        )
+        if lock:
+            # Only the escalation's row: PostgreSQL cannot lock the outer join's side that may be missing.
+            query = query.with_for_update(of=EscalationRecord)
+        rows = list(self._session.exec(query))
+        if not rows:
+            return None
+        return _escalation(rows[0][0], [incident_id for _, incident_id in rows if incident_id is not None])
 
     def pending_since_before(self, cutoff: datetime) -> Sequence[Escalation]:
         return self._oldest_first(

@@ -80,9 +80,6 @@ class SqlIncidents(SqlRepository):
     def with_ids(self, incident_ids: Sequence[int]) -> Sequence[Incident]:
         return self._oldest_first(col(IncidentRecord.id).in_(incident_ids)) if incident_ids else []
 
-    def reporters_of(self, incident_ids: Sequence[int]) -> set[str]:
-        return self._reporters(col(IncidentRecord.id).in_(incident_ids)) if incident_ids else set()
-
     def _oldest_first(self, *where: Any) -> list[Incident]:
         query = select(IncidentRecord).where(*where).order_by(col(IncidentRecord.occurred_at), col(IncidentRecord.id))
         return [_incident(row) for row in self._session.exec(query)]

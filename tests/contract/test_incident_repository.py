@@ -100,8 +100,6 @@ def test_a_customers_incidents_come_oldest_first_and_windows_compare_instants(ne
         assert uow.incidents.with_ids([]) == []
         assert uow.incidents.reporters_for(customer_id) == {"reporter"}
         assert uow.incidents.reporters_for(other_id + 100) == set()
-        assert uow.incidents.reporters_of([later.id, earlier.id]) == {"reporter"}
-        assert uow.incidents.reporters_of([]) == set()
 
 
 def test_only_the_first_manager_outcome_is_kept(new_uow: NewUnitOfWork) -> None:
