@@ -437,18 +437,18 @@ EXAMPLES = 2000
 
 
 def test_generated_activities_and_card_payloads_never_get_a_5xx_and_refusals_change_nothing(
-    sqlite_url: str, clock: MutableClock
+    database_url: str, clock: MutableClock
 ) -> None:
-    """One app instance for every example (development mode): each activity is posted as JSON and must be answered
-    below 500; a refused one (4xx) must leave every table's row count as it was."""
+    """One app instance for every example (development mode), on each database: each activity is posted as JSON and
+    must be answered below 500; a refused one (4xx) must leave every table's row count as it was."""
     loop = asyncio.new_event_loop()
     connector = FakeConnector()
     loop.run_until_complete(connector.start())
-    bot = loop.run_until_complete(start_bot(make_settings(sqlite_url), connector, clock))
+    bot = loop.run_until_complete(start_bot(make_settings(database_url), connector, clock))
     bot.deliver_after_each_post = False
     # Every card's schema is checked elsewhere (the connector fixture); here it would cost ~0.1 s a reply.
     connector.check_cards = False
-    engine = create_database_engine(sqlite_url)
+    engine = create_database_engine(database_url)
     statuses: dict[int, int] = {}
     counts = [row_counts(engine)]
     """The row counts after the last example: nothing else writes (no sweep, no outbox worker)."""
