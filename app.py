@@ -78,7 +78,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     # check_safe() has refused to start without a secret outside development mode.
     link_secret = settings.letter_link_secret or development_secret()
     letters = LetterCards(
-        casework, link_secret, settings.public_base_url, timedelta(minutes=settings.letter_link_minutes)
+        casework, link_secret, settings.letters_base_url, timedelta(minutes=settings.letter_link_minutes)
     )
     turns = TurnsInProgress()
     outbox = OutboxWorker(

@@ -79,10 +79,15 @@ class Settings(BaseSettings):
     """Signs letter download links (HMAC-SHA256). Required outside development mode."""
     letter_link_minutes: float = Field(15, alias="LETTER_LINK_MINUTES", gt=0, le=24 * 60)
     """How long a letter download link works; each works once (`work` gives a fresh one)."""
-    public_base_url: str = Field("http://localhost:3978", alias="PUBLIC_BASE_URL")
-    """Where staff's browsers reach this app, for letter download links."""
+    public_base_url: str = Field("", alias="PUBLIC_BASE_URL")
+    """Where staff's browsers reach this app, for letter download links; empty for http://localhost on PORT."""
     council_letters_file: str = Field("", alias="COUNCIL_LETTERS_FILE")
     """The council's letter settings; empty for letters/council.toml."""
+
+    @property
+    def letters_base_url(self) -> str:
+        """Where download links point: PUBLIC_BASE_URL, or this app on localhost at the port it serves."""
+        return self.public_base_url.strip() or f"http://localhost:{self.port}"
 
     @model_validator(mode="before")
     @classmethod

@@ -13,7 +13,7 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -107,10 +107,17 @@ class LetterCards:
         self._base_url = base_url
         self._valid_for = valid_for
 
-    def card_for(self, view: LetterView, user_id: str) -> Card:
-        """The letter's card with a download link for this person made now, valid for the configured hours."""
+    def card_for(
+        self,
+        view: LetterView,
+        user_id: str,
+        errors: Mapping[str, str] | None = None,
+        typed: Mapping[str, object] | None = None,
+        notice: str = "",
+    ) -> Card:
+        """The letter's card with a download link for this person made now, valid for the configured minutes."""
         url = letter_url(self._base_url, self._secret, view.letter_id, user_id, self._casework.clock(), self._valid_for)
-        return letter_card(view, url, self._valid_for.total_seconds() / 60)
+        return letter_card(view, url, self._valid_for.total_seconds() / 60, errors, typed, notice)
 
     async def drafted(self, escalation_id: int | None = None, review_id: int | None = None) -> list[Card]:
         """The newest draft of each letter an escalation's decision or a review produced (the first one made now)."""

@@ -134,8 +134,9 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "work",
         "_send_work",
-        help="everything waiting for you, each with its card again (fresh links to your draft letters too)",
-        description="What's waiting for you: discussions, reviews, letters, questions",
+        help="everything waiting for you, each with its card again (fresh links to your draft letters too); "
+        "letters <name>: a customer's letters",
+        description="What's waiting for you; letters <name> for a customer's letters",
         who=Audience.ANYONE,
         offered_in=PERSONAL_ONLY,
         aliases=("letters",),
@@ -242,6 +243,9 @@ VERB_ROUTES: tuple[VerbRoute, ...] = (
     VerbRoute(Verb.ESCALATION_ANSWER, "_answer_escalation", Arrival.SUBMIT),
     VerbRoute(Verb.ESCALATION_REFRESH, "_decide_escalation", Arrival.EITHER),
     VerbRoute(Verb.LETTER_COLLECTED, "_letter_collected", Arrival.SUBMIT),
+    VerbRoute(Verb.LETTER_REVISE, "_act_on_letter", Arrival.EITHER),
+    VerbRoute(Verb.LETTER_ISSUE, "_act_on_letter", Arrival.EITHER),
+    VerbRoute(Verb.LETTER_DELIVER, "_act_on_letter", Arrival.EITHER),
     VerbRoute(Verb.REVIEW_LIFT, "_decide_review", Arrival.EITHER),
     VerbRoute(Verb.REVIEW_EXTEND, "_decide_review", Arrival.EITHER),
     VerbRoute(Verb.REVIEW_REASSIGN, "_decide_review", Arrival.EITHER),

@@ -22,6 +22,7 @@ from botbuilder.schema import (
 )
 
 from bot.card_actions import HISTORY_WHO_MAY, DecisionActions, ManagerOutcomeActions, ReviewActions, WorkItemActions
+from bot.letter_actions import LetterActions
 from bot.letter_links import LetterCards
 from bot.notifier import DeliveryFailed, Unreachable
 from bot.ports import BotStateStore, ConversationReferences, PrivateMessages
@@ -29,7 +30,7 @@ from bot.routes import COMMANDS, VERB_ROUTES, Arrival, command_named, menu, verb
 from bot.state_storage import DatabaseStorage
 from cards.common import Card, envelope, refusal_card, text
 from cards.escalation import pending_card
-from cards.letters import reception_card
+from cards.letters import customer_letters_card, reception_card
 from cards.my_work import my_work_card
 from cards.review import reviews_list_card
 from cards.status import check_result_card, history_card, status_card
@@ -38,7 +39,7 @@ from casework.customer_checks import check_customer, customer_history, show_cust
 from casework.errors import AccessRefused, CaseworkError, InvalidSubmission, NotFound
 from casework.escalations import pending_escalations
 from casework.gateway import CaseworkGateway
-from casework.letters import mark_collected, reception_list
+from casework.letters import LETTERS_WHO_MAY, customer_letters, mark_collected, reception_list
 from casework.my_work import my_work
 from casework.reviews import reviews_for
 from casework.staff import remember_actor
@@ -98,6 +99,7 @@ class CaseworkBot(TeamsActivityHandler):
         self._outcomes = ManagerOutcomeActions(casework)
         self._reviews = ReviewActions(casework)
         self._work_items = WorkItemActions(casework, letters)
+        self._letter_actions = LetterActions(casework, letters)
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
         self._dialogs.add(ReportIncidentDialog(casework, safety_guidance))
         self._dialogs.add(CheckCustomerDialog(casework))
@@ -224,10 +226,29 @@ class CaseworkBot(TeamsActivityHandler):
             return str(error)
         return history_card(history)
 
-    async def _send_work(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
-        """`work`: everything waiting for the person, each item with the button that shows its card again."""
+    async def _send_work(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> Reply | None:
+        """`work` (or `letters`): everything waiting for the person, each item with the button that shows its card
+        again; `letters <customer>`: every letter on record for them, for their case owner and the team."""
+        if rest.strip():
+            return await self._customer_letters(turn_context, rest)
         view = await self._casework.call(my_work, actor_of(turn_context.activity))
         await turn_context.send_activity(card_activity(my_work_card(view)))
+        return None
+
+    async def _customer_letters(self, turn_context: TurnContext, rest: str) -> Reply:
+        actor = actor_of(turn_context.activity)
+        try:
+            found = await self._casework.call(check_customer, actor, rest)
+            if found.status is None:
+                return check_result_card(found)
+            view = await self._casework.call(customer_letters, actor, found.status.customer_id)
+        except AccessRefused:
+            return refusal_card(LETTERS_WHO_MAY)
+        except InvalidSubmission as invalid:
+            return " ".join(invalid.errors.values())
+        except CaseworkError as error:
+            return str(error)
+        return customer_letters_card(view)
 
     async def _show_work_item(self, click: CardClick) -> None:
         shown = await self._work_items.show(click.turn_context, click.verb, click.data)
@@ -348,16 +369,30 @@ class CaseworkBot(TeamsActivityHandler):
             return
         await click.answer(card)
 
+    async def _act_on_letter(self, click: CardClick) -> None:
+        await click.answer(await self._letter_actions.act(click.turn_context, click.verb, click.data))
+
     async def _letter_collected(self, click: CardClick) -> None:
-        """Reception hands a held letter over (s11.3): recorded once, and the list shown again."""
+        """Reception hands a held letter over (s11.3): recorded once, with who collected it, and the list shown
+        again."""
         letter_id = click.data.get("letter_id")
         turn_context = click.turn_context
         if not isinstance(letter_id, int):
             await turn_context.send_activity("That button is not valid any more; type reception.")
             return
+        collected_by = click.data.get(f"collected_by_{letter_id}")
         clock = self._casework.clock
         try:
-            await self._casework.call(mark_collected, actor_of(turn_context.activity), letter_id, clock().date())
+            await self._casework.call(
+                mark_collected,
+                actor_of(turn_context.activity),
+                letter_id,
+                clock().date(),
+                collected_by if isinstance(collected_by, str) else "",
+            )
+        except InvalidSubmission as invalid:
+            await turn_context.send_activity(" ".join(invalid.errors.values()))
+            return
         except CaseworkError as error:
             await turn_context.send_activity(str(error))
             return

@@ -33,6 +33,7 @@ from microsoft_teams.cards import Choice as CardChoice
 from microsoft_teams.cards.core import ActionStyle, TextColor
 
 from cards.verbs import Verb
+from casework.errors import WHOLE_FORM
 
 LONDON = ZoneInfo("Europe/London")
 Card = dict[str, Any]
@@ -125,7 +126,7 @@ def facts(pairs: Sequence[tuple[str, str]]) -> FactSet:
     return FactSet(facts=[Fact(title=escape_markdown(title), value=escape_markdown(value)) for title, value in pairs])
 
 
-FORM_PROBLEM = "form"
+FORM_PROBLEM = WHOLE_FORM
 """The errors key for a problem with the form as a whole (a record it names has gone), shown at its top."""
 
 

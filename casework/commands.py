@@ -50,3 +50,27 @@ class EscalationRequest:
     legal_advice_reference: str = ""
     restrictions: tuple[str, ...] = ()
     terms: RestrictionTerms = RestrictionTerms()
+
+
+@dataclass(frozen=True)
+class LetterRevision:
+    """What the case owner set on the letter card for its next version: what was missing, or a correction."""
+
+    address: str
+    no_fixed_address: bool
+    monitoring: str
+    example_incident_ids: tuple[int, ...]
+    signatory_name: str
+    signatory_title: str
+    reason: str = ""
+    """Required when the version it replaces was issued (s13: a record the Ombudsman would accept)."""
+
+
+@dataclass(frozen=True)
+class LetterDelivery:
+    """How and when an issued letter went out (s11.3)."""
+
+    method: str
+    on: str
+    """The date, as the card's date input gives it (YYYY-MM-DD)."""
+    email: str = ""

@@ -279,6 +279,8 @@ class LetterContent:
     decision: str = ""
     reasons: str = ""
     council: CouncilDetails = CouncilDetails()
+    of_warning: bool = False
+    """The measure is a formal warning (an extension or lifting letter says so, and lists no restrictions)."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -312,6 +314,12 @@ class NewLetter:
     delivery_method: DeliveryMethod | None = None
     delivered_on: date | None = None
     collected_on: date | None = None
+    reason: str = ""
+    """Why this version was made, when it corrects an earlier one."""
+    delivered_to: str | None = None
+    """The email address an emailed letter went to."""
+    collected_by: str | None = None
+    """Who collected a letter held at reception."""
 
 
 @dataclass

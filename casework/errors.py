@@ -13,6 +13,10 @@ class CaseworkError(Exception):
     """A request the policy or the record does not allow; the message is shown to the user."""
 
 
+WHOLE_FORM = "form"
+"""The errors key for a problem with a form as a whole rather than one field (cards show it at the top)."""
+
+
 class InvalidSubmission(CaseworkError):
     """A form came back with fields that fail validation; `errors` maps each field to its message."""
 

@@ -102,6 +102,9 @@ def request_escalation(
             )
         customer = exact[0]
         incidents = uow.incidents.for_customer(customer.id)
+        if not incidents and policy.needs_recorded_incident(kind):
+            # Refused here, before the team sees it: its letter could never give examples (s11.4).
+            raise InvalidSubmission({"customer_name": policy.NO_INCIDENT_ON_RECORD.format(name=customer.name)})
         escalation = uow.escalations.add(
             NewEscalation(
                 customer_id=customer.id,

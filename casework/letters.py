@@ -8,11 +8,14 @@ The .docx is rendered outside casework (letters/render.py) and injected as `rend
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 
 from casework import policy
 from casework.audit import AuditAction, record_audit
+from casework.commands import LetterRevision
 from casework.configuration import Clock, CouncilDetails
 from casework.dependencies import Renderer
 from casework.entities import (
@@ -26,13 +29,23 @@ from casework.entities import (
     RestrictionTerms,
     ScheduledReview,
 )
-from casework.errors import AccessRefused, CaseworkError, InvalidSubmission, NotFound
+from casework.errors import WHOLE_FORM, AccessRefused, CaseworkError, InvalidSubmission, NotFound
 from casework.ports import UnitOfWork
-from casework.views import LetterView, ReceptionLine
+from casework.views import CustomerLetters, LetterSection, LetterView, ReceptionLine
 from casework.vocabulary import ContactRestriction, DeliveryMethod, LetterKind, MeasureKind, ReviewOutcome
 
 EXAMPLE_MAX_LENGTH = 300
 MAX_EXAMPLES = 5
+ADDRESS_MAX_LENGTH = 400
+"""The customer record's address column (storage/tables.py)."""
+MONITORING_MAX_LENGTH = 1000
+SIGNATORY_MAX_LENGTH = 120
+CORRECTION_REASON_MAX_LENGTH = 500
+"""The letter table's reason column."""
+EMAIL_MAX_LENGTH = 254
+"""The letter table's delivered_to column (and RFC 5321's limit)."""
+EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+LETTERS_WHO_MAY = "Only the case owner and the determination team can see a case's letters."
 
 # The elements, named as staff are told about them when one is missing.
 ACTIONS = "the actions the council considers unreasonable (s11.4)"
@@ -48,6 +61,52 @@ ADDRESS = "the customer's address, or that the letter is held at reception (s11.
 DECISION = "what was decided (s13)"
 REASONS = "why it was decided (s13)"
 SIGNATORY = "the signatory's name and title"
+
+
+def letter_title(content: LetterContent) -> str:
+    """The letter's title as the customer reads it."""
+    what = "formal warning about" if content.of_warning else "restriction of"
+    return {
+        LetterKind.FORMAL_WARNING: "Formal warning about your contact with the council",
+        LetterKind.RESTRICTION: "Restriction of your contact with the council",
+        LetterKind.EXTENSION: f"Extension of the {what} your contact with the council",
+        LetterKind.LIFTING: f"The {what} your contact with the council is lifted",
+    }[content.kind]
+
+
+def letter_label(kind: LetterKind, of_warning: bool) -> str:
+    """What staff call the letter: a lifting or extension names the measure it is about."""
+    if kind in (LetterKind.EXTENSION, LetterKind.LIFTING):
+        what = "formal warning" if of_warning else "restriction"
+        return f"{'Extension' if kind is LetterKind.EXTENSION else 'Lifting'} of {what} letter"
+    return kind.label
+
+
+def letter_sections(content: LetterContent) -> tuple[LetterSection, ...]:
+    """The letter's body after its greeting, as headed sections in order: what the .docx says and what the card
+    previews, from the same words. Sections with nothing to say are left out."""
+    council = content.council
+    review = (f"We will review this on or before {content.review_date}.",) if content.review_date else ()
+    complaints = (
+        council.complaints_process,
+        f"Our complaints process: {council.complaints_url}" if council.complaints_url else "",
+        "If you have been through our complaints process and remain unhappy, you can contact the "
+        f"{council.ombudsman_name}: telephone {council.ombudsman_phone}, website {council.ombudsman_website}.",
+    )
+    sections = (
+        LetterSection("What we have decided", (content.decision,)),
+        LetterSection("Why we decided this", (content.reasons,)),
+        LetterSection("The actions we consider unreasonable", content.actions, bulleted=True),
+        LetterSection("Examples from our records", content.examples, bulleted=True),
+        LetterSection("Monitoring: when, how and by whom", (content.monitoring,)),
+        LetterSection("Restrictions on your contact with us", content.restrictions, bulleted=True),
+        LetterSection("When this will be reviewed", review),
+        LetterSection("If these actions continue", (content.consequences,)),
+        LetterSection("Reasonable adjustments (Equality Act 2010)", (content.adjustments,)),
+        LetterSection("If you are unhappy with this decision", complaints),
+    )
+    kept = (section._replace(lines=tuple(line for line in section.lines if line.strip())) for section in sections)
+    return tuple(section for section in kept if section.lines)
 
 
 class LetterIncomplete(CaseworkError):
@@ -76,7 +135,8 @@ def missing_elements(content: LetterContent, kind: LetterKind) -> list[str]:
     if kind is not LetterKind.LIFTING:
         if not content.monitoring.strip():
             missing.append(MONITORING)
-        if kind is not LetterKind.FORMAL_WARNING and not content.restrictions:
+        restricts = kind is LetterKind.RESTRICTION or (kind is LetterKind.EXTENSION and not content.of_warning)
+        if restricts and not content.restrictions:
             missing.append(RESTRICTIONS)
         if not content.review_date.strip():
             missing.append(REVIEW_DATE)
@@ -109,7 +169,7 @@ def customer_restriction_lines(restrictions: Iterable[ContactRestriction], terms
         elif restriction is ContactRestriction.CORRESPONDENCE_ON_FILE:
             lines.append(
                 "Correspondence on matters already dealt with will be read and placed on file; we will reply only "
-                "where it raises something new (s16)."
+                "where it raises something new."
             )
         elif restriction is ContactRestriction.NO_PHYSICAL_ACCESS:
             lines.append("You may not visit council offices.")
@@ -118,8 +178,12 @@ def customer_restriction_lines(restrictions: Iterable[ContactRestriction], terms
             lines.append(f"These discretionary services are withdrawn: {withdrawn}. Mandatory services continue.")
     if lines:
         lines.append(policy.scope_line(terms))
-        lines.append(policy.applies_to_line(terms).replace("the customer", "you").replace("Applies to you.", ""))
-    return [line for line in lines if line.strip()]
+        if terms.representative_name:
+            lines.append(
+                f"These apply to your representative {terms.representative_name} only: you may still contact us "
+                "directly."
+            )
+    return lines
 
 
 def build_content(
@@ -161,11 +225,12 @@ def build_content(
         if measure.kind is MeasureKind.RESTRICTION and kind is not LetterKind.LIFTING
         else (),
         review_date=_day(review_due) if kind is not LetterKind.LIFTING else "",
-        consequences=_consequences(kind),
+        consequences=_consequences(kind, measure.kind is MeasureKind.FORMAL_WARNING),
         adjustments=_adjustments(customer, owner_name) if kind is not LetterKind.LIFTING else "",
         decision=_decision(kind, what, measure, review, review_due),
         reasons=_reasons(kind, review),
         council=council,
+        of_warning=measure.kind is MeasureKind.FORMAL_WARNING,
     )
     return content
 
@@ -183,15 +248,30 @@ def produce_draft(
     now = clock()
     version = 1 + max((letter.version for letter in uow.letters.versions(measure.id, kind.value)), default=0)
     content = build_content(uow, measure, kind, council, now, version)
+    return _add_version(uow, actor, measure, content, version, clock, render)
+
+
+def _add_version(
+    uow: UnitOfWork,
+    actor: Actor,
+    measure: Measure,
+    content: LetterContent,
+    version: int,
+    clock: Clock,
+    render: Renderer | None,
+    reason: str = "",
+) -> Letter:
+    kind = content.kind
     letter = uow.letters.add(
         NewLetter(
             measure_id=measure.id,
             kind=kind,
             version=version,
             content=content,
-            created_at=now,
+            created_at=clock(),
             created_by=actor.user_id,
             docx=render(content) if render else None,
+            reason=reason,
         )
     )
     missing = missing_elements(content, kind)
@@ -252,25 +332,55 @@ def issue_letter(uow: UnitOfWork, actor: Actor, letter_id: int, clock: Clock, re
 
 
 def record_delivery(
-    uow: UnitOfWork, actor: Actor, letter_id: int, method: DeliveryMethod, on: date, clock: Clock
+    uow: UnitOfWork, actor: Actor, letter_id: int, method: DeliveryMethod, on: date, clock: Clock, email: str = ""
 ) -> LetterView:
-    """How and when the issued letter went out: post, email, or held at reception (s11.3)."""
+    """How and when the issued letter went out: post, email (to which address), by hand, or held at reception for a
+    customer with no fixed address (s11.3), where it waits in `reception` until collected. Recorded once."""
     with uow:
         letter = _letter(uow, letter_id)
         measure = _measure(uow, letter.measure_id)
         _require_case_access(uow, actor, measure)
         if letter.issued_at is None:
             raise InvalidSubmission({"delivery_method": "Issue the letter before recording how it was sent."})
-        uow.letters.record_delivery(letter_id, method, on)
-        record_audit(uow, actor, AuditAction.LETTER_DELIVERED, letter_id, clock, method=method.value, on=on.isoformat())
-        letter.delivery_method, letter.delivered_on = method, on
+        if letter.delivery_method is not None:
+            return _view(uow, letter, measure)
+        errors = delivery_problems(method, on, email, clock().astimezone(policy.LOCAL_TIME).date())
+        if errors:
+            raise InvalidSubmission(errors)
+        to = email.strip() if method is DeliveryMethod.EMAIL else None
+        uow.letters.record_delivery(letter_id, method, on, to)
+        detail = {"method": method.value, "on": on.isoformat(), **({"to": to} if to else {})}
+        record_audit(uow, actor, AuditAction.LETTER_DELIVERED, letter_id, clock, **detail)
+        letter.delivery_method, letter.delivered_on, letter.delivered_to = method, on, to
         view = _view(uow, letter, measure)
         uow.commit()
     return view
 
 
-def mark_collected(uow: UnitOfWork, actor: Actor, letter_id: int, on: date, clock: Clock) -> LetterView:
-    """Reception hands a held letter to the customer; any registered member of staff may record it."""
+def delivery_problems(method: DeliveryMethod, on: date, email: str, today: date) -> dict[str, str]:
+    """What is wrong with a delivery as recorded on the card. Pure."""
+    errors: dict[str, str] = {}
+    if on > today:
+        errors["delivered_on"] = "The date it went out cannot be in the future."
+    if method is DeliveryMethod.EMAIL:
+        address = email.strip()
+        if not address:
+            errors["email"] = "Give the email address it was sent to."
+        elif len(address) > EMAIL_MAX_LENGTH or not EMAIL_SHAPE.fullmatch(address):
+            errors["email"] = "That does not look like an email address."
+    return errors
+
+
+def mark_collected(
+    uow: UnitOfWork, actor: Actor, letter_id: int, on: date, collected_by: str, clock: Clock
+) -> LetterView:
+    """Reception hands a held letter to the customer or their representative, named; any registered member of
+    staff may record it (the audit says who did)."""
+    who = " ".join(collected_by.split())
+    if not who:
+        raise InvalidSubmission({"collected_by": "Type the name of the person who collected it."})
+    if len(who) > policy.NAME_MAX_LENGTH:
+        raise InvalidSubmission({"collected_by": f"Keep the name under {policy.NAME_MAX_LENGTH} characters."})
     with uow:
         letter = _letter(uow, letter_id)
         measure = _measure(uow, letter.measure_id)
@@ -279,12 +389,114 @@ def mark_collected(uow: UnitOfWork, actor: Actor, letter_id: int, on: date, cloc
         if letter.delivery_method is not DeliveryMethod.HELD_AT_RECEPTION:
             raise InvalidSubmission({"collected_on": "Only a letter held at reception can be collected."})
         if letter.collected_on is None:
-            uow.letters.mark_collected(letter_id, on)
-            record_audit(uow, actor, AuditAction.LETTER_COLLECTED, letter_id, clock, on=on.isoformat())
-            letter.collected_on = on
+            uow.letters.mark_collected(letter_id, on, who)
+            record_audit(uow, actor, AuditAction.LETTER_COLLECTED, letter_id, clock, on=on.isoformat(), by=who)
+            letter.collected_on, letter.collected_by = on, who
         view = _view(uow, letter, measure)
         uow.commit()
     return view
+
+
+def revise_letter(
+    uow: UnitOfWork,
+    actor: Actor,
+    letter_id: int,
+    revision: LetterRevision,
+    council: CouncilDetails,
+    clock: Clock,
+) -> LetterView:
+    """The next version of a letter, from the case as it is now with what the case owner set on the card: the
+    customer's address or that they have no fixed address (saved on their record, audited before and after), the
+    monitoring period, the examples chosen from their incidents and the signatory. A correction of an issued letter
+    needs its reason; the issued version is kept as it was."""
+    with uow:
+        letter = _letter(uow, letter_id)
+        measure = _measure(uow, letter.measure_id)
+        _require_case_access(uow, actor, measure)
+        versions = uow.letters.versions(measure.id, letter.kind.value)
+        if versions and versions[-1].id != letter.id:
+            raise InvalidSubmission(
+                {WHOLE_FORM: "There is a newer version of this letter: open it from work or letters."}
+            )
+        incidents = {i.id: i for i in uow.incidents.for_customer(measure.customer_id)}
+        errors = revision_problems(revision, letter.issued_at is not None, set(incidents))
+        if errors:
+            raise InvalidSubmission(errors)
+        customer = uow.customers.get(measure.customer_id)
+        address = revision.address.strip()
+        if customer is not None and (customer.address, customer.no_fixed_address) != (
+            address,
+            revision.no_fixed_address,
+        ):
+            record_audit(
+                uow,
+                actor,
+                AuditAction.CUSTOMER_ADDRESS_CHANGED,
+                customer.id,
+                clock,
+                before=_address_for_audit(customer.address, customer.no_fixed_address),
+                after=_address_for_audit(address, revision.no_fixed_address),
+                letter=str(letter_id),
+            )
+            customer.address, customer.no_fixed_address = address, revision.no_fixed_address
+            uow.customers.update(customer)
+        version = versions[-1].version + 1 if versions else 1
+        signed = replace(
+            council,
+            signatory_name=revision.signatory_name.strip() or council.signatory_name,
+            signatory_title=revision.signatory_title.strip() or council.signatory_title,
+        )
+        content = build_content(uow, measure, letter.kind, signed, clock(), version)
+        chosen = [incidents[i] for i in sorted(revision.example_incident_ids, key=lambda i: incidents[i].occurred_at)]
+        content = replace(
+            content,
+            monitoring=" ".join(revision.monitoring.split()) or content.monitoring,
+            examples=tuple(_example(i) for i in chosen) or content.examples,
+        )
+        reason = " ".join(revision.reason.split())
+        new = _add_version(uow, actor, measure, content, version, clock, None, reason)
+        record_audit(uow, actor, AuditAction.LETTER_REVISED, letter_id, clock, new_version=str(new.id), reason=reason)
+        view = _view(uow, new, measure)
+        uow.commit()
+    return view
+
+
+def revision_problems(revision: LetterRevision, replaces_issued: bool, incident_ids: set[int]) -> dict[str, str]:
+    """What is wrong with what was set on the letter card. Pure."""
+    errors: dict[str, str] = {}
+    if len(revision.address.strip()) > ADDRESS_MAX_LENGTH:
+        errors["address"] = f"Keep the address under {ADDRESS_MAX_LENGTH} characters."
+    if len(revision.monitoring.strip()) > MONITORING_MAX_LENGTH:
+        errors["monitoring"] = f"Keep the monitoring period under {MONITORING_MAX_LENGTH} characters."
+    for field, value in (("signatory_name", revision.signatory_name), ("signatory_title", revision.signatory_title)):
+        if len(value.strip()) > SIGNATORY_MAX_LENGTH:
+            errors[field] = f"Keep it under {SIGNATORY_MAX_LENGTH} characters."
+    if not set(revision.example_incident_ids) <= incident_ids:
+        errors["examples"] = "Choose the examples from this customer's incidents."
+    elif len(revision.example_incident_ids) > MAX_EXAMPLES:
+        errors["examples"] = f"Choose at most {MAX_EXAMPLES} examples."
+    reason = revision.reason.strip()
+    if replaces_issued and not reason:
+        errors["reason"] = "This letter has been issued: say why it is being corrected."
+    elif len(reason) > CORRECTION_REASON_MAX_LENGTH:
+        errors["reason"] = f"Keep the reason under {CORRECTION_REASON_MAX_LENGTH} characters."
+    return errors
+
+
+def customer_letters(uow: UnitOfWork, actor: Actor, customer_id: int) -> CustomerLetters:
+    """Every letter on record for the customer, newest first: those of cases the actor handles (the case owner
+    and the determination team); refused, revealing nothing, when there are none they may see."""
+    with uow:
+        customer = uow.customers.get(customer_id)
+        if customer is None:
+            raise AccessRefused(LETTERS_WHO_MAY)
+        views: list[LetterView] = []
+        for measure in uow.measures.for_customer(customer_id):
+            if _may_handle(uow, actor, measure):
+                views.extend(_view(uow, letter, measure) for letter in uow.letters.versions(measure.id))
+        if not views and not _on_team(uow, actor):
+            raise AccessRefused(LETTERS_WHO_MAY)
+        return CustomerLetters(customer_id, customer.name, tuple(sorted(views, key=lambda v: -v.letter_id)))
 
 
 def reception_list(uow: UnitOfWork) -> tuple[ReceptionLine, ...]:
@@ -418,8 +630,20 @@ def record_link_refused(uow: UnitOfWork, user_id: str, letter_id: int, reason: s
 
 
 def _may_handle(uow: UnitOfWork, actor: Actor, measure: Measure) -> bool:
+    return actor.user_id == measure.case_owner_id or _on_team(uow, actor)
+
+
+def _on_team(uow: UnitOfWork, actor: Actor) -> bool:
     member = uow.staff.get(actor.user_id)
-    return actor.user_id == measure.case_owner_id or (member is not None and member.is_determination_team)
+    return member is not None and member.is_determination_team
+
+
+def _address_for_audit(address: str, no_fixed_address: bool) -> str:
+    return (
+        "no fixed address"
+        if no_fixed_address and not address
+        else address + (" (no fixed address)" if no_fixed_address else "")
+    )
 
 
 def _require_case_access(uow: UnitOfWork, actor: Actor, measure: Measure) -> None:
@@ -444,7 +668,8 @@ def _letter(uow: UnitOfWork, letter_id: int) -> Letter:
 def _view(uow: UnitOfWork, letter: Letter, measure: Measure) -> LetterView:
     content = letter.content
     missing = tuple(missing_elements(content, letter.kind))
-    summary = [f"{letter.kind.label} for {content.customer_name}, version {letter.version}"]
+    label = letter_label(letter.kind, content.of_warning)
+    summary = [f"{label} for {content.customer_name}, version {letter.version}"]
     if content.decision:
         summary.append(content.decision)
     if content.review_date:
@@ -452,8 +677,12 @@ def _view(uow: UnitOfWork, letter: Letter, measure: Measure) -> LetterView:
     summary.append(
         "Held at reception: the customer has no fixed address (s11.3)"
         if content.no_fixed_address
-        else "Address: " + ", ".join(content.address)
+        else "Address: " + (", ".join(content.address) or "none on record")
     )
+    customer = uow.customers.get(measure.customer_id)
+    versions = uow.letters.versions(measure.id, letter.kind.value)
+    incidents = uow.incidents.for_customer(measure.customer_id) if letter.kind is not LetterKind.LIFTING else ()
+    options = tuple((i.id, _example(i)) for i in sorted(incidents, key=lambda i: i.occurred_at))
     return LetterView(
         letter_id=letter.id,
         measure_id=letter.measure_id,
@@ -469,6 +698,20 @@ def _view(uow: UnitOfWork, letter: Letter, measure: Measure) -> LetterView:
         delivery_method=letter.delivery_method,
         delivered_on=letter.delivered_on,
         collected_on=letter.collected_on,
+        label=label,
+        title=letter_title(content),
+        sections=letter_sections(content),
+        newest=not versions or versions[-1].id == letter.id,
+        reason=letter.reason,
+        delivered_to=letter.delivered_to,
+        collected_by=letter.collected_by,
+        address=customer.address if customer else ", ".join(content.address),
+        no_fixed_address=customer.no_fixed_address if customer else content.no_fixed_address,
+        monitoring=content.monitoring,
+        signatory_name=content.council.signatory_name,
+        signatory_title=content.council.signatory_title,
+        example_options=options,
+        chosen_examples=tuple(incident_id for incident_id, said in options if said in content.examples),
     )
 
 
@@ -505,21 +748,21 @@ def _example(incident: Incident) -> str:
     return f"On {_day(incident.occurred_at)} ({incident.channel.label.lower()}): {words}"
 
 
-def _consequences(kind: LetterKind) -> str:
+def _consequences(kind: LetterKind, of_warning: bool) -> str:
     if kind is LetterKind.FORMAL_WARNING:
         return (
-            "If these actions continue, the council may restrict how you can contact us (s12), and in serious "
-            "cases take further action, including legal restrictions or reporting matters to the police (s14)."
+            "If these actions continue, the council may restrict how you can contact us, and in serious cases "
+            "take further action, including legal restrictions or reporting matters to the police."
         )
     if kind is LetterKind.LIFTING:
         return (
             "If the actions described in our earlier letters happen again, the council may give a formal warning or "
             "restrict your contact again."
         )
+    what = "warning" if of_warning else "restriction"
     return (
-        "If these actions continue, the restriction may be extended for a further 3 months at its review (s13.2), "
-        "and the council may take further action, including legal restrictions or reporting matters to the police "
-        "(s14)."
+        f"If these actions continue, the {what} may be extended for a further 3 months at its review, and the "
+        "council may take further action, including legal restrictions or reporting matters to the police."
     )
 
 
@@ -562,9 +805,7 @@ def _reasons(kind: LetterKind, review: ScheduledReview | None) -> str:
     if review.reason.strip():
         return review.reason.strip()
     if kind is LetterKind.LIFTING:
-        return (
-            "There have been no further instances of unacceptable actions since it began or was last reviewed (s13.1)."
-        )
+        return "There have been no further instances of unacceptable actions since it began or was last reviewed."
     return ""
 
 

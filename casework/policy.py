@@ -285,6 +285,17 @@ def applies_to_line(terms: RestrictionTerms) -> str:
     return "Applies to the customer."
 
 
+NO_INCIDENT_ON_RECORD = (
+    "No incident is recorded for {name}. A formal warning or restriction rests on recorded incidents, which its "
+    "letter gives as examples (s11.4): report the incident first."
+)
+
+
+def needs_recorded_incident(kind: EscalationKind) -> bool:
+    """A formal warning or restriction must rest on at least one recorded incident (s11.1, s11.4, s12.1)."""
+    return kind in (EscalationKind.FORMAL_WARNING, EscalationKind.RESTRICTION)
+
+
 def restriction_terms_errors(restrictions: Iterable[ContactRestriction], terms: RestrictionTerms) -> dict[str, str]:
     """The particulars each chosen restriction needs before it can be put to the determination team (s15.3)."""
     chosen = set(restrictions)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from casework import policy
 from casework.configuration import Clock, DecisionRules
@@ -269,6 +269,52 @@ class LetterView:
     delivery_method: DeliveryMethod | None = None
     delivered_on: date | None = None
     collected_on: date | None = None
+    label: str = ""
+    """What staff call it ("Lifting of formal warning letter")."""
+    title: str = ""
+    """Its title as the customer reads it."""
+    sections: tuple[LetterSection, ...] = ()
+    """Its text, for the preview on the card."""
+    newest: bool = True
+    """No later version of this letter has been made (only the newest may be issued or corrected)."""
+    reason: str = ""
+    """Why this version was made, when it corrects an earlier one."""
+    delivered_to: str | None = None
+    collected_by: str | None = None
+    address: str = ""
+    no_fixed_address: bool = False
+    monitoring: str = ""
+    signatory_name: str = ""
+    signatory_title: str = ""
+    example_options: tuple[tuple[int, str], ...] = ()
+    """The customer's incidents the examples may be chosen from: (incident id, what the letter would say)."""
+    chosen_examples: tuple[int, ...] = ()
+
+    @property
+    def may_issue(self) -> bool:
+        return self.issued_at is None and self.newest and not self.missing
+
+    @property
+    def may_record_delivery(self) -> bool:
+        """Issued and not yet recorded as sent: even once corrected, what went out to the customer is recorded."""
+        return self.issued_at is not None and self.delivery_method is None
+
+
+class LetterSection(NamedTuple):
+    """A headed part of a letter's body; its lines are bullets or paragraphs."""
+
+    title: str
+    lines: tuple[str, ...]
+    bulleted: bool = False
+
+
+@dataclass(frozen=True)
+class CustomerLetters:
+    """Every letter on record for one customer, newest first, for those who handle the case's letters."""
+
+    customer_id: int
+    customer_name: str
+    letters: tuple[LetterView, ...]
 
 
 @dataclass(frozen=True)

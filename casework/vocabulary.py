@@ -271,7 +271,20 @@ class DeliveryMethod(enum.StrEnum):
 
     POST = "post"
     EMAIL = "email"
+    BY_HAND = "by_hand"
     HELD_AT_RECEPTION = "held_at_reception"
+
+    @property
+    def label(self) -> str:
+        return _DELIVERY_LABELS[self]
+
+
+_DELIVERY_LABELS = {
+    DeliveryMethod.POST: "By post",
+    DeliveryMethod.EMAIL: "By email",
+    DeliveryMethod.BY_HAND: "By hand",
+    DeliveryMethod.HELD_AT_RECEPTION: "Held at reception to collect",
+}
 
 
 class MessagePurpose(enum.StrEnum):

@@ -231,6 +231,12 @@ class LetterRecord(SQLModel, table=True):
     delivery_method: str | None = Field(default=None, max_length=20)
     delivered_on: date | None = None
     collected_on: date | None = None
+    reason: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    """Why this version was made, when it corrects an earlier one."""
+    delivered_to: str | None = Field(default=None, max_length=254)
+    """The email address an emailed letter went to."""
+    collected_by: str | None = Field(default=None, max_length=200)
+    """Who collected a letter held at reception (the customer or their representative)."""
 
 
 class AuditEventRecord(SQLModel, table=True):

@@ -507,12 +507,13 @@ class FakeLetters(_Repository):
         letter = self._state.letters[letter_id]
         letter.issued_at, letter.issued_by, letter.docx = at, by, docx
 
-    def record_delivery(self, letter_id: int, method: DeliveryMethod, on: date) -> None:
+    def record_delivery(self, letter_id: int, method: DeliveryMethod, on: date, to: str | None) -> None:
         letter = self._state.letters[letter_id]
-        letter.delivery_method, letter.delivered_on = method, on
+        letter.delivery_method, letter.delivered_on, letter.delivered_to = method, on, to
 
-    def mark_collected(self, letter_id: int, on: date) -> None:
-        self._state.letters[letter_id].collected_on = on
+    def mark_collected(self, letter_id: int, on: date, by: str) -> None:
+        letter = self._state.letters[letter_id]
+        letter.collected_on, letter.collected_by = on, by
 
     def held_at_reception(self) -> Sequence[Letter]:
         held = [

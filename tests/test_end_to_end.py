@@ -82,7 +82,7 @@ async def test_report_check_escalate_approve_and_review_reminder(
         to_morgan = [card for call in connector.sent_to(MORGAN.personal_conversation) for card in call.cards]
         assert "approved" in all_text(to_morgan[-2])
         # Then the draft letter (s11.4), with a signed download link for Morgan as the case owner.
-        assert "Draft letter ready: Restriction of contact letter" in all_text(to_morgan[-1])
+        assert "Draft letter: Restriction of contact letter" in all_text(to_morgan[-1])
         assert f"/letters/1?user={MORGAN.aad_object_id}" in to_morgan[-1]["actions"][0]["url"]
 
         await say(bot, SAM, "check Jane Smith")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -102,13 +103,22 @@ S11_4 = [
 ]
 
 
-@pytest.mark.parametrize(
-    "kind", [LetterKind.FORMAL_WARNING, LetterKind.RESTRICTION, LetterKind.EXTENSION, LetterKind.LIFTING]
-)
+TITLES = {
+    ("formal_warning", LetterKind.FORMAL_WARNING): "Formal warning about your contact with the council",
+    ("restriction", LetterKind.RESTRICTION): "Restriction of your contact with the council",
+    ("formal_warning", LetterKind.EXTENSION): "Extension of the formal warning about your contact with the council",
+    ("restriction", LetterKind.EXTENSION): "Extension of the restriction of your contact with the council",
+    ("formal_warning", LetterKind.LIFTING): "The formal warning about your contact with the council is lifted",
+    ("restriction", LetterKind.LIFTING): "The restriction of your contact with the council is lifted",
+}
+"""Every letter a decision or review produces, by the measure it is about, with its title."""
+
+
+@pytest.mark.parametrize(("measure", "kind"), list(TITLES), ids=lambda v: getattr(v, "value", v))
 def test_each_letter_kind_opens_as_docx_with_every_required_element(
-    sqlite_url: str, clock: MutableClock, kind: LetterKind
+    sqlite_url: str, clock: MutableClock, measure: str, kind: LetterKind
 ) -> None:
-    escalation_kind = "formal_warning" if kind is LetterKind.FORMAL_WARNING else "restriction"
+    escalation_kind = measure
     uow, measure_id = open_case(sqlite_url, clock, escalation_kind)
     if kind is LetterKind.EXTENSION:
         decide_review(uow, clock, measure_id, ReviewOutcome.EXTEND)
@@ -117,11 +127,16 @@ def test_each_letter_kind_opens_as_docx_with_every_required_element(
     letter = newest(uow, measure_id, kind)
     assert missing_elements(letter.content, kind) == []
     text = docx_text(render_docx(letter.content, load_council().logo))
+    assert TITLES[measure, kind] in text.splitlines()
+    assert re.findall(r"\(s\d[\d.]*\)", text) == [], "no policy section codes in a letter to a customer"
     expected = list(COMMON)
     if kind in (LetterKind.FORMAL_WARNING, LetterKind.RESTRICTION):
         expected += S11_4
-    if kind in (LetterKind.RESTRICTION, LetterKind.EXTENSION):
+    restricts = measure == "restriction" and kind is not LetterKind.LIFTING
+    if restricts:
         expected += ["Restrictions on your contact with us", "You may contact us in writing only"]
+    else:
+        assert "Restrictions on your contact with us" not in text
     if kind is LetterKind.EXTENSION:
         expected += [
             "What we have decided",
@@ -224,7 +239,7 @@ def test_a_letter_held_at_reception_is_listed_until_collected(database_url: str,
     (line,) = letters.reception_list(uow())
     assert (line.letter_id, line.customer_name, line.held_since) == (letter.id, "Jane Smith", date(2026, 11, 28))
     clock.advance(timedelta(days=5))
-    collected = letters.mark_collected(uow(), REPORTER, letter.id, date(2026, 12, 3), clock)
+    collected = letters.mark_collected(uow(), REPORTER, letter.id, date(2026, 12, 3), "Jane Smith", clock)
     assert collected.collected_on == date(2026, 12, 3)
     assert letters.reception_list(uow()) == ()
     with uow() as work:
@@ -290,7 +305,11 @@ def test_the_letter_card_is_valid_and_links_to_the_download(sqlite_url: str, clo
     assert view.measure_id == measure_id and view.missing == ()
     card = letter_card(view, "https://bot.example/letters/1?user=owner&expires=1&sig=ab", 15)
     assert card_problems(card) == []
-    assert card["actions"][0]["type"] == "Action.OpenUrl"
+    kinds = [(a["type"], a.get("verb") or a.get("url")) for a in card["actions"]]
+    assert kinds == [
+        ("Action.Execute", "letter.issue"),
+        ("Action.OpenUrl", "https://bot.example/letters/1?user=owner&expires=1&sig=ab"),
+    ]
 
 
 async def test_reception_sees_held_letters_in_teams_and_records_collection(
@@ -307,12 +326,23 @@ async def test_reception_sees_held_letters_in_teams_and_records_collection(
         await bot.post(message(reception, "reception", connector.url))
         card = connector.sent_to(reception.personal_conversation)[-1].cards[0]
         assert "1 letter held at reception" in json.dumps(card)
-        collected = card["actions"][0]["data"]
+        (button,) = [a for e in card["body"] if e["type"] == "ActionSet" for a in e["actions"]]
+        collected = button["data"]
+        # Without the name of who collected it, nothing is recorded and reception is asked for it.
         await bot.post(submit(reception, collected, connector.url))
+        assert connector.sent_to(reception.personal_conversation)[-1].text == (
+            "Type the name of the person who collected it."
+        )
+        assert len(letters.reception_list(uow())) == 1
+        name = {f"collected_by_{collected['letter_id']}": "Jane Smith"}
+        await bot.post(submit(reception, {**collected, **name}, connector.url))
         after = connector.sent_to(reception.personal_conversation)
         assert after[-2].text == "Recorded as collected."
         assert "No letters are waiting at reception" in json.dumps(after[-1].cards[0])
         assert letters.reception_list(uow()) == ()
+        with uow() as work:
+            stored = work.letters.get(collected["letter_id"])
+        assert stored is not None and stored.collected_by == "Jane Smith"
     finally:
         await bot.close()
 

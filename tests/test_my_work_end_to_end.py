@@ -129,7 +129,7 @@ async def test_work_lists_each_kind_and_each_items_button_works(
 
         # The letter with a link made now; once that expires, the same button gives a new one that works.
         letter = card_of(await click(bot, MORGAN, found["work.letter"][0]))
-        assert "Draft letter ready: Restriction of contact letter" in all_text(letter)
+        assert "Draft letter: Restriction of contact letter" in all_text(letter)
         first_link = letter["actions"][0]["url"]
         assert await download(bot, first_link) == 200
         clock.advance(timedelta(hours=2))

@@ -56,6 +56,9 @@ RECORD_KEY: dict[Verb, str] = {
     Verb.WORK_DISCUSSION: "incident_id",
     Verb.WORK_REVIEW: "review_id",
     Verb.WORK_LETTER: "letter_id",
+    Verb.LETTER_REVISE: "letter_id",
+    Verb.LETTER_ISSUE: "letter_id",
+    Verb.LETTER_DELIVER: "letter_id",
     Verb.WORK_QUESTION: "escalation_id",
     Verb.WORK_DECISION: "escalation_id",
     Verb.CUSTOMER_HISTORY: "customer_id",
@@ -131,6 +134,9 @@ TYPED: dict[str, Any] = {
     "reason": "Still abusive.",
     "customer_advised": "true",
     "owner_id": ALEX.aad_object_id,
+    "address": "1 Stranger Street",
+    "signatory_name": "Alex Stranger",
+    "delivery_method": "post",
 }
 """What the stranger types on the forged card before clicking: enough that only the refusal can stop it."""
 

@@ -28,6 +28,9 @@ class SqlLetters(SqlRepository):
             delivery_method=letter.delivery_method.value if letter.delivery_method else None,
             delivered_on=letter.delivered_on,
             collected_on=letter.collected_on,
+            reason=letter.reason,
+            delivered_to=letter.delivered_to,
+            collected_by=letter.collected_by,
         )
         self._insert_once(row, "that version of the letter already exists")
         return with_id(Letter, letter, stored_id(row.id))
@@ -45,11 +48,11 @@ class SqlLetters(SqlRepository):
     def mark_issued(self, letter_id: int, at: datetime, by: str, docx: bytes | None) -> None:
         self._set(LetterRecord, letter_id, issued_at=at, issued_by=by, docx=docx)
 
-    def record_delivery(self, letter_id: int, method: DeliveryMethod, on: date) -> None:
-        self._set(LetterRecord, letter_id, delivery_method=method.value, delivered_on=on)
+    def record_delivery(self, letter_id: int, method: DeliveryMethod, on: date, to: str | None) -> None:
+        self._set(LetterRecord, letter_id, delivery_method=method.value, delivered_on=on, delivered_to=to)
 
-    def mark_collected(self, letter_id: int, on: date) -> None:
-        self._set(LetterRecord, letter_id, collected_on=on)
+    def mark_collected(self, letter_id: int, on: date, by: str) -> None:
+        self._set(LetterRecord, letter_id, collected_on=on, collected_by=by)
 
     def held_at_reception(self) -> Sequence[Letter]:
         query = (
@@ -75,5 +78,8 @@ def _letter(row: LetterRecord) -> Letter:
         delivery_method=DeliveryMethod(row.delivery_method) if row.delivery_method else None,
         delivered_on=row.delivered_on,
         collected_on=row.collected_on,
+        reason=row.reason,
+        delivered_to=row.delivered_to,
+        collected_by=row.collected_by,
         id=stored_id(row.id),
     )

@@ -47,11 +47,11 @@ def test_a_letter_is_issued_delivered_and_collected_and_reception_lists_what_wai
         issued_at = NOW + timedelta(hours=1)
         for letter in (posted, held_later, held_earlier, collected):
             uow.letters.mark_issued(letter.id, issued_at, "officer", b"docx")
-        uow.letters.record_delivery(posted.id, DeliveryMethod.POST, date(2026, 11, 28))
-        uow.letters.record_delivery(held_later.id, DeliveryMethod.HELD_AT_RECEPTION, date(2026, 11, 30))
-        uow.letters.record_delivery(held_earlier.id, DeliveryMethod.HELD_AT_RECEPTION, date(2026, 11, 29))
-        uow.letters.record_delivery(collected.id, DeliveryMethod.HELD_AT_RECEPTION, date(2026, 11, 28))
-        uow.letters.mark_collected(collected.id, date(2026, 12, 1))
+        uow.letters.record_delivery(posted.id, DeliveryMethod.EMAIL, date(2026, 11, 28), "jane@example.org")
+        uow.letters.record_delivery(held_later.id, DeliveryMethod.HELD_AT_RECEPTION, date(2026, 11, 30), None)
+        uow.letters.record_delivery(held_earlier.id, DeliveryMethod.HELD_AT_RECEPTION, date(2026, 11, 29), None)
+        uow.letters.record_delivery(collected.id, DeliveryMethod.HELD_AT_RECEPTION, date(2026, 11, 28), None)
+        uow.letters.mark_collected(collected.id, date(2026, 12, 1), "Jane Smith")
         uow.commit()
 
     with new_uow() as uow:
@@ -60,9 +60,11 @@ def test_a_letter_is_issued_delivered_and_collected_and_reception_lists_what_wai
             issued_at=issued_at,
             issued_by="officer",
             docx=b"docx",
-            delivery_method=DeliveryMethod.POST,
+            delivery_method=DeliveryMethod.EMAIL,
             delivered_on=date(2026, 11, 28),
+            delivered_to="jane@example.org",
         )
         assert [letter.id for letter in uow.letters.held_at_reception()] == [held_earlier.id, held_later.id]
         picked_up = uow.letters.get(collected.id)
         assert picked_up is not None and picked_up.collected_on == date(2026, 12, 1)
+        assert picked_up.collected_by == "Jane Smith"

@@ -30,8 +30,10 @@ CHANGES: Mapping[str, Callable[[UnitOfWork], object]] = MappingProxyType(
         "reviews.save_decision": lambda uow: uow.reviews.save_decision(ScheduledReview(MISSING, NOW, id=MISSING)),
         "reviews.reassign": lambda uow: uow.reviews.reassign(MISSING, "deputy"),
         "letters.mark_issued": lambda uow: uow.letters.mark_issued(MISSING, NOW, "officer", None),
-        "letters.record_delivery": lambda uow: uow.letters.record_delivery(MISSING, DeliveryMethod.POST, date.today()),
-        "letters.mark_collected": lambda uow: uow.letters.mark_collected(MISSING, date.today()),
+        "letters.record_delivery": lambda uow: uow.letters.record_delivery(
+            MISSING, DeliveryMethod.POST, date.today(), None
+        ),
+        "letters.mark_collected": lambda uow: uow.letters.mark_collected(MISSING, date.today(), "Jane Smith"),
     }
 )
 
