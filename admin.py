@@ -1,7 +1,8 @@
-"""Administrator commands: migrate the database, register staff and the determination team.
+"""Administrator commands: migrate the database, register staff and their roles.
 
 python admin.py migrate
-python admin.py add-staff USER_ID "Full Name" [--determination-team]
+python admin.py add-staff USER_ID "Full Name" [--determination-team] [--reception] [--administrator]
+python admin.py remove-staff USER_ID # off the list: no longer staff (their name stays on the records)
 python admin.py seed-playground      # the Agents Playground's mock users, for a local try-out
 python admin.py verify-audit         # recompute the audit trail's hash chain; exit 1 at the first broken link
 """
@@ -19,7 +20,7 @@ from casework.configuration import Clock
 from casework.customer_records import add_representative, import_customers, merge_customers
 from casework.entities import Actor, StaffMember
 from casework.errors import CaseworkError
-from casework.staff import register_staff
+from casework.staff import register_staff, unlist_staff
 from settings import Settings
 from storage.audit_chain import verify_audit_chain
 from storage.database import create_database_engine
@@ -28,14 +29,17 @@ from storage.unit_of_work import SqlUnitOfWork
 
 ADMIN = Actor("admin-cli", "Administrator (command line)")
 
-# The users defined in .m365agentsplayground.yml: (object id, name, on the determination team).
+# The users defined in .m365agentsplayground.yml, with the roles an administrator gives them. Morgan becomes a line
+# manager when Sam names him on the first report (the records give that role, casework.policy.roles_of).
 PLAYGROUND_STAFF = (
-    ("00000000-0000-0000-0000-00000000a001", "Sam Staff", False),
-    ("00000000-0000-0000-0000-00000000a002", "Morgan Manager", False),
-    ("00000000-0000-0000-0000-00000000a003", "Harper Safety", True),
-    ("00000000-0000-0000-0000-00000000a004", "Casey Experience", True),
-    ("00000000-0000-0000-0000-00000000a005", "Lee Strategy", True),
-    ("00000000-0000-0000-0000-00000000a006", "Alex Colleague", False),
+    StaffMember("00000000-0000-0000-0000-00000000a001", "Sam Staff"),
+    StaffMember("00000000-0000-0000-0000-00000000a002", "Morgan Manager"),
+    StaffMember("00000000-0000-0000-0000-00000000a003", "Harper Safety", is_determination_team=True),
+    StaffMember("00000000-0000-0000-0000-00000000a004", "Casey Experience", is_determination_team=True),
+    StaffMember(
+        "00000000-0000-0000-0000-00000000a005", "Lee Strategy", is_determination_team=True, is_administrator=True
+    ),
+    StaffMember("00000000-0000-0000-0000-00000000a006", "Alex Colleague", is_reception=True),
 )
 
 
@@ -46,8 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     add = commands.add_parser("add-staff", help="register a member of staff")
     add.add_argument("user_id", help="their Entra ID object id")
     add.add_argument("name")
-    add.add_argument("--determination-team", action="store_true")
+    add.add_argument("--determination-team", action="store_true", help="decides escalations (s2.6)")
+    add.add_argument("--reception", action="store_true", help="hands over letters held at reception (s11.3)")
+    add.add_argument("--administrator", action="store_true", help="sets up the bot")
     add.add_argument("--line-manager", default="", help="the object id of their line manager")
+    remove = commands.add_parser("remove-staff", help="take someone off the list of staff, with all their roles")
+    remove.add_argument("user_id")
     commands.add_parser("seed-playground", help="register the Agents Playground's mock users")
     commands.add_parser("verify-audit", help="check the audit trail's hash chain; exit code 1 if it is broken")
     importing = commands.add_parser("import-customers", help="add customers from a CSV file (header row required)")
@@ -100,15 +108,25 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Engine, now: Cloc
         )
         print(f"Recorded {added.name} as representative of customer {args.customer_id}.")
     elif args.command == "add-staff":
-        member = StaffMember(args.user_id, args.name, args.determination_team, args.line_manager or None)
+        member = StaffMember(
+            args.user_id,
+            args.name,
+            args.determination_team,
+            args.line_manager or None,
+            is_reception=args.reception,
+            is_administrator=args.administrator,
+        )
         register_staff(SqlUnitOfWork(engine), ADMIN, member, now)
         print(f"Registered {args.name}.")
+    elif args.command == "remove-staff":
+        unlist_staff(SqlUnitOfWork(engine), ADMIN, args.user_id, now)
+        print(f"{args.user_id} is no longer on the list of staff.")
     elif args.command == "seed-playground":
         if not settings.development_mode:
             print("seed-playground is for development mode only.", file=sys.stderr)
             return 2
-        for user_id, name, on_team in PLAYGROUND_STAFF:
-            register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(user_id, name, on_team), now)
+        for member in PLAYGROUND_STAFF:
+            register_staff(SqlUnitOfWork(engine), ADMIN, member, now)
         print(f"Registered {len(PLAYGROUND_STAFF)} playground users.")
     return 0
 

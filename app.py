@@ -20,6 +20,7 @@ from bot.notifications import Notifications
 from bot.notifier import Notifier, PrivateAnswers
 from bot.outbox_worker import OutboxSettings, OutboxWorker
 from bot.reminders import EscalationChase, ReminderSweep
+from bot.staff_roster import NoStaffRoster, TeamsStaffRoster
 from bot.team_channel import TeamChannelReferences, channel_tenant
 from bot.teams_bot import CaseworkBot
 from bot.turns import TurnsInProgress
@@ -96,8 +97,20 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         turns,
     )
     casework.when_published(outbox.wake)
+    roster = (
+        TeamsStaffRoster(team_channel, notifier, settings.staff_team_ids, keep_for=settings.staff_roster_minutes * 60)
+        if settings.staff_team_ids
+        else NoStaffRoster()
+    )
     bot = CaseworkBot(
-        BotStateStore(engine), casework, references, settings.safety_guidance, PrivateAnswers(notifier), team, letters
+        BotStateStore(engine),
+        casework,
+        references,
+        settings.safety_guidance,
+        PrivateAnswers(notifier),
+        team,
+        letters,
+        roster,
     )
     sweep = ReminderSweep(
         casework,

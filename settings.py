@@ -45,6 +45,11 @@ class Settings(BaseSettings):
 
     allowed_tenant_ids: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="ALLOWED_TENANT_IDS")
     determination_team_conversation_id: str = Field("", alias="DETERMINATION_TEAM_CONVERSATION_ID")
+    staff_team_ids: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="STAFF_TEAM_IDS")
+    """Teams (their ids, or any of their channels') whose members are staff without the administrator listing them
+    (bot/staff_roster.py). Empty: only the administrator's list (python admin.py add-staff)."""
+    staff_roster_minutes: float = Field(15, alias="STAFF_ROSTER_MINUTES", gt=0)
+    """How long a team's roster is kept before it is read from Teams again."""
 
     safety_guidance: str = Field(
         "If anyone is in immediate danger, call 999. Then tell your line manager and the Health and Safety "
@@ -93,7 +98,7 @@ class Settings(BaseSettings):
     @classmethod
     def _split_lists(cls, data: object) -> object:
         if isinstance(data, dict):
-            for key in ("ALLOWED_TENANT_IDS", "allowed_tenant_ids"):
+            for key in ("ALLOWED_TENANT_IDS", "allowed_tenant_ids", "STAFF_TEAM_IDS", "staff_team_ids"):
                 value = data.get(key)
                 if isinstance(value, str):
                     data[key] = [part.strip() for part in value.split(",") if part.strip()]

@@ -151,6 +151,13 @@ class Notifier:
     async def update_once(self, reference: dict[str, Any], activity: Activity) -> None:
         await self._attempt(reference, _updating(activity))
 
+    async def members_once(self, reference: dict[str, Any]) -> frozenset[str]:
+        """The Entra object ids of the members of the reference's conversation (a team or its channel: the team's
+        roster), by the connector's GET /v3/conversations/{id}/members; raises TryAgain or Refused."""
+        found: list[frozenset[str]] = []
+        await self._attempt(reference, _listing_members(found))
+        return found[-1]
+
     async def _attempt(self, reference: dict[str, Any], logic: Logic) -> None:
         """One call to the Bot Connector, within Teams' limits for the conversation and a timeout, with its failure
         classified as worth retrying or not."""
@@ -191,6 +198,16 @@ def _sending(activity: Activity, sent: list[str]) -> Logic:
         sent.append(response.id if response and response.id else "")
 
     return send
+
+
+def _listing_members(found: list[frozenset[str]]) -> Logic:
+    async def list_members(turn_context: TurnContext) -> None:
+        connector = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+        conversation = turn_context.activity.conversation
+        members = await connector.conversations.get_conversation_members(conversation.id if conversation else "")
+        found.append(frozenset(str(m.aad_object_id) for m in members if getattr(m, "aad_object_id", None)))
+
+    return list_members
 
 
 def _updating(activity: Activity) -> Logic:

@@ -1,5 +1,6 @@
-"""What the Teams edge needs from storage besides casework: Bot Framework state and conversation references.
-storage/ implements these; create_app wires them in, so bot/ never imports storage."""
+"""What the Teams edge needs from storage besides casework: Bot Framework state and conversation references; and the
+Teams rosters that say who is staff. storage/ and bot/ implement these; create_app wires them in, so bot/ never
+imports storage."""
 
 from __future__ import annotations
 
@@ -47,4 +48,13 @@ class PrivateMessages(Protocol):
     async def send_to_user(self, user_id: str, card: dict[str, Any]) -> str:
         """Sends the card to the person's 1:1 chat with the bot; raises bot.notifier.Unreachable when none is
         stored for them, bot.notifier.DeliveryFailed when Teams keeps refusing it."""
+        ...
+
+
+class StaffRoster(Protocol):
+    """The Teams rosters configured as staff (bot/staff_roster.py): members of those teams are staff without
+    being on the administrator's list."""
+
+    async def includes(self, user_id: str) -> bool:
+        """Whether this Entra object id is a member of a configured team; False when none is configured."""
         ...

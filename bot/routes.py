@@ -1,7 +1,9 @@
 """The one table of what the bot answers: the commands people type and the verbs of the buttons they press.
 
 The activity handler dispatches through it, the menu card lists its commands and tools/package_app.py writes the
-manifest's command lists from it, so none of them can drift apart (tests/test_routes.py checks they agree). Handlers
+manifest's command lists from it, so none of them can drift apart (tests/test_routes.py checks they agree). Each command and verb declares who may use
+it (`who`): bot/teams_bot.py checks it at the door of every turn with the rule in casework.policy (door_refusal), and
+tests/test_roles.py tries each with someone allowed and someone not; the use cases still decide on the record. Handlers
 are named here and looked up on the bot when it is built: this module needs nothing from botbuilder, so the packaging
 tool can import it.
 """
@@ -15,16 +17,7 @@ from typing import Any
 from cards.common import Card
 from cards.menu import MenuEntry, menu_card
 from cards.verbs import Verb
-
-
-class Audience(enum.StrEnum):
-    """Who a command is for. Recorded and shown in help only: the use cases enforce it and refuse everyone else."""
-
-    ANYONE = "anyone"
-    DETERMINATION_TEAM = "determination team"
-    NEED_TO_KNOW = "determination team and case managers"
-    CASE_OWNERS = "case owners and managers"
-    RECEPTION = "reception"
+from casework.vocabulary import Audience
 
 
 class CommandList(enum.Enum):
@@ -56,6 +49,7 @@ class Command:
     description: str
     """For the manifest: Teams shows it under the name as people type (at most 80 characters)."""
     who: Audience
+    """Who may use it: everyone else is refused at the door (casework.policy.door_refusal)."""
     offered_in: tuple[CommandList, ...]
     argument: str = ""
     aliases: tuple[str, ...] = ()
@@ -81,7 +75,7 @@ COMMANDS: tuple[Command, ...] = (
         "_start_report",
         help="log an incident after a difficult call, visit or email",
         description="Report an incident after a difficult call or visit",
-        who=Audience.ANYONE,
+        who=Audience.STAFF,
         offered_in=PERSONAL_ONLY,
     ),
     Command(
@@ -90,7 +84,7 @@ COMMANDS: tuple[Command, ...] = (
         argument="name",
         help="is this customer restricted, and what may I do?",
         description="Is this customer restricted, and what may I do? e.g. check Jane Smith",
-        who=Audience.ANYONE,
+        who=Audience.STAFF,
         offered_in=PERSONAL_ONLY,
         private_in_shared=True,
     ),
@@ -99,7 +93,7 @@ COMMANDS: tuple[Command, ...] = (
         "_start_escalation",
         help="ask the determination team for a formal warning or restriction",
         description="Ask the determination team for a warning or restriction",
-        who=Audience.ANYONE,
+        who=Audience.STAFF,
         offered_in=PERSONAL_ONLY,
     ),
     Command(
@@ -137,7 +131,7 @@ COMMANDS: tuple[Command, ...] = (
         help="everything waiting for you, each with its card again (fresh links to your draft letters too); "
         "letters <name>: a customer's letters",
         description="What's waiting for you; letters <name> for a customer's letters",
-        who=Audience.ANYONE,
+        who=Audience.STAFF,
         offered_in=PERSONAL_ONLY,
         aliases=("letters",),
     ),
@@ -154,7 +148,7 @@ COMMANDS: tuple[Command, ...] = (
         "_send_menu",
         help="stop the form or question in progress",
         description="Stop the form or question in progress",
-        who=Audience.ANYONE,
+        who=Audience.STAFF,
         offered_in=PERSONAL_ONLY,
     ),
     Command(
@@ -163,7 +157,7 @@ COMMANDS: tuple[Command, ...] = (
         aliases=("menu", "hi", "hello"),
         help="this menu",
         description="What this bot can do",
-        who=Audience.ANYONE,
+        who=Audience.STAFF,
         offered_in=EVERYWHERE,
     ),
 )
@@ -178,7 +172,7 @@ def command_named(word: str) -> Command | None:
 def menu_entries() -> tuple[MenuEntry, ...]:
     """Every command offered in a 1:1 chat, where people read the menu."""
     return tuple(
-        MenuEntry(c.name, c.help, c.argument, audience="" if c.who is Audience.ANYONE else c.who.value)
+        MenuEntry(c.name, c.help, c.argument, audience="" if c.who is Audience.STAFF else c.who.value)
         for c in COMMANDS
         if CommandList.PERSONAL in c.offered_in
     )
@@ -219,6 +213,8 @@ class VerbRoute:
     """The bot's method that answers it, called with (turn_context, verb, the card's data, answer): `answer` shows a
     card in reply, whichever way the click came."""
     arrives_as: Arrival
+    who: Audience
+    """Who may press it: everyone else is refused at the door, before the handler reads any record."""
     private_in_shared: bool = False
     """As for a command: clicked in a group chat or channel, it answers in the clicker's 1:1 chat (s8.4)."""
 
@@ -227,33 +223,36 @@ class VerbRoute:
 
 
 VERB_ROUTES: tuple[VerbRoute, ...] = (
-    VerbRoute(Verb.MENU_REPORT, "_report_from_card", Arrival.SUBMIT),
-    VerbRoute(Verb.MENU_CHECK, "_check_from_card", Arrival.SUBMIT, private_in_shared=True),
-    VerbRoute(Verb.MENU_ESCALATE, "_escalate_from_card", Arrival.SUBMIT),
-    VerbRoute(Verb.CUSTOMER_SHOW, "_show_customer", Arrival.SUBMIT, private_in_shared=True),
-    VerbRoute(Verb.CUSTOMER_HISTORY, "_show_customer", Arrival.SUBMIT, private_in_shared=True),
-    VerbRoute(Verb.INCIDENT_SUBMIT, "_submit_incident_form", Arrival.SUBMIT),
-    VerbRoute(Verb.INCIDENT_NO_FURTHER_ACTION, "_record_manager_outcome", Arrival.EITHER),
-    VerbRoute(Verb.INCIDENT_INFORMAL_WARNING_NOTED, "_record_manager_outcome", Arrival.EITHER),
-    VerbRoute(Verb.INCIDENT_ESCALATE, "_record_manager_outcome", Arrival.EITHER),
-    VerbRoute(Verb.ESCALATION_SUBMIT, "_submit_escalation_form", Arrival.SUBMIT),
-    VerbRoute(Verb.ESCALATION_APPROVE, "_decide_escalation", Arrival.EITHER),
-    VerbRoute(Verb.ESCALATION_DECLINE, "_decide_escalation", Arrival.EITHER),
-    VerbRoute(Verb.ESCALATION_ASK, "_decide_escalation", Arrival.EITHER),
-    VerbRoute(Verb.ESCALATION_ANSWER, "_answer_escalation", Arrival.SUBMIT),
-    VerbRoute(Verb.ESCALATION_REFRESH, "_decide_escalation", Arrival.EITHER),
-    VerbRoute(Verb.LETTER_COLLECTED, "_letter_collected", Arrival.SUBMIT),
-    VerbRoute(Verb.LETTER_REVISE, "_act_on_letter", Arrival.EITHER),
-    VerbRoute(Verb.LETTER_ISSUE, "_act_on_letter", Arrival.EITHER),
-    VerbRoute(Verb.LETTER_DELIVER, "_act_on_letter", Arrival.EITHER),
-    VerbRoute(Verb.REVIEW_LIFT, "_decide_review", Arrival.EITHER),
-    VerbRoute(Verb.REVIEW_EXTEND, "_decide_review", Arrival.EITHER),
-    VerbRoute(Verb.REVIEW_REASSIGN, "_decide_review", Arrival.EITHER),
-    VerbRoute(Verb.WORK_DISCUSSION, "_show_work_item", Arrival.SUBMIT),
-    VerbRoute(Verb.WORK_REVIEW, "_show_work_item", Arrival.SUBMIT),
-    VerbRoute(Verb.WORK_LETTER, "_show_work_item", Arrival.SUBMIT),
-    VerbRoute(Verb.WORK_QUESTION, "_show_work_item", Arrival.SUBMIT),
-    VerbRoute(Verb.WORK_DECISION, "_show_work_item", Arrival.SUBMIT),
+    VerbRoute(Verb.MENU_REPORT, "_report_from_card", Arrival.SUBMIT, Audience.STAFF),
+    VerbRoute(Verb.MENU_CHECK, "_check_from_card", Arrival.SUBMIT, Audience.STAFF, private_in_shared=True),
+    VerbRoute(Verb.MENU_ESCALATE, "_escalate_from_card", Arrival.SUBMIT, Audience.STAFF),
+    VerbRoute(Verb.CUSTOMER_SHOW, "_show_customer", Arrival.SUBMIT, Audience.STAFF, private_in_shared=True),
+    VerbRoute(Verb.CUSTOMER_HISTORY, "_show_customer", Arrival.SUBMIT, Audience.NEED_TO_KNOW, private_in_shared=True),
+    VerbRoute(Verb.INCIDENT_SUBMIT, "_submit_incident_form", Arrival.SUBMIT, Audience.STAFF),
+    VerbRoute(Verb.INCIDENT_NO_FURTHER_ACTION, "_record_manager_outcome", Arrival.EITHER, Audience.LINE_MANAGERS),
+    VerbRoute(Verb.INCIDENT_INFORMAL_WARNING_NOTED, "_record_manager_outcome", Arrival.EITHER, Audience.LINE_MANAGERS),
+    VerbRoute(Verb.INCIDENT_ESCALATE, "_record_manager_outcome", Arrival.EITHER, Audience.LINE_MANAGERS),
+    VerbRoute(Verb.ESCALATION_SUBMIT, "_submit_escalation_form", Arrival.SUBMIT, Audience.STAFF),
+    VerbRoute(Verb.ESCALATION_APPROVE, "_decide_escalation", Arrival.EITHER, Audience.DETERMINATION_TEAM),
+    VerbRoute(Verb.ESCALATION_DECLINE, "_decide_escalation", Arrival.EITHER, Audience.DETERMINATION_TEAM),
+    VerbRoute(Verb.ESCALATION_ASK, "_decide_escalation", Arrival.EITHER, Audience.DETERMINATION_TEAM),
+    # The requester answers the team's question and may refresh the card of their request (s11.2).
+    VerbRoute(Verb.ESCALATION_ANSWER, "_answer_escalation", Arrival.SUBMIT, Audience.STAFF),
+    VerbRoute(Verb.ESCALATION_REFRESH, "_decide_escalation", Arrival.EITHER, Audience.STAFF),
+    VerbRoute(Verb.LETTER_COLLECTED, "_letter_collected", Arrival.SUBMIT, Audience.RECEPTION),
+    # The use case checks the letter's own case: its owner or the determination team.
+    VerbRoute(Verb.LETTER_REVISE, "_act_on_letter", Arrival.EITHER, Audience.CASE_OWNERS),
+    VerbRoute(Verb.LETTER_ISSUE, "_act_on_letter", Arrival.EITHER, Audience.CASE_OWNERS),
+    VerbRoute(Verb.LETTER_DELIVER, "_act_on_letter", Arrival.EITHER, Audience.CASE_OWNERS),
+    VerbRoute(Verb.REVIEW_LIFT, "_decide_review", Arrival.EITHER, Audience.CASE_OWNERS),
+    VerbRoute(Verb.REVIEW_EXTEND, "_decide_review", Arrival.EITHER, Audience.CASE_OWNERS),
+    VerbRoute(Verb.REVIEW_REASSIGN, "_decide_review", Arrival.EITHER, Audience.CASE_OWNERS),
+    # "My work" lists only the person's own items, and each click is checked again on the record.
+    VerbRoute(Verb.WORK_DISCUSSION, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),
+    VerbRoute(Verb.WORK_REVIEW, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),
+    VerbRoute(Verb.WORK_LETTER, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),
+    VerbRoute(Verb.WORK_QUESTION, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),
+    VerbRoute(Verb.WORK_DECISION, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),
 )
 
 

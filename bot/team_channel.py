@@ -51,7 +51,12 @@ class TeamChannelReferences:
         stored = self._stored.for_conversation(conversation_id)
         if stored is not None or not self._channel_id or conversation_id != self._channel_id:
             return stored
-        return self._built()
+        return self._built(conversation_id)
+
+    def for_team(self, conversation_id: str) -> dict[str, Any] | None:
+        """A team's (or any of its channels') reference, built like the team channel's when none is stored: what
+        reading its roster needs (bot/staff_roster.py)."""
+        return self._stored.for_conversation(conversation_id) or self._built(conversation_id)
 
     def personal_for_user(self, user_id: str) -> dict[str, Any] | None:
         return self._stored.personal_for_user(user_id)
@@ -80,7 +85,7 @@ class TeamChannelReferences:
             )
         return ChannelStatus(False, why)
 
-    def _built(self) -> dict[str, Any] | None:
+    def _built(self, conversation_id: str) -> dict[str, Any] | None:
         known = self._stored.tenant_service_url(self._tenant_id)
         if known is None:
             return None
@@ -89,7 +94,7 @@ class TeamChannelReferences:
             # Teams addresses a bot as 28:<app id>, as in the recipient of every activity it sends the bot.
             "bot": {"id": f"28:{self._app_id}"},
             "conversation": {
-                "id": self._channel_id,
+                "id": conversation_id,
                 "conversationType": "channel",
                 "isGroup": True,
                 # Teams spells it tenantId; botbuilder-schema 4.17's model reads and sends only tenantID.

@@ -25,7 +25,7 @@ from bot.card_actions import HISTORY_WHO_MAY, DecisionActions, ManagerOutcomeAct
 from bot.letter_actions import LetterActions
 from bot.letter_links import LetterCards
 from bot.notifier import DeliveryFailed, Unreachable
-from bot.ports import BotStateStore, ConversationReferences, PrivateMessages
+from bot.ports import BotStateStore, ConversationReferences, PrivateMessages, StaffRoster
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival, command_named, menu, verb_route
 from bot.state_storage import DatabaseStorage
 from cards.common import Card, envelope, refusal_card, text
@@ -41,8 +41,10 @@ from casework.escalations import pending_escalations
 from casework.gateway import CaseworkGateway
 from casework.letters import LETTERS_WHO_MAY, customer_letters, mark_collected, reception_list
 from casework.my_work import my_work
+from casework.policy import NOT_REGISTERED, door_refusal
 from casework.reviews import reviews_for
-from casework.staff import remember_actor
+from casework.staff import admit, record_door_refusal
+from casework.vocabulary import Audience, Role
 from dialogs.activities import actor_of, card_activity, tenant_of
 from dialogs.check_customer import CheckCustomerDialog
 from dialogs.report_incident import ReportIncidentDialog
@@ -62,6 +64,11 @@ SENT_PRIVATELY = "I've sent you the answer in our 1:1 chat."
 NOT_REACHABLE_PRIVATELY = "I can't message you privately yet: open a 1:1 chat with me and ask there."
 PRIVATE_DELIVERY_FAILED = "I couldn't message you privately just now: open our 1:1 chat and ask there."
 ASK_WHO_TO_CHECK = "Who should I check? Type check and their name here, for example: check Jane Smith"
+ROLES = "casework.roles"
+"""The turn state key of the sender's roles."""
+PERSON_SENT = ("message", "invoke")
+"""The activities a person sends: each passes the door. Teams' own (installation, conversation updates) carry no
+command."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +94,10 @@ class CaseworkBot(TeamsActivityHandler):
         private_messages: PrivateMessages,
         team_conversation_id: str,
         letters: LetterCards,
+        staff_roster: StaffRoster,
     ) -> None:
         super().__init__()
+        self._staff_roster = staff_roster
         self._private_messages = private_messages
         self._team_conversation_id = team_conversation_id
         conversation_state = ConversationState(DatabaseStorage(state_store))
@@ -111,9 +120,49 @@ class CaseworkBot(TeamsActivityHandler):
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         turn_context.on_send_activities(_as_plain_text)
-        await self._remember_conversation(turn_context)
+        roles: frozenset[Role] | None = None
+        if turn_context.activity.type in PERSON_SENT:
+            # Roles first: someone who is not staff is answered by the door and nothing of theirs is written down.
+            roles = await self._roles_of(turn_context)
+            turn_context.turn_state[ROLES] = roles
+        if roles is None or Role.STAFF in roles:
+            await self._remember_conversation(turn_context)
         await super().on_turn(turn_context)
         await self._conversation_state.save_changes(turn_context)
+
+    async def _roles_of(self, turn_context: TurnContext) -> frozenset[Role]:
+        actor = actor_of(turn_context.activity)
+        if actor.user_id == "unknown" or len(actor.user_id) > MAX_PARTY_ID_LENGTH:
+            return frozenset()  # no staff id is missing or longer than the column holding it
+        roles = await self._casework.call(admit, actor, False)
+        # Teams is asked only about people the administrator has not listed: listed staff never wait on it.
+        if Role.STAFF not in roles and await self._staff_roster.includes(actor.user_id):
+            roles = await self._casework.call(admit, actor, True)
+        return roles
+
+    @staticmethod
+    def _roles(turn_context: TurnContext) -> frozenset[Role] | None:
+        """The sender's roles, read at the start of the turn; None for an activity no person sent."""
+        roles: frozenset[Role] | None = turn_context.turn_state.get(ROLES)
+        return roles
+
+    async def _admitted(
+        self, turn_context: TurnContext, route: str, audience: Audience, answer: Answer, here: Answer, *, card: bool
+    ) -> bool:
+        """The door of every command, button and message, by the audience the routes table declares (the rule is
+        casework.policy.door_refusal). A refusal says who the thing is for, never anything about a record, and
+        changes nothing. Someone unregistered is answered `here` and nothing about them is written; staff are
+        answered as the route answers (`answer`: privately for a route that answers privately in a shared
+        conversation), and the refusal is audited."""
+        refusal = door_refusal(audience, self._roles(turn_context) or frozenset())
+        if refusal is None:
+            return True
+        if refusal == NOT_REGISTERED:
+            await here(refusal)
+            return False
+        await self._casework.call(record_door_refusal, actor_of(turn_context.activity), route)
+        await answer(refusal_card(refusal) if card else refusal)
+        return False
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         value = turn_context.activity.value
@@ -127,15 +176,26 @@ class CaseworkBot(TeamsActivityHandler):
         words = typed.strip().split(maxsplit=1)
         command = command_named(words[0]) if words else None
         rest = words[1] if len(words) > 1 else ""
+        reply_here = self._reply_in_conversation(turn_context)
         if command is None:
+            # Anything else typed goes to the open form, which only staff may have.
+            if not await self._admitted(turn_context, "message", Audience.STAFF, reply_here, reply_here, card=False):
+                return
             dialog_context = await self._dialogs.create_context(turn_context)
             result = await dialog_context.continue_dialog()
             if result.status is DialogTurnStatus.Empty:
                 await turn_context.send_activity(card_activity(menu("Sorry, I didn't understand that.")))
             return
         handler = self._command_handlers[command.name]
-        reply_here = self._reply_in_conversation(turn_context)
-        if command.answers_privately(_conversation_type(turn_context), self._in_team_channel(turn_context)):
+        privately = command.answers_privately(_conversation_type(turn_context), self._in_team_channel(turn_context))
+
+        async def answer_privately(reply: Reply) -> None:
+            await self._answer_privately(turn_context, reply, reply_here)
+
+        answer = answer_privately if privately else reply_here
+        if not await self._admitted(turn_context, command.name, command.who, answer, reply_here, card=False):
+            return
+        if privately:
             # No dialog here: a shared conversation's dialog state is every member's, so a prompt would take
             # anyone's next message and show its answer to all.
             await self._answer_privately(turn_context, await handler(turn_context, None, rest), reply_here)
@@ -281,16 +341,19 @@ class CaseworkBot(TeamsActivityHandler):
         """Every button click, by Action.Execute or Action.Submit: its verb's handler from the routes table."""
         route = verb_route(verb, arrival)
         if route is None:
-            await answer(menu("That button is no longer in use."))
+            if await self._admitted(turn_context, "button", Audience.STAFF, answer, answer, card=True):
+                await answer(menu("That button is no longer in use."))
             return
+        answer_where_clicked = answer
         privately = route.answers_privately(_conversation_type(turn_context))
         if privately:
-            answer_where_clicked = answer
 
             async def answer_in_personal_chat(reply: Reply) -> None:
                 await self._answer_privately(turn_context, reply, answer_where_clicked)
 
             answer = answer_in_personal_chat
+        if not await self._admitted(turn_context, route.verb.value, route.who, answer, answer_where_clicked, card=True):
+            return
         await self._verb_handlers[route.verb](CardClick(turn_context, route.verb, data, answer, privately))
 
     async def _begin_afresh(self, turn_context: TurnContext, dialog_id: str, options: object = None) -> None:
@@ -401,7 +464,8 @@ class CaseworkBot(TeamsActivityHandler):
 
     async def _remember_conversation(self, turn_context: TurnContext) -> None:
         """Saves the conversation's reference when it is new to this process or Teams now gives it a different
-        address (a changed service URL is how a moved conversation stays reachable), and remembers the actor once."""
+        address (a changed service URL is how a moved conversation stays reachable). Staff themselves are remembered
+        by `admit` as their roles are read."""
         activity = turn_context.activity
         conversation = activity.conversation
         if conversation is None or not conversation.id or not activity.service_url:
@@ -426,11 +490,7 @@ class CaseworkBot(TeamsActivityHandler):
                 tenant_id,
                 reference,
             )
-        actor_remembered = known is not None and known.actor_remembered
-        if not actor_remembered and actor.user_id != "unknown" and activity.type in ("message", "invoke"):
-            await self._casework.call(remember_actor, actor)
-            actor_remembered = True
-        self._known_conversations.remember(key, _Remembered(address, actor_remembered))
+        self._known_conversations.remember(key, _Remembered(address))
 
 
 MAX_REMEMBERED_CONVERSATIONS = 10_000
@@ -446,7 +506,6 @@ fail on PostgreSQL."""
 class _Remembered:
     address: str
     """The saved reference without the activity id (which changes with every message), as canonical JSON."""
-    actor_remembered: bool
 
 
 class RecentConversations:

@@ -14,6 +14,8 @@ class AuditAction(enum.StrEnum):
 
     ACTIVITY_REJECTED_TENANT = "activity.rejected_tenant"
     STAFF_REGISTERED = "staff.registered"
+    STAFF_UNLISTED = "staff.unlisted"
+    ROUTE_REFUSED = "route.refused"
     STAFF_LINE_MANAGER_SET = "staff.line_manager_set"
     CUSTOMER_ADDED = "customer.added"
     CUSTOMER_CHECKED = "customer.checked"

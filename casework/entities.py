@@ -47,6 +47,22 @@ class StaffMember:
     line_manager_id: str | None = None
     teams_user_id: str | None = None
     """Their Teams account id (29:…), which card refresh needs."""
+    listed: bool = False
+    """On the administrator's list of staff (admin.py add-staff). A row that is not listed only keeps the name of
+    someone staff by another route (a configured Teams roster), or of someone who talked to the bot before roles."""
+    is_reception: bool = False
+    is_administrator: bool = False
+
+
+@dataclass(frozen=True)
+class StaffStanding:
+    """What a person's roles are read from (casework.policy.roles_of), in one look-up."""
+
+    member: StaffMember | None
+    manages_staff: bool
+    """Named as the line manager of someone listed (s8.6)."""
+    owns_cases: bool
+    """The case owner of a measure, or the owner of a review (s13)."""
 
 
 @dataclass

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from casework.commands import IncidentSubmission
 from casework.configuration import DecisionRules
-from casework.entities import Measure, NewMeasure, RestrictionTerms, Vote
+from casework.entities import Measure, NewMeasure, RestrictionTerms, StaffStanding, Vote
 from casework.vocabulary import (
     ActingParty,
+    Audience,
     ContactChannel,
     ContactRestriction,
     CustomerStanding,
@@ -24,6 +25,7 @@ from casework.vocabulary import (
     ImmediateStep,
     MeasureKind,
     ReviewOutcome,
+    Role,
     SeriousThreat,
     ServiceArea,
     UnreasonableAction,
@@ -404,3 +406,74 @@ def escalation_suggestion(
 def reminder_due(review_due_at: datetime, now: datetime, lead: timedelta) -> bool:
     """A review's reminder goes out `lead` before it falls due (s13)."""
     return review_due_at - lead <= now
+
+
+NOT_REGISTERED = "You are not registered to use this bot; ask your administrator."
+"""The whole answer to anyone who is not staff, whatever they sent: it says nothing about the bot's records."""
+
+
+def roles_of(standing: StaffStanding, in_staff_roster: bool) -> frozenset[Role]:
+    """A person's roles, from configuration only (DESIGN §3): the administrator's list gives staff, determination
+    team (s2.6), reception and administrator; a configured Teams roster gives staff. Only staff hold the roles the
+    records give: line manager (named as a listed colleague's, s8.6) and case owner (of a measure or review, s13).
+    Talking to the bot gives nothing."""
+    member = standing.member
+    listed = member is not None and (
+        member.listed or member.is_determination_team or member.is_reception or member.is_administrator
+    )
+    if not (listed or in_staff_roster):
+        return frozenset()
+    roles = {Role.STAFF}
+    if member is not None:
+        roles |= {
+            role
+            for role, held in (
+                (Role.DETERMINATION_TEAM, member.is_determination_team),
+                (Role.RECEPTION, member.is_reception),
+                (Role.ADMINISTRATOR, member.is_administrator),
+            )
+            if held
+        }
+    if standing.manages_staff:
+        roles.add(Role.LINE_MANAGER)
+    if standing.owns_cases:
+        roles.add(Role.CASE_OWNER)
+    return frozenset(roles)
+
+
+def audience_roles(audience: Audience) -> frozenset[Role]:
+    """The roles any one of which admits a person to a command or button for this audience. The use cases still
+    decide on the record itself (may_see_escalation and the like): the door only keeps out those who could never
+    be entitled."""
+    match audience:
+        case Audience.STAFF:
+            return frozenset({Role.STAFF})
+        case Audience.DETERMINATION_TEAM:
+            return frozenset({Role.DETERMINATION_TEAM})
+        case Audience.NEED_TO_KNOW | Audience.CASE_OWNERS:
+            # The case's managers are its owner and the reporters' line managers (may_see_history).
+            return frozenset({Role.DETERMINATION_TEAM, Role.CASE_OWNER, Role.LINE_MANAGER})
+        case Audience.LINE_MANAGERS:
+            return frozenset({Role.LINE_MANAGER, Role.DETERMINATION_TEAM})
+        case Audience.RECEPTION:
+            return frozenset({Role.RECEPTION})
+
+
+def door_refusal(audience: Audience, roles: frozenset[Role]) -> str | None:
+    """None if someone with these roles may use a command or button for `audience`; otherwise what they are told,
+    which names only the audience."""
+    if Role.STAFF not in roles:
+        return NOT_REGISTERED
+    if roles & audience_roles(audience):
+        return None
+    return _ONLY_FOR[audience]
+
+
+_ONLY_FOR = {
+    Audience.STAFF: "Only registered staff can use this.",
+    Audience.DETERMINATION_TEAM: "Only the determination team can use this.",
+    Audience.NEED_TO_KNOW: "Only the determination team and the managers on a case can use this.",
+    Audience.CASE_OWNERS: "Only case owners, line managers and the determination team can use this.",
+    Audience.LINE_MANAGERS: "Only line managers and the determination team can use this.",
+    Audience.RECEPTION: "Only reception staff can use this.",
+}

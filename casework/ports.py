@@ -30,6 +30,7 @@ from casework.entities import (
     Representative,
     ScheduledReview,
     StaffMember,
+    StaffStanding,
     Vote,
 )
 from casework.vocabulary import (
@@ -180,6 +181,11 @@ class ReviewRepository(Protocol):
 
 class StaffRepository(Protocol):
     def get(self, user_id: str) -> StaffMember | None: ...
+
+    def standing(self, user_id: str) -> StaffStanding:
+        """This person's row and whether they manage listed staff or own a case, in one look-up: what their roles
+        are read from. Someone with no row has neither."""
+        ...
 
     def many(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
         """Those of these staff the bot knows, by user id, in one look-up (a view naming many people)."""

@@ -1,4 +1,5 @@
-"""Staff: who they are, who sits on the determination team (s2.6), and who is refused at the door."""
+"""Staff: who they are, which roles they hold (the administrator's list, configured rosters and the records), who sits
+on the determination team (s2.6), and who is refused at the door."""
 
 from __future__ import annotations
 
@@ -6,20 +7,28 @@ import enum
 from dataclasses import replace
 from typing import TypeVar
 
+from casework import policy
 from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock
 from casework.entities import (
     Actor,
     StaffMember,
 )
+from casework.errors import NotFound
 from casework.ports import UnitOfWork
+from casework.vocabulary import Role
 
 _E = TypeVar("_E", bound=enum.Enum)
 
 
 def register_staff(uow: UnitOfWork, actor: Actor, member: StaffMember, clock: Clock) -> None:
-    """An administrator records a member of staff and whether they sit on the determination team (s2.6)."""
+    """An administrator puts a member of staff on the list, with the roles they give them: determination team
+    (s2.6), reception, administrator. Line manager and case owner follow from the records."""
+    member = replace(member, listed=True)
     with uow:
+        known = uow.staff.get(member.user_id)
+        if known is not None and not member.teams_user_id:
+            member = replace(member, teams_user_id=known.teams_user_id)
         uow.staff.save(member)
         record_audit(
             uow,
@@ -28,22 +37,72 @@ def register_staff(uow: UnitOfWork, actor: Actor, member: StaffMember, clock: Cl
             member.user_id,
             clock,
             determination_team=str(member.is_determination_team),
+            roles=",".join(sorted(_administered_roles(member))),
         )
         uow.commit()
 
 
-def remember_actor(uow: UnitOfWork, actor: Actor) -> None:
-    """Keeps the name and Teams id of whoever talks to the bot, so records show names and cards can refresh."""
+def unlist_staff(uow: UnitOfWork, actor: Actor, user_id: str, clock: Clock) -> None:
+    """An administrator takes someone off the list, with every role they gave. The row stays, so records still show
+    the name; a configured roster may still make them staff."""
     with uow:
-        known = uow.staff.get(actor.user_id)
+        known = uow.staff.get(user_id)
         if known is None:
-            uow.staff.save(StaffMember(actor.user_id, actor.name, teams_user_id=actor.teams_id or None))
-        elif (actor.name and known.name != actor.name) or (actor.teams_id and known.teams_user_id != actor.teams_id):
-            uow.staff.save(
-                replace(known, name=actor.name or known.name, teams_user_id=actor.teams_id or known.teams_user_id)
-            )
-        else:
-            return
+            raise NotFound("No member of staff has that id.")
+        uow.staff.save(
+            replace(known, listed=False, is_determination_team=False, is_reception=False, is_administrator=False)
+        )
+        record_audit(uow, actor, AuditAction.STAFF_UNLISTED, user_id, clock)
+        uow.commit()
+
+
+def _administered_roles(member: StaffMember) -> set[str]:
+    held = (
+        (Role.STAFF, member.listed),
+        (Role.DETERMINATION_TEAM, member.is_determination_team),
+        (Role.RECEPTION, member.is_reception),
+        (Role.ADMINISTRATOR, member.is_administrator),
+    )
+    return {role.value for role, on in held if on}
+
+
+def admit(uow: UnitOfWork, actor: Actor, in_staff_roster: bool) -> frozenset[Role]:
+    """The roles of whoever sent a turn, read before anything else happens (casework.policy.roles_of). Staff are
+    remembered (name and Teams id, so records show names and cards can refresh); anyone else is not written down."""
+    with uow:
+        standing = uow.staff.standing(actor.user_id)
+        roles = policy.roles_of(standing, in_staff_roster)
+        if Role.STAFF in roles and _remember(uow, actor, standing.member):
+            uow.commit()
+    return roles
+
+
+def remember_actor(uow: UnitOfWork, actor: Actor) -> None:
+    """Keeps the name and Teams id of a member of staff (a row the first time for one from a configured roster).
+    Only for someone already admitted as staff: talking to the bot makes nobody staff."""
+    with uow:
+        if _remember(uow, actor, uow.staff.get(actor.user_id)):
+            uow.commit()
+
+
+def _remember(uow: UnitOfWork, actor: Actor, known: StaffMember | None) -> bool:
+    """Saves what changed about the actor; False if nothing did."""
+    if known is None:
+        uow.staff.save(StaffMember(actor.user_id, actor.name, teams_user_id=actor.teams_id or None))
+    elif (actor.name and known.name != actor.name) or (actor.teams_id and known.teams_user_id != actor.teams_id):
+        uow.staff.save(
+            replace(known, name=actor.name or known.name, teams_user_id=actor.teams_id or known.teams_user_id)
+        )
+    else:
+        return False
+    return True
+
+
+def record_door_refusal(uow: UnitOfWork, actor: Actor, route: str, clock: Clock) -> None:
+    """A member of staff was refused a command or button their roles do not reach. Audited like any refused look
+    at a record (who tried what, when); the route is named, never a record (the door reads none)."""
+    with uow:
+        record_audit(uow, actor, AuditAction.ROUTE_REFUSED, route[:64], clock)
         uow.commit()
 
 

@@ -343,3 +343,42 @@ class MessageState(enum.StrEnum):
     """Could not be delivered (a permanent refusal, or every retry used): audited and shown in `work`."""
     SUPERSEDED = "superseded"
     """A card update overtaken by a newer one for the same card before it was sent."""
+
+
+class Role(enum.StrEnum):
+    """What a person may do with the bot (DESIGN §1). Given by configuration, never by talking to the bot: STAFF,
+    DETERMINATION_TEAM, RECEPTION and ADMINISTRATOR by the administrator's list (admin.py add-staff) or, for STAFF,
+    the Teams rosters configured as staff; LINE_MANAGER and CASE_OWNER by the records (casework.policy.roles_of)."""
+
+    STAFF = "staff"
+    LINE_MANAGER = "line_manager"
+    CASE_OWNER = "case_owner"
+    DETERMINATION_TEAM = "determination_team"
+    RECEPTION = "reception staff"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def label(self) -> str:
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS = {
+    Role.STAFF: "staff",
+    Role.LINE_MANAGER: "line managers",
+    Role.CASE_OWNER: "case owners",
+    Role.DETERMINATION_TEAM: "the determination team",
+    Role.RECEPTION: "reception staff",
+    Role.ADMINISTRATOR: "administrators",
+}
+
+
+class Audience(enum.StrEnum):
+    """Who a command or a button is for, as the routes table (bot/routes.py) declares it and the menu shows it; the
+    roles each admits are a rule (casework.policy.audience_roles)."""
+
+    STAFF = "staff"
+    DETERMINATION_TEAM = "determination team"
+    NEED_TO_KNOW = "determination team and case managers"
+    CASE_OWNERS = "case owners and managers"
+    LINE_MANAGERS = "line managers and the determination team"
+    RECEPTION = "reception staff"

@@ -41,6 +41,9 @@ class StaffMemberRecord(SQLModel, table=True):
     is_determination_team: bool = False
     line_manager_id: str | None = Field(default=None, max_length=64)
     teams_user_id: str | None = Field(default=None, max_length=200)
+    listed: bool = False
+    is_reception: bool = False
+    is_administrator: bool = False
 
 
 class CustomerRecord(SQLModel, table=True):

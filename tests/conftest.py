@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,12 +21,15 @@ from sqlalchemy import Engine
 from app import OUTBOX_KEY, SWEEP_KEY, create_app
 from bot.outbox_worker import OutboxWorker
 from bot.reminders import ReminderSweep
+from casework.entities import Actor, StaffMember
+from casework.staff import register_staff
 from settings import Settings
 from storage.database import create_database_engine
 from storage.migrate import upgrade
+from storage.unit_of_work import SqlUnitOfWork
 from tests.card_schema import card_problems
 from tests.fake_connector import FakeConnector
-from tests.teams import TEAM_CHANNEL
+from tests.teams import CAST, TEAM_CHANNEL, User
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -180,6 +183,7 @@ class RunningBot:
     server: TestServer
     session: ClientSession
     connector: FakeConnector
+    database_url: str = ""
     deliver_after_each_post: bool = True
     """Runs the outbox worker after each request, as the app's background worker would at once. Tests of the
     outbox itself turn it off and drive the worker."""
@@ -212,10 +216,31 @@ class RunningBot:
         await self.server.close()
 
 
-async def start_bot(settings: Settings, connector: FakeConnector, clock: MutableClock) -> RunningBot:
-    server = TestServer(create_app(settings, clock=clock, run_sweep=False), host="127.0.0.1")
+def list_as_staff(database_url: str, users: Sequence[User], clock: MutableClock) -> None:
+    """The administrator's list as most tests need it: each of these people is staff. Anyone already on the list
+    keeps the roles a test gave them (scenarios.register_team sets the determination team and line managers)."""
+    engine = create_database_engine(database_url)
+    try:
+        for user in users:
+            with SqlUnitOfWork(engine) as uow:
+                known = uow.staff.get(user.aad_object_id)
+            if known is None or not known.listed:
+                member = StaffMember(user.aad_object_id, user.name)
+                register_staff(SqlUnitOfWork(engine), Actor("admin", "Admin"), member, clock)
+    finally:
+        engine.dispose()
+
+
+async def start_bot(
+    settings: Settings, connector: FakeConnector, clock: MutableClock, staff: Sequence[User] = CAST
+) -> RunningBot:
+    """The app on a local port, with `staff` (the tests' usual cast unless a test says otherwise) on the
+    administrator's list."""
+    app = create_app(settings, clock=clock, run_sweep=False)  # migrates the database
+    list_as_staff(settings.database_url, staff, clock)
+    server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    running = RunningBot(server, ClientSession(), connector)
+    running = RunningBot(server, ClientSession(), connector, settings.database_url)
     # What the test's setup wrote to the outbox goes out at start, as the app's worker would send it.
     await running.outbox.deliver_until_idle()
     return running

@@ -1,6 +1,7 @@
 """A stand-in for Microsoft's Bot Connector service: an aiohttp server that records what the bot sends.
 
-It answers the REST calls the bot makes (send, reply, update) and can inject 429/5xx faults and latency.
+It answers the REST calls the bot makes (send, reply, update, a team's members) and can inject 429/5xx faults and
+latency.
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class FakeConnector:
     check_cards: bool = True
     """Off for the outbox's load tests, where validating each card (about 0.1 s of the test process's CPU) would
     throttle the bot more than Teams does; the same cards are checked by the other tests."""
+    members: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    """Each team's roster as GET /v3/conversations/{id}/members answers it (Teams' ChannelAccount shape)."""
+    member_reads: list[str] = field(default_factory=list)
+    """The conversation of every members call that was answered."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     server: TestServer | None = None
 
@@ -72,6 +77,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._send)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
+        app.router.add_get("/v3/conversations/{conversation}/members", self._members)
         return app
 
     async def start(self) -> None:
@@ -140,6 +146,22 @@ class FakeConnector:
         self._check_cards(activity)
         self.calls.append(Call("PUT", request.match_info["conversation"], request.match_info["activity"], activity))
         return web.json_response({"id": request.match_info["activity"]})
+
+    async def _members(self, request: web.Request) -> web.Response:
+        fault = await self._fault(request)
+        if fault is not None:
+            return fault
+        conversation = request.match_info["conversation"]
+        if conversation not in self.members:
+            return web.json_response({"error": {"code": "NotFound", "message": "no such team"}}, status=404)
+        self.member_reads.append(conversation)
+        return web.json_response(self.members[conversation])
+
+    def add_member(self, team_id: str, aad_object_id: str, name: str) -> None:
+        """Puts a person on the team's roster, as Teams lists them."""
+        self.members.setdefault(team_id, []).append(
+            {"id": f"29:{aad_object_id}", "aadObjectId": aad_object_id, "name": name, "userRole": "user"}
+        )
 
     def _check_cards(self, activity: dict[str, Any]) -> None:
         if not self.check_cards:

@@ -37,6 +37,7 @@ from casework.entities import (
     Representative,
     ScheduledReview,
     StaffMember,
+    StaffStanding,
     Vote,
     with_id,
 )
@@ -460,6 +461,16 @@ class FakeReviews(_Repository):
 class FakeStaff(_Repository):
     def get(self, user_id: str) -> StaffMember | None:
         return self._state.staff.get(user_id)
+
+    def standing(self, user_id: str) -> StaffStanding:
+        member = self._state.staff.get(user_id)
+        if member is None:
+            return StaffStanding(None, False, False)
+        manages = any(m.line_manager_id == user_id and m.listed for m in self._state.staff.values())
+        owns = any(m.case_owner_id == user_id for m in self._state.measures.values()) or any(
+            r.scheduled().owner_id == user_id for r in self._state.reviews.values()
+        )
+        return StaffStanding(member, manages, owns)
 
     def many(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
         return {user_id: self._state.staff[user_id] for user_id in set(user_ids) if user_id in self._state.staff}

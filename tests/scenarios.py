@@ -175,6 +175,16 @@ def register_team(database_url: str, clock: Clock, sam_has_manager: bool = True)
     engine.dispose()
 
 
+def register(database_url: str, user: User, clock: Clock, **roles: Any) -> None:
+    """An administrator lists `user` with these roles (StaffMember's fields: is_reception=True and the like)."""
+    engine = create_database_engine(database_url)
+    try:
+        member = StaffMember(user.aad_object_id, user.name, **roles)
+        staff.register_staff(SqlUnitOfWork(engine), ADMIN, member, clock)
+    finally:
+        engine.dispose()
+
+
 def sam_reports(
     uow: UnitOfWork, clock: Clock, customer: str, key: str = "k1", description: str = "Shouted."
 ) -> IncidentConfirmation:

@@ -29,6 +29,10 @@ SAM = User("00000000-0000-0000-0000-0000000000a1", "Sam Staff")
 MORGAN = User("00000000-0000-0000-0000-0000000000a2", "Morgan Manager")
 HARPER = User("00000000-0000-0000-0000-0000000000b1", "Harper Safety")
 CASEY = User("00000000-0000-0000-0000-0000000000b2", "Casey Experience")
+CAST = (SAM, MORGAN, HARPER, CASEY)
+"""The tests' usual staff: a running bot has them on the administrator's list (tests/conftest.start_bot)."""
+UMA = User("00000000-0000-0000-0000-0000000000f1", "Uma Unlisted")
+"""Someone in the tenant whom no administrator has listed and no configured roster holds: not staff."""
 
 
 def _base(

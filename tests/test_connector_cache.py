@@ -42,7 +42,7 @@ import app as product_app
 from bot.adapter import close_adapter, create_adapter
 from bot.connector_cache import CachingBotFrameworkAuthentication
 from settings import Settings
-from tests.conftest import make_settings
+from tests.conftest import MutableClock, list_as_staff, make_settings
 from tests.fake_connector import FakeConnector
 from tests.teams import SAM, TENANT, message
 
@@ -474,6 +474,7 @@ async def test_the_product_answers_teams_on_two_service_urls_with_credentials(
         LETTER_LINK_SECRET="a-production-like-secret-of-40-characters",
     )
     server = TestServer(product_app.create_app(settings, run_sweep=False), host="127.0.0.1")
+    list_as_staff(settings.database_url, (SAM,), MutableClock())
     await server.start_server()
     try:
         async with ClientSession() as session:

@@ -244,12 +244,12 @@ async def test_general_staff_see_instructions_not_narratives_and_the_team_sees_t
         audited = [
             (e.actor_id, e.action)
             for e in session.exec(select(AuditEventRecord))
-            if e.action.startswith("customer.history")
+            if e.action.startswith("customer.history") or e.action == "route.refused"
         ]
         assert len(session.exec(select(IncidentRecord)).all()) == 1
     engine.dispose()
     assert audited == [
-        (SAM.aad_object_id, "customer.history_refused"),
+        (SAM.aad_object_id, "route.refused"),  # Sam manages nobody: refused at the door
         (HARPER.aad_object_id, "customer.history_viewed"),
         (MORGAN.aad_object_id, "customer.history_viewed"),
     ]

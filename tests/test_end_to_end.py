@@ -119,16 +119,17 @@ async def test_a_non_member_click_changes_nothing_and_is_recorded(
             execute(SAM, "escalation.approve", approve_button(card)["data"], connector.url, "activity-x")
         )
         assert status == 200
-        assert "Only members of the determination team" in all_text(body["value"])
+        assert "Only the determination team can use this." in all_text(body["value"])
         assert connector.sent_to(TEAM_CHANNEL, method="PUT") == []
         engine = create_database_engine(sqlite_url)
         with Session(engine) as session:
             assert session.exec(select(DecisionRecord)).all() == []
             assert session.exec(select(EscalationRecord)).one().state == "pending"
-            refused = session.exec(
-                select(AuditEventRecord).where(AuditEventRecord.action == "escalation.decision_refused")
-            ).all()
-            assert [event.actor_id for event in refused] == [SAM.aad_object_id]
+            refused = session.exec(select(AuditEventRecord).where(AuditEventRecord.action == "route.refused")).all()
+            # Refused at the door, before the escalation is read: the button is recorded, not the record.
+            assert [(event.actor_id, event.record_id) for event in refused] == [
+                (SAM.aad_object_id, "escalation.approve")
+            ]
         engine.dispose()
     finally:
         await bot.close()

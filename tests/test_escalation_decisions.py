@@ -139,6 +139,6 @@ async def test_the_card_refreshes_for_the_team_and_pending_is_theirs_alone(
         assert status == 200
         assert "1 of 2 approvals – approved by Harper Safety" in all_text(body["value"])
         await say(bot, SAM, "pending")
-        assert "Only members of the determination team" in connector.sent_to(SAM.personal_conversation)[-1].text
+        assert connector.sent_to(SAM.personal_conversation)[-1].text == "Only the determination team can use this."
     finally:
         await bot.close()

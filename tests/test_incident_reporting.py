@@ -208,7 +208,7 @@ async def test_the_line_manager_records_each_outcome_once(
     # A forwarded card clicked by someone else (here the reporter) changes nothing.
     status, refused = await office.post(execute(SAM, verb, data, office.connector.url, "x", channel=False))
     assert status == 200
-    assert "Only the reporter's line manager" in all_text(refused["value"])
+    assert "Only line managers and the determination team can use this." in all_text(refused["value"])
 
     status, body = await office.post(execute(MORGAN, verb, data, office.connector.url, "x", channel=False))
     assert status == 200
@@ -222,7 +222,8 @@ async def test_the_line_manager_records_each_outcome_once(
     (incident,) = rows(sqlite_url, IncidentRecord)
     assert (incident.manager_outcome, incident.manager_outcome_by) == (verb.split(".")[1], MORGAN.aad_object_id)
     assert len(audited(sqlite_url, "incident.manager_outcome")) == 1
-    assert len(audited(sqlite_url, "incident.outcome_refused")) == 1
+    # Sam's click was refused at the door (Sam manages nobody), and audited there.
+    assert [e.actor_id for e in audited(sqlite_url, "route.refused")] == [SAM.aad_object_id]
     if verb == "incident.escalate":
         form = last_card(office.connector, MORGAN.personal_conversation)
         assert "Ask the determination team" in all_text(form)

@@ -28,7 +28,15 @@ from storage.unit_of_work import SqlUnitOfWork
 from tests.card_schema import card_problems
 from tests.conftest import MutableClock, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.scenarios import ADMIN, as_actor, morgan_escalates, register_team, restriction_request, sam_reports
+from tests.scenarios import (
+    ADMIN,
+    as_actor,
+    morgan_escalates,
+    register,
+    register_team,
+    restriction_request,
+    sam_reports,
+)
 from tests.teams import CASEY, HARPER, MORGAN, SAM, User, message, submit
 
 REPORTER = as_actor(SAM)
@@ -321,6 +329,7 @@ async def test_reception_sees_held_letters_in_teams_and_records_collection(
     letters.issue_letter(uow(), OWNER, letter.id, clock, render_docx)
     letters.record_delivery(uow(), OWNER, letter.id, DeliveryMethod.HELD_AT_RECEPTION, date(2026, 11, 28), clock)
     bot = await start_bot(make_settings(sqlite_url), connector, clock)
+    register(sqlite_url, SAM, clock, is_reception=True, line_manager_id=MORGAN.aad_object_id)
     reception = User(REPORTER.user_id, REPORTER.name)
     try:
         await bot.post(message(reception, "reception", connector.url))

@@ -23,6 +23,7 @@ from tests.scenarios import (
     considered,
     escalate_restriction,
     last_card,
+    register,
     register_team,
     report,
     rows,
@@ -92,6 +93,7 @@ async def test_a_letter_is_fixed_issued_and_sent_from_its_card(
     database_url: str, connector: FakeConnector, clock: MutableClock, method: str
 ) -> None:
     register_team(database_url, clock)
+    register(database_url, SAM, clock, is_reception=True, line_manager_id=MORGAN.aad_object_id)
     bot = await start_bot(make_settings(database_url), connector, clock)
     try:
         card = await approved_letter(bot)

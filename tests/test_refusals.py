@@ -73,8 +73,8 @@ SKIPPED: dict[Verb, str] = {
     Verb.ESCALATION_SUBMIT: "a form submission: creates a record, reads none by id",
     Verb.CUSTOMER_SHOW: "shows a customer's standing and how to handle them, which every member of staff may see "
     "(the `check` command shows the same card)",
-    Verb.LETTER_COLLECTED: "reception's button: any registered member of staff may record a collection today; who "
-    "is reception is the roles part of issue 14, not this refusal",
+    Verb.LETTER_COLLECTED: "reception's button: refused at the door to all but reception staff, which "
+    "tests/test_roles.py proves",
 }
 """Verbs the test does not click as a stranger, each with the reason."""
 
@@ -220,14 +220,16 @@ async def test_a_refresh_by_a_stranger_is_refused_and_audited(
 async def test_the_requester_may_see_their_escalation_but_not_vote_on_it(
     case: Case, running: RunningBot, database_url: str
 ) -> None:
-    """Morgan asked for it (s11.2): entitled to the card's content, so shown it, with why the click did nothing."""
+    """Morgan asked for it (s11.2): entitled to the card's content, so shown it; voting is the determination team's
+    (s2.6), so Morgan's vote is refused at the door like anyone's off the team, and nothing is recorded."""
     body, _ = await _click(running, MORGAN, Verb.ESCALATION_REFRESH, {"escalation_id": case.escalation_id})
     assert "Jane Smith" in all_text(body["value"])
     votes_before = rows(database_url, VoteRecord)
     body, _ = await _click(
         running, MORGAN, Verb.ESCALATION_DECLINE, {"escalation_id": case.escalation_id, "notes": "No."}
     )
-    assert "Jane Smith" in all_text(body["value"])
+    assert all_text(body["value"]).startswith(REFUSAL_HEADING)
+    assert "Only the determination team can use this." in all_text(body["value"])
     assert len(rows(database_url, VoteRecord)) == len(votes_before)
 
 

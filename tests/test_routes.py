@@ -17,8 +17,9 @@ import pytest
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival, CommandList, command_named, manifest_command_lists
 from bot.teams_bot import ADAPTIVE_CARD_CONTENT_TYPE, CaseworkBot
 from cards.verbs import Verb
-from tests.conftest import RunningBot
+from tests.conftest import MutableClock, RunningBot
 from tests.fake_connector import Call
+from tests.scenarios import register
 from tests.teams import SAM, User, all_text, execute, message, submit
 from tests.test_layering import imported_modules
 from tests.test_manifest import filled_manifest
@@ -241,9 +242,10 @@ async def test_a_menu_word_cancels_an_open_form(bot: RunningBot, word: str) -> N
 # (d) Reception, once answered but never offered, is in the menu and the manifest.
 
 
-async def test_reception_is_offered_in_the_menu_and_the_manifest(bot: RunningBot) -> None:
+async def test_reception_is_offered_in_the_menu_and_the_manifest(bot: RunningBot, clock: MutableClock) -> None:
     assert "reception" in menu_commands(await menu_the_bot_sends(bot))
     assert "reception" in manifest_commands(committed_manifest())[PERSONAL]
+    register(bot.database_url, SAM, clock, is_reception=True)
     answer = read(await replies_to(bot, SAM, message(SAM, "reception", bot.connector.url)))
     assert "No letters are waiting at reception" in answer
 

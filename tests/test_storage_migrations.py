@@ -70,7 +70,7 @@ def test_migrations_run_twice_safely_and_keep_data(database_url: str, clock: Mut
     engine = create_database_engine(database_url)
     try:
         with SqlUnitOfWork(engine) as uow:
-            assert uow.staff.get("u1") == StaffMember("u1", "Una")
+            assert uow.staff.get("u1") == StaffMember("u1", "Una", listed=True)
     finally:
         engine.dispose()
 

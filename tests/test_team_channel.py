@@ -177,10 +177,10 @@ async def test_ids_longer_than_the_store_allows_are_refused_before_the_database(
 
 def test_the_memo_of_saved_conversations_keeps_only_the_most_recently_used() -> None:
     memo = RecentConversations(max_size=2)
-    memo.remember(("a", "u"), _Remembered("1", True))
-    memo.remember(("b", "u"), _Remembered("1", True))
+    memo.remember(("a", "u"), _Remembered("1"))
+    memo.remember(("b", "u"), _Remembered("1"))
     assert memo.get(("a", "u")) is not None  # used: now the most recent
-    memo.remember(("c", "u"), _Remembered("1", True))
+    memo.remember(("c", "u"), _Remembered("1"))
     assert len(memo) == 2
     assert memo.get(("b", "u")) is None
     assert memo.get(("a", "u")) is not None and memo.get(("c", "u")) is not None

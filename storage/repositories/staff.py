@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from sqlalchemy import or_
+from sqlalchemy import exists, or_
 from sqlmodel import col, select
 
-from casework.entities import StaffMember
+from casework.entities import StaffMember, StaffStanding
 from storage.repositories.sql_repository import SqlRepository
-from storage.tables import StaffMemberRecord
+from storage.tables import MeasureRecord, Review, StaffMemberRecord
 from storage.upserts import upsert
 
 
@@ -17,6 +17,25 @@ class SqlStaff(SqlRepository):
     def get(self, user_id: str) -> StaffMember | None:
         row = self._session.get(StaffMemberRecord, user_id)
         return staff_of(row) if row else None
+
+    def standing(self, user_id: str) -> StaffStanding:
+        # One statement a turn: the row and the two facts the derived roles need.
+        reports = select(StaffMemberRecord.user_id).where(
+            col(StaffMemberRecord.line_manager_id) == user_id, col(StaffMemberRecord.listed)
+        )
+        owns = or_(
+            exists().where(col(MeasureRecord.case_owner_id) == user_id),
+            exists().where(col(Review.owner_id) == user_id),
+        )
+        found = self._session.execute(
+            select(StaffMemberRecord, exists(reports).label("manages"), owns.label("owns")).where(
+                col(StaffMemberRecord.user_id) == user_id
+            )
+        ).first()
+        if found is None:
+            return StaffStanding(None, False, False)
+        row: StaffMemberRecord = found[0]
+        return StaffStanding(staff_of(row), bool(found[1]), bool(found[2]))
 
     def many(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
         if not user_ids:
@@ -59,9 +78,21 @@ class SqlStaff(SqlRepository):
             "is_determination_team": member.is_determination_team,
             "line_manager_id": member.line_manager_id,
             "teams_user_id": member.teams_user_id,
+            "listed": member.listed,
+            "is_reception": member.is_reception,
+            "is_administrator": member.is_administrator,
         }
         upsert(self._session, StaffMemberRecord, values, primary_key=["user_id"])
 
 
 def staff_of(row: StaffMemberRecord) -> StaffMember:
-    return StaffMember(row.user_id, row.name, row.is_determination_team, row.line_manager_id, row.teams_user_id)
+    return StaffMember(
+        row.user_id,
+        row.name,
+        row.is_determination_team,
+        row.line_manager_id,
+        row.teams_user_id,
+        listed=row.listed,
+        is_reception=row.is_reception,
+        is_administrator=row.is_administrator,
+    )

@@ -1,9 +1,10 @@
-"""Staff: saving is an upsert, found one, many or all at once, the determination team and line reports."""
+"""Staff: saving is an upsert (roles included), the standing roles are read from, found one, many or all at once, the determination team and line reports."""
 
 from __future__ import annotations
 
-from casework.entities import StaffMember
+from casework.entities import StaffMember, StaffStanding
 from tests.contract.conftest import NewUnitOfWork
+from tests.contract.records import customer_with_measure
 
 UNA = StaffMember("u1", "Una Manager", is_determination_team=True, teams_user_id="29:una")
 VIC = StaffMember("u2", "Vic Officer", line_manager_id="u1")
@@ -71,3 +72,26 @@ def test_with_line_managers_finds_the_person_their_recorded_manager_and_the_prop
         assert set(uow.staff.with_line_managers("nobody", "u4")) == {"u4"}
         assert set(uow.staff.with_line_managers("nobody", "ghost")) == set()
         assert uow.staff.with_line_managers("u2", "")["u1"] == UNA
+
+
+def test_the_administered_roles_are_kept_and_standing_reads_who_manages_and_who_owns_a_case(
+    new_uow: NewUnitOfWork,
+) -> None:
+    listed_manager = StaffMember("m1", "Max Manager", listed=True, is_reception=True, is_administrator=True)
+    named_by_nobody_listed = StaffMember("m2", "Nia Named")
+    with new_uow() as uow:
+        uow.staff.save(listed_manager)
+        uow.staff.save(named_by_nobody_listed)
+        uow.staff.save(StaffMember("r1", "Ray Report", listed=True, line_manager_id="m1"))
+        # Someone not on the list naming m2 makes m2 nobody's line manager: roles come from the list.
+        uow.staff.save(StaffMember("r2", "Ros Unlisted", line_manager_id="m2"))
+        customer_with_measure(uow, case_owner_id="owner")
+        uow.commit()
+
+    with new_uow() as uow:
+        assert uow.staff.standing("m1") == StaffStanding(listed_manager, manages_staff=True, owns_cases=False)
+        assert uow.staff.standing("m2") == StaffStanding(named_by_nobody_listed, manages_staff=False, owns_cases=False)
+        assert uow.staff.standing("owner") == StaffStanding(None, manages_staff=False, owns_cases=False)
+        assert uow.staff.standing("nobody") == StaffStanding(None, manages_staff=False, owns_cases=False)
+        uow.staff.save(StaffMember("owner", "Olu Owner", listed=True))
+        assert uow.staff.standing("owner").owns_cases
