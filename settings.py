@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     outbound_base_delay_seconds: float = Field(0.5, alias="OUTBOUND_BASE_DELAY_SECONDS", ge=0)
     outbound_timeout_seconds: float = Field(15.0, alias="OUTBOUND_TIMEOUT_SECONDS", gt=0, le=120)
     """How long one call to the Bot Connector may take before it counts as a timeout, retried like a 503."""
+    reply_budget_seconds: float = Field(10.0, alias="REPLY_BUDGET_SECONDS", gt=0, le=14)
+    """How long, from the start of a person's turn, its replies may be retried when Teams throttles or fails them:
+    Teams waits about 15 s for a turn before sending the activity again."""
     outbox_poll_seconds: float = Field(1.0, alias="OUTBOX_POLL_SECONDS", gt=0)
     """How often the outbox worker looks for messages other instances wrote (its own turns wake it at once)."""
     outbox_concurrency: int = Field(4, alias="OUTBOX_CONCURRENCY", ge=1, le=50)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogContext, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
 
+from bot.adapter import INCOMING_TURN_STARTED
 from bot.card_actions import HISTORY_WHO_MAY, DecisionActions, ManagerOutcomeActions, ReviewActions, WorkItemActions
 from bot.letter_links import LetterCards
 from bot.notifier import DeliveryFailed, Unreachable
@@ -87,6 +89,7 @@ class CaseworkBot(TeamsActivityHandler):
         conversation_state = ConversationState(DatabaseStorage(state_store))
         self._conversation_state = conversation_state
         self._casework = casework
+        self._state_conflict = state_store.conflict
         self._references = references
         self._decisions = DecisionActions(casework)
         self._outcomes = ManagerOutcomeActions(casework)
@@ -102,9 +105,16 @@ class CaseworkBot(TeamsActivityHandler):
         self._verb_handlers = {route.verb: getattr(self, route.handler) for route in VERB_ROUTES}
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        # A person's turn: its replies are retried within the time Teams gives it (bot/adapter.py).
+        turn_context.turn_state[INCOMING_TURN_STARTED] = time.monotonic()
         await self._remember_conversation(turn_context)
         await super().on_turn(turn_context)
-        await self._conversation_state.save_changes(turn_context)
+        try:
+            await self._conversation_state.save_changes(turn_context)
+        except self._state_conflict:
+            # Another turn of this conversation (a double click, Teams' retry) saved first, and its state stands.
+            # This turn's answer has been sent and its record written: an apology now would be untrue.
+            log.info("dialog state not saved: another turn of the conversation saved it first")
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         value = turn_context.activity.value
