@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///./data/uca-bot.db", alias="DATABASE_URL")
     host: str = Field("0.0.0.0", alias="HOST")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    database_connect_timeout_seconds: float = Field(3.0, alias="DATABASE_CONNECT_TIMEOUT_SECONDS", gt=0, le=60)
+    database_statement_timeout_seconds: float = Field(5.0, alias="DATABASE_STATEMENT_TIMEOUT_SECONDS", gt=0, le=600)
+    database_pool_timeout_seconds: float = Field(3.0, alias="DATABASE_POOL_TIMEOUT_SECONDS", gt=0, le=60)
+    sqlite_busy_timeout_seconds: float = Field(5.0, alias="SQLITE_BUSY_TIMEOUT_SECONDS", gt=0, le=60)
+    database_call_timeout_seconds: float = Field(4.0, alias="DATABASE_CALL_TIMEOUT_SECONDS", gt=0, le=60)
+    """How long a turn waits for one database call (queueing for a worker thread included) before telling the
+    person the case records cannot be reached; /healthz answers 503 after as long."""
     instances: int = Field(1, alias="INSTANCES", ge=1)
     """How many copies of the app run against this database (behind a load balancer)."""
     port: int = Field(3978, alias="PORT")

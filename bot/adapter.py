@@ -12,7 +12,9 @@ from botbuilder.schema import Activity, ResourceResponse
 from bot.connector_cache import CachingBotFrameworkAuthentication
 from bot.connector_transport import SharedHttpSession
 from bot.logs import correlation_id as current_correlation_id
+from bot.logs import describe_failure
 from bot.notifier import ReplyNotDelivered, within_turn
+from casework.errors import RecordsUnavailable
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -94,14 +96,21 @@ def create_adapter(settings: Settings) -> CloudAdapter:
             # and Teams would refuse it too. Submitted again, a form is answered "Already received".
             log.warning("reply not delivered (correlation id %s): %s", correlation_id, error)
             return
-        log.exception("turn failed (correlation id %s)", correlation_id, exc_info=error)
-        try:
-            await turn_context.send_activity(
+        if isinstance(error, RecordsUnavailable):
+            log.error("turn failed: the case records cannot be reached (correlation id %s)", correlation_id)
+            message = str(error)
+        else:
+            # The failure's types and where it happened, never its messages: a database error's message can hold
+            # the values of the statement (a customer's name, phone, email).
+            log.error("turn failed (correlation id %s): %s", correlation_id, describe_failure(error))
+            message = (
                 f"Sorry, something went wrong and nothing was saved from that step. "
                 f"If it happens again, quote reference {correlation_id} to the IT service desk."
             )
+        try:
+            await turn_context.send_activity(message)
         except Exception:
-            log.exception("could not send the apology (correlation id %s)", correlation_id)
+            log.error("could not send the apology (correlation id %s)", correlation_id)
 
     adapter.on_turn_error = on_turn_error
     return adapter

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -31,7 +30,7 @@ from cards.review import reviews_list_card
 from cards.status import check_result_card, history_card, status_card
 from cards.verbs import Verb
 from casework.customer_checks import check_customer, customer_history, show_customer
-from casework.errors import AccessRefused, CaseworkError, InvalidSubmission, NotFound
+from casework.errors import AccessRefused, CaseworkError, InvalidSubmission, NotFound, RecordsUnavailable
 from casework.escalations import pending_escalations
 from casework.gateway import CaseworkGateway
 from casework.letters import mark_collected, reception_list
@@ -86,7 +85,7 @@ class CaseworkBot(TeamsActivityHandler):
         super().__init__()
         self._private_messages = private_messages
         self._team_conversation_id = team_conversation_id
-        conversation_state = ConversationState(DatabaseStorage(state_store))
+        conversation_state = ConversationState(DatabaseStorage(state_store, casework.blocking))
         self._conversation_state = conversation_state
         self._casework = casework
         self._state_conflict = state_store.conflict
@@ -115,6 +114,10 @@ class CaseworkBot(TeamsActivityHandler):
             # Another turn of this conversation (a double click, Teams' retry) saved first, and its state stands.
             # This turn's answer has been sent and its record written: an apology now would be untrue.
             log.info("dialog state not saved: another turn of the conversation saved it first")
+        except RecordsUnavailable:
+            # The answer has been sent; what the turn recorded stays recorded, so "nothing was recorded" would be
+            # untrue now. A form submitted again is answered "Already received".
+            log.warning("dialog state not saved: the database could not be reached")
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         value = turn_context.activity.value
@@ -386,7 +389,7 @@ class CaseworkBot(TeamsActivityHandler):
         address = _address_of(reference)
         known = self._known_conversations.get(key)
         if known is None or known.address != address:
-            await asyncio.to_thread(
+            await self._casework.blocking.run(
                 self._references.save,
                 conversation.id,
                 conversation_type,
