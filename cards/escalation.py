@@ -61,6 +61,7 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
             False,
             100,
         ),
+        *error_text(errs, "investigation_reference"),
         choice_input(
             "serious_threat",
             "Serious-threat exception (s12.3)",

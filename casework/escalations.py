@@ -76,6 +76,10 @@ def request_escalation(
         errors["reason"] = "Say why you are asking for this."
     elif len(reason) > policy.REASON_MAX_LENGTH:
         errors["reason"] = f"Keep the reason under {policy.REASON_MAX_LENGTH} characters."
+    if len(request.investigation_reference.strip()) > policy.INVESTIGATION_REFERENCE_MAX_LENGTH:
+        errors["investigation_reference"] = (
+            f"Keep the investigation reference to {policy.INVESTIGATION_REFERENCE_MAX_LENGTH} characters or fewer."
+        )
     chosen = tuple(r for r in restrictions if r is not None)
     errors.update(policy.restriction_terms_errors(chosen, request.terms))
     if kind is not None:
