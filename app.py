@@ -27,13 +27,13 @@ from bot.turns import TurnsInProgress
 from casework.configuration import Clock
 from casework.dependencies import Dependencies
 from casework.entities import LetterContent
-from casework.gateway import CaseworkGateway
+from casework.gateway import BlockingCalls, CaseworkGateway
 from letters.council import DEFAULT_FILE, load_council
 from letters.render import render_docx
 from settings import Settings
 from storage.bot_state import BotStateStore
 from storage.conversation_references import ConversationReferenceStore
-from storage.database import DATABASE_POOL_SIZE, create_database_engine, is_sqlite
+from storage.database import DATABASE_POOL_SIZE, DatabaseTimeouts, create_database_engine, is_sqlite, is_unavailable
 from storage.migrate import upgrade_if_needed
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -53,7 +53,16 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     starts the background workers (the review sweep and the outbox); tests drive them by hand."""
     settings.check_safe()
     upgrade_if_needed(settings.database_url)
-    engine = create_database_engine(settings.database_url)
+    engine = create_database_engine(
+        settings.database_url,
+        DatabaseTimeouts(
+            connect=settings.database_connect_timeout_seconds,
+            statement=settings.database_statement_timeout_seconds,
+            pool=settings.database_pool_timeout_seconds,
+            sqlite_busy=settings.sqlite_busy_timeout_seconds,
+        ),
+    )
+    blocking = BlockingCalls(settings.database_call_timeout_seconds, is_unavailable)
     council = load_council(settings.council_letters_file or DEFAULT_FILE)
 
     def render(content: LetterContent) -> bytes:
@@ -68,6 +77,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             render=render,
             review_lead=timedelta(days=settings.reminder_lead_days),
         ),
+        blocking,
     )
     references = ConversationReferenceStore(engine)
     team = settings.determination_team_conversation_id
@@ -129,7 +139,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     app[OUTBOX_KEY] = outbox
     rejections = RejectionCounter()
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, rejections, turns))
-    app.router.add_get("/healthz", health_handler(engine, team_channel.status, rejections))
+    app.router.add_get("/healthz", health_handler(engine, team_channel.status, rejections, blocking))
     app.router.add_get("/letters/{letter_id}", letter_handler(casework, link_secret))
 
     async def background(_app: web.Application) -> AsyncIterator[None]:

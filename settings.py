@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///./data/uca-bot.db", alias="DATABASE_URL")
     host: str = Field("0.0.0.0", alias="HOST")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    database_connect_timeout_seconds: float = Field(3.0, alias="DATABASE_CONNECT_TIMEOUT_SECONDS", gt=0, le=60)
+    database_statement_timeout_seconds: float = Field(5.0, alias="DATABASE_STATEMENT_TIMEOUT_SECONDS", gt=0, le=600)
+    database_pool_timeout_seconds: float = Field(3.0, alias="DATABASE_POOL_TIMEOUT_SECONDS", gt=0, le=60)
+    sqlite_busy_timeout_seconds: float = Field(5.0, alias="SQLITE_BUSY_TIMEOUT_SECONDS", gt=0, le=60)
+    database_call_timeout_seconds: float = Field(4.0, alias="DATABASE_CALL_TIMEOUT_SECONDS", gt=0, le=60)
+    """How long a turn waits for one database call (queueing for a worker thread included) before telling the
+    person the case records cannot be reached; /healthz answers 503 after as long."""
     instances: int = Field(1, alias="INSTANCES", ge=1)
     """How many copies of the app run against this database (behind a load balancer)."""
     port: int = Field(3978, alias="PORT")
@@ -72,6 +79,9 @@ class Settings(BaseSettings):
     outbound_base_delay_seconds: float = Field(0.5, alias="OUTBOUND_BASE_DELAY_SECONDS", ge=0)
     outbound_timeout_seconds: float = Field(15.0, alias="OUTBOUND_TIMEOUT_SECONDS", gt=0, le=120)
     """How long one call to the Bot Connector may take before it counts as a timeout, retried like a 503."""
+    reply_budget_seconds: float = Field(10.0, alias="REPLY_BUDGET_SECONDS", gt=0, le=14)
+    """How long, from the start of a person's turn, its replies may be retried when Teams throttles or fails them:
+    Teams waits about 15 s for a turn before sending the activity again."""
     outbox_poll_seconds: float = Field(1.0, alias="OUTBOX_POLL_SECONDS", gt=0)
     """How often the outbox worker looks for messages other instances wrote (its own turns wake it at once)."""
     outbox_concurrency: int = Field(4, alias="OUTBOX_CONCURRENCY", ge=1, le=50)

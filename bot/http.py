@@ -22,7 +22,6 @@ answers 500 to every Action.Execute, so this handler calls process_activity itse
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
@@ -44,6 +43,7 @@ from sqlalchemy import Engine, text
 from bot.logs import new_correlation_id
 from bot.team_channel import ChannelStatus
 from bot.turns import TurnsInProgress
+from casework.gateway import BlockingCalls
 from dialogs.activities import tenant_of
 from settings import Settings
 
@@ -377,11 +377,16 @@ def _screen_token(header: str) -> None:
 
 
 def health_handler(
-    engine: Engine, team_channel: Callable[[], ChannelStatus], rejections: RejectionCounter | None = None
+    engine: Engine,
+    team_channel: Callable[[], ChannelStatus],
+    rejections: RejectionCounter | None = None,
+    blocking: BlockingCalls | None = None,
 ) -> Handler:
     """503 only when the database is down. An unreachable team channel answers 200 with a warning: a load balancer
     pulls instances that answer 503, and every instance shares the channel's state, so a 503 would take the whole
-    bot away from staff because one channel is unknown. `rejected` counts refused requests by reason."""
+    bot away from staff because one channel is unknown. `rejected` counts refused requests by reason. The check has
+    the turns' time limit, so a partition answers 503 in seconds rather than when the connection finally fails."""
+    calls = blocking or BlockingCalls()
 
     def check() -> ChannelStatus:
         with engine.connect() as connection:
@@ -391,9 +396,9 @@ def health_handler(
     async def healthz(_request: web.Request) -> web.StreamResponse:
         rejected = rejections.snapshot() if rejections is not None else {}
         try:
-            channel = await asyncio.to_thread(check)
-        except Exception:
-            log.exception("health check: database unreachable")
+            channel = await calls.run(check)
+        except Exception as error:
+            log.error("health check: database unreachable (%s)", type(error).__name__)
             return web.json_response(
                 {"status": "unhealthy", "database": "unreachable", "rejected": rejected}, status=503
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -48,6 +49,24 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
             response.status,
             time * 1000,
         )
+
+
+def describe_failure(error: BaseException) -> str:
+    """An exception for the log without its messages: each type in the chain (cause or context) with the frames it
+    passed through. Messages are left out because a database error's carries the statement's values, and a
+    validation error's what a person typed."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = traceback.extract_tb(current.__traceback__)
+        where = " <- ".join(
+            f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} {frame.name}" for frame in frames[::-1]
+        )
+        parts.append(f"{type(current).__module__}.{type(current).__qualname__} at {where or 'unknown'}")
+        current = current.__cause__ or current.__context__
+    return "; caused by ".join(parts)
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -9,7 +9,7 @@ import random
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import ClientError
 from botbuilder.core import BotAdapter, TurnContext
@@ -20,6 +20,8 @@ from bot.ports import ConversationReferences
 from dialogs.activities import card_activity
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 RETRYABLE_STATUSES = frozenset({412, 429, 502, 503, 504})
 """What Teams documents as worth retrying: throttling (429), a precondition race (412) and gateway faults. 404
@@ -253,6 +255,41 @@ def _responses(error: Exception) -> list[Any]:
         found.append(response)
         response = getattr(response, "http_response", None) or getattr(response, "internal_response", None)
     return found
+
+
+class ReplyNotDelivered(Exception):
+    """A reply inside a turn that Teams kept refusing or throttling for as long as the turn could wait."""
+
+
+Send = Callable[[], Awaitable[T]]
+
+
+async def within_turn(
+    send: Send[T], deadline: float, attempts: int, base_delay: float, sleep: Sleep = asyncio.sleep
+) -> T:
+    """One reply sent inside a person's turn, retried as the outbox retries (the same statuses, backoff with jitter,
+    at least Retry-After) but only while it can still arrive before `deadline` (monotonic): Teams gives the turn
+    about 15 s, then retries the whole activity itself."""
+    for attempt in range(1, attempts + 1):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ReplyNotDelivered(f"no time left in the turn for attempt {attempt}")
+        try:
+            return await asyncio.wait_for(send(), left)
+        except TimeoutError as error:
+            raise ReplyNotDelivered(f"no answer from Teams within the turn (attempt {attempt})") from error
+        except (HttpOperationError, ClientRequestError, ClientError) as error:
+            status = status_of(error)
+            if status is not None and status not in RETRYABLE_STATUSES:
+                raise ReplyNotDelivered(f"Teams refused the reply with status {status}") from error
+            wait = backoff(base_delay, attempt, retry_after(error), cap=max(deadline - time.monotonic(), 0.0))
+            if attempt == attempts or time.monotonic() + wait >= deadline:
+                raise ReplyNotDelivered(
+                    f"Teams answered {status or 'no status'} {attempt} times within the turn"
+                ) from error
+            log.info("reply answered %s; retrying in %.2f s (attempt %d)", status or "no status", wait, attempt)
+            await sleep(wait)
+    raise ReplyNotDelivered("no attempt was made")
 
 
 class PrivateAnswers:

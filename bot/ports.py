@@ -9,6 +9,9 @@ from typing import Any, Protocol
 
 
 class BotStateStore(Protocol):
+    conflict: type[Exception]
+    """What `write` raises when the stored eTag is no longer the expected one."""
+
     def read(self, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
         """(data, eTag) for each stored key."""
         ...

@@ -6,22 +6,23 @@ jsonpickle as Microsoft's own Blob and Cosmos storages do, because dialog state 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import jsonpickle
 from botbuilder.core import Storage
 
 from bot.ports import BotStateStore
+from casework.gateway import BlockingCalls
 
 
 class DatabaseStorage(Storage):
-    def __init__(self, store: BotStateStore) -> None:
+    def __init__(self, store: BotStateStore, blocking: BlockingCalls | None = None) -> None:
         super().__init__()
         self._store = store
+        self._blocking = blocking or BlockingCalls()
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
-        rows = await asyncio.to_thread(self._store.read, keys)
+        rows = await self._blocking.run(self._store.read, keys)
         items: dict[str, Any] = {}
         for key, (data, etag) in rows.items():
             item = jsonpickle.decode(data)
@@ -40,7 +41,7 @@ class DatabaseStorage(Storage):
             expected = None if etag in (None, "*") else str(etag)
             if isinstance(item, dict):
                 item = {k: v for k, v in item.items() if k != "e_tag"}
-            await asyncio.to_thread(self._store.write, key, jsonpickle.encode(item), expected)
+            await self._blocking.run(self._store.write, key, jsonpickle.encode(item), expected)
 
     async def delete(self, keys: list[str]) -> None:
-        await asyncio.to_thread(self._store.delete, keys)
+        await self._blocking.run(self._store.delete, keys)

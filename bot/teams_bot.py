@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from botbuilder.schema import (
     TextFormatTypes,
 )
 
+from bot.adapter import INCOMING_TURN_STARTED
 from bot.card_actions import HISTORY_WHO_MAY, DecisionActions, ManagerOutcomeActions, ReviewActions, WorkItemActions
 from bot.letter_actions import LetterActions
 from bot.letter_links import LetterCards
@@ -36,7 +37,7 @@ from cards.review import reviews_list_card
 from cards.status import check_result_card, history_card, status_card
 from cards.verbs import Verb
 from casework.customer_checks import check_customer, customer_history, show_customer
-from casework.errors import AccessRefused, CaseworkError, InvalidSubmission, NotFound
+from casework.errors import AccessRefused, CaseworkError, InvalidSubmission, NotFound, RecordsUnavailable
 from casework.escalations import pending_escalations
 from casework.gateway import CaseworkGateway
 from casework.letters import LETTERS_WHO_MAY, customer_letters, mark_collected, reception_list
@@ -100,9 +101,10 @@ class CaseworkBot(TeamsActivityHandler):
         self._staff_roster = staff_roster
         self._private_messages = private_messages
         self._team_conversation_id = team_conversation_id
-        conversation_state = ConversationState(DatabaseStorage(state_store))
+        conversation_state = ConversationState(DatabaseStorage(state_store, casework.blocking))
         self._conversation_state = conversation_state
         self._casework = casework
+        self._state_conflict = state_store.conflict
         self._references = references
         self._decisions = DecisionActions(casework)
         self._outcomes = ManagerOutcomeActions(casework)
@@ -120,6 +122,8 @@ class CaseworkBot(TeamsActivityHandler):
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         turn_context.on_send_activities(_as_plain_text)
+        # A person's turn: its replies are retried within the time Teams gives it (bot/adapter.py).
+        turn_context.turn_state[INCOMING_TURN_STARTED] = time.monotonic()
         roles: frozenset[Role] | None = None
         if turn_context.activity.type in PERSON_SENT:
             # Roles first: someone who is not staff is answered by the door and nothing of theirs is written down.
@@ -128,7 +132,16 @@ class CaseworkBot(TeamsActivityHandler):
         if roles is None or Role.STAFF in roles:
             await self._remember_conversation(turn_context)
         await super().on_turn(turn_context)
-        await self._conversation_state.save_changes(turn_context)
+        try:
+            await self._conversation_state.save_changes(turn_context)
+        except self._state_conflict:
+            # Another turn of this conversation (a double click, Teams' retry) saved first, and its state stands.
+            # This turn's answer has been sent and its record written: an apology now would be untrue.
+            log.info("dialog state not saved: another turn of the conversation saved it first")
+        except RecordsUnavailable:
+            # The answer has been sent; what the turn recorded stays recorded, so "nothing was recorded" would be
+            # untrue now. A form submitted again is answered "Already received".
+            log.warning("dialog state not saved: the database could not be reached")
 
     async def _roles_of(self, turn_context: TurnContext) -> frozenset[Role]:
         actor = actor_of(turn_context.activity)
@@ -482,7 +495,7 @@ class CaseworkBot(TeamsActivityHandler):
         address = _address_of(reference)
         known = self._known_conversations.get(key)
         if known is None or known.address != address:
-            await asyncio.to_thread(
+            await self._casework.blocking.run(
                 self._references.save,
                 conversation.id,
                 conversation_type,

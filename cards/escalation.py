@@ -61,6 +61,7 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
             False,
             100,
         ),
+        *error_text(errs, "investigation_reference"),
         choice_input(
             "serious_threat",
             "Serious-threat exception (s12.3)",
@@ -117,7 +118,15 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
     )
 
 
-def escalation_requested(view: EscalationView) -> Card:
+def escalation_requested(view: EscalationView, already_received: bool = False) -> Card:
+    if already_received:
+        return envelope(
+            [
+                heading("Already received: your request is with the determination team", color="Good"),
+                facts([("Customer", view.customer_name), ("Asked for", view.kind_label)]),
+                text("This request had already been received; nothing was recorded twice.", subtle=True),
+            ]
+        )
     return envelope(
         [
             heading("Sent to the determination team", color="Good"),

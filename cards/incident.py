@@ -213,7 +213,12 @@ def _more_details(values: Mapping[str, str], errs: dict[str, str]) -> list[CardE
 
 def incident_confirmation(confirmation: IncidentConfirmation, safety_guidance: str) -> Card:
     customer = confirmation.customer
-    body: list[CardElement] = [heading(f"Incident {confirmation.reference} recorded", color="Good")]
+    title = (
+        f"Already received: {confirmation.reference}"
+        if confirmation.already_recorded
+        else f"Incident {confirmation.reference} recorded"
+    )
+    body: list[CardElement] = [heading(title, color="Good")]
     if confirmation.incident.is_urgent:
         body += [
             heading("Your safety first", color="Attention"),

@@ -50,6 +50,8 @@ class EscalationRequest:
     legal_advice_reference: str = ""
     restrictions: tuple[str, ...] = ()
     terms: RestrictionTerms = RestrictionTerms()
+    submission_key: str = ""
+    """The form's submission, scoped to the requester: a repeated submit of it is the same request."""
 
 
 @dataclass(frozen=True)

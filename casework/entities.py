@@ -177,6 +177,8 @@ class NewEscalation:
     """What the determination team asked the requester, while more information is awaited."""
     answer: str = ""
     last_chased_at: datetime | None = None
+    submission_key: str | None = None
+    """The form submission that asked for it, if any: a repeated submit finds this escalation (issue 14)."""
 
     @property
     def is_immediate(self) -> bool:

@@ -45,5 +45,17 @@ class DecisionRefused(CaseworkError):
     pass
 
 
+class RecordsUnavailable(CaseworkError):
+    """The database could not be reached (or did not answer) in time: nothing was recorded."""
+
+    def __init__(self) -> None:
+        super().__init__(RECORDS_UNAVAILABLE)
+
+
+RECORDS_UNAVAILABLE = (
+    "The case records cannot be reached right now; nothing was recorded. Please try again in a few minutes."
+)
+
+
 class AlreadyRecorded(CaseworkError):
     """The same decision or reminder was already recorded by another click, retry or instance."""

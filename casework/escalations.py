@@ -54,7 +54,13 @@ _E = TypeVar("_E", bound=enum.Enum)
 def request_escalation(
     uow: UnitOfWork, actor: Actor, request: EscalationRequest, clock: Clock, rules: DecisionRules
 ) -> DecisionResult:
-    """Puts a decision to the determination team (s10, s11.2), once the policy's gates are met."""
+    """Puts a decision to the determination team (s10, s11.2), once the policy's gates are met. A repeated submit
+    of the same form (a double click, Teams' retry) returns the escalation it asked for, recorded_now False."""
+    if request.submission_key:
+        with uow:
+            first = uow.escalations.by_submission_key(request.submission_key)
+            if first is not None:
+                return DecisionResult(escalation_view(uow, first, rules), recorded_now=False)
     errors: dict[str, str] = {}
     kind = _parse(EscalationKind, request.kind)
     threat = _parse(SeriousThreat, request.serious_threat) if request.serious_threat else None
@@ -70,6 +76,10 @@ def request_escalation(
         errors["reason"] = "Say why you are asking for this."
     elif len(reason) > policy.REASON_MAX_LENGTH:
         errors["reason"] = f"Keep the reason under {policy.REASON_MAX_LENGTH} characters."
+    if len(request.investigation_reference.strip()) > policy.INVESTIGATION_REFERENCE_MAX_LENGTH:
+        errors["investigation_reference"] = (
+            f"Keep the investigation reference to {policy.INVESTIGATION_REFERENCE_MAX_LENGTH} characters or fewer."
+        )
     chosen = tuple(r for r in restrictions if r is not None)
     errors.update(policy.restriction_terms_errors(chosen, request.terms))
     if kind is not None:
@@ -105,21 +115,28 @@ def request_escalation(
         if not incidents and policy.needs_recorded_incident(kind):
             # Refused here, before the team sees it: its letter could never give examples (s11.4).
             raise InvalidSubmission({"customer_name": policy.NO_INCIDENT_ON_RECORD.format(name=customer.name)})
-        escalation = uow.escalations.add(
-            NewEscalation(
-                customer_id=customer.id,
-                kind=kind,
-                reason=reason,
-                requested_by=actor.user_id,
-                requested_at=clock(),
-                incident_ids=tuple(i.id for i in incidents),
-                investigation_reference=request.investigation_reference.strip() or None,
-                serious_threat=threat,
-                legal_advice_reference=request.legal_advice_reference.strip() or None,
-                restrictions=chosen,
-                terms=request.terms,
-            )
+        new = NewEscalation(
+            customer_id=customer.id,
+            kind=kind,
+            reason=reason,
+            requested_by=actor.user_id,
+            requested_at=clock(),
+            incident_ids=tuple(i.id for i in incidents),
+            investigation_reference=request.investigation_reference.strip() or None,
+            serious_threat=threat,
+            legal_advice_reference=request.legal_advice_reference.strip() or None,
+            restrictions=chosen,
+            terms=request.terms,
+            submission_key=request.submission_key or None,
         )
+        try:
+            escalation = uow.escalations.add(new)
+        except AlreadyRecorded:
+            # The same submit, running at the same time, committed first: answer with its escalation.
+            uow.rollback()
+            first = uow.escalations.by_submission_key(request.submission_key)
+            assert first is not None
+            return DecisionResult(escalation_view(uow, first, rules), recorded_now=False)
         record_audit(uow, actor, AuditAction.ESCALATION_REQUESTED, str(escalation.id), clock, kind=kind.value)
         view = escalation_view(uow, escalation, rules)
         events: tuple[Event, ...] = (EscalationRequested(view),)

@@ -9,15 +9,63 @@ from typing import Any, TypeVar
 
 from casework.configuration import Clock
 from casework.dependencies import Dependencies
+from casework.errors import RecordsUnavailable
 from casework.ports import UnitOfWork
 
 T = TypeVar("T")
 
+DEFAULT_CALL_TIMEOUT = 4.0
+"""Seconds a database call may take, queueing for a worker thread included, before the person is told the records
+cannot be reached: within the 5 s issue 14 promises."""
+
+
+def _never_unavailable(_error: BaseException) -> bool:
+    return False
+
+
+class BlockingCalls:
+    """Runs blocking database work on a worker thread within a time limit. A call that times out, or fails because
+    the database cannot be reached (`is_unavailable`, which storage's caller supplies), raises RecordsUnavailable.
+
+    A thread blocked on a dead socket cannot be cancelled: the caller stops waiting for it, and `on_timeout` tells
+    the work it was abandoned (a unit of work then refuses to commit), so "nothing was recorded" stays true. The
+    database drivers' own timeouts (connect, statement, TCP) end such threads, so they do not pile up."""
+
+    def __init__(
+        self,
+        timeout: float = DEFAULT_CALL_TIMEOUT,
+        is_unavailable: Callable[[BaseException], bool] = _never_unavailable,
+    ) -> None:
+        self._timeout = timeout
+        self._is_unavailable = is_unavailable
+
+    async def run(
+        self, work: Callable[..., T], *args: Any, on_timeout: Callable[[], None] | None = None, **kwargs: Any
+    ) -> T:
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(work, *args, **kwargs), self._timeout)
+        except TimeoutError as error:
+            if on_timeout is not None:
+                on_timeout()
+            raise RecordsUnavailable() from error
+        except RecordsUnavailable:
+            raise
+        except Exception as error:
+            if self._is_unavailable(error):
+                raise RecordsUnavailable() from error
+            raise
+
 
 class CaseworkGateway:
-    def __init__(self, unit_of_work: Callable[[], UnitOfWork], dependencies: Dependencies) -> None:
+    def __init__(
+        self,
+        unit_of_work: Callable[[], UnitOfWork],
+        dependencies: Dependencies,
+        blocking: BlockingCalls | None = None,
+    ) -> None:
         self._unit_of_work = unit_of_work
         self.dependencies = dependencies
+        self.blocking = blocking or BlockingCalls()
         self._when_published: list[Callable[[], None]] = []
 
     def when_published(self, callback: Callable[[], None]) -> None:
@@ -32,7 +80,9 @@ class CaseworkGateway:
         """`use_case(uow, *args, **kwargs)` with its bound dependencies added by name."""
         bound = self.dependencies.for_use_case(use_case)
         # The database drivers block; a worker thread keeps other conversations' turns moving meanwhile.
-        result = await asyncio.to_thread(use_case, self._unit_of_work(), *args, **bound, **kwargs)
+        uow = self._unit_of_work()
+        abandon = getattr(uow, "abandon", None)
+        result = await self.blocking.run(use_case, uow, *args, on_timeout=abandon, **bound, **kwargs)
         if getattr(result, "events", None):
             for callback in self._when_published:
                 callback()

@@ -11,7 +11,7 @@ from casework import policy
 from casework.audit import AuditAction, record_audit
 from casework.commands import IncidentSubmission
 from casework.configuration import Clock
-from casework.customer_query import QueryKind, email_key, interpret, phone_key, postcode_key
+from casework.customer_query import QueryKind, email_key, interpret, name_key, phone_key, postcode_key
 from casework.entities import (
     Actor,
     Customer,
@@ -219,6 +219,8 @@ def _new_customer(name: str, submission: IncidentSubmission) -> tuple[dict[str, 
         errors["phone"] = "That is not a phone number."
     if submission.email.strip() and email is None:
         errors["email"] = "That is not an email address."
+    if len(name_key(name)) > policy.NAME_KEY_MAX_LENGTH:
+        errors["customer_name"] = "That name cannot be stored as typed: shorten it."
     return errors, NewCustomer(name=name, postcode=postcode, phone=phone, email=email)
 
 

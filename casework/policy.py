@@ -37,6 +37,11 @@ REVIEW_PERIOD_MONTHS = 3
 DESCRIPTION_MAX_LENGTH = 4000
 NAME_MAX_LENGTH = 200
 REASON_MAX_LENGTH = 2000
+EMAIL_MAX_LENGTH = 254
+"""The longest email address the standards allow (RFC 5321's path limit), and the customer column's width."""
+NAME_KEY_MAX_LENGTH = 800
+"""The width of a customer's stored name key (its NFKD, case-folded form, which can be longer than the name)."""
+INVESTIGATION_REFERENCE_MAX_LENGTH = 100
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -65,13 +70,15 @@ def validate_incident(submission: IncidentSubmission, now: datetime) -> dict[str
     if submission.customer_id is None and not name:
         errors["customer_name"] = "Enter the customer's name."
     elif len(name) > NAME_MAX_LENGTH:
-        errors["customer_name"] = f"Keep the name under {NAME_MAX_LENGTH} characters."
+        errors["customer_name"] = f"Keep the name to {NAME_MAX_LENGTH} characters or fewer."
+    if len(submission.email.strip()) > EMAIL_MAX_LENGTH:
+        errors["email"] = f"An email address has at most {EMAIL_MAX_LENGTH} characters."
     if submission.acting_party not in _values(ActingParty):
         errors["acting_party"] = "Say whether it was the customer or their representative."
     elif submission.acting_party == ActingParty.REPRESENTATIVE and not submission.representative_name.strip():
         errors["representative_name"] = "Enter the representative's name (s5)."
     elif len(submission.representative_name.strip()) > NAME_MAX_LENGTH:
-        errors["representative_name"] = f"Keep the name under {NAME_MAX_LENGTH} characters."
+        errors["representative_name"] = f"Keep the name to {NAME_MAX_LENGTH} characters or fewer."
     if submission.channel not in _values(ContactChannel):
         errors["channel"] = "Choose how they contacted us."
     if submission.service_area and submission.service_area not in _values(ServiceArea):

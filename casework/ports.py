@@ -94,7 +94,11 @@ class IncidentRepository(Protocol):
 
 
 class EscalationRepository(Protocol):
-    def add(self, escalation: NewEscalation) -> Escalation: ...
+    def add(self, escalation: NewEscalation) -> Escalation:
+        """Raises AlreadyRecorded if an escalation with its submission key is already on record."""
+        ...
+
+    def by_submission_key(self, submission_key: str) -> Escalation | None: ...
 
     def pending_since_before(self, cutoff: datetime) -> Sequence[Escalation]:
         """Escalations still pending a decision that were requested at or before `cutoff`, oldest first."""

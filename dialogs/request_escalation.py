@@ -43,6 +43,7 @@ class RequestEscalationDialog(FormDialog):
         return escalation_form(form_id, values, errors)
 
     async def submit(self, context: TurnContext, form_id: str, values: Mapping[str, str], state: FormState) -> Card:
+        actor = actor_of(context.activity)
         request = EscalationRequest(
             customer_name=values["customer_name"],
             kind=values["kind"],
@@ -58,9 +59,11 @@ class RequestEscalationDialog(FormDialog):
                 scope=values["scope"],
                 representative_name=values["representative_name"].strip(),
             ),
+            # Scoped to the requester, as an incident's is, so one person's form id never matches another's.
+            submission_key=f"{actor.user_id}:{form_id}"[:64],
         )
-        result = await self._casework.call(request_escalation, actor_of(context.activity), request)
-        return escalation_requested(result.escalation)
+        result = await self._casework.call(request_escalation, actor, request)
+        return escalation_requested(result.escalation, already_received=not result.recorded_now)
 
 
 def _whole_number(typed: str) -> int | None:

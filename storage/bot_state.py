@@ -24,6 +24,8 @@ class ETagConflict(Exception):
 
 
 class BotStateStore:
+    conflict: type[Exception] = ETagConflict
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 

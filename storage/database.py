@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from storage.audit_chain import register_sqlite_functions
@@ -32,18 +34,65 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_database_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """How long the database may keep a turn waiting, so a partition is answered in seconds, not minutes."""
+
+    connect: float = 3.0
+    """PostgreSQL: to connect, the startup and authentication included (libpq's connect_timeout)."""
+    statement: float = 5.0
+    """PostgreSQL: one statement on the server (statement_timeout); TCP keepalives and tcp_user_timeout drop a
+    connection whose peer has gone, so a worker thread blocked on it is freed."""
+    pool: float = 3.0
+    """PostgreSQL: waiting for a pooled connection when all are in use."""
+    sqlite_busy: float = 5.0
+    """SQLite: waiting for another process's write lock."""
+
+
+def create_database_engine(url: str, timeouts: DatabaseTimeouts | None = None) -> Engine:
     url = normalise_url(url)
+    timeouts = timeouts or DatabaseTimeouts()
+    # hide_parameters: SQLAlchemy's error messages would otherwise carry the statement's values (a customer's
+    # name, phone, email) into every log line that records the error.
     if is_sqlite(url):
-        return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=DATABASE_POOL_SIZE, max_overflow=DATABASE_POOL_SIZE)
+        return _sqlite_engine(url, timeouts)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=DATABASE_POOL_SIZE,
+        max_overflow=DATABASE_POOL_SIZE,
+        pool_timeout=timeouts.pool,
+        hide_parameters=True,
+        connect_args={
+            "connect_timeout": max(1, round(timeouts.connect)),
+            "options": f"-c statement_timeout={round(timeouts.statement * 1000)}",
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 2,
+            "tcp_user_timeout": round(timeouts.statement * 1000),
+        },
+    )
 
 
-def _sqlite_engine(url: str) -> Engine:
+def is_unavailable(error: BaseException) -> bool:
+    """Whether a database call failed because the database cannot be reached or did not answer in time (as opposed
+    to refusing the statement): a lost or refused connection, a statement or lock timeout, an exhausted pool."""
+    if isinstance(error, sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, sa_exc.OperationalError)
+
+
+def _sqlite_engine(url: str, timeouts: DatabaseTimeouts) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": timeouts.sqlite_busy}
+    )
+    busy_milliseconds = round(timeouts.sqlite_busy * 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -52,7 +101,7 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
-        dbapi_connection.execute("PRAGMA busy_timeout=30000")
+        dbapi_connection.execute(f"PRAGMA busy_timeout={busy_milliseconds}")
         # The audit trail's chain trigger hashes each new row with it (storage/audit_chain.py).
         register_sqlite_functions(dbapi_connection)
 

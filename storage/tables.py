@@ -37,10 +37,11 @@ class StaffMemberRecord(SQLModel, table=True):
     __tablename__ = "staff_member"
 
     user_id: str = Field(primary_key=True, max_length=64)
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=256)
+    """Entra allows display names of 256 characters."""
     is_determination_team: bool = False
     line_manager_id: str | None = Field(default=None, max_length=64)
-    teams_user_id: str | None = Field(default=None, max_length=200)
+    teams_user_id: str | None = Field(default=None, max_length=256)
     listed: bool = False
     is_reception: bool = False
     is_administrator: bool = False
@@ -51,7 +52,8 @@ class CustomerRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
-    name_key: str = Field(max_length=200, index=True)
+    name_key: str = Field(max_length=800, index=True)
+    """The name's NFKD, case-folded form, which can be longer than the name itself."""
     council_reference: str | None = Field(default=None, max_length=40, index=True)
     postcode: str | None = Field(default=None, max_length=10, index=True)
     phone: str | None = Field(default=None, max_length=20, index=True)
@@ -116,6 +118,7 @@ class IncidentRecord(SQLModel, table=True):
 
 class EscalationRecord(SQLModel, table=True):
     __tablename__ = "escalation"
+    __table_args__ = (Index("ux_escalation_submission_key", "submission_key", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
@@ -134,6 +137,8 @@ class EscalationRecord(SQLModel, table=True):
     question: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     answer: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     last_chased_at: datetime | None = _utc(nullable=True)
+    # Unique through the index ux_escalation_submission_key (migration 0012).
+    submission_key: str | None = Field(default=None, max_length=64)
 
 
 class VoteRecord(SQLModel, table=True):

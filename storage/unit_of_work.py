@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -9,6 +10,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from casework.errors import RecordsUnavailable
 from casework.ports import (
     AuditLog,
     CaseReads,
@@ -52,6 +54,11 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._session: Session | None = None
+        self._abandoned = threading.Event()
+
+    def abandon(self) -> None:
+        """The caller stopped waiting (a timeout) and has told the person nothing was recorded: never commit."""
+        self._abandoned.set()
 
     def __enter__(self) -> Self:
         session = Session(self._engine, expire_on_commit=False)
@@ -80,6 +87,8 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         assert self._session is not None
+        if self._abandoned.is_set():
+            raise RecordsUnavailable()
         self._audit.write_pending()
         self._session.commit()
 

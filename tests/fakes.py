@@ -260,10 +260,16 @@ class FakeIncidents(_Repository):
 class FakeEscalations(_Repository):
     def add(self, escalation: NewEscalation) -> Escalation:
         # The incident links are a set, in id order, as the escalation_incident table gives them back.
+        if escalation.submission_key and self.by_submission_key(escalation.submission_key):
+            raise AlreadyRecorded("This request was already received.")
         linked = replace(escalation, incident_ids=tuple(sorted(set(escalation.incident_ids))))
         stored = with_id(Escalation, copy.deepcopy(linked), self._state.next_id("escalations"))
         self._state.escalations[stored.id] = copy.deepcopy(stored)
         return stored
+
+    def by_submission_key(self, submission_key: str) -> Escalation | None:
+        found = [e for e in self._state.escalations.values() if e.submission_key == submission_key]
+        return copy.deepcopy(found[0]) if found else None
 
     def pending_since_before(self, cutoff: datetime) -> Sequence[Escalation]:
         return [e for e in self.waiting() if e.state is EscalationState.PENDING and e.requested_at <= cutoff]

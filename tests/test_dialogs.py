@@ -288,7 +288,7 @@ async def test_a_repeated_submit_of_a_recorded_form_is_confirmed_but_not_saved_t
     # A Teams retry (or a second click) arrives after the dialog ended: the bot starts the form with it.
     again = only_card(await harness.begin(ReportIncidentDialog.__name__, {"submitted": value}))
 
-    assert texts(again)[0] == "Incident INC-2026-0001 recorded"
+    assert texts(again)[0] == "Already received: INC-2026-0001"
     assert "This report had already been received; nothing was recorded twice." in texts(again)
     assert count(engine, IncidentRecord) == 1
     assert len(told_line_manager(engine)) == 1  # nobody is told twice

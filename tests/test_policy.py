@@ -108,7 +108,7 @@ def test_every_channel_and_action_value_is_accepted() -> None:
     [
         ({"customer_name": ""}, "customer_name", "Enter the customer's name."),
         ({"customer_name": "   \t "}, "customer_name", "Enter the customer's name."),
-        ({"customer_name": "x" * 201}, "customer_name", "Keep the name under 200 characters."),
+        ({"customer_name": "x" * 201}, "customer_name", "Keep the name to 200 characters or fewer."),
         ({"channel": ""}, "channel", "Choose how they contacted us."),
         ({"channel": "fax"}, "channel", "Choose how they contacted us."),
         ({"channel": "TELEPHONE"}, "channel", "Choose how they contacted us."),  # the member name is not a value

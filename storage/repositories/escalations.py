@@ -24,31 +24,38 @@ class SqlEscalations(SqlRepository):
     def add(self, escalation: NewEscalation) -> Escalation:
         # The links are a set: stored once each and read back in id order, so that is what add returns too.
         incident_ids = tuple(sorted(set(escalation.incident_ids)))
-        escalation_id = self._insert(
-            EscalationRecord(
-                customer_id=escalation.customer_id,
-                kind=escalation.kind.value,
-                reason=escalation.reason,
-                requested_by=escalation.requested_by,
-                requested_at=escalation.requested_at,
-                investigation_reference=escalation.investigation_reference,
-                serious_threat=escalation.serious_threat.value if escalation.serious_threat else None,
-                legal_advice_reference=escalation.legal_advice_reference,
-                restrictions=[r.value for r in escalation.restrictions],
-                terms=asdict(escalation.terms),
-                state=escalation.state.value,
-                card_conversation_id=escalation.card_conversation_id,
-                card_activity_id=escalation.card_activity_id,
-                question=escalation.question,
-                answer=escalation.answer,
-                last_chased_at=escalation.last_chased_at,
-            )
+        row = EscalationRecord(
+            customer_id=escalation.customer_id,
+            kind=escalation.kind.value,
+            reason=escalation.reason,
+            requested_by=escalation.requested_by,
+            requested_at=escalation.requested_at,
+            investigation_reference=escalation.investigation_reference,
+            serious_threat=escalation.serious_threat.value if escalation.serious_threat else None,
+            legal_advice_reference=escalation.legal_advice_reference,
+            restrictions=[r.value for r in escalation.restrictions],
+            terms=asdict(escalation.terms),
+            state=escalation.state.value,
+            card_conversation_id=escalation.card_conversation_id,
+            card_activity_id=escalation.card_activity_id,
+            question=escalation.question,
+            answer=escalation.answer,
+            last_chased_at=escalation.last_chased_at,
+            submission_key=escalation.submission_key,
         )
+        self._insert_once(row, "This request was already received.")
+        escalation_id = stored_id(row.id)
         self._session.add_all(
             EscalationIncident(escalation_id=escalation_id, incident_id=incident_id) for incident_id in incident_ids
         )
         self._session.flush()
         return with_id(Escalation, replace(escalation, incident_ids=incident_ids), escalation_id)
+
+    def by_submission_key(self, submission_key: str) -> Escalation | None:
+        row = self._session.exec(
+            select(EscalationRecord).where(EscalationRecord.submission_key == submission_key)
+        ).first()
+        return self._escalations([row])[0] if row else None
 
     def get(self, escalation_id: int) -> Escalation | None:
         return self._one(escalation_id, lock=False)
@@ -196,6 +203,7 @@ def _escalation(row: EscalationRecord, incident_ids: Sequence[int]) -> Escalatio
         state=EscalationState(row.state),
         card_conversation_id=row.card_conversation_id,
         card_activity_id=row.card_activity_id,
+        submission_key=row.submission_key,
         question=row.question,
         answer=row.answer,
         last_chased_at=row.last_chased_at,
