@@ -25,6 +25,7 @@ from bot.card_actions import HISTORY_WHO_MAY, DecisionActions, ManagerOutcomeAct
 from bot.letter_links import LetterCards
 from bot.notifier import DeliveryFailed, Unreachable
 from bot.ports import BotStateStore, ConversationReferences, PrivateMessages
+from bot.record_actions import RecordActions
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival, command_named, menu, verb_route
 from bot.state_storage import DatabaseStorage
 from cards.common import Card, envelope, refusal_card, text
@@ -98,6 +99,15 @@ class CaseworkBot(TeamsActivityHandler):
         self._outcomes = ManagerOutcomeActions(casework)
         self._reviews = ReviewActions(casework)
         self._work_items = WorkItemActions(casework, letters)
+        self._records = RecordActions(casework)
+        self._record_changes = {
+            Verb.CUSTOMER_EDIT: self._records.edit_record,
+            Verb.CUSTOMER_SAVE: self._records.save_record,
+            Verb.CUSTOMER_NOTE_NEED: self._records.note_need,
+            Verb.CUSTOMER_SAVE_NEED: self._records.save_need,
+            Verb.INCIDENT_AMEND: self._records.amend,
+            Verb.INCIDENT_SAVE_AMENDMENT: self._records.save_amendment,
+        }
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
         self._dialogs.add(ReportIncidentDialog(casework, safety_guidance))
         self._dialogs.add(CheckCustomerDialog(casework))
@@ -347,6 +357,11 @@ class CaseworkBot(TeamsActivityHandler):
             await click.answer(refusal_card(HISTORY_WHO_MAY) if refused else str(error))
             return
         await click.answer(card)
+
+    async def _change_record(self, click: CardClick) -> None:
+        """A customer's record, a need noted from an incident, or an incident amended: a form, or what saving it
+        did (issue 16)."""
+        await click.answer(await self._record_changes[click.verb](click.turn_context, click.data))
 
     async def _letter_collected(self, click: CardClick) -> None:
         """Reception hands a held letter over (s11.3): recorded once, and the list shown again."""

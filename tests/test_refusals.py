@@ -22,6 +22,7 @@ from storage.tables import (
     CustomerRecord,
     DecisionRecord,
     EscalationRecord,
+    IncidentAmendmentRecord,
     IncidentRecord,
     LetterRecord,
     MeasureRecord,
@@ -59,6 +60,12 @@ RECORD_KEY: dict[Verb, str] = {
     Verb.WORK_QUESTION: "escalation_id",
     Verb.WORK_DECISION: "escalation_id",
     Verb.CUSTOMER_HISTORY: "customer_id",
+    Verb.CUSTOMER_EDIT: "customer_id",
+    Verb.CUSTOMER_SAVE: "customer_id",
+    Verb.CUSTOMER_NOTE_NEED: "incident_id",
+    Verb.CUSTOMER_SAVE_NEED: "incident_id",
+    Verb.INCIDENT_AMEND: "incident_id",
+    Verb.INCIDENT_SAVE_AMENDMENT: "incident_id",
 }
 """Each verb that names a record, by the key of the record's id in the card's data."""
 
@@ -131,13 +138,29 @@ TYPED: dict[str, Any] = {
     "reason": "Still abusive.",
     "customer_advised": "true",
     "owner_id": ALEX.aad_object_id,
+    "address": "1 Forged Street",
+    "reasonable_adjustments": "Forged adjustment.",
+    "communication_needs": "Forged need.",
+    "channel": "email",
+    "actions": "abusive",
+    "description": "A forged correction.",
 }
 """What the stranger types on the forged card before clicking: enough that only the refusal can stop it."""
 
 
 def _records(database_url: str) -> str:
     """Every casework record the clicks could change (the audit trail is expected to grow)."""
-    tables = (IncidentRecord, EscalationRecord, VoteRecord, DecisionRecord, MeasureRecord, Review, LetterRecord)
+    tables = (
+        CustomerRecord,
+        IncidentRecord,
+        IncidentAmendmentRecord,
+        EscalationRecord,
+        VoteRecord,
+        DecisionRecord,
+        MeasureRecord,
+        Review,
+        LetterRecord,
+    )
     engine = create_database_engine(database_url)
     try:
         with Session(engine) as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from tests.contract.conftest import NewUnitOfWork
 REPORTED = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 
-def _amendment(incident_id: int, version: int, **changes: object) -> NewIncidentAmendment:
+def _amendment(incident_id: int, version: int, **changes: Any) -> NewIncidentAmendment:
     new = NewIncidentAmendment(
         incident_id=incident_id,
         version=version,
