@@ -12,6 +12,7 @@ from botbuilder.core import TurnContext
 from cards.common import Card, envelope, heading, refusal_card, text
 from cards.customer_edits import customer_record_form, need_note_form, need_noted_card, record_saved_card, record_values
 from cards.incident_amendments import amendment_form_card, incident_amended_card
+from casework import policy
 from casework.commands import CustomerRecordEdit, IncidentAmendmentSubmission
 from casework.customer_edits import customer_record, edit_customer_record, note_customer_need
 from casework.customer_edits import need_note_form as need_form_view
@@ -22,7 +23,10 @@ from dialogs.activities import actor_of
 
 RECORD_WHO_MAY = "Only a customer's case owner and the determination team can change their record."
 NEED_WHO_MAY = "Only the person who reported an incident can add a need from it to the customer's record."
-AMEND_WHO_MAY = "Only the reporter (for 7 days) and the reporter's line manager can amend an incident."
+AMEND_WHO_MAY = (
+    f"Only the reporter (for {policy.INCIDENT_CORRECTION_WINDOW.days} days) and the reporter's line manager can "
+    "amend an incident."
+)
 """What a refusal may say: who may use buttons of the kind, never anything about the record clicked."""
 
 _RECORD_FIELDS = (

@@ -272,6 +272,7 @@ class CaseworkBot(TeamsActivityHandler):
         if route is None:
             await answer(menu("That button is no longer in use."))
             return
+        data = _without_impossible_ids(data)
         privately = route.answers_privately(_conversation_type(turn_context))
         if privately:
             answer_where_clicked = answer
@@ -464,6 +465,21 @@ def _too_long(conversation_id: str, user_id: str, personal: bool, tenant_id: str
         or len(tenant_id or "") > MAX_PARTY_ID_LENGTH
         or len(service_url) > MAX_SERVICE_URL_LENGTH
     )
+
+
+MAX_RECORD_ID = 2**31 - 1
+"""The largest id a record can have: the tables' INTEGER primary keys (PostgreSQL refuses a larger one outright)."""
+
+
+def _without_impossible_ids(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The card's data without a record id no record can have (a forged card), so each handler answers it as it
+    answers a card with no valid id, rather than the database failing on it."""
+    impossible = [
+        key
+        for key, value in data.items()
+        if key.endswith("_id") and isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_RECORD_ID
+    ]
+    return {key: value for key, value in data.items() if key not in impossible} if impossible else data
 
 
 def _conversation_type(turn_context: TurnContext) -> str | None:

@@ -259,3 +259,14 @@ async def test_the_line_manager_and_the_review_owner_still_see_their_cards(case:
         {"review_id": case.review_id, "customer_advised": "true", "reason": "No further incidents."},
     )
     assert "Jane Smith" in all_text(body["value"])
+
+
+@pytest.mark.parametrize("verb", sorted(RECORD_KEY), ids=str)
+async def test_an_id_no_record_can_have_is_answered_not_a_server_error(
+    case: Case, running: RunningBot, database_url: str, verb: Verb
+) -> None:
+    """2**31 is past the INTEGER keys of both databases: PostgreSQL would refuse it in the query itself."""
+    records_before = _records(database_url)
+    body, sent = await _click(running, ALEX, verb, {**TYPED, RECORD_KEY[verb]: 2**31})
+    assert body is not None or sent
+    assert _records(database_url) == records_before
