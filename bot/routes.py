@@ -228,10 +228,18 @@ VERB_ROUTES: tuple[VerbRoute, ...] = (
     VerbRoute(Verb.MENU_ESCALATE, "_escalate_from_card", Arrival.SUBMIT, Audience.STAFF),
     VerbRoute(Verb.CUSTOMER_SHOW, "_show_customer", Arrival.SUBMIT, Audience.STAFF, private_in_shared=True),
     VerbRoute(Verb.CUSTOMER_HISTORY, "_show_customer", Arrival.SUBMIT, Audience.NEED_TO_KNOW, private_in_shared=True),
+    # Editing a record: its case owners and the team; noting a need: the reporter (the use cases check which).
+    VerbRoute(Verb.CUSTOMER_EDIT, "_change_record", Arrival.SUBMIT, Audience.CASE_OWNERS, private_in_shared=True),
+    VerbRoute(Verb.CUSTOMER_SAVE, "_change_record", Arrival.SUBMIT, Audience.CASE_OWNERS, private_in_shared=True),
+    VerbRoute(Verb.CUSTOMER_NOTE_NEED, "_change_record", Arrival.SUBMIT, Audience.STAFF, private_in_shared=True),
+    VerbRoute(Verb.CUSTOMER_SAVE_NEED, "_change_record", Arrival.SUBMIT, Audience.STAFF, private_in_shared=True),
     VerbRoute(Verb.INCIDENT_SUBMIT, "_submit_incident_form", Arrival.SUBMIT, Audience.STAFF),
     VerbRoute(Verb.INCIDENT_NO_FURTHER_ACTION, "_record_manager_outcome", Arrival.EITHER, Audience.LINE_MANAGERS),
     VerbRoute(Verb.INCIDENT_INFORMAL_WARNING_NOTED, "_record_manager_outcome", Arrival.EITHER, Audience.LINE_MANAGERS),
     VerbRoute(Verb.INCIDENT_ESCALATE, "_record_manager_outcome", Arrival.EITHER, Audience.LINE_MANAGERS),
+    # The reporter (within the window) or their line manager: the use case checks which (issue 16).
+    VerbRoute(Verb.INCIDENT_AMEND, "_change_record", Arrival.SUBMIT, Audience.STAFF, private_in_shared=True),
+    VerbRoute(Verb.INCIDENT_SAVE_AMENDMENT, "_change_record", Arrival.SUBMIT, Audience.STAFF, private_in_shared=True),
     VerbRoute(Verb.ESCALATION_SUBMIT, "_submit_escalation_form", Arrival.SUBMIT, Audience.STAFF),
     VerbRoute(Verb.ESCALATION_APPROVE, "_decide_escalation", Arrival.EITHER, Audience.DETERMINATION_TEAM),
     VerbRoute(Verb.ESCALATION_DECLINE, "_decide_escalation", Arrival.EITHER, Audience.DETERMINATION_TEAM),

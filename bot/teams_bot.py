@@ -27,6 +27,7 @@ from bot.letter_actions import LetterActions
 from bot.letter_links import LetterCards
 from bot.notifier import DeliveryFailed, Unreachable
 from bot.ports import BotStateStore, ConversationReferences, PrivateMessages, StaffRoster
+from bot.record_actions import RecordActions
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival, command_named, menu, verb_route
 from bot.state_storage import DatabaseStorage
 from cards.common import Card, envelope, refusal_card, text
@@ -111,6 +112,15 @@ class CaseworkBot(TeamsActivityHandler):
         self._reviews = ReviewActions(casework)
         self._work_items = WorkItemActions(casework, letters)
         self._letter_actions = LetterActions(casework, letters)
+        self._records = RecordActions(casework)
+        self._record_changes = {
+            Verb.CUSTOMER_EDIT: self._records.edit_record,
+            Verb.CUSTOMER_SAVE: self._records.save_record,
+            Verb.CUSTOMER_NOTE_NEED: self._records.note_need,
+            Verb.CUSTOMER_SAVE_NEED: self._records.save_need,
+            Verb.INCIDENT_AMEND: self._records.amend,
+            Verb.INCIDENT_SAVE_AMENDMENT: self._records.save_amendment,
+        }
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
         self._dialogs.add(ReportIncidentDialog(casework, safety_guidance))
         self._dialogs.add(CheckCustomerDialog(casework))
@@ -358,6 +368,7 @@ class CaseworkBot(TeamsActivityHandler):
                 await answer(menu("That button is no longer in use."))
             return
         answer_where_clicked = answer
+        data = _without_impossible_ids(data)
         privately = route.answers_privately(_conversation_type(turn_context))
         if privately:
 
@@ -447,6 +458,11 @@ class CaseworkBot(TeamsActivityHandler):
 
     async def _act_on_letter(self, click: CardClick) -> None:
         await click.answer(await self._letter_actions.act(click.turn_context, click.verb, click.data))
+
+    async def _change_record(self, click: CardClick) -> None:
+        """A customer's record, a need noted from an incident, or an incident amended: a form, or what saving it
+        did (issue 16)."""
+        await click.answer(await self._record_changes[click.verb](click.turn_context, click.data))
 
     async def _letter_collected(self, click: CardClick) -> None:
         """Reception hands a held letter over (s11.3): recorded once, with who collected it, and the list shown
@@ -556,6 +572,21 @@ def _too_long(conversation_id: str, user_id: str, personal: bool, tenant_id: str
         or len(tenant_id or "") > MAX_PARTY_ID_LENGTH
         or len(service_url) > MAX_SERVICE_URL_LENGTH
     )
+
+
+MAX_RECORD_ID = 2**31 - 1
+"""The largest id a record can have: the tables' INTEGER primary keys (PostgreSQL refuses a larger one outright)."""
+
+
+def _without_impossible_ids(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The card's data without a record id no record can have (a forged card), so each handler answers it as it
+    answers a card with no valid id, rather than the database failing on it."""
+    impossible = [
+        key
+        for key, value in data.items()
+        if key.endswith("_id") and isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_RECORD_ID
+    ]
+    return {key: value for key, value in data.items() if key not in impossible} if impossible else data
 
 
 def _conversation_type(turn_context: TurnContext) -> str | None:

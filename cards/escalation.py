@@ -161,10 +161,15 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
     body.extend(text(f"• {line}") for line in view.basis)
     count = len(view.evidence)
     body.append(text(markdown("**Evidence** ({} incident{})", count, "" if count == 1 else "s")))
-    body.extend(
-        text(f"{line.reference} – {london(line.occurred_at)} – {line.channel}: {', '.join(line.actions)}", subtle=True)
-        for line in view.evidence
-    )
+    for line in view.evidence:
+        body.append(
+            text(
+                f"{line.reference} – {london(line.occurred_at)} – {line.channel}: {', '.join(line.actions)}",
+                subtle=True,
+            )
+        )
+        if line.amended:
+            body.append(text(line.amended, subtle=True, color="Warning"))
     body.append(
         text(markdown("**Reasonable adjustments on record:** {}", view.adjustments_on_record or "none recorded"))
     )

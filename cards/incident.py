@@ -250,7 +250,35 @@ def incident_confirmation(confirmation: IncidentConfirmation, safety_guidance: s
                 )
             )
     body += standing_block(customer)
-    return envelope(body)
+    incident_id = confirmation.incident.incident_id
+    return envelope(
+        body,
+        [
+            submit("Amend this report", Verb.INCIDENT_AMEND, incident_id=incident_id),
+            submit("Note an adjustment or need", Verb.CUSTOMER_NOTE_NEED, incident_id=incident_id),
+        ],
+    )
+
+
+def incident_blocks(summary: IncidentSummary) -> list[CardElement]:
+    """The incident as those who need to know it read it, with its amendments (issue 16)."""
+    return _incident_facts(summary)
+
+
+def amendment_blocks(summary: IncidentSummary) -> list[CardElement]:
+    return [
+        text(
+            markdown(
+                "**Amended** on {} by {}: {} (changed: {})",
+                london(line.amended_at),
+                line.amended_by_name,
+                line.reason,
+                ", ".join(line.changed),
+            ),
+            subtle=True,
+        )
+        for line in summary.amendments
+    ]
 
 
 def _incident_facts(summary: IncidentSummary) -> list[CardElement]:
@@ -269,7 +297,7 @@ def _incident_facts(summary: IncidentSummary) -> list[CardElement]:
         pairs.append(("Steps taken", "; ".join(summary.immediate_steps)))
     if summary.informal_warning_given:
         pairs.append(("Informal warning", "Given at the time"))
-    blocks: list[CardElement] = [facts(pairs), text(summary.description)]
+    blocks: list[CardElement] = [facts(pairs), text(summary.description), *amendment_blocks(summary)]
     if summary.serious_threats:
         blocks.append(text("Serious threat (s12.3): " + "; ".join(summary.serious_threats), color="Attention"))
     if summary.safeguarding_concern:
@@ -302,7 +330,7 @@ def manager_discussion_card(summary: IncidentSummary, notice: str = "") -> Card:
                 color="Good",
             )
         )
-        return envelope(body)
+        return envelope(body, [submit("Amend the report", Verb.INCIDENT_AMEND, incident_id=summary.incident_id)])
     body.append(text("After talking it through, record the outcome (s8.6, s10):", subtle=True))
     incident_id = summary.incident_id
     return envelope(
@@ -316,6 +344,7 @@ def manager_discussion_card(summary: IncidentSummary, notice: str = "") -> Card:
                 style="destructive",
                 incident_id=incident_id,
             ),
+            submit("Amend the report", Verb.INCIDENT_AMEND, incident_id=incident_id),
         ],
     )
 

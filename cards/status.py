@@ -43,11 +43,14 @@ def standing_block(customer: CustomerStatusView) -> list[CardElement]:
     return blocks
 
 
-def status_card(customer: CustomerStatusView) -> Card:
+def status_card(customer: CustomerStatusView, notice: str = "") -> Card:
     actions = [submit("Report an incident", Verb.MENU_REPORT, customer_id=customer.customer_id)]
     if customer.may_see_history:
         actions.append(submit("Full history", Verb.CUSTOMER_HISTORY, customer_id=customer.customer_id))
-    return envelope(standing_block(customer), actions)
+    if customer.may_edit_record:
+        actions.append(submit("Edit record", Verb.CUSTOMER_EDIT, customer_id=customer.customer_id))
+    body = [text(notice, color="Good"), *standing_block(customer)] if notice else standing_block(customer)
+    return envelope(body, actions)
 
 
 def check_result_card(result: CheckResult) -> Card:
@@ -77,4 +80,7 @@ def history_card(history: CustomerHistoryView) -> Card:
     for line in history.lines:
         body.append(text(markdown("**{}** {}", london(line.when), line.what)))
         body.append(text(line.detail, subtle=True))
-    return envelope(body)
+    actions = (
+        [submit("Edit record", Verb.CUSTOMER_EDIT, customer_id=history.customer_id)] if history.may_edit_record else []
+    )
+    return envelope(body, actions)

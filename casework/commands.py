@@ -76,3 +76,32 @@ class LetterDelivery:
     on: str
     """The date, as the card's date input gives it (YYYY-MM-DD)."""
     email: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerRecordEdit:
+    """What the edit form for a customer's record came back with, before validation. Every field is raw text."""
+
+    address: str
+    postcode: str
+    no_fixed_address: bool
+    phone: str
+    email: str
+    other_names: str
+    reasonable_adjustments: str
+    communication_needs: str
+
+
+@dataclass(frozen=True)
+class IncidentAmendmentSubmission:
+    """What the amend form for an incident came back with, before validation, and the reason for the change."""
+
+    reason: str
+    channel: str
+    actions: tuple[str, ...]
+    description: str
+    occurred_date: str = ""
+    occurred_time: str = ""
+    service_area: str = ""
+    immediate_steps: tuple[str, ...] = ()
+    informal_warning_given: bool = False

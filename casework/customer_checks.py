@@ -18,7 +18,11 @@ from casework.views import (
     CustomerHistoryView,
     CustomerStatusView,
     HistoryLine,
+    amendment_lines,
+    amendments_of,
     customer_option,
+    local_date,
+    may_edit_record,
     may_see_history,
     require_customer,
     status_view,
@@ -69,23 +73,37 @@ def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clo
     """The full record behind a status, for those who need to know; a refused look is audited too."""
     with uow:
         customer = require_customer(uow, customer_id)
-        if not may_see_history(uow.reads.customer_status(customer_id, actor.user_id), actor.user_id):
+        facts = uow.reads.customer_status(customer_id, actor.user_id)
+        if not may_see_history(facts, actor.user_id):
             record_audit(uow, actor, AuditAction.CUSTOMER_HISTORY_REFUSED, str(customer_id), clock)
             uow.commit()
             raise AccessRefused("Only the determination team and the managers on this case can see its history.")
         lines: list[HistoryLine] = []
-        for incident in uow.incidents.for_customer(customer_id):
+        incidents = uow.incidents.for_customer(customer_id)
+        amendments = amendments_of(uow, incidents)
+        for incident in incidents:
             reporter = uow.staff.get(incident.reported_by)
             actions = "; ".join(a.label for a in incident.actions)
             outcome = f" Outcome: {incident.manager_outcome.label}." if incident.manager_outcome else ""
+            amended = f" Amended: version {incident.version}." if incident.version > 1 else ""
             lines.append(
                 HistoryLine(
                     incident.occurred_at,
                     f"Incident {incident.reference} ({incident.channel.label})",
                     f"{actions}. {incident.description} Reported by "
-                    f"{reporter.name if reporter else incident.reported_by}.{outcome}",
+                    f"{reporter.name if reporter else incident.reported_by}.{outcome}{amended}",
                 )
             )
+            own = [a for a in amendments if a.incident_id == incident.id]
+            for amendment in amendment_lines(uow, own):
+                lines.append(
+                    HistoryLine(
+                        amendment.amended_at,
+                        f"Incident {incident.reference} amended (version {amendment.version})",
+                        f"Amended on {local_date(amendment.amended_at)} by {amendment.amended_by_name}: "
+                        f"{amendment.reason} Changed: {', '.join(amendment.changed)}.",
+                    )
+                )
         for escalation in uow.escalations.for_customer(customer_id):
             lines.append(
                 HistoryLine(
@@ -105,4 +123,9 @@ def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clo
             )
         record_audit(uow, actor, AuditAction.CUSTOMER_HISTORY_VIEWED, str(customer_id), clock)
         uow.commit()
-    return CustomerHistoryView(customer_id, customer.name, tuple(sorted(lines, key=lambda line: line.when)))
+    return CustomerHistoryView(
+        customer_id,
+        customer.name,
+        tuple(sorted(lines, key=lambda line: line.when)),
+        may_edit_record=may_edit_record(facts, actor.user_id),
+    )

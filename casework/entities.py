@@ -142,6 +142,9 @@ class NewIncident:
     manager_outcome: ManagerOutcome | None = None
     manager_outcome_by: str | None = None
     manager_outcome_at: datetime | None = None
+    reported_at: datetime | None = None
+    """When it was reported (the reporter's correction window runs from here); unknown for reports made before
+    incidents could be amended."""
 
     @property
     def is_urgent(self) -> bool:
@@ -155,6 +158,31 @@ class Incident(NewIncident):
 
     id: int = field(kw_only=True)
     reference: str = ""
+    version: int = 1
+    """1 as reported; each amendment adds one (the earlier versions are kept in its amendments)."""
+
+
+@dataclass(frozen=True)
+class NewIncidentAmendment:
+    """A correction of an incident: what its amended fields were and became, who made it, when and why. The
+    report as first made is never lost: undoing the amendments newest first gives every earlier version."""
+
+    incident_id: int
+    version: int
+    """The version this amendment makes (the report as first made is version 1)."""
+    amended_at: datetime
+    amended_by: str
+    reason: str
+    before: dict[str, str]
+    """The changed fields only, as stored text (casework.incident_amendments.amendable_values)."""
+    after: dict[str, str]
+
+
+@dataclass(frozen=True)
+class IncidentAmendment(NewIncidentAmendment):
+    """An amendment on record."""
+
+    id: int = field(kw_only=True)
 
 
 @dataclass

@@ -59,3 +59,8 @@ RECORDS_UNAVAILABLE = (
 
 class AlreadyRecorded(CaseworkError):
     """The same decision or reminder was already recorded by another click, retry or instance."""
+
+
+class CorrectionWindowPassed(AccessRefused):
+    """The reporter's own window for correcting their report has passed (policy.INCIDENT_CORRECTION_WINDOW): told
+    to them, who know the incident, unlike a refusal to anyone else."""

@@ -242,6 +242,7 @@ def _incident_from(submission: IncidentSubmission, customer_id: int, actor: Acto
         safeguarding_concern=submission.safeguarding_concern,
         support_need=submission.support_need,
         serious_threats=tuple(SeriousThreat(threat) for threat in submission.serious_threats),
+        reported_at=now,
     )
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from casework.commands import IncidentSubmission
 from casework.configuration import DecisionRules
-from casework.entities import Measure, NewMeasure, RestrictionTerms, StaffStanding, Vote
+from casework.entities import Measure, NewMeasure, RestrictionTerms, StaffMember, StaffStanding, Vote
 from casework.vocabulary import (
     ActingParty,
     Audience,
@@ -354,6 +354,67 @@ def may_see_review(viewer_id: str, owner_id: str, viewer_is_determination_team: 
     """Need to know for a review card (s13): the review's owner (the case owner unless reassigned) and the
     determination team."""
     return viewer_is_determination_team or viewer_id == owner_id
+
+
+INCIDENT_CORRECTION_WINDOW = timedelta(days=7)
+"""How long after reporting an incident its reporter may correct it themselves. The policy sets no period; a week
+keeps a correction close to the event, while memories are fresh, and after it the reporter's line manager, who held
+the s8.6 discussion of it, may still correct it at any time."""
+
+
+class AmendmentRefusal(enum.StrEnum):
+    """Why someone may not amend an incident: the reporter past their window may be told so; anyone else is told
+    nothing about the incident (a refusal reveals nothing)."""
+
+    WINDOW_PASSED = "correction window passed"
+    NO_NEED_TO_KNOW = "no need to know"
+
+
+def incident_amendment_refusal(
+    viewer_id: str,
+    reported_by: str,
+    reporter_line_manager_id: str | None,
+    reported_at: datetime | None,
+    now: datetime,
+) -> AmendmentRefusal | None:
+    """The reporter may correct their own report within INCIDENT_CORRECTION_WINDOW of making it; their line manager
+    may at any time (s8.6: they discuss it with them). None when `viewer_id` may amend it."""
+    if reporter_line_manager_id is not None and viewer_id == reporter_line_manager_id:
+        return None
+    if viewer_id != reported_by:
+        return AmendmentRefusal.NO_NEED_TO_KNOW
+    if reported_at is not None and now - reported_at <= INCIDENT_CORRECTION_WINDOW:
+        return None
+    return AmendmentRefusal.WINDOW_PASSED
+
+
+def is_administrator(member: StaffMember | None) -> bool:
+    """Administrators change customer records through admin.py (import-customers, merge-customers), not in Teams:
+    nobody is an administrator to the bot until staff roles say who is."""
+    return False
+
+
+def may_edit_customer_record(
+    viewer_id: str,
+    viewer_is_determination_team: bool,
+    viewer_is_administrator: bool,
+    case_owner_ids: Iterable[str],
+) -> bool:
+    """Who may change a customer's address, contact details, other names, reasonable adjustments and communication
+    needs (s4.3, s8.3): the case owner of any of their warnings or restrictions, the determination team, and an
+    administrator. Everyone else may only add an adjustment need the customer mentioned to them (s8.3)."""
+    return viewer_is_determination_team or viewer_is_administrator or viewer_id in set(case_owner_ids)
+
+
+ADDRESS_MAX_LENGTH = 400
+OTHER_NAMES_MAX_LENGTH = 400
+EMAIL_MAX_LENGTH = 254
+"""The widths of the customer columns (storage/tables.py); postcodes and phones are stored normalised."""
+POSTCODE_MAX_LENGTH = 10
+PHONE_TYPED_MAX_LENGTH = 30
+"""As typed, with spaces and brackets: the stored form is E.164 (at most 16 characters)."""
+NEEDS_MAX_LENGTH = 4000
+"""Reasonable adjustments, and communication needs, each: stored as text, kept readable on a card."""
 
 
 def may_see_history(viewer_is_determination_team: bool, viewer_id: str, case_manager_ids: Iterable[str]) -> bool:

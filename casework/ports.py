@@ -16,11 +16,13 @@ from casework.entities import (
     DueReview,
     Escalation,
     Incident,
+    IncidentAmendment,
     Letter,
     Measure,
     NewCustomer,
     NewEscalation,
     NewIncident,
+    NewIncidentAmendment,
     NewLetter,
     NewMeasure,
     NewOutboxMessage,
@@ -90,6 +92,16 @@ class IncidentRepository(Protocol):
 
     def with_ids(self, incident_ids: Sequence[int]) -> Sequence[Incident]:
         """These incidents (those that exist), oldest first."""
+        ...
+
+    def amend(self, incident: Incident, amendment: NewIncidentAmendment) -> IncidentAmendment:
+        """Stores `incident`'s amendable fields as they now are, as version `amendment.version`, with the amendment
+        that made them. Raises AlreadyRecorded if the incident is no longer at the version before it (someone
+        amended it at the same moment): nothing is then changed."""
+        ...
+
+    def amendments_for(self, incident_ids: Sequence[int]) -> Sequence[IncidentAmendment]:
+        """Every amendment of these incidents, by incident and version."""
         ...
 
 

@@ -11,10 +11,21 @@ from typing import TYPE_CHECKING, NamedTuple
 from casework import policy
 from casework.configuration import Clock, DecisionRules
 from casework.customer_query import QueryKind, interpret, name_key
-from casework.entities import Actor, Customer, Decision, Escalation, Incident, NewMeasure, StaffMember, Vote
+from casework.entities import (
+    Actor,
+    Customer,
+    Decision,
+    Escalation,
+    Incident,
+    IncidentAmendment,
+    NewMeasure,
+    StaffMember,
+    Vote,
+)
 from casework.errors import NotFound
 from casework.ports import CustomerStatusFacts, UnitOfWork
 from casework.vocabulary import (
+    ContactChannel,
     CustomerStanding,
     DecisionOutcome,
     DeliveryMethod,
@@ -24,6 +35,7 @@ from casework.vocabulary import (
     MessagePurpose,
     ReviewOutcome,
     ServiceArea,
+    UnreasonableAction,
 )
 
 if TYPE_CHECKING:
@@ -53,6 +65,8 @@ class CustomerStatusView:
     no_fixed_address: bool = False
     may_see_history: bool = False
     representatives: tuple[str, ...] = ()
+    may_edit_record: bool = False
+    """The viewer may change the customer's record (policy.may_edit_customer_record): the card offers it."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,35 @@ class CustomerHistoryView:
     customer_id: int
     name: str
     lines: tuple[HistoryLine, ...]
+    may_edit_record: bool = False
+
+
+@dataclass(frozen=True)
+class CustomerRecordView:
+    """A customer's record as those entitled to change it see it on the edit form (s4.3, s8.3)."""
+
+    customer_id: int
+    name: str
+    address: str
+    postcode: str
+    no_fixed_address: bool
+    phone: str
+    email: str
+    other_names: str
+    reasonable_adjustments: str
+    communication_needs: str
+
+
+@dataclass(frozen=True)
+class AmendmentLine:
+    """One correction of an incident, as its cards and the customer's history show it."""
+
+    version: int
+    amended_at: datetime
+    amended_by_name: str
+    reason: str
+    changed: tuple[str, ...]
+    """The labels of the fields it changed."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +176,9 @@ class IncidentSummary:
     manager_outcome_at: datetime | None
     suggestion: str = ""
     """A prompt to consider escalating, when the customer's incidents cross the policy's thresholds."""
+    version: int = 1
+    amendments: tuple[AmendmentLine, ...] = ()
+    """Its corrections, oldest first: the card shows what it says now and that it was amended, by whom and why."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +206,9 @@ class EvidenceLine:
     occurred_at: datetime
     channel: str
     actions: tuple[str, ...]
+    amended: str = ""
+    """Set when the incident was amended: when, and for a decided escalation which version the decision relied on
+    (the line then shows that version)."""
 
 
 @dataclass(frozen=True)
@@ -383,12 +432,119 @@ def status_view(
         no_fixed_address=customer.no_fixed_address,
         may_see_history=viewer is not None and may_see_history(facts, viewer.user_id),
         representatives=tuple(f"{r.name} ({r.relationship}; {r.authority})" for r in facts.representatives),
+        may_edit_record=viewer is not None and may_edit_record(facts, viewer.user_id),
     )
 
 
 def may_see_history(facts: CustomerStatusFacts, viewer_id: str) -> bool:
     managers = [viewer_id] if facts.viewer_manages_case else []
     return policy.may_see_history(facts.viewer_is_determination_team, viewer_id, managers)
+
+
+def may_edit_record(facts: CustomerStatusFacts, viewer_id: str) -> bool:
+    """Whether the viewer may change the customer's record, from the facts their status card was read with."""
+    owners = [m.case_owner_id for m in facts.measures]
+    # The administrator role is not known from these facts; policy.is_administrator says nobody is one in Teams.
+    return policy.may_edit_customer_record(viewer_id, facts.viewer_is_determination_team, False, owners)
+
+
+AMENDABLE_FIELDS: dict[str, str] = {
+    "occurred_at": "When",
+    "channel": "How they contacted us",
+    "service_area": "Service",
+    "actions": "What they did",
+    "immediate_steps": "Steps taken",
+    "description": "What happened",
+    "informal_warning_given": "Informal warning",
+}
+"""The fields of an incident its reporter or line manager may correct, with their labels. Who it was about, the
+safeguarding flag and s12.3 threats are not among them: those started urgent work that a correction cannot undo,
+so they are raised with the determination team instead."""
+
+
+def amendable_values(incident: Incident) -> dict[str, str]:
+    """The amendable fields as text, as an amendment stores their before and after."""
+    return {
+        "occurred_at": incident.occurred_at.isoformat(),
+        "channel": incident.channel.value,
+        "service_area": incident.service_area.value,
+        "actions": ",".join(a.value for a in incident.actions),
+        "immediate_steps": ",".join(s.value for s in incident.immediate_steps),
+        "description": incident.description,
+        "informal_warning_given": "true" if incident.informal_warning_given else "false",
+    }
+
+
+def values_as_of(incident: Incident, amendments: Sequence[IncidentAmendment], moment: datetime) -> dict[str, str]:
+    """The amendable fields as they stood at `moment`: the amendments made after it undone, newest first."""
+    values = amendable_values(incident)
+    later = [a for a in amendments if a.incident_id == incident.id and a.amended_at > moment]
+    for amendment in sorted(later, key=lambda a: a.version, reverse=True):
+        values.update(amendment.before)
+    return values
+
+
+def version_as_of(incident: Incident, amendments: Sequence[IncidentAmendment], moment: datetime) -> int:
+    return 1 + sum(1 for a in amendments if a.incident_id == incident.id and a.amended_at <= moment)
+
+
+def amendments_of(uow: UnitOfWork, incidents: Sequence[Incident]) -> list[IncidentAmendment]:
+    """The amendments of these incidents; no statement at all when none was ever amended (the usual case)."""
+    amended = [i.id for i in incidents if i.version > 1]
+    return list(uow.incidents.amendments_for(amended)) if amended else []
+
+
+def amendment_lines(
+    uow: UnitOfWork, amendments: Sequence[IncidentAmendment], people: Mapping[str, StaffMember] | None = None
+) -> tuple[AmendmentLine, ...]:
+    if not amendments:
+        return ()
+    people = people if people is not None else uow.staff.many({a.amended_by for a in amendments})
+    return tuple(
+        AmendmentLine(
+            a.version,
+            a.amended_at,
+            people[a.amended_by].name if a.amended_by in people else a.amended_by,
+            a.reason,
+            tuple(AMENDABLE_FIELDS.get(name, name) for name in a.after),
+        )
+        for a in amendments
+    )
+
+
+def local_date(moment: datetime) -> str:
+    """A date as staff read it, in London time (DESIGN §5)."""
+    return moment.astimezone(policy.LOCAL_TIME).strftime("%d %b %Y")
+
+
+def evidence_line(
+    incident: Incident, amendments: Sequence[IncidentAmendment], decided_at: datetime | None
+) -> EvidenceLine:
+    """An incident on a decision card. Once the escalation is decided, the incident as the decision saw it, saying
+    so if it was amended since; before, as it is now, saying it was amended."""
+    own = [a for a in amendments if a.incident_id == incident.id]
+    if not own:
+        return EvidenceLine(
+            incident.reference, incident.occurred_at, incident.channel.label, tuple(a.label for a in incident.actions)
+        )
+    last = own[-1]
+    if decided_at is not None and last.amended_at > decided_at:
+        values = values_as_of(incident, own, decided_at)
+        relied_on = version_as_of(incident, own, decided_at)
+        note = (
+            f"Amended on {local_date(last.amended_at)}, after this decision (now version {incident.version}); "
+            f"shown as the decision relied on it, version {relied_on}."
+        )
+    else:
+        values = amendable_values(incident)
+        note = f"Amended on {local_date(last.amended_at)} (version {incident.version}): {last.reason}"
+    return EvidenceLine(
+        incident.reference,
+        datetime.fromisoformat(values["occurred_at"]),
+        ContactChannel(values["channel"]).label,
+        tuple(UnreasonableAction(a).label for a in values["actions"].split(",") if a),
+        amended=note,
+    )
 
 
 def incident_summary(
@@ -430,6 +586,8 @@ def incident_summary(
         manager_outcome_by=(decided_by.name if decided_by else incident.manager_outcome_by),
         manager_outcome_at=incident.manager_outcome_at,
         suggestion=policy.escalation_suggestion(list(recent), incident.occurred_at),
+        version=incident.version,
+        amendments=amendment_lines(uow, amendments_of(uow, [incident])),
     )
 
 
@@ -505,6 +663,7 @@ def escalation_view(
         else None
     )
     team = sorted((m for m in people.values() if m.is_determination_team and m.teams_user_id), key=lambda m: m.name)
+    amended = amendments_of(uow, incidents)
     return EscalationView(
         escalation_id=escalation.id,
         customer_name=customer.name,
@@ -514,10 +673,7 @@ def escalation_view(
         requested_by_name=name(escalation.requested_by),
         requested_at=escalation.requested_at,
         state=escalation.state,
-        evidence=tuple(
-            EvidenceLine(i.reference, i.occurred_at, i.channel.label, tuple(a.label for a in i.actions))
-            for i in incidents
-        ),
+        evidence=tuple(evidence_line(i, amended, decision.decided_at if decision else None) for i in incidents),
         basis=tuple(basis),
         decided_by_name=name(decision.decided_by) if decision else None,
         decided_at=decision.decided_at if decision else None,

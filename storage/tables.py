@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, LargeBinary, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -113,7 +113,27 @@ class IncidentRecord(SQLModel, table=True):
     manager_outcome: str | None = Field(default=None, max_length=40)
     manager_outcome_by: str | None = Field(default=None, max_length=64)
     manager_outcome_at: datetime | None = _utc(nullable=True)
+    reported_at: datetime | None = _utc(nullable=True)
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
     created_at: datetime = _utc()
+
+
+class IncidentAmendmentRecord(SQLModel, table=True):
+    """One correction of an incident, with the changed fields before and after: the incident row holds the newest
+    version and these rows every earlier one. The unique version means two corrections at once cannot both
+    build on the same version."""
+
+    __tablename__ = "incident_amendment"
+    __table_args__ = (UniqueConstraint("incident_id", "version", name="uq_incident_amendment_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    version: int
+    amended_at: datetime = _utc()
+    amended_by: str = Field(max_length=64)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    before: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    after: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
 
 
 class EscalationRecord(SQLModel, table=True):

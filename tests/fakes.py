@@ -23,11 +23,13 @@ from casework.entities import (
     DueReview,
     Escalation,
     Incident,
+    IncidentAmendment,
     Letter,
     Measure,
     NewCustomer,
     NewEscalation,
     NewIncident,
+    NewIncidentAmendment,
     NewLetter,
     NewMeasure,
     NewOutboxMessage,
@@ -119,6 +121,8 @@ class FakeState:
     customers: dict[int, Customer] = field(default_factory=dict)
     representatives: dict[int, Representative] = field(default_factory=dict)
     incidents: dict[int, Incident] = field(default_factory=dict)
+    incident_amendments: dict[tuple[int, int], IncidentAmendment] = field(default_factory=dict)
+    """By (incident id, version)."""
     escalations: dict[int, Escalation] = field(default_factory=dict)
     decisions: dict[int, Decision] = field(default_factory=dict)
     votes: dict[tuple[int, str], Vote] = field(default_factory=dict)
@@ -255,6 +259,30 @@ class FakeIncidents(_Repository):
     def with_ids(self, incident_ids: Sequence[int]) -> Sequence[Incident]:
         found = [i for i in self._state.incidents.values() if i.id in incident_ids]
         return [copy.deepcopy(i) for i in sorted(found, key=lambda i: i.occurred_at)]
+
+    def amend(self, incident: Incident, amendment: NewIncidentAmendment) -> IncidentAmendment:
+        stored = self._state.incidents[incident.id]
+        if stored.version != amendment.version - 1:
+            raise AlreadyRecorded("Someone else amended this incident a moment ago; open it again to see it.")
+        for name in (
+            "occurred_at",
+            "channel",
+            "service_area",
+            "actions",
+            "immediate_steps",
+            "description",
+            "informal_warning_given",
+        ):
+            setattr(stored, name, copy.deepcopy(getattr(incident, name)))
+        stored.version = amendment.version
+        added = with_id(IncidentAmendment, copy.deepcopy(amendment), self._state.next_id("incident_amendments"))
+        self._state.incident_amendments[(amendment.incident_id, amendment.version)] = added
+        return copy.deepcopy(added)
+
+    def amendments_for(self, incident_ids: Sequence[int]) -> Sequence[IncidentAmendment]:
+        return [
+            copy.deepcopy(a) for key, a in sorted(self._state.incident_amendments.items()) if key[0] in incident_ids
+        ]
 
 
 class FakeEscalations(_Repository):

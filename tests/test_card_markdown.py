@@ -16,6 +16,7 @@ import pytest
 from microsoft_teams.cards import TextBlock
 
 from cards.common import Markdown, error_text, escape_markdown, form_problem, markdown
+from cards.customer_edits import customer_record_form, need_note_form, need_noted_card, record_saved_card
 from cards.escalation import (
     chase_card,
     decision_card,
@@ -25,12 +26,16 @@ from cards.escalation import (
     pending_card,
 )
 from cards.incident import incident_confirmation, incident_form, manager_discussion_card, urgent_incident_card
+from cards.incident_amendments import amendment_form_card, incident_amended_card
 from cards.letters import letter_card, reception_card
 from cards.menu import MenuEntry, menu_card
 from cards.my_work import my_work_card
 from cards.review import review_card, reviews_list_card, unreachable_owner_card
 from cards.status import check_result_card, history_card, status_card
+from casework.customer_edits import CustomerNeedNoted, NeedNoteForm
+from casework.incident_amendments import AmendmentForm, IncidentAmended
 from casework.views import (
+    AmendmentLine,
     CheckResult,
     CustomerHistoryView,
     CustomerOption,
@@ -207,6 +212,8 @@ def _incident(v: Value, outcome: bool = False) -> IncidentSummary:
         manager_outcome_by=v("manager_display_name") if outcome else None,
         manager_outcome_at=WHEN if outcome else None,
         suggestion=v("suggestion"),
+        version=2,
+        amendments=(AmendmentLine(2, WHEN, v("amender_display_name"), v("amendment_reason"), ("What happened",)),),
     )
 
 
@@ -221,7 +228,7 @@ def _escalation(v: Value, state: EscalationState, immediate: bool = False, votes
         requested_by_name=v("requester_display_name"),
         requested_at=WHEN,
         state=state,
-        evidence=(EvidenceLine("INC-2026-0003", WHEN, "Telephone", ("Abusive",)),),
+        evidence=(EvidenceLine("INC-2026-0003", WHEN, "Telephone", ("Abusive",), amended=v("evidence_amended")),),
         basis=(v("investigation_reference"),),
         decided_by_name=v("decider_display_name") if decided else None,
         decided_at=WHEN if decided else None,
@@ -301,6 +308,8 @@ def every_card(v: Value) -> dict[str, Card]:
     errors = {"form": v("form_error"), "description": v("description_error"), "reason": v("reason_error")}
     incident_fields = ("customer_name", "description", "representative_name", "postcode", "phone", "email")
     escalation_fields = ("customer_name", "reason", "investigation_reference", "named_contact", "representative_name")
+    record_fields = ("address", "postcode", "phone", "email", "other_names", "reasonable_adjustments")
+    need_fields = ("reasonable_adjustments", "communication_needs")
     confirmation = IncidentConfirmation(
         "INC-2026-0003",
         _customer(v, CustomerStanding.RESTRICTED),
@@ -347,6 +356,18 @@ def every_card(v: Value) -> dict[str, Card]:
         "history": history_card(
             CustomerHistoryView(7, v("customer_name"), (HistoryLine(WHEN, v("history_what"), v("history_detail")),))
         ),
+        "history editable": history_card(CustomerHistoryView(7, v("customer_name"), (), may_edit_record=True)),
+        "customer record form": customer_record_form(7, v("customer_name"), _form_values(v, record_fields), errors),
+        "record saved": record_saved_card(_customer(v, CustomerStanding.RESTRICTED), ("Address",)),
+        "need note form": need_note_form(
+            NeedNoteForm(3, "INC-2026-0003", v("customer_name")), _form_values(v, need_fields), errors
+        ),
+        "need noted": need_noted_card(CustomerNeedNoted(v("customer_name"), "INC-2026-0003", ("Communication needs",))),
+        "amendment form": amendment_form_card(
+            AmendmentForm(3, "INC-2026-0003", v("customer_name"), 1, _form_values(v, ("description", "reason"))),
+            errors=errors,
+        ),
+        "incident amended": incident_amended_card(IncidentAmended(_incident(v), ("What happened",))),
     }
 
 

@@ -213,7 +213,8 @@ async def test_the_line_manager_records_each_outcome_once(
     status, body = await office.post(execute(MORGAN, verb, data, office.connector.url, "x", channel=False))
     assert status == 200
     assert f"{label}: recorded by Morgan Manager" in all_text(body["value"])
-    assert not body["value"].get("actions"), "a recorded outcome leaves no buttons"
+    left = [action["data"]["verb"] for action in body["value"].get("actions", [])]
+    assert left == ["incident.amend"], "a recorded outcome leaves no outcome buttons, only the correction (issue 16)"
     _, again = await office.post(
         execute(MORGAN, "incident.no_further_action", data, office.connector.url, "x", channel=False)
     )

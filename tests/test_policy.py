@@ -510,3 +510,30 @@ def test_an_incident_discussion_card_is_for_the_line_manager_and_the_team(
 )
 def test_a_review_card_is_for_its_owner_and_the_team(viewer: str, on_team: bool, expected: bool) -> None:
     assert policy.may_see_review(viewer, "owner", on_team) is expected
+
+
+# --- who may correct what (issue 16) ------------------------------------------------------------------------------
+
+
+def test_the_reporter_may_amend_for_seven_days_and_their_line_manager_at_any_time() -> None:
+    reported = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    window = policy.INCIDENT_CORRECTION_WINDOW
+    refusal = policy.incident_amendment_refusal
+
+    assert refusal("sam", "sam", "morgan", reported, reported + window) is None
+    assert refusal("sam", "sam", "morgan", reported, reported + window + timedelta(seconds=1)) is (
+        policy.AmendmentRefusal.WINDOW_PASSED
+    )
+    assert refusal("sam", "sam", "morgan", None, reported) is policy.AmendmentRefusal.WINDOW_PASSED
+    assert refusal("morgan", "sam", "morgan", reported, reported + timedelta(days=400)) is None
+    assert refusal("harper", "sam", "morgan", reported, reported) is policy.AmendmentRefusal.NO_NEED_TO_KNOW
+    assert refusal("harper", "sam", None, reported, reported) is policy.AmendmentRefusal.NO_NEED_TO_KNOW
+
+
+def test_the_case_owner_the_team_and_an_administrator_may_edit_a_customer_record() -> None:
+    may_edit = policy.may_edit_customer_record
+    assert may_edit("owner", False, False, ["owner", "other"])
+    assert may_edit("harper", True, False, [])
+    assert may_edit("admin", False, True, [])
+    assert not may_edit("sam", False, False, ["owner"])
+    assert not policy.is_administrator(None), "nobody is an administrator in Teams until staff roles say so"

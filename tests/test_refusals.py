@@ -22,6 +22,7 @@ from storage.tables import (
     CustomerRecord,
     DecisionRecord,
     EscalationRecord,
+    IncidentAmendmentRecord,
     IncidentRecord,
     LetterRecord,
     MeasureRecord,
@@ -62,6 +63,12 @@ RECORD_KEY: dict[Verb, str] = {
     Verb.WORK_QUESTION: "escalation_id",
     Verb.WORK_DECISION: "escalation_id",
     Verb.CUSTOMER_HISTORY: "customer_id",
+    Verb.CUSTOMER_EDIT: "customer_id",
+    Verb.CUSTOMER_SAVE: "customer_id",
+    Verb.CUSTOMER_NOTE_NEED: "incident_id",
+    Verb.CUSTOMER_SAVE_NEED: "incident_id",
+    Verb.INCIDENT_AMEND: "incident_id",
+    Verb.INCIDENT_SAVE_AMENDMENT: "incident_id",
 }
 """Each verb that names a record, by the key of the record's id in the card's data."""
 
@@ -137,13 +144,28 @@ TYPED: dict[str, Any] = {
     "address": "1 Stranger Street",
     "signatory_name": "Alex Stranger",
     "delivery_method": "post",
+    "reasonable_adjustments": "Forged adjustment.",
+    "communication_needs": "Forged need.",
+    "channel": "email",
+    "actions": "abusive",
+    "description": "A forged correction.",
 }
 """What the stranger types on the forged card before clicking: enough that only the refusal can stop it."""
 
 
 def _records(database_url: str) -> str:
     """Every casework record the clicks could change (the audit trail is expected to grow)."""
-    tables = (IncidentRecord, EscalationRecord, VoteRecord, DecisionRecord, MeasureRecord, Review, LetterRecord)
+    tables = (
+        CustomerRecord,
+        IncidentRecord,
+        IncidentAmendmentRecord,
+        EscalationRecord,
+        VoteRecord,
+        DecisionRecord,
+        MeasureRecord,
+        Review,
+        LetterRecord,
+    )
     engine = create_database_engine(database_url)
     try:
         with Session(engine) as session:
@@ -244,3 +266,14 @@ async def test_the_line_manager_and_the_review_owner_still_see_their_cards(case:
         {"review_id": case.review_id, "customer_advised": "true", "reason": "No further incidents."},
     )
     assert "Jane Smith" in all_text(body["value"])
+
+
+@pytest.mark.parametrize("verb", sorted(RECORD_KEY), ids=str)
+async def test_an_id_no_record_can_have_is_answered_not_a_server_error(
+    case: Case, running: RunningBot, database_url: str, verb: Verb
+) -> None:
+    """2**31 is past the INTEGER keys of both databases: PostgreSQL would refuse it in the query itself."""
+    records_before = _records(database_url)
+    body, sent = await _click(running, ALEX, verb, {**TYPED, RECORD_KEY[verb]: 2**31})
+    assert body is not None or sent
+    assert _records(database_url) == records_before

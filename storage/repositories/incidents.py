@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from casework.entities import Incident, NewIncident, with_id
+from casework.entities import Incident, IncidentAmendment, NewIncident, NewIncidentAmendment, with_id
+from casework.errors import AlreadyRecorded
 from casework.vocabulary import (
     ActingParty,
     ContactChannel,
@@ -20,7 +21,7 @@ from casework.vocabulary import (
     UnreasonableAction,
 )
 from storage.repositories.sql_repository import SqlRepository, stored_id, written_at
-from storage.tables import IncidentRecord
+from storage.tables import IncidentAmendmentRecord, IncidentRecord
 
 
 class SqlIncidents(SqlRepository):
@@ -44,6 +45,7 @@ class SqlIncidents(SqlRepository):
             manager_outcome=incident.manager_outcome.value if incident.manager_outcome else None,
             manager_outcome_by=incident.manager_outcome_by,
             manager_outcome_at=incident.manager_outcome_at,
+            reported_at=incident.reported_at,
             created_at=written_at(),
         )
         self._insert_once(row, "This report was already received.")
@@ -80,6 +82,57 @@ class SqlIncidents(SqlRepository):
     def with_ids(self, incident_ids: Sequence[int]) -> Sequence[Incident]:
         return self._oldest_first(col(IncidentRecord.id).in_(incident_ids)) if incident_ids else []
 
+    def amend(self, incident: Incident, amendment: NewIncidentAmendment) -> IncidentAmendment:
+        # The conditional update is what two racing corrections contend on: only one moves the version on.
+        moved_on = self._changed(
+            update(IncidentRecord)
+            .where(col(IncidentRecord.id) == incident.id, col(IncidentRecord.version) == amendment.version - 1)
+            .values(
+                version=amendment.version,
+                occurred_at=incident.occurred_at,
+                channel=incident.channel.value,
+                service_area=incident.service_area.value,
+                actions=[action.value for action in incident.actions],
+                immediate_steps=[step.value for step in incident.immediate_steps],
+                description=incident.description,
+                informal_warning_given=incident.informal_warning_given,
+            )
+        )
+        if not moved_on:
+            raise AlreadyRecorded("Someone else amended this incident a moment ago; open it again to see it.")
+        row = IncidentAmendmentRecord(
+            incident_id=amendment.incident_id,
+            version=amendment.version,
+            amended_at=amendment.amended_at,
+            amended_by=amendment.amended_by,
+            reason=amendment.reason,
+            before=dict(amendment.before),
+            after=dict(amendment.after),
+        )
+        return with_id(IncidentAmendment, amendment, self._insert(row))
+
+    def amendments_for(self, incident_ids: Sequence[int]) -> Sequence[IncidentAmendment]:
+        if not incident_ids:
+            return []
+        query = (
+            select(IncidentAmendmentRecord)
+            .where(col(IncidentAmendmentRecord.incident_id).in_(incident_ids))
+            .order_by(col(IncidentAmendmentRecord.incident_id), col(IncidentAmendmentRecord.version))
+        )
+        return [
+            IncidentAmendment(
+                incident_id=row.incident_id,
+                version=row.version,
+                amended_at=row.amended_at,
+                amended_by=row.amended_by,
+                reason=row.reason,
+                before=dict(row.before),
+                after=dict(row.after),
+                id=stored_id(row.id),
+            )
+            for row in self._session.exec(query)
+        ]
+
     def _oldest_first(self, *where: Any) -> list[Incident]:
         query = select(IncidentRecord).where(*where).order_by(col(IncidentRecord.occurred_at), col(IncidentRecord.id))
         return [_incident(row) for row in self._session.exec(query)]
@@ -108,6 +161,8 @@ def _incident(row: IncidentRecord) -> Incident:
         manager_outcome=ManagerOutcome(row.manager_outcome) if row.manager_outcome else None,
         manager_outcome_by=row.manager_outcome_by,
         manager_outcome_at=row.manager_outcome_at,
+        reported_at=row.reported_at,
         id=stored_id(row.id),
         reference=row.reference or "",
+        version=row.version,
     )

@@ -1,0 +1,106 @@
+"""Amending an incident (issue 16): the pre-filled form with its required reason, and the incident as amended."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from microsoft_teams.cards import CardElement, DateInput, TimeInput
+
+from cards.common import (
+    Card,
+    choice_input,
+    enum_choices,
+    envelope,
+    error_text,
+    form_problem,
+    heading,
+    submit,
+    text,
+    text_input,
+    toggle_input,
+)
+from cards.incident import incident_blocks
+from cards.verbs import Verb
+from casework import policy
+from casework.incident_amendments import AmendmentForm, IncidentAmended
+from casework.vocabulary import ContactChannel, ImmediateStep, ServiceArea, UnreasonableAction
+
+
+def amendment_form_card(
+    form: AmendmentForm, values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
+) -> Card:
+    """Pre-filled with the incident as it stands, or with what was typed when Save was refused."""
+    typed = dict(form.values) if values is None else dict(values)
+    errs = dict(errors or {})
+    body: list[CardElement] = [
+        heading(f"Amend incident {form.reference}"),
+        text(
+            f"About {form.customer_name}. The report as it stands is kept as version {form.version}; "
+            "your correction becomes the next version, with your name and reason on the incident.",
+            subtle=True,
+        ),
+        *form_problem(errs),
+        text_input(
+            "reason",
+            "Why are you amending it?",
+            typed.get("reason", ""),
+            True,
+            policy.REASON_MAX_LENGTH,
+            multiline=True,
+        ),
+        *error_text(errs, "reason"),
+        DateInput(id="occurred_date", label="Date", value=typed.get("occurred_date") or None),
+        TimeInput(id="occurred_time", label="Time", value=typed.get("occurred_time") or None),
+        *error_text(errs, "occurred_date"),
+        choice_input(
+            "channel", "How did they contact us?", enum_choices(ContactChannel), typed.get("channel", ""), True
+        ),
+        *error_text(errs, "channel"),
+        choice_input("service_area", "Service", enum_choices(ServiceArea), typed.get("service_area", ""), False),
+        *error_text(errs, "service_area"),
+        choice_input(
+            "actions",
+            "What did they do? (choose all that apply)",
+            enum_choices(UnreasonableAction),
+            typed.get("actions", ""),
+            True,
+            multi=True,
+        ),
+        *error_text(errs, "actions"),
+        choice_input(
+            "immediate_steps",
+            "What did you do at the time? (s8.5)",
+            enum_choices(ImmediateStep),
+            typed.get("immediate_steps", ""),
+            False,
+            multi=True,
+        ),
+        *error_text(errs, "immediate_steps"),
+        text_input(
+            "description",
+            "What happened?",
+            typed.get("description", ""),
+            True,
+            policy.DESCRIPTION_MAX_LENGTH,
+            multiline=True,
+        ),
+        *error_text(errs, "description"),
+        toggle_input(
+            "informal_warning_given",
+            "An informal warning was given (s10)",
+            typed.get("informal_warning_given", ""),
+        ),
+    ]
+    return envelope(
+        body, [submit("Save amendment", Verb.INCIDENT_SAVE_AMENDMENT, style="positive", incident_id=form.incident_id)]
+    )
+
+
+def incident_amended_card(amended: IncidentAmended) -> Card:
+    summary = amended.incident
+    body: list[CardElement] = [
+        heading(f"Incident {summary.reference} amended (version {summary.version})", color="Good"),
+        text(f"Changed: {', '.join(amended.changed)}."),
+        *incident_blocks(summary),
+    ]
+    return envelope(body, [submit("Amend again", Verb.INCIDENT_AMEND, incident_id=summary.incident_id)])
