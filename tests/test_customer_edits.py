@@ -153,8 +153,13 @@ async def test_other_staff_are_not_offered_it_and_are_refused_with_nothing_shown
         assert all_text(refused).startswith(REFUSAL_HEADING)
         assert "Jane Smith" not in all_text(refused)
     assert _customer(database_url) == before
-    refusals = audited(database_url, "customer.edit_refused")
-    assert [(e.actor_id, e.detail["reason"]) for e in refusals] == [(SAM.aad_object_id, "not entitled")] * 2
+    # Sam has none of the roles the buttons are for (case owners and the team), so the door refuses him before
+    # the use case, audited as the door's refusal.
+    refusals = audited(database_url, "route.refused")
+    assert [(e.actor_id, e.record_id) for e in refusals] == [
+        (SAM.aad_object_id, "customer.edit"),
+        (SAM.aad_object_id, "customer.save"),
+    ]
 
 
 async def test_the_reporter_adds_a_need_the_customer_mentioned_without_replacing_what_is_on_record(
