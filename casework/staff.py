@@ -70,6 +70,8 @@ def admit(uow: UnitOfWork, actor: Actor, in_staff_roster: bool) -> frozenset[Rol
     """The roles of whoever sent a turn, read before anything else happens (casework.policy.roles_of). Staff are
     remembered (name and Teams id, so records show names and cards can refresh); anyone else is not written down."""
     with uow:
+        # Every turn starts here: one read, and at most one upsert of the actor, each atomic by itself.
+        uow.statement_by_statement()
         standing = uow.staff.standing(actor.user_id)
         roles = policy.roles_of(standing, in_staff_roster)
         if Role.STAFF in roles and _remember(uow, actor, standing.member):

@@ -24,6 +24,7 @@ from casework.ports import (
     ReviewRepository,
     StaffRepository,
 )
+from storage.database import SINGLE_STATEMENT
 from storage.reads import SqlReads
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.customers import SqlCustomers, SqlRepresentatives
@@ -96,6 +97,10 @@ class SqlUnitOfWork:
         assert self._session is not None
         self._audit.discard_pending()
         self._session.rollback()
+
+    def statement_by_statement(self) -> None:
+        assert self._session is not None and not self._session.in_transaction(), "call it before any statement"
+        self._session.connection(execution_options=SINGLE_STATEMENT)
 
 
 UnitOfWorkFactory = Callable[[], SqlUnitOfWork]

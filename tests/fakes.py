@@ -843,6 +843,9 @@ class FakeUnitOfWork:
         self.working = copy.deepcopy(self.state)
         self.rolled_back += 1
 
+    def statement_by_statement(self) -> None:
+        assert self.active, "statement_by_statement() outside `with uow:`"
+
     def events(self, action: str | None = None) -> list[AuditEvent]:
         """Committed audit events, optionally only those with this action."""
         return [e for e in self.state.audit if action is None or e.action == action]
