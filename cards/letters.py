@@ -190,11 +190,13 @@ def _revision_form(
             SIGNATORY_MAX_LENGTH,
         ),
         *error_text(errs, "signatory_title"),
+        # Never required on the card: a client checks every input of the card for any of its buttons, hidden ones
+        # included, so a required field here would silently stop Record delivery (the server asks for it instead).
         text_input(
             "reason",
-            "Why it is being corrected" if correcting else "Why (optional)",
+            "Why it is being corrected (needed)" if correcting else "Why (optional)",
             values.get("reason", ""),
-            correcting,
+            False,
             CORRECTION_REASON_MAX_LENGTH,
         ),
         *error_text(errs, "reason"),
@@ -210,7 +212,9 @@ def _delivery_form(view: LetterView, values: Mapping[str, str], errs: dict[str, 
     method = values.get("delivery_method") or (DeliveryMethod.HELD_AT_RECEPTION.value if held else "")
     return [
         heading("How did it go out?"),
-        choice_input("delivery_method", "Sent", enum_choices(DeliveryMethod), method, True),
+        # Four choices, shown as such (no list to open on a phone); not required on the card, as for the reason
+        # above: the server says "Choose how it went out."
+        choice_input("delivery_method", "Sent", enum_choices(DeliveryMethod), method, False, compact=False),
         *error_text(errs, "delivery_method"),
         DateInput(id="delivered_on", label="On", value=values.get("delivered_on") or None),
         *error_text(errs, "delivered_on"),

@@ -70,6 +70,17 @@ def _actions(node: Any, verb: str) -> Any:
             yield from _actions(value, verb)
 
 
+def required_inputs(node: Any) -> list[str]:
+    """Inputs marked required: a client checks every input of a card, hidden ones too, before any of its buttons
+    sends, so one required field would silently stop the others (found walking the card in the Playground)."""
+    if isinstance(node, dict):
+        found = [str(node.get("id"))] if node.get("isRequired") else []
+        return found + [i for value in node.values() for i in required_inputs(value)]
+    if isinstance(node, list):
+        return [i for value in node for i in required_inputs(value)]
+    return []
+
+
 def verbs(card: dict[str, Any]) -> set[str]:
     return {verb for verb in ("letter.issue", "letter.revise", "letter.deliver") if any(_actions(card, verb))}
 
@@ -122,6 +133,7 @@ async def test_a_letter_is_fixed_issued_and_sent_from_its_card(
         assert "Letter issued: Restriction of contact letter" in all_text(issued)
         assert "Issued. This version is now fixed" in all_text(issued)
         assert verbs(issued) == {"letter.deliver", "letter.revise"}
+        assert required_inputs(card) == required_inputs(fixed) == required_inputs(issued) == []
         text = await downloaded(bot, issued)
         assert "Restriction of your contact with the council" in text and "12 Mill Lane" in text
         assert re.findall(r"\(s\d[\d.]*\)", text) == []
