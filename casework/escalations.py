@@ -242,9 +242,10 @@ def decide_escalation(
         votes.append(vote)
         record_audit(uow, actor, AuditAction.ESCALATION_VOTE, str(escalation.id), clock, outcome=outcome.value)
         lost_race = False
+        overturned = False
         decision: Decision | None = None
         if confirming:
-            _confirm_or_overturn(uow, actor, escalation, outcome, now, clock)
+            overturned = _confirm_or_overturn(uow, actor, escalation, outcome, now, clock)
         else:
             required = policy.approvals_required(escalation.kind, escalation.is_immediate, rules)
             final = policy.outcome_of(votes, required)
@@ -260,7 +261,7 @@ def decide_escalation(
                     _apply_decision(uow, actor, escalation, final, now, clock)
         if not lost_race:
             view = escalation_view(uow, escalation, rules, votes, people, incidents, decision)
-            events = _after_vote(view)
+            events = _after_vote(view, overturned)
             publish(uow, events, clock)
             uow.commit()
     if lost_race:
@@ -268,10 +269,11 @@ def decide_escalation(
     return DecisionResult(view, recorded_now=True, events=events)
 
 
-def _after_vote(view: EscalationView) -> tuple[Event, ...]:
-    """A recorded vote that leaves the request approved or declined tells the requester; an approval also sends
-    the case owner (the requester, s13.1) its draft letters. Any other vote shows its progress on the card."""
-    if view.state is EscalationState.APPROVED:
+def _after_vote(view: EscalationView, overturned: bool) -> tuple[Event, ...]:
+    """A recorded vote that leaves the request approved or declined tells the requester; an approval, and an
+    immediate restriction overturned (its withdrawal letter), also sends the case owner (the requester, s13.1) the
+    draft letters. Any other vote shows its progress on the card."""
+    if view.state is EscalationState.APPROVED or overturned:
         return (
             EscalationDecided(view),
             LettersDrafted(case_owner_id=view.requested_by_id, escalation_id=view.escalation_id),
@@ -408,10 +410,11 @@ def _awaiting_confirmation(escalation: Escalation, votes: Sequence[Vote]) -> boo
 
 def _confirm_or_overturn(
     uow: UnitOfWork, actor: Actor, escalation: Escalation, outcome: DecisionOutcome, now: datetime, clock: Clock
-) -> None:
+) -> bool:
+    """The second member's vote on an immediate restriction (s12.3); True if it overturned it."""
     if outcome is DecisionOutcome.APPROVE:
         record_audit(uow, actor, AuditAction.ESCALATION_CONFIRMED, str(escalation.id), clock)
-        return
+        return False
     # A second member disagrees: the immediate restriction ends now and the request is declined.
     for measure in uow.measures.for_customer(escalation.customer_id):
         if measure.escalation_id == escalation.id and measure.ended_at is None:
@@ -419,6 +422,7 @@ def _confirm_or_overturn(
     escalation.state = EscalationState.DECLINED
     uow.escalations.save_state(escalation)
     record_audit(uow, actor, AuditAction.ESCALATION_OVERTURNED, str(escalation.id), clock)
+    return True
 
 
 def _apply_decision(

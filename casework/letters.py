@@ -32,7 +32,14 @@ from casework.entities import (
 from casework.errors import WHOLE_FORM, AccessRefused, CaseworkError, InvalidSubmission, NotFound
 from casework.ports import UnitOfWork
 from casework.views import CustomerLetters, LetterSection, LetterView, ReceptionLine
-from casework.vocabulary import ContactRestriction, DeliveryMethod, LetterKind, MeasureKind, ReviewOutcome
+from casework.vocabulary import (
+    ContactRestriction,
+    DeliveryMethod,
+    EscalationState,
+    LetterKind,
+    MeasureKind,
+    ReviewOutcome,
+)
 
 EXAMPLE_MAX_LENGTH = 300
 MAX_EXAMPLES = 5
@@ -71,7 +78,13 @@ def letter_title(content: LetterContent) -> str:
         LetterKind.RESTRICTION: "Restriction of your contact with the council",
         LetterKind.EXTENSION: f"Extension of the {what} your contact with the council",
         LetterKind.LIFTING: f"The {what} your contact with the council is lifted",
+        LetterKind.WITHDRAWAL: "The immediate restriction of your contact with the council is withdrawn",
     }[content.kind]
+
+
+def _ends(kind: LetterKind) -> bool:
+    """A letter that tells the customer a measure no longer applies: nothing to monitor, restrict or review."""
+    return kind in (LetterKind.LIFTING, LetterKind.WITHDRAWAL)
 
 
 def letter_label(kind: LetterKind, of_warning: bool) -> str:
@@ -127,12 +140,12 @@ def missing_elements(content: LetterContent, kind: LetterKind) -> list[str]:
             missing.append(ACTIONS)
         if not content.examples:
             missing.append(EXAMPLES)
-    if kind in (LetterKind.EXTENSION, LetterKind.LIFTING):
+    if kind in (LetterKind.EXTENSION, LetterKind.LIFTING, LetterKind.WITHDRAWAL):
         if not content.decision.strip():
             missing.append(DECISION)
         if not content.reasons.strip():
             missing.append(REASONS)
-    if kind is not LetterKind.LIFTING:
+    if not _ends(kind):
         if not content.monitoring.strip():
             missing.append(MONITORING)
         restricts = kind is LetterKind.RESTRICTION or (kind is LetterKind.EXTENSION and not content.of_warning)
@@ -218,15 +231,15 @@ def build_content(
             f"We will monitor your contact with the council for {policy.REVIEW_PERIOD_MONTHS} months, from "
             f"{_day(starts)} until {_day(review_due)}. {owner_name} will do this by reviewing every contact you "
             "make with us and every incident our staff record."
-            if owner_name and kind is not LetterKind.LIFTING
+            if owner_name and not _ends(kind)
             else ""
         ),
         restrictions=tuple(customer_restriction_lines(measure.restrictions, measure.terms))
-        if measure.kind is MeasureKind.RESTRICTION and kind is not LetterKind.LIFTING
+        if measure.kind is MeasureKind.RESTRICTION and not _ends(kind)
         else (),
-        review_date=_day(review_due) if kind is not LetterKind.LIFTING else "",
+        review_date=_day(review_due) if not _ends(kind) else "",
         consequences=_consequences(kind, measure.kind is MeasureKind.FORMAL_WARNING),
-        adjustments=_adjustments(customer, owner_name) if kind is not LetterKind.LIFTING else "",
+        adjustments=_adjustments(customer, owner_name) if not _ends(kind) else "",
         decision=_decision(kind, what, measure, review, review_due),
         reasons=_reasons(kind, review),
         council=council,
@@ -559,10 +572,18 @@ def drafted_letters(
                     m for m in uow.measures.for_customer(escalation.customer_id) if m.escalation_id == escalation_id
                 ]
             decision = uow.escalations.decision_for(escalation_id) if measures else None
+            overturned = (
+                escalation is not None and escalation.is_immediate and escalation.state is EscalationState.DECLINED
+            )
             for measure in measures:
                 first = LetterKind(measure.kind.value)
                 if decision is not None and not uow.letters.versions(measure.id, first.value):
                     produce_draft(uow, Actor(decision.decided_by, ""), measure, first, council, clock)
+                    produced = True
+                withdrawn = overturned and measure.ended_at is not None
+                if withdrawn and not uow.letters.versions(measure.id, LetterKind.WITHDRAWAL.value):
+                    by = _overturned_by(uow, escalation_id) or Actor(measure.case_owner_id, "")
+                    produce_draft(uow, by, measure, LetterKind.WITHDRAWAL, council, clock)
                     produced = True
         elif review_id is not None:
             review = uow.reviews.get_for_update(review_id)
@@ -571,7 +592,7 @@ def drafted_letters(
         kinds = (
             {LetterKind.EXTENSION, LetterKind.LIFTING}
             if review_id is not None
-            else {LetterKind.FORMAL_WARNING, LetterKind.RESTRICTION}
+            else {LetterKind.FORMAL_WARNING, LetterKind.RESTRICTION, LetterKind.WITHDRAWAL}
         )
         views: list[LetterView] = []
         for measure in measures:
@@ -629,6 +650,12 @@ def record_link_refused(uow: UnitOfWork, user_id: str, letter_id: int, reason: s
         uow.commit()
 
 
+def _overturned_by(uow: UnitOfWork, escalation_id: int) -> Actor | None:
+    """The member whose vote did not confirm an immediate restriction (the second vote, s12.3)."""
+    votes = uow.escalations.votes_for(escalation_id)
+    return Actor(votes[1].member_id, "") if len(votes) > 1 else None
+
+
 def _may_handle(uow: UnitOfWork, actor: Actor, measure: Measure) -> bool:
     return actor.user_id == measure.case_owner_id or _on_team(uow, actor)
 
@@ -681,7 +708,7 @@ def _view(uow: UnitOfWork, letter: Letter, measure: Measure) -> LetterView:
     )
     customer = uow.customers.get(measure.customer_id)
     versions = uow.letters.versions(measure.id, letter.kind.value)
-    incidents = uow.incidents.for_customer(measure.customer_id) if letter.kind is not LetterKind.LIFTING else ()
+    incidents = uow.incidents.for_customer(measure.customer_id) if not _ends(letter.kind) else ()
     options = tuple((i.id, _example(i)) for i in sorted(incidents, key=lambda i: i.occurred_at))
     return LetterView(
         letter_id=letter.id,
@@ -727,7 +754,7 @@ def _incidents_for(
     uow: UnitOfWork, measure: Measure, kind: LetterKind, review: ScheduledReview | None
 ) -> list[Incident]:
     incidents = sorted(uow.incidents.for_customer(measure.customer_id), key=lambda i: i.occurred_at)
-    if kind is LetterKind.LIFTING:
+    if _ends(kind):
         return []
     if kind is LetterKind.EXTENSION:
         since = measure.starts_at
@@ -754,7 +781,7 @@ def _consequences(kind: LetterKind, of_warning: bool) -> str:
             "If these actions continue, the council may restrict how you can contact us, and in serious cases "
             "take further action, including legal restrictions or reporting matters to the police."
         )
-    if kind is LetterKind.LIFTING:
+    if _ends(kind):
         return (
             "If the actions described in our earlier letters happen again, the council may give a formal warning or "
             "restrict your contact again."
@@ -789,6 +816,13 @@ def _decision(
         )
     if kind is LetterKind.RESTRICTION:
         return f"The council's determination team has decided to restrict your contact with the council from {_day(measure.starts_at)}."
+    if kind is LetterKind.WITHDRAWAL:
+        ended = measure.ended_at or measure.starts_at
+        return (
+            f"On {_day(measure.starts_at)} we restricted your contact with the council straight away, after a serious "
+            f"incident. A second member of the council's determination team has reviewed that decision and withdrawn "
+            f"the restriction from {_day(ended)}: it no longer applies, and you may contact us as before."
+        )
     if review is None or review.decided_at is None:
         return ""
     if kind is LetterKind.EXTENSION:
@@ -800,6 +834,8 @@ def _decision(
 
 
 def _reasons(kind: LetterKind, review: ScheduledReview | None) -> str:
+    if kind is LetterKind.WITHDRAWAL:
+        return "The restriction was not confirmed when a second member of the team reviewed it."
     if kind not in (LetterKind.EXTENSION, LetterKind.LIFTING) or review is None:
         return ""
     if review.reason.strip():

@@ -252,6 +252,8 @@ class LetterKind(enum.StrEnum):
     RESTRICTION = "restriction"
     EXTENSION = "extension"
     LIFTING = "lifting"
+    WITHDRAWAL = "withdrawal"
+    """An immediate restriction (s12.3) that a second member did not confirm: it is withdrawn."""
 
     @property
     def label(self) -> str:
@@ -263,6 +265,7 @@ _LETTER_LABELS = {
     LetterKind.RESTRICTION: "Restriction of contact letter",
     LetterKind.EXTENSION: "Extension of restriction letter",
     LetterKind.LIFTING: "Lifting of restriction letter",
+    LetterKind.WITHDRAWAL: "Withdrawal of immediate restriction letter",
 }
 
 

@@ -6,15 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from casework import escalations, staff
+from casework import escalations, letters, staff
 from casework.commands import EscalationRequest
 from casework.entities import Actor, StaffMember
 from casework.errors import AccessRefused, InvalidSubmission
+from casework.events import LettersDrafted
 from casework.views import DecisionResult
-from casework.vocabulary import DecisionOutcome, EscalationKind, EscalationState
+from casework.vocabulary import DecisionOutcome, EscalationKind, EscalationState, LetterKind
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.scenarios import (
     ADMIN,
+    COUNCIL,
     DECIDER,
     MANAGER,
     OFFICER,
@@ -141,6 +143,22 @@ def test_an_immediate_restriction_a_second_member_disagrees_with_ends_at_once(
     (measure,) = uow.state.measures.values()
     assert measure.ended_at == clock.now
     assert uow.events("escalation.overturned")
+
+    # The case owner is sent the withdrawal letter (and the restriction's own draft, made as the first was sent).
+    assert any(isinstance(e, LettersDrafted) for e in overturned.events)
+    views = letters.drafted_letters(uow, escalation_id, None, COUNCIL, clock)
+    withdrawal = next(v for v in views if v.kind is LetterKind.WITHDRAWAL)
+    assert withdrawal.title == "The immediate restriction of your contact with the council is withdrawn"
+    assert withdrawal.label == "Withdrawal of immediate restriction letter"
+    (letter,) = [v for v in uow.state.letters.values() if v.kind is LetterKind.WITHDRAWAL]
+    text = " ".join(line for section in letters.letter_sections(letter.content) for line in section.lines)
+    assert "withdrawn the restriction from" in text and "not confirmed" in text
+    assert "(s1" not in text and "Restrictions on your contact" not in text
+    assert letters.missing_elements(letter.content, LetterKind.WITHDRAWAL) == [letters.ADDRESS]  # reported, no address
+    with uow:
+        (produced,) = [e for e in uow.audit.events("letter", str(letter.id)) if e.action == "letter.produced"]
+    assert produced.actor_id == SECOND.user_id, "recorded as produced by the member who overturned it"
+    assert len(letters.drafted_letters(uow, escalation_id, None, COUNCIL, clock)) == len(views), "made once"
 
 
 def test_more_information_goes_back_to_the_requester_and_holds_the_decision(
