@@ -363,3 +363,9 @@ def test_the_access_log_leaves_out_query_strings(caplog: pytest.LogCaptureFixtur
         PathOnlyAccessLogger(logger, "").log(request, web.Response(status=200), 0.002)
     (line,) = caplog.messages
     assert "/letters/7" in line and "sig" not in line and "abab" not in line and "?" not in line
+
+
+def test_download_links_point_at_the_port_the_bot_serves_unless_a_public_address_is_given(sqlite_url: str) -> None:
+    assert make_settings(sqlite_url, PORT=8080).letters_base_url == "http://localhost:8080"
+    public = make_settings(sqlite_url, PORT=8080, PUBLIC_BASE_URL="https://uca.example.gov.uk")
+    assert public.letters_base_url == "https://uca.example.gov.uk"
