@@ -12,6 +12,7 @@ from botbuilder.core import TurnContext
 
 from bot.letter_links import LetterCards
 from cards.common import Card, envelope, heading, refusal_card, text
+from cards.letters import DELIVERY_FIELDS, REVISION_FIELDS
 from cards.verbs import Verb
 from casework.commands import LetterRevision
 from casework.errors import WHOLE_FORM, AccessRefused, CaseworkError, InvalidSubmission, NotFound
@@ -21,18 +22,7 @@ from casework.my_work import letter_item
 from casework.vocabulary import DeliveryMethod
 from dialogs.activities import actor_of
 
-_TYPED = (
-    "address",
-    "no_fixed_address",
-    "monitoring",
-    "examples",
-    "signatory_name",
-    "signatory_title",
-    "reason",
-    "delivery_method",
-    "delivered_on",
-    "email",
-)
+_TYPED = (*REVISION_FIELDS, *DELIVERY_FIELDS)
 
 
 class LetterActions:

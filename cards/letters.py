@@ -86,7 +86,7 @@ def letter_card(
     if view.newest:
         correcting = view.issued_at is not None
         title = "Correct it (a new version)" if correcting else "Fix or change it"
-        open_now = bool(view.missing) or any(field in errs for field in _REVISION_FIELDS)
+        open_now = bool(view.missing) or any(field in errs for field in REVISION_FIELDS)
         body += [
             ActionSet(actions=[ToggleVisibilityAction(title=title, target_elements=[_CORRECT])]),
             Container(id=_CORRECT, is_visible=open_now, items=_revision_form(view, values, errs, correcting)),
@@ -103,7 +103,7 @@ def letter_card(
     return envelope(body, actions)
 
 
-_REVISION_FIELDS = (
+REVISION_FIELDS = (
     "address",
     "no_fixed_address",
     "monitoring",
@@ -112,6 +112,9 @@ _REVISION_FIELDS = (
     "signatory_title",
     "reason",
 )
+"""The inputs of the card's "Fix or change it" part."""
+DELIVERY_FIELDS = ("delivery_method", "delivered_on", "email")
+"""The inputs of its "How did it go out?" part."""
 
 
 def _facts(view: LetterView) -> list[tuple[str, str]]:

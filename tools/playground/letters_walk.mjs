@@ -8,56 +8,16 @@
 // (posted as the playground would send her click). The draft letter's card reaches Sam: it names the missing
 // address and offers no Issue. Sam types the address on the card and saves version 2, issues it, and records that it
 // went by post. Each step is a click on the card in the Playground's own rendering.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { cardInputs, playgroundActivity, postToBot, resolveConversation, switchConversation, typeAndSend } from './smoke.mjs';
+import { cardInputs, switchConversation, typeAndSend } from './smoke.mjs';
+import { startWalk } from './walk.mjs';
 
-const PLAYGROUND = process.env.PLAYGROUND_URL || 'http://localhost:56150';
-const BOT = process.env.BOT_ENDPOINT || 'http://localhost:3978/api/messages';
-const OUT = process.argv[2] || 'docs/screenshots';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-quic', '--disable-component-update', '--disable-sync'];
-
-const { config } = await (await fetch(`${PLAYGROUND}/_internal/v1/config`)).json();
-const user = (first) => [config.currentUser, ...config.users].find((u) => u.givenName === first);
+const { config, page, browser, user, activity, personal, channel, post, settle, cardWith, shot } = await startWalk(
+  'letters-walk', process.argv[2] || 'docs/screenshots', { width: 1400, height: 2000 });
 const [sam, harper] = [user('Sam'), user('Harper')];
-const personal = resolveConversation(config, 'personal');
-const channel = resolveConversation(config, 'determination');
-let sequence = 0;
-const activity = (from, conversation, extra) =>
-  playgroundActivity(PLAYGROUND, config, from, conversation, `letters-walk-${++sequence}`, extra);
-const post = (body) => postToBot(BOT, body);
-
-mkdirSync(OUT, { recursive: true });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
-const page = await browser.newPage({ viewport: { width: 1400, height: 2000 } });
-await page.route('**/*', (r) => (r.request().url().startsWith(PLAYGROUND) || r.request().url().startsWith('data:') ? r.continue() : r.abort()));
-const cards = [];
-page.on('websocket', (ws) => ws.on('framereceived', (frame) => {
-  try {
-    const data = JSON.parse(String(frame.payload));
-    const message = data?.message;
-    if (message?.from?.id !== config.bot.id) return;
-    for (const a of message.attachments || []) {
-      if (a.content?.type === 'AdaptiveCard') cards.push({ id: message.id, conversation: data.actionConversationId, card: a.content });
-    }
-  } catch { /* not JSON */ }
-}));
-const settle = () => page.waitForTimeout(3000);
-const cardWith = (verb) => {
-  const hit = cards.findLast((c) => JSON.stringify(c.card).includes(`"${verb}"`));
-  if (!hit) throw new Error(`no card with "${verb}"`);
-  return hit;
-};
 const seen = async (what, text) => {
   await page.getByText(text).last().waitFor({ timeout: 15_000 });
   console.log(`letters-walk: ok: ${what}`);
 };
-const shot = async (name) => { await page.screenshot({ path: `${OUT}/${name}`, fullPage: true }); console.log(`letters-walk: ${OUT}/${name}`); };
-
-await page.goto(PLAYGROUND, { waitUntil: 'domcontentloaded' });
-await page.getByRole('treeitem', { name: 'Personal Chat', exact: true }).waitFor({ timeout: 30_000 });
-await page.locator('[contenteditable="true"][role="textbox"]').first().waitFor();
 
 // Sam reports Jane Smith and asks for a formal warning.
 await typeAndSend(page, config, personal, 'report Jane Smith phone abusive');
@@ -74,8 +34,7 @@ await switchConversation(page, channel);
 await post(activity(sam, personal, { value: { ...cardInputs(ask), verb: 'escalation.submit', form_id: ask.actions[0].data.form_id,
   kind: 'formal_warning', reason: 'Third abusive call this month after an informal warning.' } }));
 await settle();
-const decision = cards.findLast((c) => JSON.stringify(c.card).includes('escalation.approve'));
-if (!decision) throw new Error(`no decision card; the bot sent: ${cards.map((c) => JSON.stringify(c.card.body?.slice(0, 2))).join(' | ')}`);
+const decision = cardWith('escalation.approve');
 const approve = decision.card.actions.find((a) => a.verb === 'escalation.approve');
 await post(activity(harper, channel, { type: 'invoke', name: 'adaptiveCard/action', replyToId: decision.id,
   value: { action: { type: 'Action.Execute', verb: approve.verb, data: { ...approve.data, alternatives_considered: 'true' } } } }));

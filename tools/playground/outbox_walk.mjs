@@ -8,58 +8,14 @@
 // 2. Sam asks the determination team for a formal warning; Harper (posted as the playground would send it) asks
 //    a question; the question reaches Sam through the outbox, and `work` lists it with a button that opens it.
 // 3. In the group chat Sam types `check Jane Smith`: the group sees one line, the answer arrives in Sam's 1:1 chat.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { cardInputs, playgroundActivity, postToBot, resolveConversation, switchConversation, typeAndSend } from './smoke.mjs';
+import { cardInputs, switchConversation, typeAndSend } from './smoke.mjs';
+import { startWalk } from './walk.mjs';
 
-const PLAYGROUND = process.env.PLAYGROUND_URL || 'http://localhost:56150';
-const BOT = process.env.BOT_ENDPOINT || 'http://localhost:3978/api/messages';
-const OUT = process.argv[2] || 'docs/screenshots';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-quic', '--disable-component-update', '--disable-sync'];
-
-const { config } = await (await fetch(`${PLAYGROUND}/_internal/v1/config`)).json();
-const user = (first) => [config.currentUser, ...config.users].find((u) => u.givenName === first);
+const walk = await startWalk('outbox-walk', process.argv[2] || 'docs/screenshots');
+const { config, page, browser, cards, user, activity, personal, channel, group, post, settle, cardWith, expect, shot } = walk;
 const [sam, harper] = [user('Sam'), user('Harper')];
-const personal = resolveConversation(config, 'personal');
-const channel = resolveConversation(config, 'determination');
-const group = resolveConversation(config, 'group');
-let sequence = 0;
-
-const activity = (from, conversation, extra) =>
-  playgroundActivity(PLAYGROUND, config, from, conversation, `outbox-walk-${++sequence}`, extra);
-const post = (body) => postToBot(BOT, body);
 const inputs = cardInputs;
 const textOf = (card) => JSON.stringify(card.body);
-
-mkdirSync(OUT, { recursive: true });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
-const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-await page.route('**/*', (r) => (r.request().url().startsWith(PLAYGROUND) || r.request().url().startsWith('data:') ? r.continue() : r.abort()));
-const cards = [];
-page.on('websocket', (ws) => ws.on('framereceived', (frame) => {
-  try {
-    const data = JSON.parse(String(frame.payload));
-    const message = data?.message;
-    if (message?.from?.id !== config.bot.id) return;
-    for (const a of message.attachments || []) {
-      if (a.content?.type === 'AdaptiveCard') cards.push({ id: message.id, conversation: data.actionConversationId, card: a.content });
-    }
-    if (message.text) cards.push({ id: message.id, conversation: data.actionConversationId, card: { body: [{ text: message.text }] } });
-  } catch { /* not JSON */ }
-}));
-const settle = () => page.waitForTimeout(3000);
-const cardWith = (verb) => {
-  const hit = cards.findLast((c) => JSON.stringify(c.card).includes(`"${verb}"`));
-  if (!hit) throw new Error(`no card with "${verb}" among: ${cards.map((c) => c.card.body?.[0]?.text).join(' | ')}`);
-  return hit;
-};
-const expect = (what, ok) => { if (!ok) throw new Error(`expected ${what}; the bot sent: ${cards.map((c) => `${c.conversation}: ${c.card.body?.[0]?.text}`).join(' | ')}`); console.log(`outbox-walk: ok: ${what}`); };
-const shot = async (name) => { await page.screenshot({ path: `${OUT}/${name}`, fullPage: true }); console.log(`outbox-walk: ${OUT}/${name}`); };
-
-await page.goto(PLAYGROUND, { waitUntil: 'domcontentloaded' });
-await page.getByRole('treeitem', { name: 'Personal Chat', exact: true }).waitFor({ timeout: 30_000 });
-await page.locator('[contenteditable="true"][role="textbox"]').first().waitFor();
 
 // 1. The report, then the truthful line about Morgan.
 await typeAndSend(page, config, personal, 'report Jane Smith phone abusive');
