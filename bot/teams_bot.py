@@ -444,15 +444,19 @@ class CaseworkBot(TeamsActivityHandler):
         actor = actor_of(click.turn_context.activity)
         try:
             if click.verb is Verb.CUSTOMER_SHOW:
-                status = await self._casework.call(show_customer, actor, customer_id)
+                query = click.data.get("query")
+                status = await self._casework.call(
+                    show_customer, actor, customer_id, query if isinstance(query, str) else ""
+                )
                 card = status_card(status)
             else:
                 history = await self._casework.call(customer_history, actor, customer_id)
                 card = history_card(history)
         except CaseworkError as error:
             # A refused history says nothing about the customer, not even whether they are on record.
-            refused = click.verb is Verb.CUSTOMER_HISTORY and isinstance(error, AccessRefused | NotFound)
-            await click.answer(refusal_card(HISTORY_WHO_MAY) if refused else str(error))
+            refused = isinstance(error, AccessRefused | NotFound)
+            who_may = HISTORY_WHO_MAY if click.verb is Verb.CUSTOMER_HISTORY else "Check the customer by name again."
+            await click.answer(refusal_card(who_may) if refused else str(error))
             return
         await click.answer(card)
 

@@ -69,7 +69,11 @@ def check_result_card(result: CheckResult) -> Card:
         )
     return envelope(
         [heading(f"{len(result.options)} customers match “{result.query}”"), text("Which one?")],
-        [submit(option.label, Verb.CUSTOMER_SHOW, customer_id=option.customer_id) for option in result.options],
+        # The search goes with the choice: the server shows only a customer that search finds.
+        [
+            submit(option.label, Verb.CUSTOMER_SHOW, customer_id=option.customer_id, query=result.query)
+            for option in result.options
+        ],
     )
 
 

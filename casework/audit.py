@@ -20,6 +20,7 @@ class AuditAction(enum.StrEnum):
     CUSTOMER_ADDED = "customer.added"
     CUSTOMER_CHECKED = "customer.checked"
     CUSTOMER_SEARCHED = "customer.searched"
+    CUSTOMER_SHOW_REFUSED = "customer.show_refused"
     CUSTOMER_HISTORY_VIEWED = "customer.history_viewed"
     CUSTOMER_HISTORY_REFUSED = "customer.history_refused"
     CUSTOMER_MERGED = "customer.merged"

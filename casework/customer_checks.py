@@ -60,9 +60,16 @@ def check_customer(uow: UnitOfWork, actor: Actor, query: str, clock: Clock) -> C
     return result
 
 
-def show_customer(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clock) -> CustomerStatusView:
-    """The status of one customer chosen from a pick list (audited like any check)."""
+def show_customer(uow: UnitOfWork, actor: Actor, customer_id: int, query: str, clock: Clock) -> CustomerStatusView:
+    """The status of one customer chosen from the pick list of a search (audited like any check). Only a customer
+    that search finds: ids are sequential, so a forged button must not step through every customer on record."""
+    query = " ".join(query.split())
     with uow:
+        found = uow.customers.search(interpret(query), limit=8) if query else []
+        if customer_id not in {c.id for c in found}:
+            record_audit(uow, actor, AuditAction.CUSTOMER_SHOW_REFUSED, str(customer_id), clock, query=query[:200])
+            uow.commit()
+            raise AccessRefused("Check the customer again: that choice is not from your search.")
         status = status_view(uow, require_customer(uow, customer_id), clock, viewer=actor)
         record_audit(uow, actor, AuditAction.CUSTOMER_CHECKED, str(customer_id), clock)
         uow.commit()

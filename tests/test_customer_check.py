@@ -97,7 +97,7 @@ def test_every_lookup_is_audited_with_who_looked_up_whom(
 ) -> None:
     uow, ids = people
     check_customer(uow, STAFF, "jane smith", clock)  # a pick list
-    show_customer(uow, STAFF, ids["Jane Smith/CT-100001"], clock)  # then one chosen
+    show_customer(uow, STAFF, ids["Jane Smith/CT-100001"], "jane smith", clock)  # then one chosen
     check_customer(uow, STAFF, "Peter Brown", clock)
     engine = create_database_engine(database_url)
     with Session(engine) as session:
@@ -119,10 +119,25 @@ def test_status_shows_adjustments_representatives_and_no_fixed_address(
 ) -> None:
     uow, ids = people
     add_representative(uow, ADMIN, ids["Jane Smith/CT-100001"], "Ron Advocate", "advocate", "written consent", clock)
-    jane = show_customer(uow, STAFF, ids["Jane Smith/CT-100001"], clock)
+    jane = show_customer(uow, STAFF, ids["Jane Smith/CT-100001"], "CT-100001", clock)
     assert jane.reasonable_adjustments == "Large print letters"
     assert jane.representatives == ("Ron Advocate (advocate; written consent)",)
-    assert show_customer(uow, STAFF, ids["Peter Brown/"], clock).no_fixed_address
+    assert show_customer(uow, STAFF, ids["Peter Brown/"], "Peter Brown", clock).no_fixed_address
+
+
+def test_a_customer_is_shown_only_from_a_search_that_finds_them(
+    people: tuple[SqlUnitOfWork, dict[str, int]], clock: MutableClock
+) -> None:
+    """Ids are sequential: a forged pick-list button must not step through every customer on record."""
+    uow, ids = people
+    peter = ids["Peter Brown/"]
+    for query in ("", "jane smith", "nobody at all"):
+        with pytest.raises(AccessRefused):
+            show_customer(uow, STAFF, peter, query, clock)
+    with uow:
+        refused = [e for e in uow.audit.events("customer", str(peter)) if e.action == "customer.show_refused"]
+    assert len(refused) == 3
+    assert show_customer(uow, STAFF, peter, "peter brown", clock).customer_id == peter
 
 
 def test_an_import_with_a_bad_row_imports_nothing_and_names_every_problem(

@@ -202,7 +202,7 @@ async def test_a_customer_button_clicked_in_a_group_chat_answers_privately(
     customer_id = last_card(bot.connector, SAM.personal_conversation)["actions"][0]["data"]["customer_id"]
     url = bot.connector.url
 
-    show = {"verb": "customer.show", "customer_id": customer_id}
+    show = {"verb": "customer.show", "customer_id": customer_id, "query": CUSTOMER}
     group, personal = await in_group(bot, SAM, group_submit(SAM, show, url))
     assert only_the_line(group) == SENT_PRIVATELY
     assert "Jane Smith: No restrictions" in read(personal)

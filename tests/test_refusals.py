@@ -63,6 +63,7 @@ RECORD_KEY: dict[Verb, str] = {
     Verb.WORK_QUESTION: "escalation_id",
     Verb.WORK_DECISION: "escalation_id",
     Verb.CUSTOMER_HISTORY: "customer_id",
+    Verb.CUSTOMER_SHOW: "customer_id",
     Verb.CUSTOMER_EDIT: "customer_id",
     Verb.CUSTOMER_SAVE: "customer_id",
     Verb.CUSTOMER_NOTE_NEED: "incident_id",
@@ -78,8 +79,6 @@ SKIPPED: dict[Verb, str] = {
     Verb.MENU_ESCALATE: "a menu verb: opens the escalation form; names no record",
     Verb.INCIDENT_SUBMIT: "a form submission: creates a record, reads none by id",
     Verb.ESCALATION_SUBMIT: "a form submission: creates a record, reads none by id",
-    Verb.CUSTOMER_SHOW: "shows a customer's standing and how to handle them, which every member of staff may see "
-    "(the `check` command shows the same card)",
     Verb.LETTER_COLLECTED: "reception's button: refused at the door to all but reception staff, which "
     "tests/test_roles.py proves",
 }
