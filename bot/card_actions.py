@@ -51,7 +51,7 @@ class DecisionActions:
             escalation_id = int(data.get("escalation_id", ""))
         except (TypeError, ValueError):
             return envelope([heading("This card is not valid"), text("Ask for the escalation to be sent again.")])
-        notes = str(data.get("notes") or "")[:2000]
+        notes = str(data.get("notes") or "")  # its length is checked by the use case, never cut short here
         actor = actor_of(turn_context.activity)
         try:
             if verb == Verb.ESCALATION_REFRESH.value:
@@ -158,9 +158,10 @@ class ReviewActions:
                     actor,
                     review_id,
                     outcome,
-                    str(data.get("reason") or "")[:2000],
+                    # Lengths are checked by the use case (a clear message), never cut short here.
+                    str(data.get("reason") or ""),
                     str(data.get("customer_advised")).lower() == "true",
-                    str(data.get("not_advised_reason") or "")[:500],
+                    str(data.get("not_advised_reason") or ""),
                 )
         except AccessRefused:
             return refusal_card(REVIEW_WHO_MAY)

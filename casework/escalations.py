@@ -301,11 +301,14 @@ def ask_for_information(
             refusal = "Only a request still waiting for a decision can be sent back with a question."
         if refusal is None and not question.strip():
             refusal = "Type your question in the decision notes first."
+        if refusal is None and len(question.strip()) > policy.REASON_MAX_LENGTH:
+            # Refused, not cut short: a question stored shorter than it was asked would mislead the requester.
+            refusal = f"Keep the question to {policy.REASON_MAX_LENGTH} characters or fewer."
         if refusal is not None:
             view = escalation_view(uow, escalation, rules, votes, people, incidents)
             return DecisionResult(view, recorded_now=False, refusal=refusal)
         escalation.state = EscalationState.MORE_INFORMATION
-        escalation.question = question.strip()[: policy.REASON_MAX_LENGTH]
+        escalation.question = question.strip()
         escalation.answer = ""
         uow.escalations.save_state(escalation)
         record_audit(uow, actor, AuditAction.ESCALATION_INFORMATION_REQUESTED, str(escalation_id), clock)
@@ -322,6 +325,8 @@ def answer_escalation(
     """The requester answers the team's question; the request goes back to them to decide."""
     if not answer.strip():
         raise InvalidSubmission({"answer": "Type your answer."})
+    if len(answer.strip()) > policy.REASON_MAX_LENGTH:
+        raise InvalidSubmission({"answer": f"Keep the answer to {policy.REASON_MAX_LENGTH} characters or fewer."})
     with uow:
         escalation = uow.escalations.get_for_update(escalation_id)
         if escalation is None or escalation.requested_by != actor.user_id:
@@ -330,7 +335,7 @@ def answer_escalation(
         if escalation.state is not EscalationState.MORE_INFORMATION:
             raise InvalidSubmission({"answer": "The team is not waiting for an answer on this request."})
         escalation.state = EscalationState.PENDING
-        escalation.answer = answer.strip()[: policy.REASON_MAX_LENGTH]
+        escalation.answer = answer.strip()
         uow.escalations.save_state(escalation)
         record_audit(uow, actor, AuditAction.ESCALATION_INFORMATION_GIVEN, str(escalation_id), clock)
         view = escalation_view(uow, escalation, rules)

@@ -196,6 +196,8 @@ def approvals_required(kind: EscalationKind, immediate: bool, rules: DecisionRul
 
 def vote_problems(outcome: DecisionOutcome, notes: str, alternatives_considered: bool) -> dict[str, str]:
     """A decline says why; an approval confirms adjustments and alternatives were considered first (s11.2)."""
+    if len(notes.strip()) > REASON_MAX_LENGTH:
+        return {"notes": f"Keep the decision notes to {REASON_MAX_LENGTH} characters or fewer."}
     if outcome is DecisionOutcome.DECLINE and not notes.strip():
         return {"notes": "Say why you are declining: the requester and the record need the reason."}
     if outcome is DecisionOutcome.APPROVE and not alternatives_considered:
@@ -439,9 +441,17 @@ def review_decision_problems(
     problems: dict[str, str] = {}
     if outcome is ReviewOutcome.EXTEND and not reason.strip():
         problems["reason"] = "Say why the restriction is extended: the ongoing actions or the threat (s13.2)."
+    if len(reason.strip()) > REASON_MAX_LENGTH:
+        problems["reason"] = f"Keep the reason to {REASON_MAX_LENGTH} characters or fewer."
     if not customer_advised and not not_advised_reason.strip():
         problems["not_advised_reason"] = "Tick that the customer was advised, or say why they could not be (s13)."
+    if len(not_advised_reason.strip()) > NOT_ADVISED_MAX_LENGTH:
+        problems["not_advised_reason"] = f"Keep it to {NOT_ADVISED_MAX_LENGTH} characters or fewer."
     return problems
+
+
+NOT_ADVISED_MAX_LENGTH = 500
+"""Why the customer could not be advised of a review's outcome: the review card's field."""
 
 
 SUGGESTION_WINDOW = timedelta(days=90)

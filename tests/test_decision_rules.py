@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from casework import escalations, letters, staff
+from casework import escalations, letters, policy, staff
 from casework.commands import EscalationRequest
 from casework.entities import Actor, StaffMember
 from casework.errors import AccessRefused, InvalidSubmission
@@ -215,3 +215,18 @@ def test_pending_is_for_the_team_only(uow: FakeUnitOfWork, clock: FakeClock) -> 
     assert [v.escalation_id for v in escalations.pending_escalations(uow, DECIDER, clock, RULES)] == [escalation_id]
     with pytest.raises(AccessRefused):
         escalations.pending_escalations(uow, STAFF, clock, RULES)
+
+
+def test_overlong_notes_questions_and_answers_are_refused_not_cut_short(uow: FakeUnitOfWork, clock: FakeClock) -> None:
+    escalation_id = escalate(uow, clock)
+    limit = policy.REASON_MAX_LENGTH
+    declined = vote(uow, clock, DECIDER, escalation_id, approve=False, notes="x" * (limit + 1))
+    assert declined.recorded_now is False and f"{limit} characters or fewer" in (declined.refusal or "")
+    asked = escalations.ask_for_information(uow, DECIDER, escalation_id, "q" * (limit + 1), clock, RULES)
+    assert asked.recorded_now is False and f"{limit} characters or fewer" in (asked.refusal or "")
+    asked = escalations.ask_for_information(uow, DECIDER, escalation_id, "q" * limit, clock, RULES)
+    assert asked.recorded_now and asked.escalation.question == "q" * limit, "at the limit it is kept whole"
+    with pytest.raises(InvalidSubmission) as too_long:
+        escalations.answer_escalation(uow, MANAGER, escalation_id, "a" * (limit + 1), clock, RULES)
+    assert f"{limit} characters or fewer" in too_long.value.errors["answer"]
+    assert escalations.view_escalation(uow, escalation_id, RULES).answer == ""

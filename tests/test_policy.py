@@ -16,6 +16,7 @@ from casework.vocabulary import (
     CustomerStanding,
     EscalationKind,
     MeasureKind,
+    ReviewOutcome,
     SeriousThreat,
     ServiceArea,
     UnreasonableAction,
@@ -537,3 +538,14 @@ def test_the_case_owner_the_team_and_an_administrator_may_edit_a_customer_record
     assert may_edit("admin", False, True, [])
     assert not may_edit("sam", False, False, ["owner"])
     assert not policy.is_administrator(None), "nobody is an administrator in Teams until staff roles say so"
+
+
+def test_overlong_review_reasons_are_refused_not_cut_short() -> None:
+    too_long = policy.review_decision_problems(
+        ReviewOutcome.EXTEND, "r" * (policy.REASON_MAX_LENGTH + 1), False, "n" * (policy.NOT_ADVISED_MAX_LENGTH + 1)
+    )
+    assert set(too_long) == {"reason", "not_advised_reason"}
+    at_the_limit = policy.review_decision_problems(
+        ReviewOutcome.EXTEND, "r" * policy.REASON_MAX_LENGTH, False, "n" * policy.NOT_ADVISED_MAX_LENGTH
+    )
+    assert at_the_limit == {}
