@@ -222,8 +222,14 @@ class _NotAnId(Exception):
     pass
 
 
-def _id(data: Mapping[str, Any], key: str) -> int:
+def record_id(data: Mapping[str, Any], key: str) -> int | None:
+    """The record id a card's data gives under `key`, or None if it gives none (a bool is not an id)."""
     value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _id(data: Mapping[str, Any], key: str) -> int:
+    value = record_id(data, key)
+    if value is None:
         raise _NotAnId(key)
     return value

@@ -10,6 +10,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
+from bot.card_actions import record_id
 from bot.letter_links import LetterCards
 from cards.common import Card, envelope, heading, refusal_card, text
 from cards.letters import DELIVERY_FIELDS, REVISION_FIELDS
@@ -31,8 +32,8 @@ class LetterActions:
         self._letters = letters
 
     async def act(self, turn_context: TurnContext, verb: Verb, data: Mapping[str, Any]) -> Card:
-        letter_id = data.get("letter_id")
-        if not isinstance(letter_id, int) or isinstance(letter_id, bool):
+        letter_id = record_id(data, "letter_id")
+        if letter_id is None:
             return envelope([heading("This card is not valid"), text("Type work for your letters.")])
         actor = actor_of(turn_context.activity)
         typed = {field: data.get(field) for field in _TYPED if isinstance(data.get(field), str)}

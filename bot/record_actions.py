@@ -9,6 +9,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
+from bot.card_actions import record_id
 from cards.common import Card, envelope, heading, refusal_card, text
 from cards.customer_edits import customer_record_form, need_note_form, need_noted_card, record_saved_card, record_values
 from cards.incident_amendments import amendment_form_card, incident_amended_card
@@ -47,7 +48,7 @@ class RecordActions:
 
     async def edit_record(self, turn_context: TurnContext, data: Mapping[str, Any]) -> Card:
         """The edit form, pre-filled with the record as it is now."""
-        customer_id = _id(data, "customer_id")
+        customer_id = record_id(data, "customer_id")
         if customer_id is None:
             return refusal_card(RECORD_WHO_MAY)
         try:
@@ -57,7 +58,7 @@ class RecordActions:
         return customer_record_form(record.customer_id, record.name, record_values(record))
 
     async def save_record(self, turn_context: TurnContext, data: Mapping[str, Any]) -> Card:
-        customer_id = _id(data, "customer_id")
+        customer_id = record_id(data, "customer_id")
         if customer_id is None:
             return refusal_card(RECORD_WHO_MAY)
         actor = actor_of(turn_context.activity)
@@ -86,7 +87,7 @@ class RecordActions:
         return record_saved_card(edited.status, edited.changed)
 
     async def note_need(self, turn_context: TurnContext, data: Mapping[str, Any]) -> Card:
-        incident_id = _id(data, "incident_id")
+        incident_id = record_id(data, "incident_id")
         if incident_id is None:
             return refusal_card(NEED_WHO_MAY)
         try:
@@ -96,7 +97,7 @@ class RecordActions:
         return need_note_form(form)
 
     async def save_need(self, turn_context: TurnContext, data: Mapping[str, Any]) -> Card:
-        incident_id = _id(data, "incident_id")
+        incident_id = record_id(data, "incident_id")
         if incident_id is None:
             return refusal_card(NEED_WHO_MAY)
         actor = actor_of(turn_context.activity)
@@ -120,7 +121,7 @@ class RecordActions:
 
     async def amend(self, turn_context: TurnContext, data: Mapping[str, Any]) -> Card:
         """The amend form, pre-filled with the incident as it stands."""
-        incident_id = _id(data, "incident_id")
+        incident_id = record_id(data, "incident_id")
         if incident_id is None:
             return refusal_card(AMEND_WHO_MAY)
         try:
@@ -132,7 +133,7 @@ class RecordActions:
         return amendment_form_card(form)
 
     async def save_amendment(self, turn_context: TurnContext, data: Mapping[str, Any]) -> Card:
-        incident_id = _id(data, "incident_id")
+        incident_id = record_id(data, "incident_id")
         if incident_id is None:
             return refusal_card(AMEND_WHO_MAY)
         actor = actor_of(turn_context.activity)
@@ -165,11 +166,6 @@ class RecordActions:
 
 def _nothing_changed(why: str) -> Card:
     return envelope([heading("Nothing was changed"), text(why)])
-
-
-def _id(data: Mapping[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:

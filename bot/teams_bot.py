@@ -8,7 +8,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
@@ -66,6 +66,7 @@ SENT_PRIVATELY = "I've sent you the answer in our 1:1 chat."
 NOT_REACHABLE_PRIVATELY = "I can't message you privately yet: open a 1:1 chat with me and ask there."
 PRIVATE_DELIVERY_FAILED = "I couldn't message you privately just now: open our 1:1 chat and ask there."
 ASK_WHO_TO_CHECK = "Who should I check? Type check and their name here, for example: check Jane Smith"
+_View = TypeVar("_View")
 ROLES = "casework.roles"
 """The turn state key of the sender's roles."""
 PERSON_SENT = ("message", "invoke")
@@ -297,17 +298,7 @@ class CaseworkBot(TeamsActivityHandler):
 
     async def _send_case(self, turn_context: TurnContext, dialog_context: DialogContext | None, rest: str) -> Reply:
         """`case <customer>`: the full history, for those entitled to it (need to know)."""
-        actor = actor_of(turn_context.activity)
-        try:
-            found = await self._casework.call(check_customer, actor, rest)
-            if found.status is None:
-                return check_result_card(found)
-            history = await self._casework.call(customer_history, actor, found.status.customer_id)
-        except InvalidSubmission as invalid:
-            return " ".join(invalid.errors.values())
-        except CaseworkError as error:
-            return str(error)
-        return history_card(history)
+        return await self._about_customer_named(turn_context, rest, customer_history, history_card)
 
     async def _send_work(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> Reply | None:
         """`work` (or `letters`): everything waiting for the person, each item with the button that shows its card
@@ -319,19 +310,33 @@ class CaseworkBot(TeamsActivityHandler):
         return None
 
     async def _customer_letters(self, turn_context: TurnContext, rest: str) -> Reply:
+        return await self._about_customer_named(
+            turn_context, rest, customer_letters, customer_letters_card, refusal_card(LETTERS_WHO_MAY)
+        )
+
+    async def _about_customer_named(
+        self,
+        turn_context: TurnContext,
+        rest: str,
+        use_case: Callable[..., _View],
+        card: Callable[[_View], Card],
+        refusal: Card | None = None,
+    ) -> Reply:
+        """`use_case(actor, customer_id)` for the one customer `rest` names, as `card`; a pick list if it names
+        several; `refusal` (or the use case's words) when the person may not see it."""
         actor = actor_of(turn_context.activity)
         try:
             found = await self._casework.call(check_customer, actor, rest)
             if found.status is None:
                 return check_result_card(found)
-            view = await self._casework.call(customer_letters, actor, found.status.customer_id)
-        except AccessRefused:
-            return refusal_card(LETTERS_WHO_MAY)
+            view = await self._casework.call(use_case, actor, found.status.customer_id)
+        except AccessRefused as refused:
+            return refusal if refusal is not None else str(refused)
         except InvalidSubmission as invalid:
             return " ".join(invalid.errors.values())
         except CaseworkError as error:
             return str(error)
-        return customer_letters_card(view)
+        return card(view)
 
     async def _show_work_item(self, click: CardClick) -> None:
         shown = await self._work_items.show(click.turn_context, click.verb, click.data)

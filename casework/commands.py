@@ -69,16 +69,6 @@ class LetterRevision:
 
 
 @dataclass(frozen=True)
-class LetterDelivery:
-    """How and when an issued letter went out (s11.3)."""
-
-    method: str
-    on: str
-    """The date, as the card's date input gives it (YYYY-MM-DD)."""
-    email: str = ""
-
-
-@dataclass(frozen=True)
 class CustomerRecordEdit:
     """What the edit form for a customer's record came back with, before validation. Every field is raw text."""
 

@@ -427,7 +427,7 @@ def revise_letter(
         measure = _measure(uow, letter.measure_id)
         _require_case_access(uow, actor, measure)
         versions = uow.letters.versions(measure.id, letter.kind.value)
-        if versions and versions[-1].id != letter.id:
+        if versions[-1].id != letter.id:
             raise InvalidSubmission(
                 {WHOLE_FORM: "There is a newer version of this letter: open it from work or letters."}
             )
@@ -453,7 +453,7 @@ def revise_letter(
             )
             customer.address, customer.no_fixed_address = address, revision.no_fixed_address
             uow.customers.update(customer)
-        version = versions[-1].version + 1 if versions else 1
+        version = versions[-1].version + 1  # the letter itself is among them
         signed = replace(
             council,
             signatory_name=revision.signatory_name.strip() or council.signatory_name,
