@@ -137,7 +137,7 @@ def form_problem(errors: Mapping[str, str]) -> list[CardElement]:
     return [text(errors.get(FORM_PROBLEM) or "Please correct the fields marked below.", color="Attention")]
 
 
-def error_text(errors: dict[str, str], field: str) -> list[CardElement]:
+def error_text(errors: Mapping[str, str], field: str) -> list[CardElement]:
     """An inline error under a field, in the attention colour, when the server rejected it."""
     return [text(errors[field], color="Attention")] if field in errors else []
 

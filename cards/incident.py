@@ -51,6 +51,20 @@ _MORE_DETAIL_FIELDS = (
     "phone",
     "email",
 )
+INCIDENT_FORM_FIELDS = (
+    "customer_choice",
+    "customer_name",
+    "channel",
+    "actions",
+    "description",
+    "informal_warning_given",
+    "safeguarding_concern",
+    "support_need",
+    "serious_threats",
+    "line_manager_id",
+    *_MORE_DETAIL_FIELDS,
+)
+"""Every input of the report form, which the dialog reads back from a submit."""
 
 
 def incident_form(
@@ -67,33 +81,9 @@ def incident_form(
     body += form_problem(errs)
     body += _who(values, errs, customer_options)
     body += [
-        choice_input(
-            "channel",
-            "How did they contact us?",
-            enum_choices(ContactChannel),
-            values.get("channel", ""),
-            True,
-        ),
-        *error_text(errs, "channel"),
-        choice_input(
-            "actions",
-            "What did they do? (choose all that apply)",
-            enum_choices(UnreasonableAction),
-            values.get("actions", ""),
-            True,
-            multi=True,
-        ),
-        *error_text(errs, "actions"),
-        text_input(
-            "description",
-            "What happened?",
-            values.get("description", ""),
-            True,
-            policy.DESCRIPTION_MAX_LENGTH,
-            multiline=True,
-            placeholder="Facts only: what was said or done, and what you did.",
-        ),
-        *error_text(errs, "description"),
+        *channel_input(values, errs),
+        *actions_input(values, errs),
+        *description_input(values, errs, placeholder="Facts only: what was said or done, and what you did."),
         toggle_input(
             "informal_warning_given", "I gave them an informal warning (s10)", values.get("informal_warning_given", "")
         ),
@@ -143,6 +133,66 @@ def incident_form(
     return envelope(body, [submit("Submit report", Verb.INCIDENT_SUBMIT, style="positive", form_id=form_id)])
 
 
+def channel_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[CardElement]:
+    """The report's fields that the amendment form asks again, worded the same on both."""
+    return [
+        choice_input(
+            "channel", "How did they contact us?", enum_choices(ContactChannel), values.get("channel", ""), True
+        ),
+        *error_text(errs, "channel"),
+    ]
+
+
+def actions_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[CardElement]:
+    return [
+        choice_input(
+            "actions",
+            "What did they do? (choose all that apply)",
+            enum_choices(UnreasonableAction),
+            values.get("actions", ""),
+            True,
+            multi=True,
+        ),
+        *error_text(errs, "actions"),
+    ]
+
+
+def description_input(values: Mapping[str, str], errs: Mapping[str, str], placeholder: str = "") -> list[CardElement]:
+    return [
+        text_input(
+            "description",
+            "What happened?",
+            values.get("description", ""),
+            True,
+            policy.DESCRIPTION_MAX_LENGTH,
+            multiline=True,
+            placeholder=placeholder,
+        ),
+        *error_text(errs, "description"),
+    ]
+
+
+def service_area_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[CardElement]:
+    return [
+        choice_input("service_area", "Service", enum_choices(ServiceArea), values.get("service_area", ""), False),
+        *error_text(errs, "service_area"),
+    ]
+
+
+def immediate_steps_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[CardElement]:
+    return [
+        choice_input(
+            "immediate_steps",
+            "What did you do at the time? (s8.5)",
+            enum_choices(ImmediateStep),
+            values.get("immediate_steps", ""),
+            False,
+            multi=True,
+        ),
+        *error_text(errs, "immediate_steps"),
+    ]
+
+
 def _who(values: Mapping[str, str], errs: dict[str, str], options: Sequence[CustomerOption]) -> list[CardElement]:
     blocks: list[CardElement] = []
     if options:
@@ -174,17 +224,8 @@ def _more_details(values: Mapping[str, str], errs: dict[str, str]) -> list[CardE
         DateInput(id="occurred_date", label="Date (leave empty for today)", value=values.get("occurred_date") or None),
         TimeInput(id="occurred_time", label="Time (leave empty for now)", value=values.get("occurred_time") or None),
         *error_text(errs, "occurred_date"),
-        choice_input("service_area", "Service", enum_choices(ServiceArea), values.get("service_area", ""), False),
-        *error_text(errs, "service_area"),
-        choice_input(
-            "immediate_steps",
-            "What did you do at the time? (s8.5)",
-            enum_choices(ImmediateStep),
-            values.get("immediate_steps", ""),
-            False,
-            multi=True,
-        ),
-        *error_text(errs, "immediate_steps"),
+        *service_area_input(values, errs),
+        *immediate_steps_input(values, errs),
         choice_input(
             "acting_party",
             "Who acted this way? (s5)",

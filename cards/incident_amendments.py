@@ -8,8 +8,6 @@ from microsoft_teams.cards import CardElement, DateInput, TimeInput
 
 from cards.common import (
     Card,
-    choice_input,
-    enum_choices,
     envelope,
     error_text,
     form_problem,
@@ -19,11 +17,17 @@ from cards.common import (
     text_input,
     toggle_input,
 )
-from cards.incident import incident_blocks
+from cards.incident import (
+    actions_input,
+    channel_input,
+    description_input,
+    immediate_steps_input,
+    incident_blocks,
+    service_area_input,
+)
 from cards.verbs import Verb
 from casework import policy
 from casework.incident_amendments import AmendmentForm, IncidentAmended
-from casework.vocabulary import ContactChannel, ImmediateStep, ServiceArea, UnreasonableAction
 
 
 def amendment_form_card(
@@ -52,39 +56,11 @@ def amendment_form_card(
         DateInput(id="occurred_date", label="Date", value=typed.get("occurred_date") or None),
         TimeInput(id="occurred_time", label="Time", value=typed.get("occurred_time") or None),
         *error_text(errs, "occurred_date"),
-        choice_input(
-            "channel", "How did they contact us?", enum_choices(ContactChannel), typed.get("channel", ""), True
-        ),
-        *error_text(errs, "channel"),
-        choice_input("service_area", "Service", enum_choices(ServiceArea), typed.get("service_area", ""), False),
-        *error_text(errs, "service_area"),
-        choice_input(
-            "actions",
-            "What did they do? (choose all that apply)",
-            enum_choices(UnreasonableAction),
-            typed.get("actions", ""),
-            True,
-            multi=True,
-        ),
-        *error_text(errs, "actions"),
-        choice_input(
-            "immediate_steps",
-            "What did you do at the time? (s8.5)",
-            enum_choices(ImmediateStep),
-            typed.get("immediate_steps", ""),
-            False,
-            multi=True,
-        ),
-        *error_text(errs, "immediate_steps"),
-        text_input(
-            "description",
-            "What happened?",
-            typed.get("description", ""),
-            True,
-            policy.DESCRIPTION_MAX_LENGTH,
-            multiline=True,
-        ),
-        *error_text(errs, "description"),
+        *channel_input(typed, errs),
+        *service_area_input(typed, errs),
+        *actions_input(typed, errs),
+        *immediate_steps_input(typed, errs),
+        *description_input(typed, errs),
         toggle_input(
             "informal_warning_given",
             "An informal warning was given (s10)",

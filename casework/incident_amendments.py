@@ -104,17 +104,11 @@ def amend_incident(
 
 
 def form_values(incident: Incident) -> dict[str, str]:
+    """The amendable fields as the form shows them: the moment split into the local date and time."""
     local = incident.occurred_at.astimezone(policy.LOCAL_TIME)
-    return {
-        "occurred_date": local.date().isoformat(),
-        "occurred_time": local.strftime("%H:%M"),
-        "channel": incident.channel.value,
-        "service_area": incident.service_area.value,
-        "actions": ",".join(a.value for a in incident.actions),
-        "immediate_steps": ",".join(s.value for s in incident.immediate_steps),
-        "description": incident.description,
-        "informal_warning_given": "true" if incident.informal_warning_given else "false",
-    }
+    values = amendable_values(incident)
+    del values["occurred_at"]
+    return {"occurred_date": local.date().isoformat(), "occurred_time": local.strftime("%H:%M"), **values}
 
 
 def _amendable(uow: UnitOfWork, actor: Actor, incident_id: int, clock: Clock) -> Incident:

@@ -13,7 +13,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from cards.common import Card
-from cards.incident import NEW_CUSTOMER, incident_confirmation, incident_form
+from cards.incident import INCIDENT_FORM_FIELDS, NEW_CUSTOMER, incident_confirmation, incident_form
 from cards.verbs import Verb
 from casework.commands import IncidentSubmission
 from casework.errors import CustomerChoiceNeeded, InvalidSubmission
@@ -27,27 +27,7 @@ from dialogs.quick_report import parse_quick_report
 
 class ReportIncidentDialog(FormDialog):
     submit_verb = Verb.INCIDENT_SUBMIT
-    fields = (
-        "customer_choice",
-        "customer_name",
-        "channel",
-        "actions",
-        "description",
-        "informal_warning_given",
-        "safeguarding_concern",
-        "support_need",
-        "serious_threats",
-        "line_manager_id",
-        "occurred_date",
-        "occurred_time",
-        "service_area",
-        "immediate_steps",
-        "acting_party",
-        "representative_name",
-        "postcode",
-        "phone",
-        "email",
-    )
+    fields = INCIDENT_FORM_FIELDS
 
     def __init__(self, casework: CaseworkGateway, safety_guidance: str) -> None:
         super().__init__(ReportIncidentDialog.__name__)
