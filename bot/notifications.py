@@ -12,7 +12,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 from bot.letter_links import LetterCards
 from cards.common import Card, envelope, heading, text
 from cards.escalation import chase_card, decision_card, information_request_card
-from cards.incident import manager_discussion_card, urgent_incident_card
+from cards.incident import case_owner_alert_card, manager_discussion_card, urgent_incident_card
 from cards.review import review_card, unreachable_owner_card
 from casework.entities import OutboxMessage, user_of
 from casework.gateway import CaseworkGateway
@@ -53,6 +53,7 @@ class Notifications:
         self._team = team_conversation_id
         self._renderers: Mapping[MessagePurpose, Renderer] = {
             MessagePurpose.MANAGER_DISCUSSION: self._manager_discussion,
+            MessagePurpose.CASE_OWNER_ALERT: self._case_owner_alert,
             MessagePurpose.URGENT_ALERT: self._urgent_alert,
             MessagePurpose.DECISION_CARD: self._decision_card,
             MessagePurpose.DECISION_CARD_UPDATE: self._decision_card_update,
@@ -87,6 +88,11 @@ class Notifications:
         content = await self._content(message)
         assert content.incident is not None
         return self._to_addressee(message, manager_discussion_card(content.incident))
+
+    async def _case_owner_alert(self, message: OutboxMessage) -> Outgoing:
+        content = await self._content(message)
+        assert content.incident is not None
+        return self._to_addressee(message, case_owner_alert_card(content.incident))
 
     async def _urgent_alert(self, message: OutboxMessage) -> Outgoing:
         content = await self._content(message)

@@ -50,6 +50,7 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
         *error_text(errs, "kind"),
         text_input("reason", "Why?", values.get("reason", ""), True, policy.REASON_MAX_LENGTH, multiline=True),
         *error_text(errs, "reason"),
+        *_no_warning_reason(values, errs),
         text(
             "For a restriction: a Health and Safety investigation reference (s12.2), or a serious threat (s12.3).",
             subtle=True,
@@ -118,6 +119,24 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
     )
 
 
+def _no_warning_reason(values: Mapping[str, str], errs: Mapping[str, str]) -> list[CardElement]:
+    """Asked only once the request turned out to have no warning before it (s11.1, s12.1), so the form stays short
+    for the usual case; kept, with what was typed, until the request is sent."""
+    if "no_warning_reason" not in errs and not values.get("no_warning_reason"):
+        return []
+    return [
+        *error_text(errs, "no_warning_reason"),
+        text_input(
+            "no_warning_reason",
+            "Why without an earlier warning?",
+            values.get("no_warning_reason", ""),
+            False,
+            policy.REASON_MAX_LENGTH,
+            multiline=True,
+        ),
+    ]
+
+
 def escalation_requested(view: EscalationView, already_received: bool = False) -> Card:
     if already_received:
         return envelope(
@@ -170,6 +189,7 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
         )
         if line.amended:
             body.append(text(line.amended, subtle=True, color="Warning"))
+    body += _warnings(view)
     body.append(
         text(markdown("**Reasonable adjustments on record:** {}", view.adjustments_on_record or "none recorded"))
     )
@@ -243,6 +263,19 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
             "userIds": list(view.refresh_user_ids[:60]),
         }
     return card
+
+
+def _warnings(view: EscalationView) -> list[CardElement]:
+    """What the customer was warned before (s10, s11.1), or why the requester asked without a warning (s12.1)."""
+    if view.warnings:
+        return [
+            text(markdown("**Informal warnings before this** ({})", len(view.warnings))),
+            *(text(f"{london_date(w.when)}: {w.what}", subtle=True) for w in view.warnings),
+        ]
+    blocks: list[CardElement] = [text(markdown("**Informal warnings before this:** none on record"))]
+    if view.no_warning_reason:
+        blocks.append(text(markdown("**Why without a warning, says the requester:** {}", view.no_warning_reason)))
+    return blocks
 
 
 def _progress(view: EscalationView) -> str:

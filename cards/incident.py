@@ -390,6 +390,22 @@ def manager_discussion_card(summary: IncidentSummary, notice: str = "") -> Card:
     )
 
 
+def case_owner_alert_card(summary: IncidentSummary) -> Card:
+    """To the case owner of a warning or restriction in force: the customer acted again (s11.4, s13)."""
+    return envelope(
+        [
+            heading(f"New incident {summary.reference} about {summary.customer_name}"),
+            text(
+                "You own this customer's warning or restriction. A new incident bears on its review (s13) and on "
+                "whether to ask the determination team for more.",
+                subtle=True,
+            ),
+            *_incident_facts(summary),
+        ],
+        [submit("Ask the determination team", Verb.MENU_ESCALATE)],
+    )
+
+
 def urgent_incident_card(summary: IncidentSummary) -> Card:
     """To the determination team at once: a serious threat (s12.3) or a safeguarding concern (s8.4)."""
     return envelope(

@@ -53,6 +53,9 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
             text(f"{i.reference} – {london(i.occurred_at)} – {i.channel}: {', '.join(i.actions)}", subtle=True)
             for i in view.incidents_since
         )
+        if view.warnings_since:
+            body.append(text(markdown("**Informal warnings since the last review** ({})", len(view.warnings_since))))
+            body.extend(text(f"{london_date(w.when)}: {w.what}", subtle=True) for w in view.warnings_since)
         body.append(text(markdown("Proposed: **extend by 3 months** (s13.2), or lift if they no longer justify it.")))
     else:
         body.append(text(markdown("No further unacceptable actions since the last review: proposed **lift** (s13.1).")))

@@ -52,6 +52,8 @@ class EscalationRequest:
     terms: RestrictionTerms = RestrictionTerms()
     submission_key: str = ""
     """The form's submission, scoped to the requester: a repeated submit of it is the same request."""
+    no_warning_reason: str = ""
+    """Why it is asked for although no warning is on record (s11.1, s12.1); asked for only then."""
 
 
 @dataclass(frozen=True)

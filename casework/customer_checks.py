@@ -21,6 +21,7 @@ from casework.views import (
     amendment_lines,
     amendments_of,
     customer_option,
+    informal_warnings,
     local_date,
     may_edit_record,
     may_see_history,
@@ -111,6 +112,7 @@ def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clo
                         f"{amendment.reason} Changed: {', '.join(amendment.changed)}.",
                     )
                 )
+        lines.extend(HistoryLine(w.when, "Informal warning", w.what) for w in informal_warnings(incidents))
         for escalation in uow.escalations.for_customer(customer_id):
             lines.append(
                 HistoryLine(

@@ -207,6 +207,8 @@ class NewEscalation:
     last_chased_at: datetime | None = None
     submission_key: str | None = None
     """The form submission that asked for it, if any: a repeated submit finds this escalation (issue 14)."""
+    no_warning_reason: str = ""
+    """The requester's answer to "why without an earlier warning?" (s11.1, s12.1), shown to the team."""
 
     @property
     def is_immediate(self) -> bool:

@@ -14,6 +14,7 @@ from casework.configuration import Clock, DecisionRules
 from casework.customer_query import QueryKind, interpret, name_key
 from casework.entities import (
     Actor,
+    Customer,
     Decision,
     Escalation,
     Incident,
@@ -39,12 +40,14 @@ from casework.views import (
     DecisionResult,
     EscalationView,
     escalation_view,
+    informal_warnings,
 )
 from casework.vocabulary import (
     ContactRestriction,
     DecisionOutcome,
     EscalationKind,
     EscalationState,
+    MeasureKind,
     SeriousThreat,
 )
 
@@ -115,6 +118,7 @@ def request_escalation(
         if not incidents and policy.needs_recorded_incident(kind):
             # Refused here, before the team sees it: its letter could never give examples (s11.4).
             raise InvalidSubmission({"customer_name": policy.NO_INCIDENT_ON_RECORD.format(name=customer.name)})
+        no_warning_reason = _no_warning_reason(uow, customer, kind, threat, incidents, request)
         new = NewEscalation(
             customer_id=customer.id,
             kind=kind,
@@ -128,6 +132,7 @@ def request_escalation(
             restrictions=chosen,
             terms=request.terms,
             submission_key=request.submission_key or None,
+            no_warning_reason=no_warning_reason,
         )
         try:
             escalation = uow.escalations.add(new)
@@ -143,6 +148,30 @@ def request_escalation(
         publish(uow, events, clock)
         uow.commit()
     return DecisionResult(view, recorded_now=True, events=events)
+
+
+def _no_warning_reason(
+    uow: UnitOfWork,
+    customer: Customer,
+    kind: EscalationKind,
+    threat: SeriousThreat | None,
+    incidents: Sequence[Incident],
+    request: EscalationRequest,
+) -> str:
+    """The requester's answer to "why with no earlier warning?" when none is on record (s11.1, s12.1): refused
+    until given, so the team always sees it; empty, and ignored if typed, when a warning is on record."""
+    informal = bool(informal_warnings(incidents))
+    formal = kind is EscalationKind.RESTRICTION and any(
+        m.kind is MeasureKind.FORMAL_WARNING for m in uow.measures.for_customer(customer.id)
+    )
+    if not policy.warning_expected_before(kind, threat, informal, formal):
+        return ""
+    reason = request.no_warning_reason.strip()
+    if not reason:
+        raise InvalidSubmission({"no_warning_reason": policy.NO_PRIOR_WARNING.format(name=customer.name)})
+    if len(reason) > policy.REASON_MAX_LENGTH:
+        raise InvalidSubmission({"no_warning_reason": f"Keep the reason under {policy.REASON_MAX_LENGTH} characters."})
+    return reason
 
 
 NOT_ENTITLED = "You can't act on this escalation."

@@ -15,6 +15,9 @@ class IncidentReported:
     incident: IncidentSummary
     line_manager_id: str | None
     line_manager_name: str | None
+    case_owner_id: str | None = None
+    """The owner of a warning or restriction in force for the customer, when someone else: they hear of it too, as
+    a new incident during a measure bears on its review and on escalating (s11.4, s13)."""
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,13 @@ def report_incident(
         if incident.safeguarding_concern:
             record_audit(uow, actor, AuditAction.INCIDENT_SAFEGUARDING_FLAGGED, incident.reference, clock)
         confirmation = _confirmation(uow, incident, clock, already_recorded=False, known=(customer, reporter, manager))
-        reported = IncidentReported(confirmation.incident, confirmation.line_manager_id, confirmation.line_manager_name)
+        owner = confirmation.case_owner_id
+        reported = IncidentReported(
+            confirmation.incident,
+            confirmation.line_manager_id,
+            confirmation.line_manager_name,
+            case_owner_id=owner if owner not in (actor.user_id, manager.user_id) else None,
+        )
         confirmation = replace(confirmation, events=(reported,))
         publish(uow, confirmation.events, clock)
         uow.commit()
@@ -268,7 +274,10 @@ def _confirmation(
         reference=incident.reference,
         customer=status_view(uow, customer, clock, facts=facts),
         already_recorded=already_recorded,
-        incident=incident_summary(uow, incident, customer, reporter, recent=facts.recent_incidents),
+        incident=incident_summary(uow, incident, customer, reporter, facts=facts),
         line_manager_id=manager.user_id if manager else None,
         line_manager_name=manager.name if manager else None,
+        case_owner_id=next(
+            (m.case_owner_id for m in reversed(facts.measures) if policy.is_in_force(m, incident.occurred_at)), None
+        ),
     )

@@ -56,12 +56,15 @@ def messages_for(event: Event, clock: Clock) -> list[NewOutboxMessage]:
     """Who is told of an event (the notifications table's first half: the second, in bot/, says with which card)."""
     now = clock()
     match event:
-        case IncidentReported(incident=incident, line_manager_id=manager):
+        case IncidentReported(incident=incident, line_manager_id=manager, case_owner_id=owner):
             subject: dict[str, int | str] = {"incident_id": incident.incident_id}
             told = []
             if manager:
                 # s8.6: the reporter's line manager discusses every incident with them.
                 told.append(NewOutboxMessage(personal_chat(manager), MessagePurpose.MANAGER_DISCUSSION, subject, now))
+            if owner:
+                # s11.4, s13: acting again during a warning or restriction is for its case owner to weigh.
+                told.append(NewOutboxMessage(personal_chat(owner), MessagePurpose.CASE_OWNER_ALERT, subject, now))
             if incident.is_urgent:
                 # s12.3, s8.4: a serious threat goes to the determination team at once.
                 told.append(NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.URGENT_ALERT, subject, now))

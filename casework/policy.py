@@ -307,6 +307,31 @@ def needs_recorded_incident(kind: EscalationKind) -> bool:
     return kind in (EscalationKind.FORMAL_WARNING, EscalationKind.RESTRICTION)
 
 
+def warning_expected_before(
+    kind: EscalationKind,
+    serious_threat: SeriousThreat | None,
+    informal_warning_on_record: bool,
+    formal_warning_on_record: bool,
+) -> bool:
+    """Whether a request lacks the warning the policy expects before it, so the requester must say why (s11.1: a
+    formal warning follows informal warnings the customer did not heed; s12.1: a restriction is a last resort once
+    warnings are exhausted, though serious cases may go without). A s12.3 serious threat is its own reason."""
+    if serious_threat is not None:
+        return False
+    if kind is EscalationKind.FORMAL_WARNING:
+        return not informal_warning_on_record
+    if kind is EscalationKind.RESTRICTION:
+        return not (informal_warning_on_record or formal_warning_on_record)
+    return False
+
+
+NO_PRIOR_WARNING = (
+    "No warning is on record for {name}. A formal warning usually follows informal warnings the customer did not "
+    "heed (s11.1), and a restriction follows warnings (s12.1), though serious cases may go without: say below why "
+    "this is asked for without one. The determination team will see your answer."
+)
+
+
 def restriction_terms_errors(restrictions: Iterable[ContactRestriction], terms: RestrictionTerms) -> dict[str, str]:
     """The particulars each chosen restriction needs before it can be put to the determination team (s15.3)."""
     chosen = set(restrictions)
@@ -478,6 +503,30 @@ def escalation_suggestion(
         )
     if len(recent) >= incidents_threshold:
         return f"{len(recent)} incidents in {days} days: consider asking the determination team (s10, s11)."
+    return ""
+
+
+def warning_follow_up(
+    at: datetime,
+    informal_warnings: Iterable[datetime],
+    formal_warning_review_at: datetime | None,
+    window: timedelta = SUGGESTION_WINDOW,
+) -> str:
+    """A prompt to escalate when a customer acts again after being warned: during a formal warning's monitoring
+    period (s11.4: it says what happens if they continue), or after an informal warning within the window (s10.1:
+    "should customers continue... the matter will be escalated"). A suggestion only: people decide. Empty if none."""
+    if formal_warning_review_at is not None:
+        return (
+            "A new incident during the formal warning's monitoring period (review due "
+            f"{formal_warning_review_at.astimezone(LOCAL_TIME):%d %b %Y}): consider asking the determination team "
+            "for a restriction (s11.4, s12.1)."
+        )
+    earlier = [when for when in informal_warnings if at - window <= when < at]
+    if earlier:
+        return (
+            f"A new incident after the informal warning of {max(earlier).astimezone(LOCAL_TIME):%d %b %Y}: "
+            "consider asking the determination team for a formal warning (s10.1, s11.1)."
+        )
     return ""
 
 

@@ -311,6 +311,9 @@ class CustomerStatusFacts:
     recent_incidents: tuple[tuple[datetime, ServiceArea], ...] = ()
     """When and where each of the customer's incidents since the time asked for happened, oldest first (for the
     escalation suggestion); empty unless asked for."""
+    recent_warnings: tuple[datetime, ...] = ()
+    """When each informal warning on those incidents was given (s10: at the time, or noted by the line manager in
+    the s8.6 discussion), oldest first; empty unless asked for."""
 
 
 @dataclass(frozen=True)

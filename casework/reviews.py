@@ -13,7 +13,7 @@ from casework.errors import AccessRefused, NotFound
 from casework.events import LettersDrafted, ReviewDue, ReviewOverdue
 from casework.outbox import publish
 from casework.ports import UnitOfWork
-from casework.views import EvidenceLine, PastReview, ReviewResult, ReviewView
+from casework.views import EvidenceLine, PastReview, ReviewResult, ReviewView, informal_warnings
 from casework.vocabulary import LetterKind, MeasureKind, ReviewOutcome
 
 REMINDER_SWEEP = Actor("system", "Reminder sweep")
@@ -216,6 +216,7 @@ def _view(uow: UnitOfWork, review: ScheduledReview, measure: Measure, clock: Clo
             for i in incidents
         ),
         proposed=policy.proposed_review_outcome(len(incidents)),
+        warnings_since=informal_warnings(incidents),
         overdue=review.decided_at is None and review.due_at < clock(),
         staff_options=tuple((m.user_id, m.name) for m in uow.staff.all() if m.user_id != owner_id),
         decided_outcome=review.outcome,

@@ -18,6 +18,7 @@ from casework.entities import (
     Escalation,
     Incident,
     IncidentAmendment,
+    Measure,
     NewMeasure,
     StaffMember,
     Vote,
@@ -31,6 +32,7 @@ from casework.vocabulary import (
     DeliveryMethod,
     EscalationState,
     LetterKind,
+    ManagerOutcome,
     MeasureKind,
     MessagePurpose,
     ReviewOutcome,
@@ -191,6 +193,8 @@ class IncidentConfirmation:
     line_manager_name: str | None
     events: tuple[Event, ...] = ()
     """What others must hear about; empty when nothing was recorded now."""
+    case_owner_id: str | None = None
+    """Who owns the customer's warning or restriction in force, if any (the newest)."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,14 @@ class EvidenceLine:
     amended: str = ""
     """Set when the incident was amended: when, and for a decided escalation which version the decision relied on
     (the line then shows that version)."""
+
+
+@dataclass(frozen=True)
+class WarningLine:
+    """An informal warning the customer was given (s10): when, and the incident it came with."""
+
+    when: datetime
+    what: str
 
 
 @dataclass(frozen=True)
@@ -237,6 +249,10 @@ class EscalationView:
     immediate: bool = False
     confirmed_by_name: str | None = None
     adjustments_on_record: str = ""
+    warnings: tuple[WarningLine, ...] = ()
+    """The informal warnings given before the request (s10, s11.1), oldest first."""
+    no_warning_reason: str = ""
+    """Why the requester asked with no warning on record (s11.1, s12.1); empty when one was."""
     refresh_user_ids: tuple[str, ...] = ()
     """Teams ids of the members whose card refreshes itself with live progress (Teams allows up to 60)."""
 
@@ -291,6 +307,8 @@ class ReviewView:
     customer_advised: bool = False
     not_advised_reason: str = ""
     next_review_at: datetime | None = None
+    warnings_since: tuple[WarningLine, ...] = ()
+    """Informal warnings given since the last review (s10), with the incidents they came with."""
 
 
 @dataclass(frozen=True)
@@ -517,6 +535,23 @@ def local_date(moment: datetime) -> str:
     return moment.astimezone(policy.LOCAL_TIME).strftime("%d %b %Y")
 
 
+def informal_warnings(incidents: Sequence[Incident]) -> tuple[WarningLine, ...]:
+    """The informal warnings on these incidents, oldest first: given at the time by the officer (s8.5, s10) or
+    noted by the line manager in the s8.6 discussion."""
+    lines: list[WarningLine] = []
+    for incident in incidents:
+        if incident.informal_warning_given:
+            lines.append(WarningLine(incident.occurred_at, f"Given at the time, incident {incident.reference} (s10)"))
+        if incident.manager_outcome is ManagerOutcome.INFORMAL_WARNING_NOTED and incident.manager_outcome_at:
+            lines.append(
+                WarningLine(
+                    incident.manager_outcome_at,
+                    f"Noted by the line manager after incident {incident.reference} (s8.6)",
+                )
+            )
+    return tuple(sorted(lines, key=lambda line: line.when))
+
+
 def evidence_line(
     incident: Incident, amendments: Sequence[IncidentAmendment], decided_at: datetime | None
 ) -> EvidenceLine:
@@ -552,15 +587,26 @@ def incident_summary(
     incident: Incident,
     customer: Customer | None = None,
     reporter: StaffMember | None = None,
-    recent: Sequence[tuple[datetime, ServiceArea]] | None = None,
+    facts: CustomerStatusFacts | None = None,
 ) -> IncidentSummary:
     """The incident as its line manager sees it. A use case that has the customer, the reporter or the customer's
-    incidents within the suggestion window (policy.SUGGESTION_WINDOW) passes them."""
-    if recent is None:
+    status read with the incidents within the suggestion window (policy.SUGGESTION_WINDOW) passes them."""
+    if facts is None:
         since = incident.occurred_at - policy.SUGGESTION_WINDOW
-        recent = [
-            (i.occurred_at, i.service_area) for i in uow.incidents.for_customer_since(incident.customer_id, since)
-        ]
+        window = uow.incidents.for_customer_since(incident.customer_id, since)
+        recent: Sequence[tuple[datetime, ServiceArea]] = [(i.occurred_at, i.service_area) for i in window]
+        warnings: Sequence[datetime] = [w.when for w in informal_warnings(window)]
+        measures: Sequence[Measure] = uow.measures.for_customer(incident.customer_id)
+    else:
+        recent, warnings, measures = facts.recent_incidents, facts.recent_warnings, facts.measures
+    formal_warnings = [
+        m.review_due_at
+        for m in measures
+        if m.kind is MeasureKind.FORMAL_WARNING and policy.is_in_force(m, incident.occurred_at)
+    ]
+    suggestion = policy.warning_follow_up(
+        incident.occurred_at, warnings, max(formal_warnings) if formal_warnings else None
+    ) or policy.escalation_suggestion(list(recent), incident.occurred_at)
     customer = customer or require_customer(uow, incident.customer_id)
     reporter = reporter or uow.staff.get(incident.reported_by)
     decided_by = uow.staff.get(incident.manager_outcome_by) if incident.manager_outcome_by else None
@@ -585,7 +631,7 @@ def incident_summary(
         manager_outcome=incident.manager_outcome.label if incident.manager_outcome else None,
         manager_outcome_by=(decided_by.name if decided_by else incident.manager_outcome_by),
         manager_outcome_at=incident.manager_outcome_at,
-        suggestion=policy.escalation_suggestion(list(recent), incident.occurred_at),
+        suggestion=suggestion,
         version=incident.version,
         amendments=amendment_lines(uow, amendments_of(uow, [incident])),
     )
@@ -689,6 +735,8 @@ def escalation_view(
         immediate=escalation.is_immediate,
         confirmed_by_name=confirmed_by,
         adjustments_on_record=customer.reasonable_adjustments,
+        warnings=informal_warnings(incidents),
+        no_warning_reason=escalation.no_warning_reason,
         refresh_user_ids=tuple(m.teams_user_id for m in team if m.teams_user_id)[:60],
     )
 

@@ -295,6 +295,8 @@ class MessagePurpose(enum.StrEnum):
 
     MANAGER_DISCUSSION = "manager_discussion"
     """The line manager's s8.6 discussion card for a new incident."""
+    CASE_OWNER_ALERT = "case_owner_alert"
+    """A new incident about a customer with a warning or restriction in force, to its case owner (s11.4, s13)."""
     URGENT_ALERT = "urgent_alert"
     """An urgent incident (s12.3, s8.4) to the determination team's channel."""
     DECISION_CARD = "decision_card"

@@ -33,6 +33,7 @@ class RequestEscalationDialog(FormDialog):
         "services_withdrawn",
         "scope",
         "representative_name",
+        "no_warning_reason",
     )
 
     def __init__(self, casework: CaseworkGateway) -> None:
@@ -61,6 +62,7 @@ class RequestEscalationDialog(FormDialog):
             ),
             # Scoped to the requester, as an incident's is, so one person's form id never matches another's.
             submission_key=f"{actor.user_id}:{form_id}"[:64],
+            no_warning_reason=values["no_warning_reason"],
         )
         result = await self._casework.call(request_escalation, actor, request)
         return escalation_requested(result.escalation, already_received=not result.recorded_now)

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, case, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -22,7 +22,7 @@ from casework.ports import (
     ReviewDue,
     WorkFacts,
 )
-from casework.vocabulary import EscalationKind, EscalationState, LetterKind, MeasureKind, ServiceArea
+from casework.vocabulary import EscalationKind, EscalationState, LetterKind, ManagerOutcome, MeasureKind, ServiceArea
 from storage.repositories.measures import measure_of
 from storage.repositories.sql_repository import stored_id
 from storage.repositories.staff import staff_of
@@ -71,6 +71,7 @@ class SqlReads:
             viewer_is_determination_team=bool(first.team) and bool(viewer_id),
             viewer_manages_case=bool(first.manages) and bool(viewer_id),
             recent_incidents=_recent_incidents(first.recent),
+            recent_warnings=_recent_warnings(first.recent),
         )
 
     def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
@@ -194,23 +195,38 @@ class SqlReads:
         )
 
     def _incidents_json(self, customer_id: int, since: datetime) -> ScalarSelect[Any]:
-        """When and in which service each of the customer's incidents since then happened, as one JSON array."""
+        """When and in which service each of the customer's incidents since then happened, whether an informal
+        warning was given at the time and when the line manager noted one (s10), as one JSON array."""
         incident = IncidentRecord
+        noted = case(
+            (col(incident.manager_outcome) == ManagerOutcome.INFORMAL_WARNING_NOTED.value, incident.manager_outcome_at)
+        )
         if self._session.get_bind().dialect.name == "postgresql":
-            item = func.json_build_array(incident.occurred_at, incident.service_area)
+            item = func.json_build_array(
+                incident.occurred_at, incident.service_area, incident.informal_warning_given, noted
+            )
             return (
                 select(func.json_agg(aggregate_order_by(item, col(incident.occurred_at))))
                 .where(col(incident.customer_id) == customer_id, col(incident.occurred_at) >= since)
                 .scalar_subquery()
             )
         ordered = (
-            select(col(incident.occurred_at), col(incident.service_area))
+            select(
+                col(incident.occurred_at),
+                col(incident.service_area),
+                col(incident.informal_warning_given),
+                noted.label("noted_at"),
+            )
             .where(col(incident.customer_id) == customer_id, col(incident.occurred_at) >= since)
             .order_by(col(incident.occurred_at), col(incident.id))
             .subquery()
         )
         return select(
-            func.json_group_array(func.json_array(ordered.c.occurred_at, ordered.c.service_area))
+            func.json_group_array(
+                func.json_array(
+                    ordered.c.occurred_at, ordered.c.service_area, ordered.c.informal_warning_given, ordered.c.noted_at
+                )
+            )
         ).scalar_subquery()
 
     def _representatives_json(self, customer_id: int) -> ScalarSelect[Any]:
@@ -244,17 +260,30 @@ class SqlReads:
         return select(func.json_group_array(item)).scalar_subquery()
 
 
-def _recent_incidents(stored: Any) -> tuple[tuple[datetime, ServiceArea], ...]:
+def _recent_items(stored: Any) -> list[list[Any]]:
     if stored is None:
-        return ()
-    pairs = json.loads(stored) if isinstance(stored, str) else stored
-    found = []
-    for at, area in pairs or ():
-        moment = datetime.fromisoformat(at)
-        found.append(
-            (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC), ServiceArea(area))
-        )
-    return tuple(found)
+        return []
+    return list((json.loads(stored) if isinstance(stored, str) else stored) or ())
+
+
+def _moment(stored: str) -> datetime:
+    moment = datetime.fromisoformat(stored)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _recent_incidents(stored: Any) -> tuple[tuple[datetime, ServiceArea], ...]:
+    return tuple((_moment(at), ServiceArea(area)) for at, area, *_ in _recent_items(stored))
+
+
+def _recent_warnings(stored: Any) -> tuple[datetime, ...]:
+    """When each informal warning on those incidents was given: at the incident, or when the line manager noted it."""
+    found: list[datetime] = []
+    for at, _, given_at_the_time, noted_at in _recent_items(stored):
+        if given_at_the_time:
+            found.append(_moment(at))
+        if noted_at:
+            found.append(_moment(noted_at))
+    return tuple(sorted(found))
 
 
 def _is_determination_team(viewer_id: str) -> ColumnElement[bool]:

@@ -159,6 +159,7 @@ class EscalationRecord(SQLModel, table=True):
     last_chased_at: datetime | None = _utc(nullable=True)
     # Unique through the index ux_escalation_submission_key (migration 0012).
     submission_key: str | None = Field(default=None, max_length=64)
+    no_warning_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class VoteRecord(SQLModel, table=True):

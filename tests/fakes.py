@@ -63,6 +63,7 @@ from casework.ports import (
     StaffRepository,
     WorkFacts,
 )
+from casework.views import informal_warnings
 from casework.vocabulary import DeliveryMethod, EscalationState, ManagerOutcome, MessageState
 from storage.customer_search import NameCandidate, indexed_words, prefix_lookups, rank
 
@@ -695,15 +696,11 @@ class FakeReads:
         uow = self._uow
         measures = tuple(uow.measures.for_customer(customer_id))
         representatives = tuple(uow.representatives.for_customer(customer_id))
-        recent = (
-            tuple(
-                (i.occurred_at, i.service_area) for i in uow.incidents.for_customer_since(customer_id, incidents_since)
-            )
-            if incidents_since is not None
-            else ()
-        )
+        since = tuple(uow.incidents.for_customer_since(customer_id, incidents_since)) if incidents_since else ()
+        recent = tuple((i.occurred_at, i.service_area) for i in since)
+        warnings = tuple(sorted(w.when for w in informal_warnings(since)))
         if not viewer_id:
-            return CustomerStatusFacts(measures, representatives, False, False, recent)
+            return CustomerStatusFacts(measures, representatives, False, False, recent, warnings)
         viewer = uow.staff.get(viewer_id)
         managers = {m.case_owner_id for m in measures} | uow.escalations.requesters_for(customer_id)
         manages_a_reporter = bool(uow.incidents.reporters_for(customer_id) & set(uow.staff.reports_to(viewer_id)))
@@ -713,6 +710,7 @@ class FakeReads:
             viewer_is_determination_team=viewer is not None and viewer.is_determination_team,
             viewer_manages_case=viewer_id in managers or manages_a_reporter,
             recent_incidents=recent,
+            recent_warnings=warnings,
         )
 
     def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:

@@ -120,12 +120,19 @@ def restriction_request(name: str = "Jane Smith", **changes: object) -> Escalati
         reason="Abuse continued after the formal warning.",
         investigation_reference="HS-2026-014",
         restrictions=(ContactRestriction.WRITTEN_ONLY.value, ContactRestriction.NO_PHYSICAL_ACCESS.value),
+        no_warning_reason=NO_WARNING_REASON,
     )
     return replace(made, **changes)  # type: ignore[arg-type]
 
 
+NO_WARNING_REASON = "Abuse so severe that an informal warning would not have kept staff safe."
+"""The requester's answer when no warning is on record (s11.1, s12.1): the scenarios' incidents carry none."""
+
+
 def warning_request(name: str = "Jane Smith") -> EscalationRequest:
-    return EscalationRequest(name, EscalationKind.FORMAL_WARNING.value, "Three abusive calls in a week.")
+    return EscalationRequest(
+        name, EscalationKind.FORMAL_WARNING.value, "Three abusive calls in a week.", no_warning_reason=NO_WARNING_REASON
+    )
 
 
 def escalate(
@@ -291,6 +298,7 @@ async def escalate_restriction(bot: RunningBot, user: User, customer: str, **ter
         "reason": "Abuse on three calls this month.",
         "investigation_reference": "HS-2026-014",
         "restrictions": "written_only",
+        "no_warning_reason": NO_WARNING_REASON,
         **terms,
     }
     status, _ = await bot.post(submit(user, value, bot.connector.url))

@@ -11,6 +11,7 @@ import pytest
 
 from casework import escalations, incidents, letters
 from casework.commands import EscalationRequest
+from casework.customer_checks import customer_history
 from casework.entities import Actor, Decision
 from casework.errors import AccessRefused, InvalidSubmission
 from casework.events import LettersDrafted
@@ -36,6 +37,7 @@ from tests.scenarios import (
     SECOND,
     STAFF,
     START,
+    approved,
     escalate,
     restriction_request,
     status_of,
@@ -436,3 +438,29 @@ def test_deciding_an_unknown_escalation_is_refused_like_one_not_yours(
 ) -> None:
     with pytest.raises(AccessRefused, match=escalations.NOT_ENTITLED):
         escalations.decide_escalation(uow, DECIDER, 999, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
+
+
+def test_a_restriction_with_no_warning_on_record_is_refused_until_the_requester_says_why(
+    uow: FakeUnitOfWork, clock: FakeClock
+) -> None:
+    incidents.report_incident(uow, OFFICER, submission(), clock)
+    with pytest.raises(InvalidSubmission) as refused:
+        escalations.request_escalation(uow, MANAGER, restriction_request(no_warning_reason="  "), clock, rules=RULES)
+    assert set(refused.value.errors) == {"no_warning_reason"}
+    assert uow.state.escalations == {}
+
+
+def test_a_restriction_after_a_formal_warning_needs_no_reason(
+    uow: FakeUnitOfWork, clock: FakeClock, team: None
+) -> None:
+    approved(uow, clock, warning_request())  # a formal warning in force: the warning s12.1 looks for
+    request = restriction_request(no_warning_reason="typed, though not needed")
+    view = escalations.request_escalation(uow, MANAGER, request, clock, rules=RULES).escalation
+    assert view.no_warning_reason == "" and view.warnings == ()
+
+
+def test_the_customers_history_lists_each_informal_warning(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
+    reported = incidents.report_incident(uow, OFFICER, submission(informal_warning_given=True), clock)
+    history = customer_history(uow, DECIDER, reported.customer.customer_id, clock)
+    warnings = [(line.what, line.detail) for line in history.lines if line.what == "Informal warning"]
+    assert warnings == [("Informal warning", f"Given at the time, incident {reported.reference} (s10)")]

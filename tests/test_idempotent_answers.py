@@ -8,7 +8,7 @@ import asyncio
 from storage.tables import EscalationRecord, IncidentRecord
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import Call, FakeConnector
-from tests.scenarios import fill, form_id_of, last_card, register_team, report, rows, say
+from tests.scenarios import NO_WARNING_REASON, fill, form_id_of, last_card, register_team, report, rows, say
 from tests.teams import HARPER, MORGAN, SAM, all_text, submit
 
 NOTHING_SAVED = "nothing was saved"
@@ -113,6 +113,7 @@ async def test_two_concurrent_submits_of_one_escalation_form_ask_the_team_once_a
             "customer_name": "Jane Smith",
             "kind": "formal_warning",
             "reason": "Abuse on three calls this month.",
+            "no_warning_reason": NO_WARNING_REASON,
         }
         before = len(connector.sent_to(MORGAN.personal_conversation))
         bot.deliver_after_each_post = False

@@ -17,7 +17,15 @@ from storage.database import create_database_engine
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import Call, FakeConnector
-from tests.scenarios import RULES, as_actor, morgan_escalates, register_team, restriction_request, sam_reports
+from tests.scenarios import (
+    NO_WARNING_REASON,
+    RULES,
+    as_actor,
+    morgan_escalates,
+    register_team,
+    restriction_request,
+    sam_reports,
+)
 from tests.teams import CASEY, HARPER, MORGAN, SAM, User, all_text, execute, message, submit
 
 REVIEW_DUE = datetime(2027, 2, 28, 10, 0, tzinfo=UTC)
@@ -34,7 +42,9 @@ def waiting_work(database_url: str, clock: MutableClock) -> dict[str, int]:
     sam_reports(SqlUnitOfWork(engine), clock, "Peter Brown", key="k2")
     morgan_escalates(lambda: SqlUnitOfWork(engine), clock, restriction_request("Jane Smith"), (HARPER, CASEY))
     pending = morgan_escalates(lambda: SqlUnitOfWork(engine), clock, restriction_request("Peter Brown"))
-    warning = EscalationRequest("Peter Brown", EscalationKind.FORMAL_WARNING.value, "Three abusive calls.")
+    warning = EscalationRequest(
+        "Peter Brown", EscalationKind.FORMAL_WARNING.value, "Three abusive calls.", no_warning_reason=NO_WARNING_REASON
+    )
     asked = morgan_escalates(lambda: SqlUnitOfWork(engine), clock, warning)
     escalations.ask_for_information(
         SqlUnitOfWork(engine), as_actor(HARPER), asked, "Which dates were the calls?", clock, RULES

@@ -549,3 +549,35 @@ def test_overlong_review_reasons_are_refused_not_cut_short() -> None:
         ReviewOutcome.EXTEND, "r" * policy.REASON_MAX_LENGTH, False, "n" * policy.NOT_ADVISED_MAX_LENGTH
     )
     assert at_the_limit == {}
+
+
+@pytest.mark.parametrize(
+    ("kind", "threat", "informal", "formal", "expected"),
+    [
+        (EscalationKind.FORMAL_WARNING, None, False, False, True),
+        (EscalationKind.FORMAL_WARNING, None, True, False, False),
+        # A formal warning before does not stand in for the informal one a new formal warning follows (s11.1).
+        (EscalationKind.FORMAL_WARNING, None, False, True, True),
+        (EscalationKind.RESTRICTION, None, False, False, True),
+        (EscalationKind.RESTRICTION, None, True, False, False),
+        (EscalationKind.RESTRICTION, None, False, True, False),
+        # The s12.3 exception is its own reason (s12.1: serious cases may go without warnings).
+        (EscalationKind.RESTRICTION, SeriousThreat.CREDIBLE_THREAT_TO_HARM, False, False, False),
+        (EscalationKind.FURTHER_ACTION, None, False, False, False),
+    ],
+)
+def test_a_warning_is_expected_before_a_formal_warning_or_restriction(
+    kind: EscalationKind, threat: SeriousThreat | None, informal: bool, formal: bool, expected: bool
+) -> None:
+    assert policy.warning_expected_before(kind, threat, informal, formal) is expected
+
+
+def test_acting_again_after_a_warning_suggests_the_next_step() -> None:
+    at = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    during = policy.warning_follow_up(at, [], at + timedelta(days=60))
+    assert during.startswith("A new incident during the formal warning's monitoring period (review due 27 Jan 2027)")
+    after = policy.warning_follow_up(at, [at - timedelta(days=10), at - timedelta(days=40)], None)
+    assert after.startswith("A new incident after the informal warning of 18 Nov 2026")
+    # Not for a warning given with this incident, nor one older than the suggestion window.
+    assert policy.warning_follow_up(at, [at], None) == ""
+    assert policy.warning_follow_up(at, [at - policy.SUGGESTION_WINDOW - timedelta(days=1)], None) == ""

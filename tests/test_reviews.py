@@ -73,7 +73,13 @@ async def test_lift_and_extend_with_the_next_review_date(
             SqlUnitOfWork(engine),
             as_actor(SAM),
             IncidentSubmission(
-                "k-later", "", "email", ("repeat_contacts",), "Emailed 20 times.", customer_id=second.customer_id
+                "k-later",
+                "",
+                "email",
+                ("repeat_contacts",),
+                "Emailed 20 times.",
+                customer_id=second.customer_id,
+                informal_warning_given=True,
             ),
             clock,
         )
@@ -85,6 +91,10 @@ async def test_lift_and_extend_with_the_next_review_date(
         cards = [c.cards[0] for c in connector.sent_to(MORGAN.personal_conversation)[-2:]]
         lift_card = next(c for c in cards if "proposed **lift**" in all_text(c))
         extend_card = next(c for c in cards if "Proposed: **extend by 3 months**" in all_text(c))
+        # The informal warning given with the new incident is on the review card (issue 17: s10).
+        assert "**Informal warnings since the last review** (1)" in all_text(extend_card)
+        assert "18 Feb 2027: Given at the time, incident INC-2027-0003 (s10)" in all_text(extend_card)
+        assert "Informal warnings since" not in all_text(lift_card)
         lift_id = lift_card["actions"][0]["data"]["review_id"]
         extend_id = extend_card["actions"][0]["data"]["review_id"]
 

@@ -64,7 +64,9 @@ def _pending_warning(engine: Engine, clock: MutableClock) -> int:
     view = request_escalation(
         SqlUnitOfWork(engine),
         REQUESTER,
-        EscalationRequest(customer_name="Jane Doe", kind="formal_warning", reason="Repeated abuse."),
+        EscalationRequest(
+            customer_name="Jane Doe", kind="formal_warning", reason="Repeated abuse.", no_warning_reason="Serious."
+        ),
         clock,
         rules=RULES,
     ).escalation

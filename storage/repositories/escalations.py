@@ -42,6 +42,7 @@ class SqlEscalations(SqlRepository):
             answer=escalation.answer,
             last_chased_at=escalation.last_chased_at,
             submission_key=escalation.submission_key,
+            no_warning_reason=escalation.no_warning_reason,
         )
         self._insert_once(row, "This request was already received.")
         escalation_id = stored_id(row.id)
@@ -207,5 +208,6 @@ def _escalation(row: EscalationRecord, incident_ids: Sequence[int]) -> Escalatio
         question=row.question,
         answer=row.answer,
         last_chased_at=row.last_chased_at,
+        no_warning_reason=row.no_warning_reason,
         id=stored_id(row.id),
     )

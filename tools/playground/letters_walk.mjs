@@ -24,7 +24,7 @@ await typeAndSend(page, config, personal, 'report Jane Smith phone abusive');
 await settle();
 const form = cardWith('incident.submit').card;
 const morgan = form.body.find((e) => e.id === 'line_manager_id')?.choices.find((c) => c.title === 'Morgan Manager');
-await post(activity(sam, personal, { value: { ...cardInputs(form), verb: 'incident.submit', form_id: form.actions[0].data.form_id,
+await post(activity(sam, personal, { value: { ...cardInputs(form), verb: 'incident.submit', form_id: form.actions[0].data.form_id, informal_warning_given: 'true',
   description: 'Shouted and swore at me when told the repair date.', line_manager_id: morgan ? morgan.value : '' } }));
 await settle();
 await post(activity(sam, personal, { text: 'escalate Jane Smith' }));

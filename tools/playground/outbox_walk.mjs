@@ -23,7 +23,7 @@ await settle();
 const form = cardWith('incident.submit').card;
 const morgan = form.body.find((e) => e.id === 'line_manager_id')?.choices.find((c) => c.title === 'Morgan Manager');
 const began = Date.now();
-await post(activity(sam, personal, { value: { ...inputs(form), verb: 'incident.submit', form_id: form.actions[0].data.form_id,
+await post(activity(sam, personal, { value: { ...inputs(form), verb: 'incident.submit', form_id: form.actions[0].data.form_id, informal_warning_given: 'true',
   description: 'Shouted and swore at me when told the repair date.', line_manager_id: morgan ? morgan.value : '' } }));
 console.log(`outbox-walk: submit answered in ${Date.now() - began} ms`);
 await settle();

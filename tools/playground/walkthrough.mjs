@@ -62,7 +62,7 @@ await shot('report-form.png');
 const form = cardWith('incident.submit').card;
 const managers = form.body.find((e) => e.id === 'line_manager_id');
 const morgan = managers?.choices.find((c) => c.title === 'Morgan Manager');
-await post(activity(sam, personal, { value: { ...inputs(form), verb: 'incident.submit', form_id: form.actions[0].data.form_id,
+await post(activity(sam, personal, { value: { ...inputs(form), verb: 'incident.submit', form_id: form.actions[0].data.form_id, informal_warning_given: 'true',
   description: 'Shouted and swore at me when told the repair date; ended the call after a warning.',
   immediate_steps: 'warned,ended_call', line_manager_id: morgan ? morgan.value : '' } }));
 await settle();
