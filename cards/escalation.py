@@ -26,6 +26,7 @@ from cards.common import (
 )
 from cards.verbs import Verb
 from casework import policy
+from casework.errors import RequestAlreadyPending
 from casework.views import EscalationView
 from casework.vocabulary import ContactRestriction, EscalationKind, EscalationState, SeriousThreat, ServiceArea
 
@@ -135,6 +136,17 @@ def _no_warning_reason(values: Mapping[str, str], errs: Mapping[str, str]) -> li
             multiline=True,
         ),
     ]
+
+
+def request_already_pending(pending: RequestAlreadyPending) -> Card:
+    """A second request for the same decision about the same customer: refused, with the way to the first for
+    those who may open it (the team its decision card; the requester the team's question)."""
+    actions = []
+    if pending.awaits_your_answer:
+        actions.append(submit("Answer the team's question", Verb.WORK_QUESTION, escalation_id=pending.escalation_id))
+    elif pending.on_the_team:
+        actions.append(submit("Open the decision card", Verb.WORK_DECISION, escalation_id=pending.escalation_id))
+    return envelope([heading("Already waiting for the determination team"), text(str(pending))], actions)
 
 
 def escalation_requested(view: EscalationView, already_received: bool = False) -> Card:

@@ -33,6 +33,19 @@ class CustomerChoiceNeeded(InvalidSubmission):
         self.options = tuple(options)
 
 
+class RequestAlreadyPending(CaseworkError):
+    """The same kind of decision is already waiting for the determination team about this customer: one request
+    each, so the team never decides the same thing twice (issue 18). Names the pending one to open instead."""
+
+    def __init__(self, message: str, escalation_id: int, *, on_the_team: bool, awaits_your_answer: bool) -> None:
+        super().__init__(message)
+        self.escalation_id = escalation_id
+        self.on_the_team = on_the_team
+        """The requester may open its decision card (s2.6: the team's own)."""
+        self.awaits_your_answer = awaits_your_answer
+        """The team has asked this requester a question about it, not yet answered."""
+
+
 class AccessRefused(CaseworkError):
     """The person may not see or do this (need to know, or not their decision)."""
 

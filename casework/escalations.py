@@ -23,7 +23,7 @@ from casework.entities import (
     StaffMember,
     Vote,
 )
-from casework.errors import AccessRefused, AlreadyRecorded, InvalidSubmission, NotFound
+from casework.errors import AccessRefused, AlreadyRecorded, InvalidSubmission, NotFound, RequestAlreadyPending
 from casework.events import (
     EscalationDecided,
     EscalationOverdue,
@@ -41,6 +41,7 @@ from casework.views import (
     EscalationView,
     escalation_view,
     informal_warnings,
+    local_date,
 )
 from casework.vocabulary import (
     ContactRestriction,
@@ -118,6 +119,7 @@ def request_escalation(
         if not incidents and policy.needs_recorded_incident(kind):
             # Refused here, before the team sees it: its letter could never give examples (s11.4).
             raise InvalidSubmission({"customer_name": policy.NO_INCIDENT_ON_RECORD.format(name=customer.name)})
+        _refuse_if_already_pending(uow, actor, customer, kind, rules)
         no_warning_reason = _no_warning_reason(uow, customer, kind, threat, incidents, request)
         new = NewEscalation(
             customer_id=customer.id,
@@ -148,6 +150,35 @@ def request_escalation(
         publish(uow, events, clock)
         uow.commit()
     return DecisionResult(view, recorded_now=True, events=events)
+
+
+def _refuse_if_already_pending(
+    uow: UnitOfWork, actor: Actor, customer: Customer, kind: EscalationKind, rules: DecisionRules
+) -> None:
+    waiting = [
+        e
+        for e in uow.escalations.for_customer(customer.id)
+        if e.kind is kind and e.state in (EscalationState.PENDING, EscalationState.MORE_INFORMATION)
+    ]
+    if not waiting:
+        return
+    first = waiting[0]
+    view = escalation_view(uow, first, rules)
+    asking = first.state is EscalationState.MORE_INFORMATION
+    progress = (
+        "the team has asked the requester a question"
+        if asking
+        else f"{len(view.approvals)} of {view.approvals_needed} approvals so far"
+    )
+    member = uow.staff.get(actor.user_id)
+    raise RequestAlreadyPending(
+        f"A request for a {kind.label.lower()} for {customer.name} is already waiting for the determination team, "
+        f"asked by {view.requested_by_name} on {local_date(first.requested_at)}: {progress}. Nothing new was sent; "
+        "the team can ask for anything you would add.",
+        first.id,
+        on_the_team=member is not None and member.is_determination_team,
+        awaits_your_answer=asking and first.requested_by == actor.user_id,
+    )
 
 
 def _no_warning_reason(

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from botbuilder.core import TurnContext
 
 from cards.common import Card
-from cards.escalation import escalation_form, escalation_requested
+from cards.escalation import escalation_form, escalation_requested, request_already_pending
 from cards.verbs import Verb
 from casework.commands import EscalationRequest
 from casework.entities import RestrictionTerms
-from casework.errors import InvalidSubmission
+from casework.errors import InvalidSubmission, RequestAlreadyPending
 from casework.escalations import request_escalation
 from casework.gateway import CaseworkGateway
 from dialogs.activities import actor_of
@@ -64,7 +64,10 @@ class RequestEscalationDialog(FormDialog):
             submission_key=f"{actor.user_id}:{form_id}"[:64],
             no_warning_reason=values["no_warning_reason"],
         )
-        result = await self._casework.call(request_escalation, actor, request)
+        try:
+            result = await self._casework.call(request_escalation, actor, request)
+        except RequestAlreadyPending as pending:
+            return request_already_pending(pending)
         return escalation_requested(result.escalation, already_received=not result.recorded_now)
 
 
