@@ -108,4 +108,4 @@ def standing_of(row: StaffMemberRecord | None, manages: bool, owns: bool) -> Sta
     """The standing from standing_query's columns (no row: nobody on record)."""
     if row is None:
         return StaffStanding(None, False, False)
-    return StaffStanding(staff_of(row), bool(manages), bool(owns))
+    return StaffStanding(staff_of(row), manages, owns)
