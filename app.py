@@ -34,6 +34,7 @@ from settings import Settings
 from storage.bot_state import BotStateStore
 from storage.conversation_references import ConversationReferenceStore
 from storage.database import DATABASE_POOL_SIZE, DatabaseTimeouts, create_database_engine, is_sqlite, is_unavailable
+from storage.door import DoorReads
 from storage.migrate import upgrade_if_needed
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -114,6 +115,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     )
     bot = CaseworkBot(
         BotStateStore(engine),
+        DoorReads(engine),
         casework,
         references,
         settings.safety_guidance,

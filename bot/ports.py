@@ -1,11 +1,13 @@
-"""What the Teams edge needs from storage besides casework: Bot Framework state and conversation references; and the
-Teams rosters that say who is staff. storage/ and bot/ implement these; create_app wires them in, so bot/ never
-imports storage."""
+"""What the Teams edge needs from storage besides casework: Bot Framework state, the door's read and conversation
+references; and the Teams rosters that say who is staff. storage/ and bot/ implement these; create_app wires them
+in, so bot/ never imports storage."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, Protocol
+
+from casework.entities import StaffStanding
 
 
 class BotStateStore(Protocol):
@@ -21,6 +23,16 @@ class BotStateStore(Protocol):
         ...
 
     def delete(self, keys: Iterable[str]) -> None: ...
+
+
+class DoorReads(Protocol):
+    def standing_and_state(
+        self, user_id: str, state_key: str
+    ) -> tuple[StaffStanding, dict[str, tuple[str, str]] | None]:
+        """The sender's standing, which their roles are derived from, read afresh, and in the same statement what
+        BotStateStore.read([state_key]) would give; None for the state when it could not come with it (nobody on
+        record)."""
+        ...
 
 
 class ConversationReferences(Protocol):

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogContext, DialogSet, DialogTurnStatus
 from botbuilder.schema import (
@@ -26,10 +26,10 @@ from bot.card_actions import HISTORY_WHO_MAY, DecisionActions, ManagerOutcomeAct
 from bot.letter_actions import LetterActions
 from bot.letter_links import LetterCards
 from bot.notifier import DeliveryFailed, Unreachable
-from bot.ports import BotStateStore, ConversationReferences, PrivateMessages, StaffRoster
+from bot.ports import BotStateStore, ConversationReferences, DoorReads, PrivateMessages, StaffRoster
 from bot.record_actions import RecordActions
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival, command_named, menu, verb_route
-from bot.state_storage import DatabaseStorage
+from bot.state_storage import DatabaseStorage, DoorReadConversationState
 from cards.common import Card, envelope, refusal_card, text
 from cards.escalation import pending_card
 from cards.letters import customer_letters_card, reception_card
@@ -91,6 +91,7 @@ class CaseworkBot(TeamsActivityHandler):
     def __init__(
         self,
         state_store: BotStateStore,
+        door: DoorReads,
         casework: CaseworkGateway,
         references: ConversationReferences,
         safety_guidance: str,
@@ -101,9 +102,10 @@ class CaseworkBot(TeamsActivityHandler):
     ) -> None:
         super().__init__()
         self._staff_roster = staff_roster
+        self._door = door
         self._private_messages = private_messages
         self._team_conversation_id = team_conversation_id
-        conversation_state = ConversationState(DatabaseStorage(state_store, casework.blocking))
+        conversation_state = DoorReadConversationState(DatabaseStorage(state_store, casework.blocking))
         self._conversation_state = conversation_state
         self._casework = casework
         self._state_conflict = state_store.conflict
@@ -158,10 +160,17 @@ class CaseworkBot(TeamsActivityHandler):
         actor = actor_of(turn_context.activity)
         if actor.user_id == "unknown" or len(actor.user_id) > MAX_PARTY_ID_LENGTH:
             return frozenset()  # no staff id is missing or longer than the column holding it
-        roles = await self._casework.call(admit, actor, False)
+        standing = None
+        if turn_context.activity.type == "message":
+            # A message's turn reads the conversation's dialog state next: read with the roles, in one statement.
+            key = self._conversation_state.get_storage_key(turn_context)
+            standing, state = await self._casework.blocking.run(self._door.standing_and_state, actor.user_id, key)
+            if state is not None:
+                self._conversation_state.read_at_the_door(turn_context, state)
+        roles = await self._casework.call(admit, actor, False, standing)
         # Teams is asked only about people the administrator has not listed: listed staff never wait on it.
         if Role.STAFF not in roles and await self._staff_roster.includes(actor.user_id):
-            roles = await self._casework.call(admit, actor, True)
+            roles = await self._casework.call(admit, actor, True, standing)
         return roles
 
     @staticmethod

@@ -13,6 +13,7 @@ from casework.configuration import Clock
 from casework.entities import (
     Actor,
     StaffMember,
+    StaffStanding,
 )
 from casework.errors import NotFound
 from casework.ports import UnitOfWork
@@ -66,15 +67,26 @@ def _administered_roles(member: StaffMember) -> set[str]:
     return {role.value for role, on in held if on}
 
 
-def admit(uow: UnitOfWork, actor: Actor, in_staff_roster: bool) -> frozenset[Role]:
+def admit(
+    uow: UnitOfWork, actor: Actor, in_staff_roster: bool, standing: StaffStanding | None = None
+) -> frozenset[Role]:
     """The roles of whoever sent a turn, read before anything else happens (casework.policy.roles_of). Staff are
-    remembered (name and Teams id, so records show names and cards can refresh); anyone else is not written down."""
+    remembered (name and Teams id, so records show names and cards can refresh); anyone else is not written down.
+    `standing`: already read from the records this turn (the door reads it with the conversation's state)."""
     with uow:
         # Every turn starts here: one read, and at most one upsert of the actor, each atomic by itself.
-        uow.statement_by_statement()
-        standing = uow.staff.standing(actor.user_id)
+        if standing is None:
+            uow.statement_by_statement()
+            standing = uow.staff.standing(actor.user_id)
+            read = True
+        else:
+            read = False
         roles = policy.roles_of(standing, in_staff_roster)
-        if Role.STAFF in roles and _remember(uow, actor, standing.member):
+        changed = _changed(actor, standing.member) if Role.STAFF in roles else None
+        if changed is not None:
+            if not read:
+                uow.statement_by_statement()
+            uow.staff.save(changed)
             uow.commit()
     return roles
 
@@ -83,21 +95,19 @@ def remember_actor(uow: UnitOfWork, actor: Actor) -> None:
     """Keeps the name and Teams id of a member of staff (a row the first time for one from a configured roster).
     Only for someone already admitted as staff: talking to the bot makes nobody staff."""
     with uow:
-        if _remember(uow, actor, uow.staff.get(actor.user_id)):
+        changed = _changed(actor, uow.staff.get(actor.user_id))
+        if changed is not None:
+            uow.staff.save(changed)
             uow.commit()
 
 
-def _remember(uow: UnitOfWork, actor: Actor, known: StaffMember | None) -> bool:
-    """Saves what changed about the actor; False if nothing did."""
+def _changed(actor: Actor, known: StaffMember | None) -> StaffMember | None:
+    """The actor's staff record with what changed about them (a new one if none is kept); None if nothing did."""
     if known is None:
-        uow.staff.save(StaffMember(actor.user_id, actor.name, teams_user_id=actor.teams_id or None))
-    elif (actor.name and known.name != actor.name) or (actor.teams_id and known.teams_user_id != actor.teams_id):
-        uow.staff.save(
-            replace(known, name=actor.name or known.name, teams_user_id=actor.teams_id or known.teams_user_id)
-        )
-    else:
-        return False
-    return True
+        return StaffMember(actor.user_id, actor.name, teams_user_id=actor.teams_id or None)
+    if (actor.name and known.name != actor.name) or (actor.teams_id and known.teams_user_id != actor.teams_id):
+        return replace(known, name=actor.name or known.name, teams_user_id=actor.teams_id or known.teams_user_id)
+    return None
 
 
 def record_door_refusal(uow: UnitOfWork, actor: Actor, route: str, clock: Clock) -> None:

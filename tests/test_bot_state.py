@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import jsonpickle
 import pytest
 from botbuilder.core import ConversationState, MessageFactory, StoreItem, TurnContext
 from botbuilder.core.adapters import TestAdapter
@@ -22,9 +23,12 @@ from botbuilder.dialogs import (
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 from sqlalchemy import Engine
 
-from bot.state_storage import DatabaseStorage
+from bot.state_storage import DatabaseStorage, DoorReadConversationState
+from casework.entities import StaffMember, StaffStanding
 from storage.bot_state import BotStateStore, ETagConflict
 from storage.database import create_database_engine
+from storage.door import DoorReads
+from storage.unit_of_work import SqlUnitOfWork
 
 NESTED = {"a": {"b": [1, 2, {"c": "ç ñ – 💬"}], "n": None, "t": True}, "count": 3, "ratio": 0.5}
 
@@ -241,3 +245,49 @@ async def test_deleting_conversation_state_removes_its_row(engine: Engine, store
     await bot.state.load(context)
     await bot.state.delete(context)
     assert store.read([key]) == {}
+
+
+def _staff(engine: Engine, *members: StaffMember) -> None:
+    with SqlUnitOfWork(engine) as uow:
+        for member in members:
+            uow.staff.save(member)
+        uow.commit()
+
+
+async def test_the_doors_read_gives_the_standing_the_staff_repository_does_and_the_stored_state(
+    engine: Engine, storage: DatabaseStorage, store: BotStateStore
+) -> None:
+    _staff(engine, StaffMember("u-lee", "Lee Manager"), StaffMember("u-sam", "Sam Staff", line_manager_id="u-lee"))
+    await storage.write({"msteams/conversations/c-1": {"dialog": "open"}})
+    door = DoorReads(engine)
+
+    for user_id in ("u-lee", "u-sam"):
+        standing, state = door.standing_and_state(user_id, "msteams/conversations/c-1")
+        with SqlUnitOfWork(engine) as uow:
+            assert standing == uow.staff.standing(user_id)
+        assert state == store.read(["msteams/conversations/c-1"])
+    assert door.standing_and_state("u-lee", "msteams/conversations/none yet")[1] == {}
+    # Nobody on record: no staff row, no state read with it (the turn reads it if it gets that far).
+    assert door.standing_and_state("u-nobody", "msteams/conversations/c-1") == (StaffStanding(None, False, False), None)
+
+
+async def test_a_conversation_state_given_the_doors_read_uses_it_once_and_then_reads_storage(
+    engine: Engine, storage: DatabaseStorage
+) -> None:
+    adapter = TestAdapter(lambda _context: asyncio.sleep(0), TEMPLATE)
+    state = DoorReadConversationState(storage)
+    context = conversation_context(adapter)
+    key = state.get_storage_key(context)
+    await storage.write({key: {"step": "stored"}})
+    stored = await storage.read([key])
+    door_rows = {key: (jsonpickle.encode({"step": "read at the door"}), stored[key]["e_tag"])}
+
+    state.read_at_the_door(context, door_rows)
+    await state.load(context)
+    assert state.get(context) == {"step": "read at the door", "e_tag": stored[key]["e_tag"]}
+
+    await state.load(context, force=True)  # forced, and the door's rows are used up: storage is read
+    assert state.get(context)["step"] == "stored"
+    other_turn = conversation_context(adapter)
+    await state.load(other_turn)
+    assert state.get(other_turn)["step"] == "stored"

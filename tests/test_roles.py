@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -349,3 +350,25 @@ async def test_an_unregistered_persons_refusal_is_the_same_whoever_they_name(
     }
     assert shown == {NOT_REGISTERED}
     assert json.dumps(sorted(shown)).count("Jane") == 0
+
+
+async def test_someone_taken_off_the_staff_list_is_refused_on_their_very_next_message(
+    running: RunningBot, database_url: str
+) -> None:
+    """The door reads the roles from the records every turn (with the conversation's state, in one statement):
+    nothing remembered from the turn before lets a removed member of staff in, not even to an open dialog."""
+    url = running.connector.url
+    assert NOT_REGISTERED not in await _send(running, message(SAM, "help", url), SAM)
+    assert NOT_REGISTERED not in await _send(running, message(SAM, "report Jane Smith", url), SAM)
+    engine = create_database_engine(database_url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            member = uow.staff.get(SAM.aad_object_id)
+            assert member is not None
+            uow.staff.save(replace(member, listed=False))
+            uow.commit()
+    finally:
+        engine.dispose()
+
+    for text in ("help", "He shouted at me on the phone"):
+        assert await _send(running, message(SAM, text, url), SAM) == NOT_REGISTERED

@@ -14,7 +14,14 @@ from sqlmodel import col, select
 from casework.entities import Decision, Escalation, NewEscalation, RestrictionTerms, Vote, with_id
 from casework.vocabulary import ContactRestriction, DecisionOutcome, EscalationKind, EscalationState, SeriousThreat
 from storage.repositories.sql_repository import SqlRepository, stored_id
-from storage.tables import DecisionRecord, EscalationIncident, EscalationRecord, VoteRecord
+from storage.tables import (
+    CustomerRecord,
+    DecisionRecord,
+    EscalationIncident,
+    EscalationRecord,
+    IncidentRecord,
+    VoteRecord,
+)
 
 LINKS_PER_QUERY = 500
 """Escalation ids per IN (…) when loading incident links: well under either database's parameter limit."""
@@ -65,10 +72,14 @@ class SqlEscalations(SqlRepository):
         return self._one(escalation_id, lock=True)
 
     def _one(self, escalation_id: int, lock: bool) -> Escalation | None:
-        """The escalation and its incidents in one statement (a row per incident), locked if asked."""
+        """The escalation in one statement with its incidents and its customer (a row per incident), locked if
+        asked. What a decision card needs besides: kept in the session, so the unit of work's look-ups of these
+        incidents (incidents.with_ids) and of this customer (customers.get) send nothing."""
         query = (
-            select(EscalationRecord, EscalationIncident.incident_id)
+            select(EscalationRecord, EscalationIncident.incident_id, IncidentRecord, CustomerRecord)
             .outerjoin(EscalationIncident, col(EscalationIncident.escalation_id) == EscalationRecord.id)
+            .outerjoin(IncidentRecord, col(IncidentRecord.id) == EscalationIncident.incident_id)
+            .outerjoin(CustomerRecord, col(CustomerRecord.id) == EscalationRecord.customer_id)
             .where(EscalationRecord.id == escalation_id)
             .order_by(col(EscalationIncident.incident_id))
             # populate_existing: the lock is worth nothing if the session hands back a copy it read before taking it.
@@ -80,7 +91,8 @@ class SqlEscalations(SqlRepository):
         rows = list(self._session.exec(query))
         if not rows:
             return None
-        return _escalation(rows[0][0], [incident_id for _, incident_id in rows if incident_id is not None])
+        self._hold(row[n] for row in rows for n in (2, 3))
+        return _escalation(rows[0][0], [row[1] for row in rows if row[1] is not None])
 
     def pending_since_before(self, cutoff: datetime) -> Sequence[Escalation]:
         return self._oldest_first(

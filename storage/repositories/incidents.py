@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from casework.entities import Incident, IncidentAmendment, NewIncident, NewIncidentAmendment, with_id
 from casework.errors import AlreadyRecorded
@@ -80,7 +80,15 @@ class SqlIncidents(SqlRepository):
         return self._oldest_first(IncidentRecord.customer_id == customer_id, col(IncidentRecord.occurred_at) >= since)
 
     def with_ids(self, incident_ids: Sequence[int]) -> Sequence[Incident]:
-        return self._oldest_first(col(IncidentRecord.id).in_(incident_ids)) if incident_ids else []
+        if not incident_ids:
+            return []
+        # An escalation is read with its incidents (SqlEscalations.get): when this unit of work holds every one
+        # already, the query would hand back those same rows, so it is not sent. Incidents are never deleted.
+        held = [self._session.identity_map.get(Session.identity_key(IncidentRecord, i)) for i in set(incident_ids)]
+        if all(isinstance(row, IncidentRecord) for row in held):
+            rows = cast(list[IncidentRecord], held)
+            return [_incident(row) for row in sorted(rows, key=lambda row: (row.occurred_at, stored_id(row.id)))]
+        return self._oldest_first(col(IncidentRecord.id).in_(incident_ids))
 
     def amend(self, incident: Incident, amendment: NewIncidentAmendment) -> IncidentAmendment:
         # The conditional update is what two racing corrections contend on: only one moves the version on.

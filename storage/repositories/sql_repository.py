@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -33,6 +34,11 @@ class SqlRepository:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+
+    def _hold(self, rows: Iterable[object]) -> None:
+        """Keeps rows read along with others in the session for the unit of work's life: its identity map holds
+        rows only while something else does, and a repository that looks there first must find them."""
+        self._session.info.setdefault("held", []).extend(row for row in rows if row is not None)
 
     def _insert(self, row: _RowWithId) -> int:
         """Inserts the row; returns the id the database gave it."""

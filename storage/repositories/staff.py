@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from typing import cast
 
-from sqlalchemy import exists, or_
+from sqlalchemy import Select, exists, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from casework.entities import StaffMember, StaffStanding
@@ -20,22 +22,11 @@ class SqlStaff(SqlRepository):
 
     def standing(self, user_id: str) -> StaffStanding:
         # One statement a turn: the row and the two facts the derived roles need.
-        reports = select(StaffMemberRecord.user_id).where(
-            col(StaffMemberRecord.line_manager_id) == user_id, col(StaffMemberRecord.listed)
-        )
-        owns = or_(
-            exists().where(col(MeasureRecord.case_owner_id) == user_id),
-            exists().where(col(Review.owner_id) == user_id),
-        )
-        found = self._session.execute(
-            select(StaffMemberRecord, exists(reports).label("manages"), owns.label("owns")).where(
-                col(StaffMemberRecord.user_id) == user_id
-            )
-        ).first()
+        found = self._session.execute(standing_query(user_id)).first()
         if found is None:
-            return StaffStanding(None, False, False)
-        row: StaffMemberRecord = found[0]
-        return StaffStanding(staff_of(row), bool(found[1]), bool(found[2]))
+            return standing_of(None, False, False)
+        member, manages, owns = found
+        return standing_of(cast(StaffMemberRecord, member), bool(manages), bool(owns))
 
     def many(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
         if not user_ids:
@@ -96,3 +87,25 @@ def staff_of(row: StaffMemberRecord) -> StaffMember:
         is_reception=row.is_reception,
         is_administrator=row.is_administrator,
     )
+
+
+def standing_query(user_id: str) -> Select[StaffMemberRecord, bool, bool]:
+    """The staff row of `user_id` (none for someone not on record), whether they manage anyone listed and whether
+    they own a case: what casework.policy.roles_of reads roles from, in one statement."""
+    reports = select(StaffMemberRecord.user_id).where(
+        col(StaffMemberRecord.line_manager_id) == user_id, col(StaffMemberRecord.listed)
+    )
+    owns = or_(
+        exists().where(col(MeasureRecord.case_owner_id) == user_id),
+        exists().where(col(Review.owner_id) == user_id),
+    )
+    return sa_select(StaffMemberRecord, exists(reports).label("manages"), owns.label("owns")).where(
+        col(StaffMemberRecord.user_id) == user_id
+    )
+
+
+def standing_of(row: StaffMemberRecord | None, manages: bool, owns: bool) -> StaffStanding:
+    """The standing from standing_query's columns (no row: nobody on record)."""
+    if row is None:
+        return StaffStanding(None, False, False)
+    return StaffStanding(staff_of(row), manages, owns)

@@ -43,6 +43,29 @@ def test_an_escalation_round_trips_with_its_incidents_and_get_and_get_for_update
         assert uow.escalations.get_for_update(stored.id + 100) is None
 
 
+def test_after_an_escalation_is_read_its_incidents_and_customer_read_as_in_a_fresh_unit_of_work(
+    new_uow: NewUnitOfWork,
+) -> None:
+    with new_uow() as uow:
+        customer_id = uow.customers.add(NewCustomer("Jane Doe")).id
+        later = uow.incidents.add(records.incident(customer_id, "k-later", NOW + timedelta(hours=2))).id
+        earlier = uow.incidents.add(records.incident(customer_id, "k-earlier", NOW)).id
+        stored = uow.escalations.add(records.escalation(customer_id, incident_ids=(later, earlier)))
+        uow.commit()
+    with new_uow() as uow:
+        fresh_incidents = uow.incidents.with_ids([later, earlier])
+        fresh_customer = uow.customers.get(customer_id)
+    assert [incident.id for incident in fresh_incidents] == [earlier, later]  # oldest first
+
+    for read in ("get", "get_for_update"):
+        with new_uow() as uow:
+            escalation = getattr(uow.escalations, read)(stored.id)
+            assert escalation is not None
+            assert uow.incidents.with_ids(escalation.incident_ids) == fresh_incidents
+            assert uow.incidents.with_ids([later]) == [fresh_incidents[1]]
+            assert uow.customers.get(customer_id) == fresh_customer
+
+
 def test_state_question_answer_and_card_are_saved(new_uow: NewUnitOfWork) -> None:
     with new_uow() as uow:
         customer_id = uow.customers.add(NewCustomer("Jane Doe")).id

@@ -1,0 +1,39 @@
+"""The door's read at the start of a person's turn: the sender's standing (their roles) and, in the same statement,
+the conversation's Bot Framework state, which a message's turn reads next anyway (issue 13)."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from casework.entities import StaffStanding
+from storage.bot_state import STATE
+from storage.database import SINGLE_STATEMENT
+from storage.repositories.staff import standing_of, standing_query
+from storage.tables import StaffMemberRecord
+
+
+class DoorReads:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def standing_and_state(
+        self, user_id: str, state_key: str
+    ) -> tuple[StaffStanding, dict[str, tuple[str, str]] | None]:
+        # One statement on its own (on SQLite no BEGIN IMMEDIATE, so no write lock), as each of the two was.
+        with Session(self._engine) as session:
+            session.connection(execution_options=SINGLE_STATEMENT)
+            found = session.execute(
+                standing_query(user_id)
+                .add_columns(STATE.c.data, STATE.c.etag)
+                .outerjoin(STATE, STATE.c.key == state_key)
+            ).first()
+        if found is None:
+            # Nobody on record: no row to carry the state; the turn reads it itself if it gets that far.
+            return standing_of(None, False, False), None
+        member, manages, owns, data, etag = found
+        return standing_of(cast(StaffMemberRecord, member), bool(manages), bool(owns)), (
+            {} if data is None else {state_key: (str(data), str(etag))}
+        )
