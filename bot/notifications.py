@@ -11,10 +11,14 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.letter_links import LetterCards
 from cards.common import Card, envelope, heading, text
+from cards.correspondence import new_information_card, review_card, safeguarding_card
 from cards.escalation import chase_card, decision_card, information_request_card
 from cards.incident import manager_discussion_card, urgent_incident_card
-from cards.review import review_card, unreachable_owner_card
+from cards.review import review_card as scheduled_review_card
+from cards.review import unreachable_owner_card
+from casework.correspondence import CorrespondenceItemView, correspondence_message
 from casework.entities import OutboxMessage, user_of
+from casework.errors import NotFound
 from casework.gateway import CaseworkGateway
 from casework.outbox import message_content
 from casework.reviews import review_view
@@ -64,6 +68,10 @@ class Notifications:
             MessagePurpose.OWNER_UNREACHABLE: self._owner_unreachable,
             MessagePurpose.CHASE: self._chase,
             MessagePurpose.NOT_DELIVERED: self._not_delivered,
+            MessagePurpose.CORRESPONDENCE_TO_REVIEW: self._correspondence_to_review,
+            MessagePurpose.CORRESPONDENCE_OVERDUE: self._correspondence_to_review,
+            MessagePurpose.CORRESPONDENCE_NEW_INFORMATION: self._correspondence_new_information,
+            MessagePurpose.CORRESPONDENCE_SAFEGUARDING: self._correspondence_safeguarding,
         }
 
     @property
@@ -142,7 +150,7 @@ class Notifications:
         view = await self._casework.call(review_view, int(message.subject["review_id"]))
         if view.decided_at is not None:
             raise NothingToSend("the review has been decided")
-        return self._to_addressee(message, review_card(view))
+        return self._to_addressee(message, scheduled_review_card(view))
 
     async def _owner_unreachable(self, message: OutboxMessage) -> Outgoing:
         view = await self._casework.call(review_view, int(message.subject["review_id"]))
@@ -154,6 +162,25 @@ class Notifications:
         if view.state is not EscalationState.PENDING:
             raise NothingToSend("the escalation has been decided")
         return self._to_addressee(message, chase_card(view))
+
+    async def _correspondence(self, message: OutboxMessage) -> CorrespondenceItemView:
+        item = await self._casework.call(correspondence_message, int(message.subject["correspondence_id"]))
+        if item is None:
+            raise NotFound("the correspondence is no longer on record")
+        return item
+
+    async def _correspondence_to_review(self, message: OutboxMessage) -> Outgoing:
+        """The reviewer's card when an item is logged; the determination team's when it was not reviewed in time."""
+        item = await self._correspondence(message)
+        if item.outcome is not None:
+            raise NothingToSend("the correspondence has been reviewed")
+        return self._to_addressee(message, review_card(item))
+
+    async def _correspondence_new_information(self, message: OutboxMessage) -> Outgoing:
+        return self._to_addressee(message, new_information_card(await self._correspondence(message)))
+
+    async def _correspondence_safeguarding(self, message: OutboxMessage) -> Outgoing:
+        return self._to_addressee(message, safeguarding_card(await self._correspondence(message)))
 
     async def _not_delivered(self, message: OutboxMessage) -> Outgoing:
         notice = (await self._content(message)).undelivered

@@ -20,6 +20,9 @@ from casework.entities import (
 )
 from casework.errors import NotFound
 from casework.events import (
+    CorrespondenceLogged,
+    CorrespondenceOverdue,
+    CorrespondenceReviewed,
     EscalationDecided,
     EscalationOverdue,
     EscalationRequested,
@@ -34,7 +37,7 @@ from casework.events import (
 )
 from casework.ports import UnitOfWork
 from casework.views import MessageContent, UndeliveredNotice, escalation_view, incident_summary
-from casework.vocabulary import MessagePurpose
+from casework.vocabulary import CorrespondenceOutcome, MessagePurpose
 
 SYSTEM = Actor("system", "Bot")
 RECENT = timedelta(seconds=30)
@@ -103,6 +106,34 @@ def messages_for(event: Event, clock: Clock) -> list[NewOutboxMessage]:
                 NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.CHASE, _escalation(escalation_id), now),
                 _card_update(escalation_id, now),
             ]
+        case CorrespondenceLogged(item_id=item_id, reviewer_id=reviewer):
+            return [
+                NewOutboxMessage(
+                    personal_chat(reviewer), MessagePurpose.CORRESPONDENCE_TO_REVIEW, _correspondence(item_id), now
+                )
+            ]
+        case CorrespondenceReviewed(item_id=item_id, outcome=outcome, case_owner_id=owner):
+            if outcome is CorrespondenceOutcome.NEW_INFORMATION:
+                return [
+                    NewOutboxMessage(
+                        personal_chat(owner),
+                        MessagePurpose.CORRESPONDENCE_NEW_INFORMATION,
+                        _correspondence(item_id),
+                        now,
+                    )
+                ]
+            if outcome is CorrespondenceOutcome.SAFEGUARDING_CONCERN:
+                return [
+                    NewOutboxMessage(
+                        TEAM_CHANNEL, MessagePurpose.CORRESPONDENCE_SAFEGUARDING, _correspondence(item_id), now
+                    )
+                ]
+            # s16.2: nothing new is said to nobody, the customer least of all.
+            return []
+        case CorrespondenceOverdue(item_id=item_id):
+            return [
+                NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.CORRESPONDENCE_OVERDUE, _correspondence(item_id), now)
+            ]
     raise TypeError(f"no messages are defined for {type(event).__name__}")
 
 
@@ -112,6 +143,10 @@ def _escalation(escalation_id: int) -> dict[str, int | str]:
 
 def _review(review_id: int) -> dict[str, int | str]:
     return {"review_id": review_id}
+
+
+def _correspondence(item_id: int) -> dict[str, int | str]:
+    return {"correspondence_id": item_id}
 
 
 def publish(uow: UnitOfWork, events: Iterable[Event], clock: Clock) -> None:
