@@ -206,4 +206,15 @@ def _told(notice: UndeliveredNotice) -> str:
                 f"Your request ({notice.reference}) is saved, but the determination team's channel could not be "
                 "reached in Teams; please tell an administrator."
             )
+        case MessagePurpose.CORRESPONDENCE_SAFEGUARDING:
+            return (
+                "The determination team could not be alerted in Teams about the safeguarding concern you found in "
+                "correspondence on file: follow the safeguarding procedure and phone the Health and Safety officer "
+                "now."
+            )
+        case MessagePurpose.CORRESPONDENCE_TO_REVIEW:
+            return (
+                f"{notice.addressee_name} could not be reached in Teams about the correspondence you logged; please "
+                "tell them it is waiting for their review (s16.1)."
+            )
     return f"{notice.addressee_name} could not be reached in Teams about {notice.reference}."

@@ -271,6 +271,17 @@ def _who_else_is_told(uow: UnitOfWork, message: OutboxMessage, clock: Clock) -> 
             review_id = message.subject["review_id"]
             record_audit(uow, SYSTEM, AuditAction.REVIEW_OWNER_UNREACHABLE, review_id, clock, owner=message.addressee)
             return NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.OWNER_UNREACHABLE, {"review_id": review_id}, clock())
+        case MessagePurpose.CORRESPONDENCE_TO_REVIEW | MessagePurpose.CORRESPONDENCE_SAFEGUARDING:
+            # An item on file must still be read, and a safeguarding concern reach the team (s16.1): whoever logged
+            # it (its reviewer unreachable) or reviewed it (the team's channel unreachable) is told to act instead.
+            filed = uow.correspondence.get(int(message.subject["correspondence_id"]))
+            if filed is None:
+                return None
+            to_review = message.purpose is MessagePurpose.CORRESPONDENCE_TO_REVIEW
+            told = filed.logged_by if to_review else filed.reviewed_by
+            if told is None:
+                return None
+            return NewOutboxMessage(personal_chat(told), MessagePurpose.NOT_DELIVERED, notice, clock())
     # The others are the addressee's own work, listed in `work`; a notice that fails is not noticed again.
     return None
 

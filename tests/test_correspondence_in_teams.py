@@ -288,6 +288,24 @@ async def test_logging_and_reviewing_are_refused_without_need_to_know_and_bad_in
         await bot.close()
 
 
+async def test_a_safeguarding_concern_the_team_cannot_be_told_of_goes_back_to_its_reviewer(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    bot, customer_id = await _bot(sqlite_url, connector, clock)
+    item_id = log_filed_item(sqlite_url, clock, customer_id, summary=SUMMARY)
+    try:
+        await bot.post(submit(MORGAN, {"verb": "work.correspondence", "correspondence_id": item_id}, connector.url))
+        card = last_card(connector, MORGAN.personal_conversation)
+        typed = {"outcome": "safeguarding_concern", "notes": "Says she is frightened."}
+        connector.broken_conversations[TEAM_CHANNEL] = 403  # Teams refuses the channel for good
+        await _record_review(bot, MORGAN, card, typed)
+        told = all_text(last_card(connector, MORGAN.personal_conversation))
+        assert "could not be alerted in Teams about the safeguarding concern" in told
+        assert "phone the Health and Safety officer now" in told
+    finally:
+        await bot.close()
+
+
 def test_no_letter_tells_the_customer_that_filed_correspondence_held_nothing_new() -> None:
     """s16.2: a restriction letter says correspondence is read and filed without reply; it promises no reply that
     would, by its absence, say an item held nothing new."""
