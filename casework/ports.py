@@ -323,6 +323,10 @@ class CorrespondenceRepository(Protocol):
         whenever)."""
         ...
 
+    def for_customer(self, customer_id: int) -> Sequence[CorrespondenceItem]:
+        """Every item logged under any of the customer's measures, in the order logged (their history)."""
+        ...
+
     def claim_overdue(self, logged_at_or_before: datetime, now: datetime, limit: int) -> Sequence[CorrespondenceItem]:
         """Items not reviewed, logged at or before the deadline and never sent to the team, marked sent now: two
         sweeps at once cannot both claim one."""

@@ -634,6 +634,11 @@ class FakeCorrespondence(_Repository):
             for i in sorted(due, key=lambda i: (i.logged_at, i.id))
         ]
 
+    def for_customer(self, customer_id: int) -> Sequence[CorrespondenceItem]:
+        measures = {m.id for m in self._state.measures.values() if m.customer_id == customer_id}
+        found = [i for i in self._state.correspondence.values() if i.measure_id in measures]
+        return sorted(found, key=lambda i: (i.logged_at, i.id))
+
     def claim_overdue(self, logged_at_or_before: datetime, now: datetime, limit: int) -> Sequence[CorrespondenceItem]:
         due = [
             i

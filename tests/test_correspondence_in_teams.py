@@ -167,6 +167,10 @@ async def test_an_item_is_logged_from_the_status_card_and_its_review_routed_by_w
         assert _offered_replies(connector) == []
         await say(bot, MORGAN, "work")
         assert "Correspondence on file" not in all_text(last_card(connector, MORGAN.personal_conversation))
+        # The case's history shows what was received, and that it was read.
+        await say(bot, MORGAN, "case Jane Smith")
+        history = all_text(last_card(connector, MORGAN.personal_conversation))
+        assert "Correspondence on file (Letter)" in history and f"{SUMMARY} Reviewed: " in history
     finally:
         await bot.close()
 

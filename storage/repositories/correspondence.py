@@ -84,6 +84,15 @@ class SqlCorrespondence(SqlRepository):
             for row, name in self._session.exec(statement).all()
         ]
 
+    def for_customer(self, customer_id: int) -> Sequence[CorrespondenceItem]:
+        rows = self._session.exec(
+            select(CorrespondenceItemRecord)
+            .join(MeasureRecord, col(MeasureRecord.id) == CorrespondenceItemRecord.measure_id)
+            .where(MeasureRecord.customer_id == customer_id)
+            .order_by(col(CorrespondenceItemRecord.logged_at), col(CorrespondenceItemRecord.id))
+        ).all()
+        return [_item(row) for row in rows]
+
     def claim_overdue(self, logged_at_or_before: datetime, now: datetime, limit: int) -> Sequence[CorrespondenceItem]:
         # SKIP LOCKED: two PostgreSQL instances sweeping at once each take other rows, never the same one; SQLite's
         # write lock makes sweeps take turns, and the second finds them claimed.

@@ -62,7 +62,8 @@ def test_a_review_is_recorded_once_and_leaves_the_unreviewed(new_uow: NewUnitOfW
             "owner",
         )
         assert [d.item_id for d in uow.correspondence.unreviewed(None, None)] == [second.id]
-        assert customer_id
+        assert [i.id for i in uow.correspondence.for_customer(customer_id)] == [first.id, second.id]
+        assert uow.correspondence.for_customer(customer_id + 100) == []
 
 
 def test_an_overdue_item_is_claimed_once(new_uow: NewUnitOfWork) -> None:
