@@ -11,11 +11,11 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.letter_links import LetterCards
 from cards.common import Card, envelope, heading, text
-from cards.correspondence import new_information_card, review_card, safeguarding_card
+from cards.correspondence import new_information_card, safeguarding_card
+from cards.correspondence import review_card as correspondence_review_card
 from cards.escalation import chase_card, decision_card, information_request_card
 from cards.incident import manager_discussion_card, urgent_incident_card
-from cards.review import review_card as scheduled_review_card
-from cards.review import unreachable_owner_card
+from cards.review import review_card, unreachable_owner_card
 from casework.correspondence import CorrespondenceItemView, correspondence_message
 from casework.entities import OutboxMessage, user_of
 from casework.errors import NotFound
@@ -150,7 +150,7 @@ class Notifications:
         view = await self._casework.call(review_view, int(message.subject["review_id"]))
         if view.decided_at is not None:
             raise NothingToSend("the review has been decided")
-        return self._to_addressee(message, scheduled_review_card(view))
+        return self._to_addressee(message, review_card(view))
 
     async def _owner_unreachable(self, message: OutboxMessage) -> Outgoing:
         view = await self._casework.call(review_view, int(message.subject["review_id"]))
@@ -174,7 +174,7 @@ class Notifications:
         item = await self._correspondence(message)
         if item.outcome is not None:
             raise NothingToSend("the correspondence has been reviewed")
-        return self._to_addressee(message, review_card(item))
+        return self._to_addressee(message, correspondence_review_card(item))
 
     async def _correspondence_new_information(self, message: OutboxMessage) -> Outgoing:
         return self._to_addressee(message, new_information_card(await self._correspondence(message)))

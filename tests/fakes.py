@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from casework import vocabulary
 from casework.customer_query import CustomerQuery, QueryKind, name_key
 from casework.entities import (
     AuditEvent,
@@ -67,14 +68,7 @@ from casework.ports import (
     StaffRepository,
     WorkFacts,
 )
-from casework.vocabulary import (
-    CorrespondenceOutcome,
-    DeliveryMethod,
-    EscalationState,
-    ManagerOutcome,
-    MessageState,
-    ServiceArea,
-)
+from casework.vocabulary import DeliveryMethod, EscalationState, ManagerOutcome, MessageState
 from storage.customer_search import NameCandidate, indexed_words, prefix_lookups, rank
 
 
@@ -600,8 +594,8 @@ class FakeCorrespondence(_Repository):
     def record_review(
         self,
         item_id: int,
-        outcome: CorrespondenceOutcome,
-        service_area: ServiceArea | None,
+        outcome: vocabulary.CorrespondenceOutcome,
+        service_area: vocabulary.ServiceArea | None,
         notes: str,
         by: str,
         at: datetime,
