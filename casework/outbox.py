@@ -128,7 +128,7 @@ def messages_for(event: Event, clock: Clock) -> list[NewOutboxMessage]:
                         TEAM_CHANNEL, MessagePurpose.CORRESPONDENCE_SAFEGUARDING, _correspondence(item_id), now
                     )
                 ]
-            # s16.2: nothing new is said to nobody, the customer least of all.
+            # No significant new information: nobody is told anything, the customer least of all (s16.2).
             return []
         case CorrespondenceOverdue(item_id=item_id):
             return [
