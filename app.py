@@ -77,6 +77,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             council=council.details,
             render=render,
             review_lead=timedelta(days=settings.reminder_lead_days),
+            correspondence_review_within=timedelta(days=settings.correspondence_review_days),
         ),
         blocking,
     )

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     reminder_sweep_seconds: float = Field(300.0, alias="REMINDER_SWEEP_SECONDS", gt=0)
     reminder_lead_days: int = Field(7, alias="REMINDER_LEAD_DAYS", ge=0)
     review_overdue_repeat_hours: float = Field(24, alias="REVIEW_OVERDUE_REPEAT_HOURS", gt=0)
+    correspondence_review_days: float = Field(5, alias="CORRESPONDENCE_REVIEW_DAYS", gt=0, le=60)
+    """How long an item of correspondence on file may wait for its review (s16.1) before it goes to the
+    determination team. Calendar days from when it was logged: the policy sets no period, and what the review
+    looks for includes safeguarding concerns, so it is kept to less than a working week whatever the weekday (5
+    calendar days always hold at least 3 working days, and no bank-holiday calendar is needed to count them)."""
     outbound_max_attempts: int = Field(10, alias="OUTBOUND_MAX_ATTEMPTS", ge=1, le=20)
     """Attempts at a message Teams throttles or fails transiently, backing off from the base delay (to ~10 min)."""
     outbound_base_delay_seconds: float = Field(0.5, alias="OUTBOUND_BASE_DELAY_SECONDS", ge=0)

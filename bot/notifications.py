@@ -11,10 +11,14 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.letter_links import LetterCards
 from cards.common import Card, envelope, heading, text
+from cards.correspondence import new_information_card, safeguarding_card
+from cards.correspondence import review_card as correspondence_review_card
 from cards.escalation import chase_card, decision_card, information_request_card
 from cards.incident import case_owner_alert_card, manager_discussion_card, urgent_incident_card
 from cards.review import review_card, unreachable_owner_card
+from casework.correspondence import CorrespondenceItemView, correspondence_message
 from casework.entities import OutboxMessage, user_of
+from casework.errors import NotFound
 from casework.gateway import CaseworkGateway
 from casework.outbox import message_content
 from casework.reviews import review_view
@@ -65,6 +69,10 @@ class Notifications:
             MessagePurpose.OWNER_UNREACHABLE: self._owner_unreachable,
             MessagePurpose.CHASE: self._chase,
             MessagePurpose.NOT_DELIVERED: self._not_delivered,
+            MessagePurpose.CORRESPONDENCE_TO_REVIEW: self._correspondence_to_review,
+            MessagePurpose.CORRESPONDENCE_OVERDUE: self._correspondence_to_review,
+            MessagePurpose.CORRESPONDENCE_NEW_INFORMATION: self._correspondence_new_information,
+            MessagePurpose.CORRESPONDENCE_SAFEGUARDING: self._correspondence_safeguarding,
         }
 
     @property
@@ -161,6 +169,25 @@ class Notifications:
             raise NothingToSend("the escalation has been decided")
         return self._to_addressee(message, chase_card(view))
 
+    async def _correspondence(self, message: OutboxMessage) -> CorrespondenceItemView:
+        item = await self._casework.call(correspondence_message, int(message.subject["correspondence_id"]))
+        if item is None:
+            raise NotFound("the correspondence is no longer on record")
+        return item
+
+    async def _correspondence_to_review(self, message: OutboxMessage) -> Outgoing:
+        """The reviewer's card when an item is logged; the determination team's when it was not reviewed in time."""
+        item = await self._correspondence(message)
+        if item.outcome is not None:
+            raise NothingToSend("the correspondence has been reviewed")
+        return self._to_addressee(message, correspondence_review_card(item))
+
+    async def _correspondence_new_information(self, message: OutboxMessage) -> Outgoing:
+        return self._to_addressee(message, new_information_card(await self._correspondence(message)))
+
+    async def _correspondence_safeguarding(self, message: OutboxMessage) -> Outgoing:
+        return self._to_addressee(message, safeguarding_card(await self._correspondence(message)))
+
     async def _not_delivered(self, message: OutboxMessage) -> Outgoing:
         notice = (await self._content(message)).undelivered
         assert notice is not None
@@ -184,5 +211,16 @@ def _told(notice: UndeliveredNotice) -> str:
             return (
                 f"Your request ({notice.reference}) is saved, but the determination team's channel could not be "
                 "reached in Teams; please tell an administrator."
+            )
+        case MessagePurpose.CORRESPONDENCE_SAFEGUARDING:
+            return (
+                "The determination team could not be alerted in Teams about the safeguarding concern you found in "
+                "correspondence on file: follow the safeguarding procedure and phone the Health and Safety officer "
+                "now."
+            )
+        case MessagePurpose.CORRESPONDENCE_TO_REVIEW:
+            return (
+                f"{notice.addressee_name} could not be reached in Teams about the correspondence you logged; please "
+                "tell them it is waiting for their review (s16.1)."
             )
     return f"{notice.addressee_name} could not be reached in Teams about {notice.reference}."

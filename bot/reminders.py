@@ -1,6 +1,7 @@
 """The sweep (s13.1, s2.6): runs inside the app and, in one transaction each, writes to the outbox the review
-reminders now due, the overdue reviews for the determination team and the chases of undecided escalations. The
-outbox worker sends them; a sweep never talks to Teams itself."""
+reminders now due, the overdue reviews for the determination team, the chases of undecided escalations and the
+correspondence on file not reviewed in time (s16.1). The outbox worker sends them; a sweep never talks to Teams
+itself."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from casework.correspondence import escalate_overdue_correspondence
 from casework.escalations import chase_overdue_escalations
 from casework.gateway import CaseworkGateway
 from casework.reviews import escalate_overdue_reviews, queue_due_reminders
@@ -54,12 +56,19 @@ class ReminderSweep:
         )
         return len(overdue)
 
+    async def escalate_overdue_correspondence(self) -> int:
+        """Correspondence on file not reviewed within CORRESPONDENCE_REVIEW_DAYS goes to the team, once each."""
+        if not self._team_configured:
+            return 0
+        return len(await self._casework.call(escalate_overdue_correspondence))
+
     async def run_forever(self) -> None:
         while True:
             try:
                 await self.run_once()
                 await self.escalate_overdue_reviews()
                 await self.chase_escalations()
+                await self.escalate_overdue_correspondence()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -117,6 +117,17 @@ COMMANDS: tuple[Command, ...] = (
         private_in_shared=True,
     ),
     Command(
+        "log",
+        "_start_log",
+        argument="name",
+        help="log correspondence from a customer whose letters and emails are placed on file (s16)",
+        description="Log correspondence placed on file (s16), e.g. log Jane Smith",
+        # Whoever receives it logs it (the status card tells all staff to); the use case checks the restriction.
+        who=Audience.STAFF,
+        offered_in=PERSONAL_ONLY,
+        private_in_shared=True,
+    ),
+    Command(
         "reviews",
         "_send_reviews",
         help="restriction reviews due or overdue",
@@ -143,20 +154,13 @@ COMMANDS: tuple[Command, ...] = (
         who=Audience.RECEPTION,
         offered_in=PERSONAL_ONLY,
     ),
-    Command(
-        "cancel",
-        "_send_menu",
-        help="stop the form or question in progress",
-        description="Stop the form or question in progress",
-        who=Audience.STAFF,
-        offered_in=PERSONAL_ONLY,
-    ),
+    # `cancel` is an alias of help (the same answer, closing the open form): Teams lists at most 10 commands a scope.
     Command(
         "help",
         "_send_menu",
-        aliases=("menu", "hi", "hello"),
-        help="this menu",
-        description="What this bot can do",
+        aliases=("menu", "hi", "hello", "cancel"),
+        help="this menu; cancel: stop the form or question in progress",
+        description="What this bot can do; cancel stops a form in progress",
         who=Audience.STAFF,
         offered_in=EVERYWHERE,
     ),
@@ -255,6 +259,16 @@ VERB_ROUTES: tuple[VerbRoute, ...] = (
     VerbRoute(Verb.REVIEW_LIFT, "_decide_review", Arrival.EITHER, Audience.CASE_OWNERS),
     VerbRoute(Verb.REVIEW_EXTEND, "_decide_review", Arrival.EITHER, Audience.CASE_OWNERS),
     VerbRoute(Verb.REVIEW_REASSIGN, "_decide_review", Arrival.EITHER, Audience.CASE_OWNERS),
+    # Correspondence on file (s16): staff log it for a customer their search finds; its reviewer (the case owner)
+    # or the determination team records the review (the use case checks which).
+    VerbRoute(
+        Verb.CORRESPONDENCE_LOG, "_act_on_correspondence", Arrival.SUBMIT, Audience.STAFF, private_in_shared=True
+    ),
+    VerbRoute(
+        Verb.CORRESPONDENCE_SAVE, "_act_on_correspondence", Arrival.SUBMIT, Audience.STAFF, private_in_shared=True
+    ),
+    VerbRoute(Verb.CORRESPONDENCE_REVIEW, "_act_on_correspondence", Arrival.EITHER, Audience.CASE_OWNERS),
+    VerbRoute(Verb.WORK_CORRESPONDENCE, "_act_on_correspondence", Arrival.SUBMIT, Audience.STAFF),
     # "My work" lists only the person's own items, and each click is checked again on the record.
     VerbRoute(Verb.WORK_DISCUSSION, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),
     VerbRoute(Verb.WORK_REVIEW, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),

@@ -23,6 +23,7 @@ from botbuilder.schema import (
 
 from bot.adapter import INCOMING_TURN_STARTED
 from bot.card_actions import HISTORY_WHO_MAY, DecisionActions, ManagerOutcomeActions, ReviewActions, WorkItemActions
+from bot.correspondence_actions import CorrespondenceActions
 from bot.letter_actions import LetterActions
 from bot.letter_links import LetterCards
 from bot.notifier import DeliveryFailed, Unreachable
@@ -116,6 +117,7 @@ class CaseworkBot(TeamsActivityHandler):
         self._work_items = WorkItemActions(casework, letters)
         self._letter_actions = LetterActions(casework, letters)
         self._records = RecordActions(casework)
+        self._correspondence = CorrespondenceActions(casework)
         self._record_changes = {
             Verb.CUSTOMER_EDIT: self._records.edit_record,
             Verb.CUSTOMER_SAVE: self._records.save_record,
@@ -289,6 +291,14 @@ class CaseworkBot(TeamsActivityHandler):
 
     async def _start_escalation(self, turn_context: TurnContext, dialog_context: Any, rest: str) -> None:
         await dialog_context.begin_dialog(RequestEscalationDialog.__name__, {"values": {"customer_name": rest}})
+
+    async def _start_log(self, turn_context: TurnContext, dialog_context: DialogContext | None, rest: str) -> Reply:
+        """`log <customer>`: the form to log an item of their correspondence placed on file (s16)."""
+        return await self._correspondence.log_named(turn_context, rest)
+
+    async def _act_on_correspondence(self, click: CardClick) -> None:
+        """Correspondence on file: the log form, logging an item, its review, or the item again from `work`."""
+        await click.answer(await self._correspondence.act(click.turn_context, click.verb, click.data))
 
     async def _send_reviews(self, turn_context: TurnContext, dialog_context: DialogContext | None, rest: str) -> Reply:
         views = await self._casework.call(reviews_for, actor_of(turn_context.activity))

@@ -49,6 +49,12 @@ def my_work_card(view: MyWorkView) -> Card:
         lambda item: submit("Answer the question", Verb.WORK_QUESTION, escalation_id=item.record_id),
     )
     body += _section(
+        "Correspondence on file to review (s16)",
+        "review by",
+        view.correspondence,
+        lambda item: submit("Review it", Verb.WORK_CORRESPONDENCE, correspondence_id=item.record_id),
+    )
+    body += _section(
         "Decisions waiting for the determination team",
         "asked for",
         view.decisions,

@@ -49,6 +49,11 @@ def status_card(customer: CustomerStatusView, notice: str = "") -> Card:
         actions.append(submit("Full history", Verb.CUSTOMER_HISTORY, customer_id=customer.customer_id))
     if customer.may_edit_record:
         actions.append(submit("Edit record", Verb.CUSTOMER_EDIT, customer_id=customer.customer_id))
+    if customer.correspondence_on_file:
+        # Their name goes as the search: the server shows the form only for a customer it finds (s16).
+        actions.append(
+            submit("Log correspondence", Verb.CORRESPONDENCE_LOG, customer_id=customer.customer_id, query=customer.name)
+        )
     body = [text(notice, color="Good"), *standing_block(customer)] if notice else standing_block(customer)
     return envelope(body, actions)
 

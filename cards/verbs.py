@@ -39,3 +39,7 @@ class Verb(enum.StrEnum):
     WORK_LETTER = "work.letter"
     WORK_QUESTION = "work.question"
     WORK_DECISION = "work.decision"
+    CORRESPONDENCE_LOG = "correspondence.log"
+    CORRESPONDENCE_SAVE = "correspondence.save"
+    CORRESPONDENCE_REVIEW = "correspondence.review"
+    WORK_CORRESPONDENCE = "work.correspondence"

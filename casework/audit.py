@@ -70,6 +70,11 @@ class AuditAction(enum.StrEnum):
     LETTER_DOWNLOADED = "letter.downloaded"
     LETTER_DOWNLOAD_REFUSED = "letter.download_refused"
     LETTER_LINK_REFUSED = "letter.link_refused"
+    CORRESPONDENCE_LOGGED = "correspondence.logged"
+    CORRESPONDENCE_LOG_REFUSED = "correspondence.log_refused"
+    CORRESPONDENCE_REVIEWED = "correspondence.reviewed"
+    CORRESPONDENCE_REVIEW_REFUSED = "correspondence.review_refused"
+    CORRESPONDENCE_ESCALATED_OVERDUE = "correspondence.escalated_overdue"
     MESSAGE_NOT_DELIVERED = "message.not_delivered"
     WORK_ITEM_REFUSED = "work.item_refused"
 

@@ -130,6 +130,16 @@ def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clo
                     f"Review due {measure.review_due_at:%d %b %Y}{ended}.",
                 )
             )
+        for filed in uow.correspondence.for_customer(customer_id):
+            # s16: what was received, and that it was read (the Ombudsman may ask).
+            reviewed = f" Reviewed: {filed.outcome.label}." if filed.outcome else " Not yet reviewed."
+            lines.append(
+                HistoryLine(
+                    filed.logged_at,
+                    f"Correspondence on file ({filed.channel.label})",
+                    f"Received {filed.received_on:%d %b %Y}. {filed.summary}{reviewed}",
+                )
+            )
         record_audit(uow, actor, AuditAction.CUSTOMER_HISTORY_VIEWED, str(customer_id), clock)
         uow.commit()
     return CustomerHistoryView(

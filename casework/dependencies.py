@@ -1,6 +1,6 @@
 """What the app binds once, at start-up, into every use case that asks for it by name (cosmicpython's bootstrap).
 
-A use case declares `clock`, `rules`, `council`, `render` or `review_lead` as ordinary required parameters; tests
+A use case declares `clock`, `rules`, `council`, `render`, `review_lead` or `correspondence_review_within` as ordinary required parameters; tests
 pass them explicitly, and the app's gateway fills them from here, so no caller in the Teams layer threads
 configuration through and no use case falls back to a default of its own."""
 
@@ -28,6 +28,8 @@ class Dependencies:
     render: Renderer
     review_lead: timedelta
     """How far ahead a review counts as due for the `reviews` list and the reminders (s13.1)."""
+    correspondence_review_within: timedelta
+    """How long an item of correspondence on file may wait for its review before the team is told (s16.1)."""
 
     def for_use_case(self, use_case: Callable[..., Any]) -> dict[str, Any]:
         """The keyword arguments this use case takes from the bound dependencies."""

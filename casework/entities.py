@@ -12,6 +12,7 @@ from casework.vocabulary import (
     ActingParty,
     ContactChannel,
     ContactRestriction,
+    CorrespondenceOutcome,
     DecisionOutcome,
     DeliveryMethod,
     EscalationKind,
@@ -295,6 +296,52 @@ class DueReview:
     measure_kind: MeasureKind
     due_at: datetime
     case_owner_id: str
+
+
+@dataclass(frozen=True)
+class NewCorrespondenceItem:
+    """An item of correspondence received from a customer whose restriction places it on file without
+    acknowledgement or reply (s15.2): logged so that it is still read for significant new information and
+    safeguarding concerns (s16.1), by the reviewer named when it was logged."""
+
+    measure_id: int
+    """The restriction that places the customer's correspondence on file (its customer is the measure's)."""
+    received_on: date
+    channel: ContactChannel
+    summary: str
+    attachment_reference: str
+    """Where the item itself is kept (a document management reference, a mailbox folder); may be empty."""
+    logged_by: str
+    logged_at: datetime
+    reviewer_id: str
+    submission_key: str
+    """The log form's own id: the same form saved twice logs one item (issue 14)."""
+
+
+@dataclass(frozen=True)
+class CorrespondenceItem(NewCorrespondenceItem):
+    """An item on record, with its review once recorded."""
+
+    id: int = field(kw_only=True)
+    reviewed_at: datetime | None = field(default=None, kw_only=True)
+    reviewed_by: str | None = field(default=None, kw_only=True)
+    outcome: CorrespondenceOutcome | None = field(default=None, kw_only=True)
+    service_area: ServiceArea | None = field(default=None, kw_only=True)
+    """The service that must act on new information; set for that outcome only."""
+    review_notes: str = field(default="", kw_only=True)
+    escalated_at: datetime | None = field(default=None, kw_only=True)
+    """When it went to the determination team unreviewed past its deadline (once)."""
+
+
+@dataclass(frozen=True)
+class CorrespondenceDue:
+    """An item not yet reviewed, as "my work" lists it."""
+
+    item_id: int
+    customer_name: str
+    received_on: date
+    logged_at: datetime
+    reviewer_id: str
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from casework.views import EscalationView, IncidentSummary
+from casework.vocabulary import CorrespondenceOutcome
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,31 @@ class EscalationOverdue:
     escalation_id: int
 
 
+@dataclass(frozen=True)
+class CorrespondenceLogged:
+    """An item of correspondence was placed on file: its reviewer gets the review card (s16.1)."""
+
+    item_id: int
+    reviewer_id: str
+
+
+@dataclass(frozen=True)
+class CorrespondenceReviewed:
+    """An item on file was reviewed: new information goes to the case owner to pass to the service named, a
+    safeguarding concern to the determination team's channel at once; nothing else is said to anyone (s16.2)."""
+
+    item_id: int
+    outcome: CorrespondenceOutcome
+    case_owner_id: str
+
+
+@dataclass(frozen=True)
+class CorrespondenceOverdue:
+    """An item on file not reviewed in time: the determination team makes sure it is read."""
+
+    item_id: int
+
+
 Event = (
     IncidentReported
     | EscalationRequested
@@ -98,4 +124,7 @@ Event = (
     | ReviewDue
     | ReviewOverdue
     | EscalationOverdue
+    | CorrespondenceLogged
+    | CorrespondenceReviewed
+    | CorrespondenceOverdue
 )

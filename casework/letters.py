@@ -180,10 +180,9 @@ def customer_restriction_lines(restrictions: Iterable[ContactRestriction], terms
             often = f"{terms.calls_per_week} a week" if terms.calls_per_week else "at agreed times"
             lines.append(f"Telephone calls are limited to {minutes}, {often}.")
         elif restriction is ContactRestriction.CORRESPONDENCE_ON_FILE:
-            lines.append(
-                "Correspondence on matters already dealt with will be read and placed on file; we will reply only "
-                "where it raises something new."
-            )
+            # s15.2: on file without acknowledgement or reply. Promising a reply "only where it raises something
+            # new" would make every silence say that it held nothing new, which s16.2 forbids.
+            lines.append("Correspondence you send us will be read and placed on file without acknowledgement or reply.")
         elif restriction is ContactRestriction.NO_PHYSICAL_ACCESS:
             lines.append("You may not visit council offices.")
         elif restriction is ContactRestriction.DISCRETIONARY_SERVICES:

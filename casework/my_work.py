@@ -8,6 +8,7 @@ record, not even whether it exists.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from casework import letters, policy, reviews
@@ -44,19 +45,45 @@ class AlreadyAnswered(CaseworkError):
         super().__init__("That question has already been answered; the determination team has your answer.")
 
 
-def my_work(uow: UnitOfWork, actor: Actor, clock: Clock, review_lead: timedelta) -> MyWorkView:
+def my_work(
+    uow: UnitOfWork, actor: Actor, clock: Clock, review_lead: timedelta, correspondence_review_within: timedelta
+) -> MyWorkView:
     """What is waiting for the actor, read in one go from the read side."""
     now = clock()
     with uow:
         facts = uow.reads.work_for(actor.user_id, now + review_lead)
         # Cards the outbox could not deliver: the items they were about are listed below with their buttons.
         failed = uow.outbox.failed_for(personal_chat(actor.user_id))
+        filed = _correspondence_to_review(
+            uow, actor.user_id, facts.viewer_is_determination_team, now, correspondence_review_within
+        )
     undelivered = tuple(
         UndeliveredMessage(m.id, m.purpose.label.capitalize(), m.created_at)
         for m in failed
         if m.purpose is not MessagePurpose.NOT_DELIVERED
     )
-    return _shaped(facts, now, undelivered=undelivered)
+    return replace(_shaped(facts, now, undelivered=undelivered), correspondence=filed)
+
+
+def _correspondence_to_review(
+    uow: UnitOfWork, viewer_id: str, on_team: bool, now: datetime, within: timedelta
+) -> tuple[WorkItem, ...]:
+    """Items on file the viewer is to review (s16.1), and for the determination team every item past its deadline,
+    which the team took over when it was sent to their channel."""
+    due = list(uow.correspondence.unreviewed(viewer_id, None))
+    if on_team:
+        mine = {d.item_id for d in due}
+        due += [d for d in uow.correspondence.unreviewed(None, now - within) if d.item_id not in mine]
+    return tuple(
+        WorkItem(
+            d.item_id,
+            d.customer_name,
+            f"Correspondence received {d.received_on:%d %b %Y}",
+            d.logged_at + within,
+            overdue=now > d.logged_at + within,
+        )
+        for d in sorted(due, key=lambda d: d.logged_at)
+    )
 
 
 def discussion_item(uow: UnitOfWork, actor: Actor, incident_id: int, clock: Clock) -> IncidentSummary:

@@ -20,6 +20,9 @@ from casework.entities import (
 )
 from casework.errors import NotFound
 from casework.events import (
+    CorrespondenceLogged,
+    CorrespondenceOverdue,
+    CorrespondenceReviewed,
     EscalationDecided,
     EscalationOverdue,
     EscalationRequested,
@@ -34,7 +37,7 @@ from casework.events import (
 )
 from casework.ports import UnitOfWork
 from casework.views import MessageContent, UndeliveredNotice, escalation_view, incident_summary
-from casework.vocabulary import MessagePurpose
+from casework.vocabulary import CorrespondenceOutcome, MessagePurpose
 
 SYSTEM = Actor("system", "Bot")
 RECENT = timedelta(seconds=30)
@@ -106,6 +109,34 @@ def messages_for(event: Event, clock: Clock) -> list[NewOutboxMessage]:
                 NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.CHASE, _escalation(escalation_id), now),
                 _card_update(escalation_id, now),
             ]
+        case CorrespondenceLogged(item_id=item_id, reviewer_id=reviewer):
+            return [
+                NewOutboxMessage(
+                    personal_chat(reviewer), MessagePurpose.CORRESPONDENCE_TO_REVIEW, _correspondence(item_id), now
+                )
+            ]
+        case CorrespondenceReviewed(item_id=item_id, outcome=outcome, case_owner_id=owner):
+            if outcome is CorrespondenceOutcome.NEW_INFORMATION:
+                return [
+                    NewOutboxMessage(
+                        personal_chat(owner),
+                        MessagePurpose.CORRESPONDENCE_NEW_INFORMATION,
+                        _correspondence(item_id),
+                        now,
+                    )
+                ]
+            if outcome is CorrespondenceOutcome.SAFEGUARDING_CONCERN:
+                return [
+                    NewOutboxMessage(
+                        TEAM_CHANNEL, MessagePurpose.CORRESPONDENCE_SAFEGUARDING, _correspondence(item_id), now
+                    )
+                ]
+            # No significant new information: nobody is told anything, the customer least of all (s16.2).
+            return []
+        case CorrespondenceOverdue(item_id=item_id):
+            return [
+                NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.CORRESPONDENCE_OVERDUE, _correspondence(item_id), now)
+            ]
     raise TypeError(f"no messages are defined for {type(event).__name__}")
 
 
@@ -115,6 +146,10 @@ def _escalation(escalation_id: int) -> dict[str, int | str]:
 
 def _review(review_id: int) -> dict[str, int | str]:
     return {"review_id": review_id}
+
+
+def _correspondence(item_id: int) -> dict[str, int | str]:
+    return {"correspondence_id": item_id}
 
 
 def publish(uow: UnitOfWork, events: Iterable[Event], clock: Clock) -> None:
@@ -239,6 +274,17 @@ def _who_else_is_told(uow: UnitOfWork, message: OutboxMessage, clock: Clock) -> 
             review_id = message.subject["review_id"]
             record_audit(uow, SYSTEM, AuditAction.REVIEW_OWNER_UNREACHABLE, review_id, clock, owner=message.addressee)
             return NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.OWNER_UNREACHABLE, {"review_id": review_id}, clock())
+        case MessagePurpose.CORRESPONDENCE_TO_REVIEW | MessagePurpose.CORRESPONDENCE_SAFEGUARDING:
+            # An item on file must still be read, and a safeguarding concern reach the team (s16.1): whoever logged
+            # it (its reviewer unreachable) or reviewed it (the team's channel unreachable) is told to act instead.
+            filed = uow.correspondence.get(int(message.subject["correspondence_id"]))
+            if filed is None:
+                return None
+            to_review = message.purpose is MessagePurpose.CORRESPONDENCE_TO_REVIEW
+            told = filed.logged_by if to_review else filed.reviewed_by
+            if told is None:
+                return None
+            return NewOutboxMessage(personal_chat(told), MessagePurpose.NOT_DELIVERED, notice, clock())
     # The others are the addressee's own work, listed in `work`; a notice that fails is not noticed again.
     return None
 

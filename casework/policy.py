@@ -19,6 +19,7 @@ from casework.vocabulary import (
     Audience,
     ContactChannel,
     ContactRestriction,
+    CorrespondenceOutcome,
     CustomerStanding,
     DecisionOutcome,
     EscalationKind,
@@ -381,6 +382,84 @@ def may_see_review(viewer_id: str, owner_id: str, viewer_is_determination_team: 
     """Need to know for a review card (s13): the review's owner (the case owner unless reassigned) and the
     determination team."""
     return viewer_is_determination_team or viewer_id == owner_id
+
+
+CORRESPONDENCE_CHANNELS = (
+    ContactChannel.LETTER,
+    ContactChannel.EMAIL,
+    ContactChannel.ONLINE_FORM,
+    ContactChannel.SOCIAL_MEDIA,
+    ContactChannel.IN_PERSON,
+)
+"""How correspondence arrives: the written channels, and a letter handed in at reception (in person)."""
+CORRESPONDENCE_SUMMARY_MAX_LENGTH = 500
+"""A short summary of an item on file: what it is about, enough for the reviewer to find it, not a copy of it."""
+ATTACHMENT_REFERENCE_MAX_LENGTH = 200
+
+
+def places_correspondence_on_file(measure: Measure, now: datetime) -> bool:
+    """A restriction in force that places the customer's correspondence on file without reply (s15.2, s16)."""
+    return (
+        measure.kind is MeasureKind.RESTRICTION
+        and ContactRestriction.CORRESPONDENCE_ON_FILE in measure.restrictions
+        and is_in_force(measure, now)
+    )
+
+
+def correspondence_problems(
+    received_on: str, channel: str, summary: str, attachment_reference: str, now: datetime
+) -> dict[str, str]:
+    """Errors by field of the log form; empty when the item may be logged."""
+    errors: dict[str, str] = {}
+    today = now.astimezone(LOCAL_TIME).date()
+    try:
+        received = date.fromisoformat(received_on.strip())
+    except ValueError:
+        errors["received_on"] = "Enter the date it was received, as the form shows it."
+    else:
+        if received > today:
+            errors["received_on"] = "The date received cannot be in the future."
+        elif received < today - OLDEST_REPORTABLE:
+            errors["received_on"] = "Items received more than a year ago cannot be logged here; tell the case owner."
+    if channel not in {c.value for c in CORRESPONDENCE_CHANNELS}:
+        errors["channel"] = "Choose how it arrived from the list."
+    if not summary.strip():
+        errors["summary"] = "Say briefly what it is about."
+    elif len(summary.strip()) > CORRESPONDENCE_SUMMARY_MAX_LENGTH:
+        errors["summary"] = f"Keep the summary to {CORRESPONDENCE_SUMMARY_MAX_LENGTH} characters or fewer."
+    if len(attachment_reference.strip()) > ATTACHMENT_REFERENCE_MAX_LENGTH:
+        errors["attachment_reference"] = f"Keep the reference to {ATTACHMENT_REFERENCE_MAX_LENGTH} characters or fewer."
+    return errors
+
+
+def correspondence_review_problems(outcome: str, service_area: str, notes: str) -> dict[str, str]:
+    """A review says what it found (s16.1); new information names the service that must act on it, and new
+    information or a safeguarding concern says what it is, for those it is routed to."""
+    errors: dict[str, str] = {}
+    if outcome not in _values(CorrespondenceOutcome):
+        errors["outcome"] = "Choose what the review found."
+        return errors
+    found = CorrespondenceOutcome(outcome)
+    if found is CorrespondenceOutcome.NEW_INFORMATION and service_area not in _values(ServiceArea):
+        errors["service_area"] = "Choose the service that must act on the new information."
+    if found is not CorrespondenceOutcome.NO_SIGNIFICANT_NEW_INFORMATION and not notes.strip():
+        errors["notes"] = (
+            "Say what the new information is."
+            if found is CorrespondenceOutcome.NEW_INFORMATION
+            else "Say what the safeguarding concern is."
+        )
+    elif len(notes.strip()) > REASON_MAX_LENGTH:
+        errors["notes"] = f"Keep the notes to {REASON_MAX_LENGTH} characters or fewer."
+    return errors
+
+
+def may_review_correspondence(viewer_id: str, reviewer_id: str, viewer_is_determination_team: bool) -> bool:
+    """Need to know for an item on file and its review: its reviewer, and the determination team. The reviewer is
+    the restriction's case owner when the item is logged: s16.1 asks whether an item holds *significant new*
+    information, which only someone who knows what the council already knows can judge, and the case owner holds
+    the case (its history, its s13 reviews). The determination team decided the restriction and receives
+    safeguarding concerns (s2.6, s8.4), so any member may record a review too, as they take over one overdue."""
+    return viewer_is_determination_team or viewer_id == reviewer_id
 
 
 INCIDENT_CORRECTION_WINDOW = timedelta(days=7)

@@ -11,6 +11,8 @@ from typing import Protocol, Self
 from casework.customer_query import CustomerQuery
 from casework.entities import (
     AuditEvent,
+    CorrespondenceDue,
+    CorrespondenceItem,
     Customer,
     Decision,
     DueReview,
@@ -19,6 +21,7 @@ from casework.entities import (
     IncidentAmendment,
     Letter,
     Measure,
+    NewCorrespondenceItem,
     NewCustomer,
     NewEscalation,
     NewIncident,
@@ -36,6 +39,7 @@ from casework.entities import (
     Vote,
 )
 from casework.vocabulary import (
+    CorrespondenceOutcome,
     DeliveryMethod,
     EscalationKind,
     EscalationState,
@@ -292,6 +296,43 @@ class OutboxRepository(Protocol):
         ...
 
 
+class CorrespondenceRepository(Protocol):
+    """Correspondence placed on file (s16): each item logged, and its review."""
+
+    def add(self, item: NewCorrespondenceItem) -> CorrespondenceItem:
+        """Raises AlreadyRecorded if an item with its submission key is already on record."""
+        ...
+
+    def by_submission_key(self, submission_key: str) -> CorrespondenceItem | None: ...
+    def get(self, item_id: int) -> CorrespondenceItem | None: ...
+
+    def record_review(
+        self,
+        item_id: int,
+        outcome: CorrespondenceOutcome,
+        service_area: ServiceArea | None,
+        notes: str,
+        by: str,
+        at: datetime,
+    ) -> bool:
+        """Records the item's review unless one is already recorded; True if this one was."""
+        ...
+
+    def unreviewed(self, reviewer_id: str | None, logged_at_or_before: datetime | None) -> Sequence[CorrespondenceDue]:
+        """Items not yet reviewed, oldest first: of one reviewer (None: anyone's), logged at or before a time (None:
+        whenever)."""
+        ...
+
+    def for_customer(self, customer_id: int) -> Sequence[CorrespondenceItem]:
+        """Every item logged under any of the customer's measures, in the order logged (their history)."""
+        ...
+
+    def claim_overdue(self, logged_at_or_before: datetime, now: datetime, limit: int) -> Sequence[CorrespondenceItem]:
+        """Items not reviewed, logged at or before the deadline and never sent to the team, marked sent now: two
+        sweeps at once cannot both claim one."""
+        ...
+
+
 class AuditLog(Protocol):
     def record(self, event: AuditEvent) -> None: ...
     def events(self, record_type: str | None = None, record_id: str | None = None) -> Sequence[AuditEvent]: ...
@@ -414,6 +455,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     audit: AuditLog
     reads: CaseReads
+    correspondence: CorrespondenceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

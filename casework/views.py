@@ -69,6 +69,8 @@ class CustomerStatusView:
     representatives: tuple[str, ...] = ()
     may_edit_record: bool = False
     """The viewer may change the customer's record (policy.may_edit_customer_record): the card offers it."""
+    correspondence_on_file: bool = False
+    """A restriction in force places their correspondence on file (s16): the card offers to log an item."""
 
 
 @dataclass(frozen=True)
@@ -451,6 +453,7 @@ def status_view(
         may_see_history=viewer is not None and may_see_history(facts, viewer.user_id),
         representatives=tuple(f"{r.name} ({r.relationship}; {r.authority})" for r in facts.representatives),
         may_edit_record=viewer is not None and may_edit_record(facts, viewer.user_id),
+        correspondence_on_file=any(policy.places_correspondence_on_file(m, now) for m in measures),
     )
 
 
@@ -781,9 +784,18 @@ class MyWorkView:
     """For a member of the determination team: escalations waiting for a decision."""
     undelivered: tuple[UndeliveredMessage, ...]
     """Messages that could not be delivered to them (filled by the outbox; empty for now)."""
+    correspondence: tuple[WorkItem, ...] = ()
+    """Correspondence on file waiting for their review (s16.1); for a member of the determination team, also
+    everyone's not reviewed in time."""
 
     @property
     def is_empty(self) -> bool:
         return not (
-            self.discussions or self.reviews or self.letters or self.questions or self.decisions or self.undelivered
+            self.discussions
+            or self.reviews
+            or self.letters
+            or self.questions
+            or self.decisions
+            or self.undelivered
+            or self.correspondence
         )

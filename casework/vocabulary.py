@@ -290,6 +290,28 @@ _DELIVERY_LABELS = {
 }
 
 
+class CorrespondenceOutcome(enum.StrEnum):
+    """What the review of an item of correspondence placed on file found (s16.1). The customer is told none of it:
+    not even that it held nothing new (s16.2)."""
+
+    NO_SIGNIFICANT_NEW_INFORMATION = "no_new_information"
+    NEW_INFORMATION = "new_information"
+    """Routed to the service named, through the case owner."""
+    SAFEGUARDING_CONCERN = "safeguarding_concern"
+    """Routed to the determination team's channel at once (s8.4)."""
+
+    @property
+    def label(self) -> str:
+        return _CORRESPONDENCE_OUTCOME_LABELS[self]
+
+
+_CORRESPONDENCE_OUTCOME_LABELS = {
+    CorrespondenceOutcome.NO_SIGNIFICANT_NEW_INFORMATION: "No significant new information: stays on file",
+    CorrespondenceOutcome.NEW_INFORMATION: "Significant new information: a service must act on it",
+    CorrespondenceOutcome.SAFEGUARDING_CONCERN: "A safeguarding concern: the determination team is told at once",
+}
+
+
 class MessagePurpose(enum.StrEnum):
     """What a message the bot sends on its own is for: the outbox's rows carry it, the Teams edge renders by it."""
 
@@ -319,6 +341,14 @@ class MessagePurpose(enum.StrEnum):
     """An escalation nobody has decided in time: the team is reminded."""
     NOT_DELIVERED = "not_delivered"
     """Someone is told that a message about their work could not be delivered, and what to do instead."""
+    CORRESPONDENCE_TO_REVIEW = "correspondence_to_review"
+    """An item of correspondence placed on file was logged: its reviewer gets the review card (s16.1)."""
+    CORRESPONDENCE_NEW_INFORMATION = "correspondence_new_information"
+    """A filed item held significant new information: the case owner is told which service must act on it."""
+    CORRESPONDENCE_SAFEGUARDING = "correspondence_safeguarding"
+    """A filed item raised a safeguarding concern: to the determination team's channel at once (s16.1, s8.4)."""
+    CORRESPONDENCE_OVERDUE = "correspondence_overdue"
+    """A filed item not reviewed in time goes to the determination team."""
 
     @property
     def label(self) -> str:
@@ -338,6 +368,10 @@ _MESSAGE_LABELS = {
     MessagePurpose.OVERDUE_REVIEW: "an overdue review",
     MessagePurpose.CHASE: "an escalation waiting too long for a decision",
     MessagePurpose.NOT_DELIVERED: "a message that could not be delivered",
+    MessagePurpose.CORRESPONDENCE_TO_REVIEW: "correspondence on file to review (s16)",
+    MessagePurpose.CORRESPONDENCE_NEW_INFORMATION: "new information in correspondence on file (s16)",
+    MessagePurpose.CORRESPONDENCE_SAFEGUARDING: "a safeguarding concern in correspondence on file (s16)",
+    MessagePurpose.CORRESPONDENCE_OVERDUE: "correspondence on file not reviewed in time (s16)",
 }
 
 

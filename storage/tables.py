@@ -238,6 +238,30 @@ class Review(SQLModel, table=True):
     last_escalated_at: datetime | None = _utc(nullable=True)
 
 
+class CorrespondenceItemRecord(SQLModel, table=True):
+    """An item of correspondence placed on file under a restriction (s16), and its review once recorded."""
+
+    __tablename__ = "correspondence_item"
+    __table_args__ = (Index("ix_correspondence_item_unreviewed", "reviewed_at", "logged_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    received_on: date
+    channel: str = Field(max_length=32)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    attachment_reference: str = Field(default="", max_length=200)
+    logged_by: str = Field(max_length=64)
+    logged_at: datetime = _utc()
+    reviewer_id: str = Field(max_length=64, index=True)
+    submission_key: str = Field(max_length=64, unique=True)
+    reviewed_at: datetime | None = _utc(nullable=True)
+    reviewed_by: str | None = Field(default=None, max_length=64)
+    outcome: str | None = Field(default=None, max_length=40)
+    service_area: str | None = Field(default=None, max_length=40)
+    review_notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    escalated_at: datetime | None = _utc(nullable=True)
+
+
 class LetterRecord(SQLModel, table=True):
     """One version of a letter to the customer (s11.4, s13); a new production adds a version, never overwrites."""
 

@@ -14,6 +14,7 @@ from casework.errors import RecordsUnavailable
 from casework.ports import (
     AuditLog,
     CaseReads,
+    CorrespondenceRepository,
     CustomerRepository,
     EscalationRepository,
     IncidentRepository,
@@ -27,6 +28,7 @@ from casework.ports import (
 from storage.database import SINGLE_STATEMENT
 from storage.reads import SqlReads
 from storage.repositories.audit import SqlAuditLog
+from storage.repositories.correspondence import SqlCorrespondence
 from storage.repositories.customers import SqlCustomers, SqlRepresentatives
 from storage.repositories.escalations import SqlEscalations
 from storage.repositories.incidents import SqlIncidents
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     audit: AuditLog
     reads: CaseReads
+    correspondence: CorrespondenceRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -76,6 +79,7 @@ class SqlUnitOfWork:
         self._audit = SqlAuditLog(session)
         self.audit = self._audit
         self.reads = SqlReads(session)
+        self.correspondence = SqlCorrespondence(session)
         return self
 
     def __exit__(

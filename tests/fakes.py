@@ -15,9 +15,12 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from casework import vocabulary
 from casework.customer_query import CustomerQuery, QueryKind, name_key
 from casework.entities import (
     AuditEvent,
+    CorrespondenceDue,
+    CorrespondenceItem,
     Customer,
     Decision,
     DueReview,
@@ -26,6 +29,7 @@ from casework.entities import (
     IncidentAmendment,
     Letter,
     Measure,
+    NewCorrespondenceItem,
     NewCustomer,
     NewEscalation,
     NewIncident,
@@ -47,6 +51,7 @@ from casework.errors import AlreadyRecorded
 from casework.ports import (
     AuditLog,
     CaseReads,
+    CorrespondenceRepository,
     CustomerRepository,
     CustomerStatusFacts,
     DiscussionDue,
@@ -134,6 +139,7 @@ class FakeState:
     outbox: dict[int, OutboxRow] = field(default_factory=dict)
     outbox_leases: dict[str, OutboxLease] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
+    correspondence: dict[int, CorrespondenceItem] = field(default_factory=dict)
     last_id: dict[str, int] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
@@ -570,6 +576,76 @@ class FakeLetters(_Repository):
         return [copy.deepcopy(letter) for letter in sorted(held, key=lambda x: (x.delivered_on or date.min, x.id or 0))]
 
 
+class FakeCorrespondence(_Repository):
+    def add(self, item: NewCorrespondenceItem) -> CorrespondenceItem:
+        if item.measure_id not in self._state.measures:
+            raise KeyError(f"no measure {item.measure_id}")  # a foreign key violation in SQL
+        if self.by_submission_key(item.submission_key) is not None:
+            raise AlreadyRecorded("This item has already been logged.")
+        stored = with_id(CorrespondenceItem, item, self._state.next_id("correspondence"))
+        self._state.correspondence[stored.id] = stored
+        return stored
+
+    def by_submission_key(self, submission_key: str) -> CorrespondenceItem | None:
+        return next((i for i in self._state.correspondence.values() if i.submission_key == submission_key), None)
+
+    def get(self, item_id: int) -> CorrespondenceItem | None:
+        return self._state.correspondence.get(item_id)
+
+    def record_review(
+        self,
+        item_id: int,
+        outcome: vocabulary.CorrespondenceOutcome,
+        service_area: vocabulary.ServiceArea | None,
+        notes: str,
+        by: str,
+        at: datetime,
+    ) -> bool:
+        item = self._state.correspondence.get(item_id)
+        if item is None or item.reviewed_at is not None:
+            return False
+        self._state.correspondence[item_id] = replace(
+            item, reviewed_at=at, reviewed_by=by, outcome=outcome, service_area=service_area, review_notes=notes
+        )
+        return True
+
+    def unreviewed(self, reviewer_id: str | None, logged_at_or_before: datetime | None) -> Sequence[CorrespondenceDue]:
+        state = self._state
+        due = [
+            i
+            for i in state.correspondence.values()
+            if i.reviewed_at is None
+            and (reviewer_id is None or i.reviewer_id == reviewer_id)
+            and (logged_at_or_before is None or i.logged_at <= logged_at_or_before)
+        ]
+        return [
+            CorrespondenceDue(
+                i.id,
+                state.customers[state.measures[i.measure_id].customer_id].name,
+                i.received_on,
+                i.logged_at,
+                i.reviewer_id,
+            )
+            for i in sorted(due, key=lambda i: (i.logged_at, i.id))
+        ]
+
+    def for_customer(self, customer_id: int) -> Sequence[CorrespondenceItem]:
+        measures = {m.id for m in self._state.measures.values() if m.customer_id == customer_id}
+        found = [i for i in self._state.correspondence.values() if i.measure_id in measures]
+        return sorted(found, key=lambda i: (i.logged_at, i.id))
+
+    def claim_overdue(self, logged_at_or_before: datetime, now: datetime, limit: int) -> Sequence[CorrespondenceItem]:
+        due = [
+            i
+            for i in self._state.correspondence.values()
+            if i.reviewed_at is None and i.escalated_at is None and i.logged_at <= logged_at_or_before
+        ]
+        claimed = [replace(i, escalated_at=now) for i in sorted(due, key=lambda i: i.logged_at)[:limit]]
+        for item in claimed:
+            self._state.correspondence[item.id] = item
+        return claimed
+
+
 class FakeAuditLog(_Repository):
     def record(self, event: AuditEvent) -> None:
         self._state.audit.append(copy.deepcopy(event))
@@ -798,6 +874,7 @@ class FakeUnitOfWork:
     outbox: OutboxRepository
     audit: AuditLog
     reads: CaseReads
+    correspondence: CorrespondenceRepository
 
     def __init__(self) -> None:
         self.state = FakeState()
@@ -818,6 +895,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(self)
         self.audit = FakeAuditLog(self)
         self.reads = FakeReads(self)
+        self.correspondence = FakeCorrespondence(self)
 
     def __enter__(self) -> Self:
         assert not self.active, "units of work do not nest"

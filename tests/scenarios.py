@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from casework import customer_checks, escalations, incidents, letters, staff
+from casework import correspondence, customer_checks, escalations, incidents, letters, staff
 from casework.commands import EscalationRequest, IncidentSubmission
 from casework.configuration import Clock, CouncilDetails, DecisionRules
 from casework.dependencies import Dependencies
@@ -59,7 +59,12 @@ def placeholder_docx(content: LetterContent) -> bytes:
 def dependencies(clock: Clock) -> Dependencies:
     """What create_app binds into the use cases, with the tests' clock."""
     return Dependencies(
-        clock=clock, rules=RULES, council=COUNCIL, render=placeholder_docx, review_lead=timedelta(days=7)
+        clock=clock,
+        rules=RULES,
+        council=COUNCIL,
+        render=placeholder_docx,
+        review_lead=timedelta(days=7),
+        correspondence_review_within=timedelta(days=5),
     )
 
 
@@ -225,6 +230,42 @@ def morgan_escalates(
         # As the outbox does when it sends the case owner the approval's letters: the first draft is made then.
         letters.drafted_letters(uow(), escalation_id, None, council, clock)
     return escalation_id
+
+
+def correspondence_on_file(database_url: str, clock: Clock, customer: str = "Jane Smith") -> int:
+    """Sam reports `customer`; Morgan asks for a restriction placing their correspondence on file (s15.2), which
+    Harper and Casey approve, so Morgan is its case owner and its items' reviewer. Returns the customer's id."""
+    engine = create_database_engine(database_url)
+    try:
+        confirmation = sam_reports(SqlUnitOfWork(engine), clock, customer, key=f"on-file-{customer}")
+        request = restriction_request(
+            customer,
+            restrictions=(ContactRestriction.WRITTEN_ONLY.value, ContactRestriction.CORRESPONDENCE_ON_FILE.value),
+        )
+        morgan_escalates(lambda: SqlUnitOfWork(engine), clock, request, approved_by=(HARPER, CASEY))
+    finally:
+        engine.dispose()
+    return confirmation.customer.customer_id
+
+
+def log_filed_item(
+    database_url: str, clock: Clock, customer_id: int, customer: str = "Jane Smith", summary: str = "Asks again."
+) -> int:
+    """Sam logs a letter from the customer, received today, as `log <name>` would; returns the item's id."""
+    engine = create_database_engine(database_url)
+    try:
+        logged = correspondence.log_correspondence(
+            SqlUnitOfWork(engine),
+            as_actor(SAM),
+            customer_id,
+            customer,
+            correspondence.LogCorrespondence(f"form-{summary}", clock().date().isoformat(), "letter", summary, ""),
+            clock,
+            correspondence_review_within=timedelta(days=5),
+        )
+    finally:
+        engine.dispose()
+    return logged.item.item_id
 
 
 def rows(database_url: str, table: Any) -> list[Any]:

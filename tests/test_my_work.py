@@ -50,7 +50,7 @@ def line_manager(uow: FakeUnitOfWork, clock: FakeClock, team: None) -> None:
 
 
 def work(uow: FakeUnitOfWork, clock: FakeClock, actor: Actor) -> MyWorkView:
-    return my_work.my_work(uow, actor, clock, LEAD)
+    return my_work.my_work(uow, actor, clock, LEAD, timedelta(days=5))
 
 
 def refusals(uow: FakeUnitOfWork) -> list[str]:

@@ -19,6 +19,7 @@ from casework import staff
 from casework.entities import StaffMember
 from storage.database import create_database_engine
 from storage.tables import (
+    CorrespondenceItemRecord,
     CustomerRecord,
     DecisionRecord,
     EscalationRecord,
@@ -32,14 +33,32 @@ from storage.tables import (
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.scenarios import ADMIN, audited, morgan_escalates, register_team, restriction_request, rows, sam_reports
+from tests.scenarios import (
+    ADMIN,
+    audited,
+    log_filed_item,
+    morgan_escalates,
+    register_team,
+    restriction_request,
+    rows,
+    sam_reports,
+)
 from tests.teams import CASEY, HARPER, MORGAN, SAM, User, all_text, execute, submit
 
 ALEX = User("00000000-0000-0000-0000-0000000000c1", "Alex Stranger")
 """Registered ordinary staff: no line manager of anyone, on no team, owner of nothing."""
 
 DESCRIPTION = "Threw a chair across the reception desk."
-CASE_DATA = ("Jane Smith", DESCRIPTION, "Abuse continued after the formal warning.", MORGAN.name, SAM.name, "HS-2026")
+FILED = "Wrote again about the housing repair."
+CASE_DATA = (
+    "Jane Smith",
+    DESCRIPTION,
+    FILED,
+    "Abuse continued after the formal warning.",
+    MORGAN.name,
+    SAM.name,
+    "HS-2026",
+)
 """What no refusal may show: the customer, the narrative, the reason and evidence, the requester and the reporter."""
 
 RECORD_KEY: dict[Verb, str] = {
@@ -70,6 +89,10 @@ RECORD_KEY: dict[Verb, str] = {
     Verb.CUSTOMER_SAVE_NEED: "incident_id",
     Verb.INCIDENT_AMEND: "incident_id",
     Verb.INCIDENT_SAVE_AMENDMENT: "incident_id",
+    Verb.CORRESPONDENCE_LOG: "customer_id",
+    Verb.CORRESPONDENCE_SAVE: "customer_id",
+    Verb.CORRESPONDENCE_REVIEW: "correspondence_id",
+    Verb.WORK_CORRESPONDENCE: "correspondence_id",
 }
 """Each verb that names a record, by the key of the record's id in the card's data."""
 
@@ -99,6 +122,7 @@ class Case:
     escalation_id: int
     review_id: int
     letter_id: int
+    correspondence_id: int
 
     def record_id(self, key: str) -> int:
         return int(getattr(self, key))
@@ -113,9 +137,9 @@ def case(database_url: str, clock: MutableClock) -> Case:
     try:
         staff.register_staff(SqlUnitOfWork(engine), ADMIN, StaffMember(ALEX.aad_object_id, ALEX.name), clock)
         sam_reports(SqlUnitOfWork(engine), clock, "Jane Smith", description=DESCRIPTION)
-        escalation_id = morgan_escalates(
-            lambda: SqlUnitOfWork(engine), clock, restriction_request(), approved_by=(HARPER, CASEY)
-        )
+        # Her correspondence is placed on file (s16): one item of it waits for Morgan's review.
+        on_file = restriction_request(restrictions=("written_only", "correspondence_on_file"))
+        escalation_id = morgan_escalates(lambda: SqlUnitOfWork(engine), clock, on_file, approved_by=(HARPER, CASEY))
     finally:
         engine.dispose()
     (customer,) = rows(database_url, CustomerRecord)
@@ -123,7 +147,8 @@ def case(database_url: str, clock: MutableClock) -> Case:
     (review,) = rows(database_url, Review)
     letters = rows(database_url, LetterRecord)
     assert customer.id and incident.id and review.id and letters and letters[0].id
-    return Case(customer.id, incident.id, escalation_id, review.id, letters[0].id)
+    item_id = log_filed_item(database_url, clock, customer.id, summary=FILED)
+    return Case(customer.id, incident.id, escalation_id, review.id, letters[0].id, item_id)
 
 
 @pytest.fixture
@@ -164,6 +189,7 @@ def _records(database_url: str) -> str:
         MeasureRecord,
         Review,
         LetterRecord,
+        CorrespondenceItemRecord,
     )
     engine = create_database_engine(database_url)
     try:

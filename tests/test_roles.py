@@ -29,6 +29,7 @@ from tests.fake_connector import FakeConnector
 from tests.scenarios import (
     as_actor,
     audited,
+    log_filed_item,
     morgan_escalates,
     placeholder_docx,
     register,
@@ -62,7 +63,7 @@ COMMAND_TEXT = {
     "reviews": "reviews",
     "work": "work",
     "reception": "reception",
-    "cancel": "cancel",
+    "log": "log Jane Smith",
     "help": "help",
 }
 """What each command's test types: a new command without a line here fails the test below."""
@@ -101,6 +102,10 @@ VERB_DATA: dict[Verb, str] = {
     Verb.WORK_LETTER: "letter_id",
     Verb.WORK_QUESTION: "escalation_id",
     Verb.WORK_DECISION: "escalation_id",
+    Verb.CORRESPONDENCE_LOG: "customer_id",
+    Verb.CORRESPONDENCE_SAVE: "customer_id",
+    Verb.CORRESPONDENCE_REVIEW: "correspondence_id",
+    Verb.WORK_CORRESPONDENCE: "correspondence_id",
 }
 """Each verb's record key in the card's data ("" for none): a new verb without a line here fails the test below."""
 
@@ -117,6 +122,8 @@ TYPED: dict[str, Any] = {
     "description": "Shouted.",
     "kind": "formal_warning",
     "delivery_method": "post",
+    "query": "Jane Smith",
+    "outcome": "no_new_information",
 }
 """What a click carries besides the record id: enough that only the door can stop it."""
 
@@ -150,12 +157,13 @@ def case(database_url: str, clock: MutableClock) -> dict[str, int]:
             customer.no_fixed_address = True
             uow.customers.update(customer)
             uow.commit()
-        escalation_id = morgan_escalates(
-            lambda: SqlUnitOfWork(engine), clock, restriction_request(), approved_by=(HARPER, CASEY)
-        )
+        # Her correspondence is placed on file (s16), and one item of it is waiting for Morgan's review.
+        on_file = restriction_request(restrictions=("written_only", "correspondence_on_file"))
+        escalation_id = morgan_escalates(lambda: SqlUnitOfWork(engine), clock, on_file, approved_by=(HARPER, CASEY))
     finally:
         engine.dispose()
     (customer,) = rows(database_url, CustomerRecord)
+    correspondence_id = log_filed_item(database_url, clock, customer.id)
     (incident,) = rows(database_url, IncidentRecord)
     (review,) = rows(database_url, Review)
     letter = rows(database_url, LetterRecord)[0]
@@ -166,6 +174,7 @@ def case(database_url: str, clock: MutableClock) -> dict[str, int]:
         "escalation_id": escalation_id,
         "review_id": review.id,
         "letter_id": letter.id,
+        "correspondence_id": correspondence_id,
     }
 
 
