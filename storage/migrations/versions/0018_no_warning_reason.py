@@ -1,7 +1,7 @@
 """the requester's reason for asking for a formal warning or restriction with no earlier warning on record
 
 Revision ID: 0018
-Revises: 0013
+Revises: 0017
 Create Date: 2026-12-01 16:40:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0013"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
