@@ -24,7 +24,7 @@ from bot.staff_roster import NoStaffRoster, TeamsStaffRoster
 from bot.team_channel import TeamChannelReferences, channel_tenant
 from bot.teams_bot import CaseworkBot
 from bot.turns import TurnsInProgress
-from casework.configuration import Clock
+from casework.configuration import Clock, StaffGuidance
 from casework.dependencies import Dependencies
 from casework.entities import LetterContent
 from casework.gateway import BlockingCalls, CaseworkGateway
@@ -119,7 +119,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         DoorReads(engine),
         casework,
         references,
-        settings.safety_guidance,
+        StaffGuidance(settings.safety_guidance, settings.recording_guidance),
         PrivateAnswers(notifier),
         team,
         letters,

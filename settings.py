@@ -64,6 +64,13 @@ class Settings(BaseSettings):
         "council's Safeguarding Lead.",
         alias="SAFETY_GUIDANCE",
     )
+    recording_guidance: str = Field(
+        "Customers may record us to keep a record of what was discussed, and some need to because of a disability "
+        "(s7.3, s7.4): carry on as usual and stay professional. You may ask why they are recording. If a recording "
+        "is broadcast live, or you feel unsafe, end the call or meeting politely and tell your line manager.",
+        alias="RECORDING_GUIDANCE",
+    )
+    """What staff are shown when a report involves recording (s7.4: the advice staff are given)."""
 
     approvals_required: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict, alias="APPROVALS_REQUIRED")
     """e.g. "restriction=2,further_action=3": approvals each kind needs; unnamed kinds keep their defaults."""

@@ -137,7 +137,9 @@ class RecordActions:
         if incident_id is None:
             return refusal_card(AMEND_WHO_MAY)
         actor = actor_of(turn_context.activity)
-        typed = {name: _text(data, name) for name in (*_AMENDMENT_FIELDS, "immediate_steps", "description")}
+        typed = {
+            name: _text(data, name) for name in (*_AMENDMENT_FIELDS, "immediate_steps", "description", "other_action")
+        }
         typed["informal_warning_given"] = "true" if _text(data, "informal_warning_given").lower() == "true" else "false"
         submission = IncidentAmendmentSubmission(
             reason=typed["reason"],
@@ -149,6 +151,7 @@ class RecordActions:
             service_area=typed["service_area"],
             immediate_steps=_choices(typed["immediate_steps"]),
             informal_warning_given=typed["informal_warning_given"] == "true",
+            other_action=typed["other_action"],
         )
         try:
             amended = await self._casework.call(amend_incident, actor, incident_id, submission)

@@ -38,6 +38,7 @@ from cards.my_work import my_work_card
 from cards.review import reviews_list_card
 from cards.status import check_result_card, history_card, status_card
 from cards.verbs import Verb
+from casework.configuration import StaffGuidance
 from casework.customer_checks import check_customer, customer_history, show_customer
 from casework.errors import AccessRefused, CaseworkError, InvalidSubmission, NotFound, RecordsUnavailable
 from casework.escalations import pending_escalations
@@ -95,7 +96,7 @@ class CaseworkBot(TeamsActivityHandler):
         door: DoorReads,
         casework: CaseworkGateway,
         references: ConversationReferences,
-        safety_guidance: str,
+        guidance: StaffGuidance,
         private_messages: PrivateMessages,
         team_conversation_id: str,
         letters: LetterCards,
@@ -127,7 +128,7 @@ class CaseworkBot(TeamsActivityHandler):
             Verb.INCIDENT_SAVE_AMENDMENT: self._records.save_amendment,
         }
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
-        self._dialogs.add(ReportIncidentDialog(casework, safety_guidance))
+        self._dialogs.add(ReportIncidentDialog(casework, guidance))
         self._dialogs.add(CheckCustomerDialog(casework))
         self._dialogs.add(RequestEscalationDialog(casework))
         self._known_conversations = RecentConversations()

@@ -26,6 +26,7 @@ from cards.common import (
 from cards.status import standing_block
 from cards.verbs import Verb
 from casework import policy
+from casework.configuration import StaffGuidance
 from casework.views import CustomerOption, IncidentConfirmation, IncidentSummary
 from casework.vocabulary import (
     ActingParty,
@@ -44,6 +45,7 @@ _MORE_DETAIL_FIELDS = (
     "occurred_date",
     "occurred_time",
     "service_area",
+    "matter_reference",
     "immediate_steps",
     "acting_party",
     "representative_name",
@@ -56,8 +58,11 @@ INCIDENT_FORM_FIELDS = (
     "customer_name",
     "channel",
     "actions",
+    "other_action",
     "description",
     "informal_warning_given",
+    "customer_recording",
+    "recording_reason",
     "safeguarding_concern",
     "support_need",
     "serious_threats",
@@ -87,6 +92,19 @@ def incident_form(
         toggle_input(
             "informal_warning_given", "I gave them an informal warning (s10)", values.get("informal_warning_given", "")
         ),
+        toggle_input(
+            "customer_recording",
+            "They said they were recording us (s7.3: not unreasonable in itself)",
+            values.get("customer_recording", ""),
+        ),
+        text_input(
+            "recording_reason",
+            "If they said why they were recording: why?",
+            values.get("recording_reason", ""),
+            False,
+            policy.REASON_MAX_LENGTH,
+        ),
+        *error_text(errs, "recording_reason"),
         toggle_input(
             "safeguarding_concern",
             "Safeguarding concern (for example threats of self-harm)",
@@ -154,6 +172,16 @@ def actions_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[Ca
             multi=True,
         ),
         *error_text(errs, "actions"),
+        # Not required on the card: a client checks every input before sending, so it is checked on the server,
+        # and only when "something else" is chosen (s6.1 is not exhaustive).
+        text_input(
+            "other_action",
+            "If something else: what did they do?",
+            values.get("other_action", ""),
+            False,
+            policy.OTHER_ACTION_MAX_LENGTH,
+        ),
+        *error_text(errs, "other_action"),
     ]
 
 
@@ -225,6 +253,14 @@ def _more_details(values: Mapping[str, str], errs: dict[str, str]) -> list[CardE
         TimeInput(id="occurred_time", label="Time (leave empty for now)", value=values.get("occurred_time") or None),
         *error_text(errs, "occurred_date"),
         *service_area_input(values, errs),
+        text_input(
+            "matter_reference",
+            "Matter or complaint reference, if it was about one",
+            values.get("matter_reference", ""),
+            False,
+            policy.MATTER_REFERENCE_MAX_LENGTH,
+        ),
+        *error_text(errs, "matter_reference"),
         *immediate_steps_input(values, errs),
         choice_input(
             "acting_party",
@@ -252,7 +288,7 @@ def _more_details(values: Mapping[str, str], errs: dict[str, str]) -> list[CardE
     ]
 
 
-def incident_confirmation(confirmation: IncidentConfirmation, safety_guidance: str) -> Card:
+def incident_confirmation(confirmation: IncidentConfirmation, guidance: StaffGuidance) -> Card:
     customer = confirmation.customer
     title = (
         f"Already received: {confirmation.reference}"
@@ -263,7 +299,7 @@ def incident_confirmation(confirmation: IncidentConfirmation, safety_guidance: s
     if confirmation.incident.is_urgent:
         body += [
             heading("Your safety first", color="Attention"),
-            text(safety_guidance),
+            text(guidance.safety),
             text(
                 "The determination team is being alerted now. If Teams cannot reach them, I will tell you here: "
                 "then phone the Health and Safety officer.",
@@ -271,6 +307,8 @@ def incident_confirmation(confirmation: IncidentConfirmation, safety_guidance: s
             ),
         ]
     body += [facts([("Reference", confirmation.reference), ("Customer", customer.name)])]
+    if confirmation.incident.involves_recording:
+        body += [heading("If you are being recorded (s7.4)"), text(guidance.recording)]
     if confirmation.already_recorded:
         body.append(text("This report had already been received; nothing was recorded twice.", subtle=True))
     else:
@@ -338,6 +376,16 @@ def _incident_facts(summary: IncidentSummary) -> list[CardElement]:
         pairs.append(("Steps taken", "; ".join(summary.immediate_steps)))
     if summary.informal_warning_given:
         pairs.append(("Informal warning", "Given at the time"))
+    if summary.customer_recording:
+        # Noted, not counted against them (s7.3).
+        pairs.append(
+            (
+                "Recording",
+                "They said they were recording" + (f": {summary.recording_reason}" if summary.recording_reason else ""),
+            )
+        )
+    if summary.matter_reference:
+        pairs.append(("Matter", summary.matter_reference))
     blocks: list[CardElement] = [facts(pairs), text(summary.description), *amendment_blocks(summary)]
     if summary.serious_threats:
         blocks.append(text("Serious threat (s12.3): " + "; ".join(summary.serious_threats), color="Attention"))

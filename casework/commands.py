@@ -36,6 +36,14 @@ class IncidentSubmission:
     support_need: bool = False
     serious_threats: tuple[str, ...] = ()
     line_manager_id: str = ""
+    other_action: str = ""
+    """What they did, when "something else" is chosen (s6.1 is not exhaustive)."""
+    customer_recording: bool = False
+    """They said they were recording (s7.3: not in itself unreasonable)."""
+    recording_reason: str = ""
+    matter_reference: str = ""
+    """The matter or complaint the contact was about, for seeing the same issue pursued with several services
+    (s6.1's 'scatter gun')."""
 
 
 @dataclass(frozen=True)
@@ -97,3 +105,4 @@ class IncidentAmendmentSubmission:
     service_area: str = ""
     immediate_steps: tuple[str, ...] = ()
     informal_warning_given: bool = False
+    other_action: str = ""

@@ -39,3 +39,13 @@ class CouncilDetails:
     ombudsman_name: str = "Local Government and Social Care Ombudsman"
     ombudsman_phone: str = "0300 061 0614"
     ombudsman_website: str = "www.lgo.org.uk"
+
+
+@dataclass(frozen=True)
+class StaffGuidance:
+    """What staff are told on the spot, in the council's own words (settings)."""
+
+    safety: str
+    """After a serious threat or a safeguarding concern (s8.4, s12.3)."""
+    recording: str
+    """When they learn they are being recorded (s7.4)."""

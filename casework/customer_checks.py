@@ -91,7 +91,7 @@ def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clo
         amendments = amendments_of(uow, incidents)
         for incident in incidents:
             reporter = uow.staff.get(incident.reported_by)
-            actions = "; ".join(a.label for a in incident.actions)
+            actions = "; ".join(incident.action_labels)
             outcome = f" Outcome: {incident.manager_outcome.label}." if incident.manager_outcome else ""
             amended = f" Amended: version {incident.version}." if incident.version > 1 else ""
             lines.append(

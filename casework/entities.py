@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from casework.configuration import CouncilDetails
 from casework.vocabulary import (
+    RECORDING_ACTIONS,
     ActingParty,
     ContactChannel,
     ContactRestriction,
@@ -146,6 +147,23 @@ class NewIncident:
     reported_at: datetime | None = None
     """When it was reported (the reporter's correction window runs from here); unknown for reports made before
     incidents could be amended."""
+    other_action: str = ""
+    """The reporter's words for "something else" (s6.1 is not exhaustive); empty unless it was chosen."""
+    customer_recording: bool = False
+    """The customer said they were recording, and why (s7.3): noted, not counted as unreasonable."""
+    recording_reason: str = ""
+    matter_reference: str = ""
+    """The matter or complaint reference the contact was about, if the reporter gave one (s6.1 'scatter gun')."""
+
+    @property
+    def action_labels(self) -> tuple[str, ...]:
+        """What they did, in words: the actions chosen, "something else" in the reporter's own words."""
+        return tuple(f"Other: {self.other_action}" if a is UnreasonableAction.OTHER else a.label for a in self.actions)
+
+    @property
+    def involves_recording(self) -> bool:
+        """The customer recorded us, or said they were recording (s7): the staff guidance applies (s7.4)."""
+        return self.customer_recording or bool(set(self.actions) & RECORDING_ACTIONS)
 
     @property
     def is_urgent(self) -> bool:

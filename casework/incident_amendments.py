@@ -149,6 +149,7 @@ def _problems(submission: IncidentAmendmentSubmission, now: datetime) -> dict[st
         occurred_time=submission.occurred_time,
         service_area=submission.service_area,
         immediate_steps=submission.immediate_steps,
+        other_action=submission.other_action,
     )
     errors = policy.validate_incident(as_report, now)
     reason = submission.reason.strip()
@@ -180,4 +181,5 @@ def _amended(incident: Incident, submission: IncidentAmendmentSubmission, now: d
         immediate_steps=incident.immediate_steps if set(steps) == set(incident.immediate_steps) else steps,
         description=submission.description.strip(),
         informal_warning_given=submission.informal_warning_given,
+        other_action=submission.other_action.strip() if UnreasonableAction.OTHER in actions else "",
     )

@@ -249,6 +249,10 @@ def _incident_from(submission: IncidentSubmission, customer_id: int, actor: Acto
         support_need=submission.support_need,
         serious_threats=tuple(SeriousThreat(threat) for threat in submission.serious_threats),
         reported_at=now,
+        other_action=submission.other_action.strip() if UnreasonableAction.OTHER.value in submission.actions else "",
+        customer_recording=submission.customer_recording,
+        recording_reason=submission.recording_reason.strip() if submission.customer_recording else "",
+        matter_reference=submission.matter_reference.strip(),
     )
 
 

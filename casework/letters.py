@@ -224,7 +224,7 @@ def build_content(
         customer_name=customer.name,
         address=tuple(line.strip() for line in customer.address.replace("\n", ",").split(",") if line.strip()),
         no_fixed_address=customer.no_fixed_address,
-        actions=tuple(sorted({action.label for incident in incidents for action in incident.actions})),
+        actions=tuple(sorted({label for incident in incidents for label in incident.action_labels})),
         examples=tuple(_example(incident) for incident in incidents[-MAX_EXAMPLES:]),
         monitoring=(
             f"We will monitor your contact with the council for {policy.REVIEW_PERIOD_MONTHS} months, from "

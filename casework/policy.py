@@ -88,6 +88,11 @@ def validate_incident(submission: IncidentSubmission, now: datetime) -> dict[str
         errors["actions"] = "Choose at least one unreasonable action."
     elif not set(submission.actions) <= _values(UnreasonableAction):
         errors["actions"] = "Choose the actions from the list."
+    errors.update(other_action_errors(submission.actions, submission.other_action))
+    if len(submission.recording_reason.strip()) > REASON_MAX_LENGTH:
+        errors["recording_reason"] = f"Keep it under {REASON_MAX_LENGTH} characters."
+    if len(submission.matter_reference.strip()) > MATTER_REFERENCE_MAX_LENGTH:
+        errors["matter_reference"] = f"Keep the reference to {MATTER_REFERENCE_MAX_LENGTH} characters or fewer."
     if not set(submission.immediate_steps) <= _values(ImmediateStep):
         errors["immediate_steps"] = "Choose the steps from the list."
     if not set(submission.serious_threats) <= _values(SeriousThreat):
@@ -101,6 +106,20 @@ def validate_incident(submission: IncidentSubmission, now: datetime) -> dict[str
     if when_error:
         errors["occurred_date"] = when_error
     return errors
+
+
+OTHER_ACTION_MAX_LENGTH = 300
+MATTER_REFERENCE_MAX_LENGTH = 100
+
+
+def other_action_errors(actions: Iterable[str], other_action: str) -> dict[str, str]:
+    """s6.1's list is not exhaustive: "something else" is accepted, described in the reporter's words."""
+    described = other_action.strip()
+    if UnreasonableAction.OTHER.value in actions and not described:
+        return {"other_action": "Describe what they did: you chose something else."}
+    if len(described) > OTHER_ACTION_MAX_LENGTH:
+        return {"other_action": f"Keep it to {OTHER_ACTION_MAX_LENGTH} characters or fewer."}
+    return {}
 
 
 OLDEST_REPORTABLE = timedelta(days=366)
@@ -564,20 +583,25 @@ SUGGESTION_SERVICES = 2
 
 
 def escalation_suggestion(
-    incidents: Iterable[tuple[datetime, ServiceArea]],
+    incidents: Iterable[tuple[datetime, ServiceArea, str]],
     at: datetime,
+    matter: str,
     window: timedelta = SUGGESTION_WINDOW,
     incidents_threshold: int = SUGGESTION_INCIDENTS,
     services_threshold: int = SUGGESTION_SERVICES,
 ) -> str:
-    """A prompt for the line manager when incidents mount up, or come from several services at once (the
-    'scatter gun' of s6.1). A suggestion only: people decide (s10). Empty when there is nothing to suggest."""
-    recent = [(when, area) for when, area in incidents if at - window <= when <= at]
-    services = {area for _, area in recent if area is not ServiceArea.OTHER}
+    """A prompt for the line manager when incidents mount up, or when the same matter (`matter`, the reference the
+    reporter gave) is pursued with several services at once: the 'scatter gun' of s6.1 is "parallel complaints or
+    contact about the same issue", not any contact with two services. A suggestion only: people decide (s10).
+    Empty when there is nothing to suggest."""
+    recent = [(when, area, about) for when, area, about in incidents if at - window <= when <= at]
+    key = matter.strip().casefold()
+    same_matter = [area for _, area, about in recent if key and about.strip().casefold() == key]
+    services = {area for area in same_matter if area is not ServiceArea.OTHER}
     days = window.days
     if len(services) >= services_threshold:
         return (
-            f"{len(recent)} incidents across {len(services)} services in {days} days: possibly a 'scatter gun' "
+            f"Matter {matter.strip()} raised with {len(services)} services in {days} days: possibly a 'scatter gun' "
             "approach (s6.1). Consider asking the determination team."
         )
     if len(recent) >= incidents_threshold:

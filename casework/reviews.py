@@ -212,8 +212,7 @@ def _view(uow: UnitOfWork, review: ScheduledReview, measure: Measure, clock: Clo
             PastReview(r.due_at, r.outcome.value if r.outcome else "", name(r.decided_by), r.reason) for r in past
         ),
         incidents_since=tuple(
-            EvidenceLine(i.reference, i.occurred_at, i.channel.label, tuple(a.label for a in i.actions))
-            for i in incidents
+            EvidenceLine(i.reference, i.occurred_at, i.channel.label, i.action_labels) for i in incidents
         ),
         proposed=policy.proposed_review_outcome(len(incidents)),
         warnings_since=informal_warnings(incidents),

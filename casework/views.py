@@ -4,7 +4,7 @@ builders shared by several flows that read them through a unit of work."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -183,6 +183,11 @@ class IncidentSummary:
     version: int = 1
     amendments: tuple[AmendmentLine, ...] = ()
     """Its corrections, oldest first: the card shows what it says now and that it was amended, by whom and why."""
+    customer_recording: bool = False
+    recording_reason: str = ""
+    involves_recording: bool = False
+    """The customer recorded us or said they were (s7): the staff guidance applies (s7.4)."""
+    matter_reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -474,6 +479,7 @@ AMENDABLE_FIELDS: dict[str, str] = {
     "channel": "How they contacted us",
     "service_area": "Service",
     "actions": "What they did",
+    "other_action": "Something else they did",
     "immediate_steps": "Steps taken",
     "description": "What happened",
     "informal_warning_given": "Informal warning",
@@ -490,6 +496,7 @@ def amendable_values(incident: Incident) -> dict[str, str]:
         "channel": incident.channel.value,
         "service_area": incident.service_area.value,
         "actions": ",".join(a.value for a in incident.actions),
+        "other_action": incident.other_action,
         "immediate_steps": ",".join(s.value for s in incident.immediate_steps),
         "description": incident.description,
         "informal_warning_given": "true" if incident.informal_warning_given else "false",
@@ -562,9 +569,7 @@ def evidence_line(
     so if it was amended since; before, as it is now, saying it was amended."""
     own = [a for a in amendments if a.incident_id == incident.id]
     if not own:
-        return EvidenceLine(
-            incident.reference, incident.occurred_at, incident.channel.label, tuple(a.label for a in incident.actions)
-        )
+        return EvidenceLine(incident.reference, incident.occurred_at, incident.channel.label, incident.action_labels)
     last = own[-1]
     if decided_at is not None and last.amended_at > decided_at:
         values = values_as_of(incident, own, decided_at)
@@ -580,7 +585,11 @@ def evidence_line(
         incident.reference,
         datetime.fromisoformat(values["occurred_at"]),
         ContactChannel(values["channel"]).label,
-        tuple(UnreasonableAction(a).label for a in values["actions"].split(",") if a),
+        replace(
+            incident,
+            actions=tuple(UnreasonableAction(a) for a in values["actions"].split(",") if a),
+            other_action=values.get("other_action", ""),
+        ).action_labels,
         amended=note,
     )
 
@@ -597,7 +606,9 @@ def incident_summary(
     if facts is None:
         since = incident.occurred_at - policy.SUGGESTION_WINDOW
         window = uow.incidents.for_customer_since(incident.customer_id, since)
-        recent: Sequence[tuple[datetime, ServiceArea]] = [(i.occurred_at, i.service_area) for i in window]
+        recent: Sequence[tuple[datetime, ServiceArea, str]] = [
+            (i.occurred_at, i.service_area, i.matter_reference) for i in window
+        ]
         warnings: Sequence[datetime] = [w.when for w in informal_warnings(window)]
         measures: Sequence[Measure] = uow.measures.for_customer(incident.customer_id)
     else:
@@ -609,7 +620,7 @@ def incident_summary(
     ]
     suggestion = policy.warning_follow_up(
         incident.occurred_at, warnings, max(formal_warnings) if formal_warnings else None
-    ) or policy.escalation_suggestion(list(recent), incident.occurred_at)
+    ) or policy.escalation_suggestion(list(recent), incident.occurred_at, incident.matter_reference)
     customer = customer or require_customer(uow, incident.customer_id)
     reporter = reporter or uow.staff.get(incident.reported_by)
     decided_by = uow.staff.get(incident.manager_outcome_by) if incident.manager_outcome_by else None
@@ -622,7 +633,7 @@ def incident_summary(
         occurred_at=incident.occurred_at,
         channel=incident.channel.label,
         service_area=incident.service_area.label,
-        actions=tuple(a.label for a in incident.actions),
+        actions=incident.action_labels,
         immediate_steps=tuple(s.label for s in incident.immediate_steps),
         description=incident.description,
         representative_name=incident.representative_name,
@@ -637,6 +648,10 @@ def incident_summary(
         suggestion=suggestion,
         version=incident.version,
         amendments=amendment_lines(uow, amendments_of(uow, [incident])),
+        customer_recording=incident.customer_recording,
+        recording_reason=incident.recording_reason,
+        involves_recording=incident.involves_recording,
+        matter_reference=incident.matter_reference,
     )
 
 

@@ -118,11 +118,23 @@ class UnreasonableAction(enum.StrEnum):
     RECORDING_POSTED_ONLINE = "recording_posted_online"
     LIVE_BROADCAST = "live_broadcast"
     RECORDING_MANIPULATED = "recording_manipulated"
+    OTHER = "other"
+    """s6.1's list is not exhaustive: something else, which the reporter describes."""
 
     @property
     def label(self) -> str:
         return _ACTION_LABELS[self]
 
+
+RECORDING_ACTIONS = frozenset(
+    {
+        UnreasonableAction.RECORDING_WITHOUT_REASON,
+        UnreasonableAction.RECORDING_POSTED_ONLINE,
+        UnreasonableAction.LIVE_BROADCAST,
+        UnreasonableAction.RECORDING_MANIPULATED,
+    }
+)
+"""The s7.2 misuses of recording."""
 
 _ACTION_LABELS = {
     UnreasonableAction.ABUSIVE_OR_THREATENING: "Abusive, threatening or intimidating (incl. discriminatory language)",
@@ -141,6 +153,7 @@ _ACTION_LABELS = {
     UnreasonableAction.RECORDING_POSTED_ONLINE: "Put recordings online without consent",
     UnreasonableAction.LIVE_BROADCAST: "Live broadcast an interaction without consent",
     UnreasonableAction.RECORDING_MANIPULATED: "Manipulated or edited recordings",
+    UnreasonableAction.OTHER: "Something else (describe it)",
 }
 
 

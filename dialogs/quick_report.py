@@ -32,22 +32,28 @@ _ACTION_WORDS = {
     "repeat": UnreasonableAction.REPEAT_CONTACTS,
     "excessive": UnreasonableAction.EXCESSIVE_DEMANDS,
     "demanding": UnreasonableAction.EXCESSIVE_DEMANDS,
-    "recording": UnreasonableAction.RECORDING_WITHOUT_REASON,
-    "filming": UnreasonableAction.RECORDING_WITHOUT_REASON,
     "false": UnreasonableAction.FALSE_INFORMATION,
     "scatter": UnreasonableAction.SCATTER_GUN,
 }
 
 
+_RECORDING_WORDS = frozenset({"recording", "recorded", "filming", "filmed"})
+"""A customer recording us is not in itself unreasonable (s7.3): the word ticks "they said they were recording",
+not a misuse from s7.2, which the reporter chooses themselves if it applies."""
+
+
 def parse_quick_report(text: str) -> dict[str, str]:
     """Form values from the words after `report`; words it does not know are left as the customer's name."""
     channel: ContactChannel | None = None
+    recording = False
     actions: list[UnreasonableAction] = []
     name_words: list[str] = []
     for word in text.split():
         key = word.lower().strip(".,;:!")
         if key in _CHANNEL_WORDS and channel is None:
             channel = _CHANNEL_WORDS[key]
+        elif key in _RECORDING_WORDS:
+            recording = True
         elif key in _ACTION_WORDS:
             if _ACTION_WORDS[key] not in actions:
                 actions.append(_ACTION_WORDS[key])
@@ -58,4 +64,6 @@ def parse_quick_report(text: str) -> dict[str, str]:
         values["channel"] = channel.value
     if actions:
         values["actions"] = ",".join(a.value for a in actions)
+    if recording:
+        values["customer_recording"] = "true"
     return values

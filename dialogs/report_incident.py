@@ -16,6 +16,7 @@ from cards.common import Card
 from cards.incident import INCIDENT_FORM_FIELDS, NEW_CUSTOMER, incident_confirmation, incident_form
 from cards.verbs import Verb
 from casework.commands import IncidentSubmission
+from casework.configuration import StaffGuidance
 from casework.errors import CustomerChoiceNeeded, InvalidSubmission
 from casework.gateway import CaseworkGateway
 from casework.incidents import report_form_context, report_incident
@@ -29,10 +30,10 @@ class ReportIncidentDialog(FormDialog):
     submit_verb = Verb.INCIDENT_SUBMIT
     fields = INCIDENT_FORM_FIELDS
 
-    def __init__(self, casework: CaseworkGateway, safety_guidance: str) -> None:
+    def __init__(self, casework: CaseworkGateway, guidance: StaffGuidance) -> None:
         super().__init__(ReportIncidentDialog.__name__)
         self._casework = casework
-        self._safety_guidance = safety_guidance
+        self._guidance = guidance
 
     async def prepare(self, context: TurnContext, options: Mapping[str, Any], state: FormState) -> None:
         hint = str(options.get("customer_hint") or "")
@@ -88,9 +89,13 @@ class ReportIncidentDialog(FormDialog):
             postcode=values["postcode"],
             phone=values["phone"],
             email=values["email"],
+            other_action=values["other_action"],
+            customer_recording=values["customer_recording"] == "true",
+            recording_reason=values["recording_reason"],
+            matter_reference=values["matter_reference"],
         )
         confirmation = await self._casework.call(report_incident, actor, submission)
-        return incident_confirmation(confirmation, self._safety_guidance)
+        return incident_confirmation(confirmation, self._guidance)
 
 
 def _split(value: str) -> tuple[str, ...]:

@@ -203,7 +203,11 @@ class SqlReads:
         )
         if self._session.get_bind().dialect.name == "postgresql":
             item = func.json_build_array(
-                incident.occurred_at, incident.service_area, incident.informal_warning_given, noted
+                incident.occurred_at,
+                incident.service_area,
+                incident.informal_warning_given,
+                noted,
+                incident.matter_reference,
             )
             return (
                 select(func.json_agg(aggregate_order_by(item, col(incident.occurred_at))))
@@ -216,6 +220,7 @@ class SqlReads:
                 col(incident.service_area),
                 col(incident.informal_warning_given),
                 noted.label("noted_at"),
+                col(incident.matter_reference),
             )
             .where(col(incident.customer_id) == customer_id, col(incident.occurred_at) >= since)
             .order_by(col(incident.occurred_at), col(incident.id))
@@ -224,7 +229,11 @@ class SqlReads:
         return select(
             func.json_group_array(
                 func.json_array(
-                    ordered.c.occurred_at, ordered.c.service_area, ordered.c.informal_warning_given, ordered.c.noted_at
+                    ordered.c.occurred_at,
+                    ordered.c.service_area,
+                    ordered.c.informal_warning_given,
+                    ordered.c.noted_at,
+                    ordered.c.matter_reference,
                 )
             )
         ).scalar_subquery()
@@ -271,14 +280,14 @@ def _moment(stored: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _recent_incidents(stored: Any) -> tuple[tuple[datetime, ServiceArea], ...]:
-    return tuple((_moment(at), ServiceArea(area)) for at, area, *_ in _recent_items(stored))
+def _recent_incidents(stored: Any) -> tuple[tuple[datetime, ServiceArea, str], ...]:
+    return tuple((_moment(at), ServiceArea(area), matter or "") for at, area, _, _, matter in _recent_items(stored))
 
 
 def _recent_warnings(stored: Any) -> tuple[datetime, ...]:
     """When each informal warning on those incidents was given: at the incident, or when the line manager noted it."""
     found: list[datetime] = []
-    for at, _, given_at_the_time, noted_at in _recent_items(stored):
+    for at, _, given_at_the_time, noted_at, _ in _recent_items(stored):
         if given_at_the_time:
             found.append(_moment(at))
         if noted_at:

@@ -116,6 +116,10 @@ class IncidentRecord(SQLModel, table=True):
     reported_at: datetime | None = _utc(nullable=True)
     version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
     created_at: datetime = _utc()
+    other_action: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    customer_recording: bool = False
+    recording_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    matter_reference: str = Field(default="", max_length=100)
 
 
 class IncidentAmendmentRecord(SQLModel, table=True):

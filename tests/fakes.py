@@ -773,7 +773,7 @@ class FakeReads:
         measures = tuple(uow.measures.for_customer(customer_id))
         representatives = tuple(uow.representatives.for_customer(customer_id))
         since = tuple(uow.incidents.for_customer_since(customer_id, incidents_since)) if incidents_since else ()
-        recent = tuple((i.occurred_at, i.service_area) for i in since)
+        recent = tuple((i.occurred_at, i.service_area, i.matter_reference) for i in since)
         warnings = tuple(sorted(w.when for w in informal_warnings(since)))
         if not viewer_id:
             return CustomerStatusFacts(measures, representatives, False, False, recent, warnings)

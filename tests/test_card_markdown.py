@@ -32,6 +32,7 @@ from cards.menu import MenuEntry, menu_card
 from cards.my_work import my_work_card
 from cards.review import review_card, reviews_list_card, unreachable_owner_card
 from cards.status import check_result_card, history_card, status_card
+from casework.configuration import StaffGuidance
 from casework.customer_edits import CustomerNeedNoted, NeedNoteForm
 from casework.incident_amendments import AmendmentForm, IncidentAmended
 from casework.views import (
@@ -199,7 +200,7 @@ def _incident(v: Value, outcome: bool = False) -> IncidentSummary:
         occurred_at=WHEN,
         channel="Telephone",
         service_area="Housing",
-        actions=("Abusive",),
+        actions=("Abusive", f"Other: {v('other_action')}"),
         immediate_steps=("Ended the call",),
         description=v("description"),
         representative_name=v("representative_name"),
@@ -214,6 +215,10 @@ def _incident(v: Value, outcome: bool = False) -> IncidentSummary:
         suggestion=v("suggestion"),
         version=2,
         amendments=(AmendmentLine(2, WHEN, v("amender_display_name"), v("amendment_reason"), ("What happened",)),),
+        customer_recording=True,
+        recording_reason=v("recording_reason"),
+        involves_recording=True,
+        matter_reference=v("matter_reference"),
     )
 
 
@@ -241,6 +246,7 @@ def _escalation(v: Value, state: EscalationState, immediate: bool = False, votes
         overdue=True,
         immediate=immediate,
         adjustments_on_record=v("reasonable_adjustments"),
+        no_warning_reason=v("no_warning_reason"),
         refresh_user_ids=("29:1",),
     )
 
@@ -322,7 +328,9 @@ def every_card(v: Value) -> dict[str, Card]:
         "incident form": incident_form(
             "f1", _form_values(v, incident_fields), errors, (option,), (("u-m", v("manager_display_name")),)
         ),
-        "incident confirmation": incident_confirmation(confirmation, v("safety_guidance")),
+        "incident confirmation": incident_confirmation(
+            confirmation, StaffGuidance(v("safety_guidance"), v("recording_guidance"))
+        ),
         "manager discussion": manager_discussion_card(_incident(v), notice=v("notice")),
         "manager discussion recorded": manager_discussion_card(_incident(v, outcome=True)),
         "urgent incident": urgent_incident_card(_incident(v)),

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from casework.commands import IncidentSubmission
+from casework.configuration import StaffGuidance
 from casework.customer_query import interpret
 from casework.entities import Actor, NewEscalation, NewMeasure, StaffMember
 from casework.gateway import CaseworkGateway
@@ -64,7 +65,7 @@ class DialogHarness:
     def __init__(self, casework: CaseworkGateway) -> None:
         self.state = ConversationState(MemoryStorage())
         self.dialogs = DialogSet(self.state.create_property("DialogState"))
-        self.dialogs.add(ReportIncidentDialog(casework, "Stay safe: step away if threatened."))
+        self.dialogs.add(ReportIncidentDialog(casework, StaffGuidance("Stay safe: step away if threatened.", "")))
         self.dialogs.add(CheckCustomerDialog(casework))
         self.adapter = TestAdapter(self._turn, TEMPLATE)
         self.status: DialogTurnStatus | None = None

@@ -9,6 +9,7 @@ import pytest
 
 from casework.customer_records import merge_customers
 from casework.entities import Actor
+from settings import Settings
 from storage.database import create_database_engine
 from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord, StaffMemberRecord
 from storage.unit_of_work import SqlUnitOfWork
@@ -264,11 +265,44 @@ async def test_free_text_is_stored_as_text_and_never_interpreted(office: Running
     assert status == 200
 
 
-async def test_the_line_manager_is_prompted_when_incidents_cross_services(office: RunningBot) -> None:
-    await report(office, SAM, "Jane Smith", service_area="housing")
-    await report(office, SAM, "Jane Smith", service_area="council_tax")
-    card = last_card(office.connector, MORGAN.personal_conversation)
-    assert "possibly a 'scatter gun' approach (s6.1)" in all_text(card)
+async def test_the_line_manager_is_prompted_when_one_matter_is_pursued_with_several_services(
+    office: RunningBot,
+) -> None:
+    await report(office, SAM, "Jane Smith", service_area="housing", matter_reference="CMP-12")
+    await report(office, SAM, "Jane Smith", service_area="council_tax", matter_reference="CMP-99")
+    different = all_text(last_card(office.connector, MORGAN.personal_conversation))
+    assert "scatter gun" not in different, "two services about two matters are not one issue pursued in parallel"
+
+    await report(office, SAM, "Jane Smith", service_area="benefits", matter_reference="CMP-12")
+    card = all_text(last_card(office.connector, MORGAN.personal_conversation))
+    assert "Matter CMP-12 raised with 2 services in 90 days: possibly a 'scatter gun' approach (s6.1)" in card
+    assert "Matter\nCMP-12" in card
+
+
+async def test_something_else_is_reported_in_the_reporters_words_and_recording_is_noted_with_guidance(
+    office: RunningBot, sqlite_url: str
+) -> None:
+    # A bare "something else" is refused, what was typed kept; nothing is stored.
+    refused = await report(office, SAM, "Jane Smith recording", actions="other")
+    assert "Describe what they did: you chose something else." in all_text(refused)
+    assert rows(sqlite_url, IncidentRecord) == []
+    # The quick report's "recording" notes that they were recording (s7.3), not a misuse (s7.2).
+    assert inputs_of(refused)["customer_recording"] == "true"
+    assert inputs_of(refused)["actions"] == "other"
+
+    value = fill(refused, other_action="Sent 40 parcels to the office.", recording_reason="To remember the call.")
+    confirmation = await answer_before_outbox(
+        office, submit(SAM, value, office.connector.url), SAM.personal_conversation
+    )
+    text = all_text(confirmation)
+    assert "If you are being recorded (s7.4)" in text
+    assert str(Settings.model_fields["recording_guidance"].default) in text
+    (incident,) = rows(sqlite_url, IncidentRecord)
+    assert (incident.actions, incident.other_action) == (["other"], "Sent 40 parcels to the office.")
+    assert (incident.customer_recording, incident.recording_reason) == (True, "To remember the call.")
+    card = all_text(last_card(office.connector, MORGAN.personal_conversation))
+    assert "Other: Sent 40 parcels to the office." in card
+    assert "They said they were recording: To remember the call." in card
 
 
 async def test_a_form_naming_a_customer_merged_away_since_says_so_and_saves_nothing(

@@ -101,7 +101,17 @@ def test_every_channel_and_action_value_is_accepted() -> None:
     for channel in ContactChannel:
         assert policy.validate_incident(submission(channel=channel.value), NOW) == {}
     every_action = tuple(action.value for action in UnreasonableAction)
-    assert policy.validate_incident(submission(actions=every_action), NOW) == {}
+    described = submission(actions=every_action, other_action="Left voicemails singing at staff.")
+    assert policy.validate_incident(described, NOW) == {}
+
+
+def test_something_else_is_accepted_only_with_a_description() -> None:
+    # s6.1: the list of unreasonable actions is not exhaustive.
+    other = UnreasonableAction.OTHER.value
+    assert policy.validate_incident(submission(actions=(other,), other_action="Sent 40 parcels."), NOW) == {}
+    assert set(policy.validate_incident(submission(actions=(other,), other_action="  "), NOW)) == {"other_action"}
+    too_long = "x" * (policy.OTHER_ACTION_MAX_LENGTH + 1)
+    assert set(policy.validate_incident(submission(actions=(other,), other_action=too_long), NOW)) == {"other_action"}
 
 
 @pytest.mark.parametrize(
@@ -461,18 +471,29 @@ def test_only_the_reporters_line_manager_or_the_team_records_the_discussion() ->
 
 def test_mounting_incidents_suggest_asking_the_team() -> None:
     at = datetime(2026, 11, 28, tzinfo=UTC)
-    two = [(at - timedelta(days=1), ServiceArea.HOUSING), (at, ServiceArea.HOUSING)]
-    assert policy.escalation_suggestion(two, at) == ""
-    three = [*two, (at - timedelta(days=10), ServiceArea.HOUSING)]
-    assert "3 incidents in 90 days" in policy.escalation_suggestion(three, at)
-    old = [*two, (at - timedelta(days=200), ServiceArea.HOUSING)]
-    assert policy.escalation_suggestion(old, at) == "", "outside the window"
+    two = [(at - timedelta(days=1), ServiceArea.HOUSING, ""), (at, ServiceArea.HOUSING, "")]
+    assert policy.escalation_suggestion(two, at, "") == ""
+    three = [*two, (at - timedelta(days=10), ServiceArea.HOUSING, "")]
+    assert "3 incidents in 90 days" in policy.escalation_suggestion(three, at, "")
+    old = [*two, (at - timedelta(days=200), ServiceArea.HOUSING, "")]
+    assert policy.escalation_suggestion(old, at, "") == "", "outside the window"
 
 
-def test_contacts_across_services_suggest_a_scatter_gun() -> None:
+def test_the_same_matter_pursued_with_several_services_suggests_a_scatter_gun() -> None:
     at = datetime(2026, 11, 28, tzinfo=UTC)
-    spread = [(at, ServiceArea.HOUSING), (at - timedelta(days=3), ServiceArea.COUNCIL_TAX)]
-    assert "'scatter gun'" in policy.escalation_suggestion(spread, at)
+    spread = [(at, ServiceArea.HOUSING, "CMP-12"), (at - timedelta(days=3), ServiceArea.COUNCIL_TAX, " cmp-12 ")]
+    assert "Matter CMP-12 raised with 2 services in 90 days: possibly a 'scatter gun'" in (
+        policy.escalation_suggestion(spread, at, "CMP-12")
+    )
+
+
+def test_two_services_about_different_matters_or_none_are_not_a_scatter_gun() -> None:
+    # s6.1: "parallel complaints or contact about the same issue", not any contact with two services.
+    at = datetime(2026, 11, 28, tzinfo=UTC)
+    different = [(at, ServiceArea.HOUSING, "CMP-12"), (at - timedelta(days=3), ServiceArea.COUNCIL_TAX, "CMP-99")]
+    assert policy.escalation_suggestion(different, at, "CMP-12") == ""
+    unnamed = [(at, ServiceArea.HOUSING, ""), (at - timedelta(days=3), ServiceArea.COUNCIL_TAX, "")]
+    assert policy.escalation_suggestion(unnamed, at, "") == ""
 
 
 # Who may see a card (need to know, issue 14)

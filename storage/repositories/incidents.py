@@ -47,6 +47,10 @@ class SqlIncidents(SqlRepository):
             manager_outcome_at=incident.manager_outcome_at,
             reported_at=incident.reported_at,
             created_at=written_at(),
+            other_action=incident.other_action,
+            customer_recording=incident.customer_recording,
+            recording_reason=incident.recording_reason,
+            matter_reference=incident.matter_reference,
         )
         self._insert_once(row, "This report was already received.")
         return with_id(Incident, incident, stored_id(row.id))
@@ -104,6 +108,7 @@ class SqlIncidents(SqlRepository):
                 immediate_steps=[step.value for step in incident.immediate_steps],
                 description=incident.description,
                 informal_warning_given=incident.informal_warning_given,
+                other_action=incident.other_action,
             )
         )
         if not moved_on:
@@ -170,6 +175,10 @@ def _incident(row: IncidentRecord) -> Incident:
         manager_outcome_by=row.manager_outcome_by,
         manager_outcome_at=row.manager_outcome_at,
         reported_at=row.reported_at,
+        other_action=row.other_action,
+        customer_recording=row.customer_recording,
+        recording_reason=row.recording_reason,
+        matter_reference=row.matter_reference,
         id=stored_id(row.id),
         reference=row.reference or "",
         version=row.version,

@@ -91,7 +91,11 @@ def test_a_customers_incidents_since_a_time_come_with_the_status_facts_oldest_fi
     with new_uow() as uow:
         uow.incidents.add(
             incident(
-                jane, "k2", occurred_at=NOW - timedelta(days=3, microseconds=250), service_area=ServiceArea.HOUSING
+                jane,
+                "k2",
+                occurred_at=NOW - timedelta(days=3, microseconds=250),
+                service_area=ServiceArea.HOUSING,
+                matter_reference="CMP-12",
             )
         )
         uow.incidents.add(incident(jane, "k3", occurred_at=NOW - timedelta(days=40)))
@@ -100,8 +104,8 @@ def test_a_customers_incidents_since_a_time_come_with_the_status_facts_oldest_fi
         assert uow.reads.customer_status(jane, None).recent_incidents == ()
         facts = uow.reads.customer_status(jane, "harper", NOW - timedelta(days=30))
     assert facts.recent_incidents == (
-        (NOW - timedelta(days=3, microseconds=250), ServiceArea.HOUSING),
-        (NOW, ServiceArea.OTHER),
+        (NOW - timedelta(days=3, microseconds=250), ServiceArea.HOUSING, "CMP-12"),
+        (NOW, ServiceArea.OTHER, ""),
     )
     assert facts.viewer_is_determination_team
     assert len(facts.measures) == 2
