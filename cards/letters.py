@@ -57,8 +57,9 @@ def letter_card(
     errors: Mapping[str, str] | None = None,
     typed: Mapping[str, object] | None = None,
     notice: str = "",
+    pdf_url: str | None = None,
 ) -> Card:
-    """The letter as it stands. A draft shows what is missing with the fields to fix it, and Issue once nothing
+    """The letter as it stands, to download as .docx and, with `pdf_url` (where LibreOffice is installed), as PDF. A draft shows what is missing with the fields to fix it, and Issue once nothing
     is; an issued letter asks how it went out, and may be corrected as a new version with a reason. `errors` and
     `typed` come back from a rejected click, so what was typed stays on the card."""
     errs = dict(errors or {})
@@ -80,6 +81,8 @@ def letter_card(
         Container(id=_PREVIEW, is_visible=False, items=_preview(view)),
     ]
     actions: list[CardAction] = [OpenUrlAction(title="Download (.docx)", url=download_url)]
+    if pdf_url is not None:
+        actions.append(OpenUrlAction(title="Download PDF", url=pdf_url))
     if view.may_record_delivery:
         body += _delivery_form(view, values, errs)
         actions.insert(0, execute("Record delivery", Verb.LETTER_DELIVER, style="positive", letter_id=view.letter_id))
@@ -95,8 +98,8 @@ def letter_card(
         actions.insert(0, execute("Issue the letter", Verb.LETTER_ISSUE, style="positive", letter_id=view.letter_id))
     body.append(
         text(
-            f"The download link is for you only and works once, for {valid_minutes:g} minutes; type work for a "
-            "fresh one.",
+            f"The download {'links are' if pdf_url else 'link is'} for you only and {'each works' if pdf_url else 'works'} "
+            f"once, for {valid_minutes:g} minutes; type work for a fresh one.",
             subtle=True,
         )
     )

@@ -611,10 +611,17 @@ class LinkUsed(AccessRefused):
 
 
 def letter_for_download(
-    uow: UnitOfWork, user_id: str, letter_id: int, link_id: str, clock: Clock, render: Renderer
+    uow: UnitOfWork,
+    user_id: str,
+    letter_id: int,
+    link_id: str,
+    clock: Clock,
+    render: Renderer,
+    file_format: str = "docx",
 ) -> tuple[LetterContent, bytes]:
-    """The letter for someone following a signed link: only the case owner and the determination team, and each
-    link once (a link is a bearer token: one that leaks from a browser's history opens nothing). Audited."""
+    """The letter's .docx for someone following a signed link: only the case owner and the determination team, and
+    each link once (a link is a bearer token: one that leaks from a browser's history opens nothing). Audited, with
+    the format the link asked for (the Teams edge makes a PDF from the .docx)."""
     with uow:
         letter = _letter(uow, letter_id)
         measure = _measure(uow, letter.measure_id)
@@ -634,7 +641,14 @@ def letter_for_download(
             uow.commit()
             raise AccessRefused("Only the case owner and the determination team can open this letter.")
         record_audit(
-            uow, actor, AuditAction.LETTER_DOWNLOADED, letter_id, clock, version=str(letter.version), link=link_id
+            uow,
+            actor,
+            AuditAction.LETTER_DOWNLOADED,
+            letter_id,
+            clock,
+            version=str(letter.version),
+            link=link_id,
+            format=file_format,
         )
         uow.commit()
     # An issued letter is sent as issued; a draft is rendered from its content as it stands.
