@@ -41,6 +41,7 @@ from casework.letters import (
     CORRECTION_REASON_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
     MONITORING_MAX_LENGTH,
+    NEXT_STEPS_MAX_LENGTH,
     SIGNATORY_MAX_LENGTH,
 )
 from casework.views import CustomerLetters, LetterView, ReceptionLine
@@ -107,6 +108,7 @@ def letter_card(
 
 
 REVISION_FIELDS = (
+    "next_steps",
     "address",
     "no_fixed_address",
     "monitoring",
@@ -152,7 +154,22 @@ def _revision_form(
         return values.get(field, current)
 
     chosen = values.get("examples", ",".join(str(i) for i in view.chosen_examples))
-    items: list[CardElement] = [
+    items: list[CardElement] = []
+    if view.says_what_happens_next:
+        # Written for the customer by the case owner: the request and the legal advice were written for the team.
+        items += [
+            text_input(
+                "next_steps",
+                "What the council will now do (for the customer: the legal step, the service and any alternative, "
+                "the police)",
+                value("next_steps", view.next_steps),
+                False,
+                NEXT_STEPS_MAX_LENGTH,
+                True,
+            ),
+            *error_text(errs, "next_steps"),
+        ]
+    items += [
         text_input("address", "Customer's address", value("address", view.address), False, ADDRESS_MAX_LENGTH, True),
         *error_text(errs, "address"),
         toggle_input(
