@@ -113,7 +113,7 @@ def letter_handler(casework: CaseworkGateway, secret: str, pdf: PdfConverter | N
             try:
                 body = await pdf.convert(body)
             except PdfUnavailable as failed:
-                log.warning("letter %s: %s", letter_id, failed)
+                log.warning("letter %s: no PDF (%s)", letter_id, failed.detail)
                 return web.Response(status=503, text=str(failed), headers={"Cache-Control": "no-store"})
         filename = re.sub(r"[^A-Za-z0-9_-]+", "-", content.reference).strip("-") + (".pdf" if as_pdf else ".docx")
         return web.Response(

@@ -60,9 +60,10 @@ def letter_card(
     notice: str = "",
     pdf_url: str | None = None,
 ) -> Card:
-    """The letter as it stands, to download as .docx and, with `pdf_url` (where LibreOffice is installed), as PDF. A draft shows what is missing with the fields to fix it, and Issue once nothing
-    is; an issued letter asks how it went out, and may be corrected as a new version with a reason. `errors` and
-    `typed` come back from a rejected click, so what was typed stays on the card."""
+    """The letter as it stands, to download as .docx and, with `pdf_url` (where LibreOffice is installed), as PDF.
+    A draft shows what is missing with the fields to fix it, and Issue once nothing is; an issued letter asks how it
+    went out, and may be corrected as a new version with a reason. `errors` and `typed` come back from a rejected
+    click, so what was typed stays on the card."""
     errs = dict(errors or {})
     values = {key: str(value) for key, value in (typed or {}).items() if value is not None}
     state = "Letter issued" if view.issued_at else "Draft letter"
@@ -97,12 +98,9 @@ def letter_card(
         ]
     if view.may_issue:
         actions.insert(0, execute("Issue the letter", Verb.LETTER_ISSUE, style="positive", letter_id=view.letter_id))
+    links = "links are for you only and each works" if pdf_url else "link is for you only and works"
     body.append(
-        text(
-            f"The download {'links are' if pdf_url else 'link is'} for you only and {'each works' if pdf_url else 'works'} "
-            f"once, for {valid_minutes:g} minutes; type work for a fresh one.",
-            subtle=True,
-        )
+        text(f"The download {links} once, for {valid_minutes:g} minutes; type work for a fresh one.", subtle=True)
     )
     return envelope(body, actions)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
+import signal
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,11 @@ CANDIDATES = ("soffice", "libreoffice")
 
 
 class PdfUnavailable(RuntimeError):
-    """The letter could not be converted to PDF; the message says so in words staff can act on."""
+    """The letter could not be converted to PDF: the message is for staff, `detail` for the log."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -31,48 +37,57 @@ class PdfConverter:
     timeout_seconds: float
 
     async def convert(self, docx: bytes) -> bytes:
-        with tempfile.TemporaryDirectory(prefix="uca-letter-pdf-") as work:
-            folder = Path(work)
-            source = folder / "letter.docx"
-            await asyncio.to_thread(source.write_bytes, docx)
-            process = await asyncio.create_subprocess_exec(
-                self.binary,
-                f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(folder),
-                str(source),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
+        # The folder (with LibreOffice's profile, some megabytes) is made and removed off the event loop too.
+        folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="uca-letter-pdf-"))
+        try:
+            return await self._convert_in(folder, docx)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+
+    async def _convert_in(self, folder: Path, docx: bytes) -> bytes:
+        source = folder / "letter.docx"
+        await asyncio.to_thread(source.write_bytes, docx)
+        process = await asyncio.create_subprocess_exec(
+            self.binary,
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(source),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            # Its own process group: soffice is a launcher that starts soffice.bin, and a timeout ends both.
+            start_new_session=True,
+        )
+        try:
+            _, errors = await asyncio.wait_for(process.communicate(), self.timeout_seconds)
+        except TimeoutError:
+            await _end(process)
+            raise PdfUnavailable(
+                "The PDF took too long to make. Download the .docx instead.",
+                f"timed out after {self.timeout_seconds:g} s",
+            ) from None
+        except BaseException:
+            # Cancelled (the browser went away, the app is stopping): LibreOffice is not left running.
+            await _end(process)
+            raise
+        produced = folder / "letter.pdf"
+        if process.returncode != 0 or not produced.is_file():
+            raise PdfUnavailable(
+                "The PDF could not be made. Download the .docx instead.",
+                f"exit status {process.returncode}: " + errors.decode(errors="replace").strip()[:500],
             )
-            try:
-                _, errors = await asyncio.wait_for(process.communicate(), self.timeout_seconds)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.wait()
-                raise PdfUnavailable(
-                    f"Making the PDF took longer than {self.timeout_seconds:g} seconds. Download the .docx instead."
-                ) from None
-            except BaseException:
-                # Cancelled (the browser went away, the app is stopping): LibreOffice is not left running.
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.wait()
-                raise
-            produced = folder / "letter.pdf"
-            if process.returncode != 0 or not produced.is_file():
-                detail = errors.decode(errors="replace").strip()[:200]
-                raise PdfUnavailable(
-                    "The PDF could not be made (LibreOffice: "
-                    + (detail or f"exit status {process.returncode}")
-                    + "). Download the .docx instead."
-                )
-            return await asyncio.to_thread(produced.read_bytes)
+        return await asyncio.to_thread(produced.read_bytes)
+
+
+async def _end(process: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    await process.wait()
 
 
 def find_converter(binary_setting: str, timeout_seconds: float) -> PdfConverter | None:

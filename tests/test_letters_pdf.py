@@ -4,8 +4,10 @@ the .docx still works. The conversion is real: LibreOffice itself, never a stand
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -112,6 +114,42 @@ async def test_a_failed_conversion_says_so_and_the_docx_still_works(
         status, _, said = await fetch(bot, links["Download PDF"])
         assert status == 503
         assert b"The PDF could not be made" in said and b"Download the .docx instead." in said
+        assert TITLE in await downloaded(bot, card)
+    finally:
+        await bot.close()
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+async def test_a_conversion_that_hangs_is_ended_with_everything_it_started(
+    sqlite_url: str, connector: FakeConnector, clock: MutableClock, tmp_path: Path
+) -> None:
+    # A LibreOffice that never finishes, as a launcher with a child process, as soffice starts soffice.bin.
+    child = tmp_path / "child.pid"
+    hanging = tmp_path / "soffice"
+    hanging.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {child}\nwait\n")
+    hanging.chmod(0o755)
+    register_team(sqlite_url, clock)
+    settings = make_settings(sqlite_url, LIBREOFFICE_BINARY=str(hanging), PDF_TIMEOUT_SECONDS=1)
+    bot = await start_bot(settings, connector, clock)
+    try:
+        card = await approved_letter(bot)
+        status, _, said = await fetch(bot, download_links(card)["Download PDF"])
+        assert status == 503
+        assert b"The PDF took too long to make. Download the .docx instead." in said
+        pid = int(child.read_text())
+        for _ in range(100):  # SIGKILL is delivered at once; the child's exit can take a moment to be seen
+            if not _running(pid):
+                break
+            await asyncio.sleep(0.05)
+        assert not _running(pid), "the launcher's child was ended with it"
         assert TITLE in await downloaded(bot, card)
     finally:
         await bot.close()
