@@ -29,6 +29,7 @@ from casework.dependencies import Dependencies
 from casework.entities import LetterContent
 from casework.gateway import BlockingCalls, CaseworkGateway
 from letters.council import DEFAULT_FILE, load_council
+from letters.pdf import find_converter
 from letters.render import render_docx
 from settings import Settings
 from storage.bot_state import BotStateStore
@@ -90,8 +91,19 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     notifier = Notifier(adapter, team_channel, settings.app_id, timeout=settings.outbound_timeout_seconds)
     # check_safe() has refused to start without a secret outside development mode.
     link_secret = settings.letter_link_secret or development_secret()
+    # LibreOffice, if installed, is looked for once: the letter cards offer a PDF only where it can be made.
+    pdf = find_converter(settings.libreoffice_binary, settings.pdf_timeout_seconds)
+    if pdf is None:
+        log.info(
+            "LibreOffice not found (LIBREOFFICE_BINARY=%r): letters are offered as .docx only",
+            settings.libreoffice_binary,
+        )
     letters = LetterCards(
-        casework, link_secret, settings.letters_base_url, timedelta(minutes=settings.letter_link_minutes)
+        casework,
+        link_secret,
+        settings.letters_base_url,
+        timedelta(minutes=settings.letter_link_minutes),
+        offers_pdf=pdf is not None,
     )
     turns = TurnsInProgress()
     outbox = OutboxWorker(
@@ -144,6 +156,8 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings, rejections, turns))
     app.router.add_get("/healthz", health_handler(engine, team_channel.status, rejections, blocking))
     app.router.add_get("/letters/{letter_id}", letter_handler(casework, link_secret))
+    if pdf is not None:
+        app.router.add_get("/letters/{letter_id}/pdf", letter_handler(casework, link_secret, pdf))
 
     async def background(_app: web.Application) -> AsyncIterator[None]:
         # Database calls run on worker threads (asyncio.to_thread). SQLite lets one writer in at a time and makes

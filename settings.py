@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     """Where staff's browsers reach this app, for letter download links; empty for http://localhost on PORT."""
     council_letters_file: str = Field("", alias="COUNCIL_LETTERS_FILE")
     """The council's letter settings; empty for letters/council.toml."""
+    libreoffice_binary: str = Field("", alias="LIBREOFFICE_BINARY")
+    """LibreOffice, to offer letters as PDF as well as .docx: a path or a name on PATH; empty to look for soffice or
+    libreoffice on PATH. Where it is not found, letters are offered as .docx only."""
+    pdf_timeout_seconds: float = Field(60, alias="PDF_TIMEOUT_SECONDS", gt=0, le=600)
+    """How long one letter's conversion to PDF may take (LibreOffice's cold start is several seconds)."""
 
     @property
     def letters_base_url(self) -> str:

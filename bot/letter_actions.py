@@ -92,6 +92,7 @@ def _revision(typed: Mapping[str, object]) -> LetterRevision:
         signatory_name=value("signatory_name"),
         signatory_title=value("signatory_title"),
         reason=value("reason"),
+        next_steps=value("next_steps"),
     )
 
 

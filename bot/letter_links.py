@@ -1,9 +1,11 @@
-"""Signed, time-limited letter download links: /letters/{letter_id}?user=<aad id>&expires=<unix>&sig=<hex>.
+"""Signed, time-limited letter download links: /letters/{letter_id}?user=<aad id>&expires=<unix>&sig=<hex> for the
+.docx, and /letters/{letter_id}/pdf?... (signed for the PDF) where LibreOffice is installed (letters/pdf.py).
 
 The signature (HMAC-SHA256 over the letter id, the user and the expiry) proves the bot made the link for that
 person; the server then checks again, through casework, that the person is the case owner or on the determination
 team. A link forwarded to someone else names the original user, so it gives them nothing they could not already see.
 Teams opens the link in the browser, where no Teams identity is available; that is why the user is in the signed URL.
+The PDF link is checked in exactly the same way; its signature covers its format, so each link opens one file once.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from casework.errors import AccessRefused, NotFound
 from casework.gateway import CaseworkGateway
 from casework.letters import drafted_letters, letter_for_download, record_link_refused
 from casework.views import LetterView
+from letters.pdf import PDF, PdfConverter, PdfUnavailable
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -38,29 +41,43 @@ def development_secret() -> str:
     return secrets.token_hex(32)
 
 
-def signature(secret: str, letter_id: int, user_id: str, expires: int) -> str:
-    message = f"letter:{letter_id}\nuser:{user_id}\nexpires:{expires}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+def signature(secret: str, letter_id: int, user_id: str, expires: int, as_pdf: bool = False) -> str:
+    message = f"letter:{letter_id}\nuser:{user_id}\nexpires:{expires}" + ("\nformat:pdf" if as_pdf else "")
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def letter_url(base_url: str, secret: str, letter_id: int, user_id: str, now: datetime, valid_for: timedelta) -> str:
+def letter_url(
+    base_url: str,
+    secret: str,
+    letter_id: int,
+    user_id: str,
+    now: datetime,
+    valid_for: timedelta,
+    as_pdf: bool = False,
+) -> str:
     expires = int((now + valid_for).timestamp())
-    query = urlencode({"user": user_id, "expires": expires, "sig": signature(secret, letter_id, user_id, expires)})
-    return f"{base_url.rstrip('/')}/letters/{letter_id}?{query}"
+    sig = signature(secret, letter_id, user_id, expires, as_pdf)
+    query = urlencode({"user": user_id, "expires": expires, "sig": sig})
+    return f"{base_url.rstrip('/')}/letters/{letter_id}{'/pdf' if as_pdf else ''}?{query}"
 
 
-def link_problem(secret: str, letter_id: int, user_id: str, expires: str, sig: str, now: datetime) -> str | None:
+def link_problem(
+    secret: str, letter_id: int, user_id: str, expires: str, sig: str, now: datetime, as_pdf: bool = False
+) -> str | None:
     """Why this link is not valid now, or None if it is."""
     if not user_id or not expires.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", sig):
         return "malformed"
-    if not hmac.compare_digest(signature(secret, letter_id, user_id, int(expires)), sig):
+    if not hmac.compare_digest(signature(secret, letter_id, user_id, int(expires), as_pdf), sig):
         return "bad signature"
     if int(expires) <= now.timestamp():
         return "expired"
     return None
 
 
-def letter_handler(casework: CaseworkGateway, secret: str) -> Handler:
+def letter_handler(casework: CaseworkGateway, secret: str, pdf: PdfConverter | None = None) -> Handler:
+    """The .docx download, or with `pdf` the PDF download: the same checks, then the .docx converted."""
+    as_pdf = pdf is not None
+
     async def download(request: web.Request) -> web.StreamResponse:
         try:
             letter_id = int(request.match_info["letter_id"])
@@ -68,7 +85,13 @@ def letter_handler(casework: CaseworkGateway, secret: str) -> Handler:
             raise web.HTTPNotFound() from None
         user_id = request.query.get("user", "")[:64]
         problem = link_problem(
-            secret, letter_id, user_id, request.query.get("expires", ""), request.query.get("sig", ""), casework.clock()
+            secret,
+            letter_id,
+            user_id,
+            request.query.get("expires", ""),
+            request.query.get("sig", ""),
+            casework.clock(),
+            as_pdf,
         )
         if problem is not None:
             await casework.call(record_link_refused, user_id, letter_id, problem)
@@ -79,15 +102,23 @@ def letter_handler(casework: CaseworkGateway, secret: str) -> Handler:
         try:
             # The link's own id (its signature's start): a second use of the same link is refused.
             link_id = request.query.get("sig", "")[:32]
-            content, body = await casework.call(letter_for_download, user_id, letter_id, link_id)
+            content, body = await casework.call(
+                letter_for_download, user_id, letter_id, link_id, file_format="pdf" if as_pdf else "docx"
+            )
         except AccessRefused as refused:
             return web.Response(status=403, text=str(refused))
         except NotFound:
             raise web.HTTPNotFound() from None
-        filename = re.sub(r"[^A-Za-z0-9_-]+", "-", content.reference).strip("-") + ".docx"
+        if pdf is not None:
+            try:
+                body = await pdf.convert(body)
+            except PdfUnavailable as failed:
+                log.warning("letter %s: no PDF (%s)", letter_id, failed.detail)
+                return web.Response(status=503, text=str(failed), headers={"Cache-Control": "no-store"})
+        filename = re.sub(r"[^A-Za-z0-9_-]+", "-", content.reference).strip("-") + (".pdf" if as_pdf else ".docx")
         return web.Response(
             body=body,
-            content_type=DOCX,
+            content_type=PDF if as_pdf else DOCX,
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',
                 "Cache-Control": "no-store",
@@ -101,11 +132,15 @@ def letter_handler(casework: CaseworkGateway, secret: str) -> Handler:
 class LetterCards:
     """The case owner's cards for draft letters, each with a fresh signed download link."""
 
-    def __init__(self, casework: CaseworkGateway, secret: str, base_url: str, valid_for: timedelta) -> None:
+    def __init__(
+        self, casework: CaseworkGateway, secret: str, base_url: str, valid_for: timedelta, offers_pdf: bool = False
+    ) -> None:
         self._casework = casework
         self._secret = secret
         self._base_url = base_url
         self._valid_for = valid_for
+        self._offers_pdf = offers_pdf
+        """LibreOffice was found at start-up: the card offers the PDF beside the .docx."""
 
     def card_for(
         self,
@@ -115,9 +150,16 @@ class LetterCards:
         typed: Mapping[str, object] | None = None,
         notice: str = "",
     ) -> Card:
-        """The letter's card with a download link for this person made now, valid for the configured minutes."""
-        url = letter_url(self._base_url, self._secret, view.letter_id, user_id, self._casework.clock(), self._valid_for)
-        return letter_card(view, url, self._valid_for.total_seconds() / 60, errors, typed, notice)
+        """The letter's card with download links for this person made now (the .docx, and the PDF where LibreOffice
+        is installed), valid for the configured minutes."""
+        now = self._casework.clock()
+        url = letter_url(self._base_url, self._secret, view.letter_id, user_id, now, self._valid_for)
+        pdf_url = (
+            letter_url(self._base_url, self._secret, view.letter_id, user_id, now, self._valid_for, as_pdf=True)
+            if self._offers_pdf
+            else None
+        )
+        return letter_card(view, url, self._valid_for.total_seconds() / 60, errors, typed, notice, pdf_url)
 
     async def drafted(self, escalation_id: int | None = None, review_id: int | None = None) -> list[Card]:
         """The newest draft of each letter an escalation's decision or a review produced (the first one made now)."""

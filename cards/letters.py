@@ -41,6 +41,7 @@ from casework.letters import (
     CORRECTION_REASON_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
     MONITORING_MAX_LENGTH,
+    NEXT_STEPS_MAX_LENGTH,
     SIGNATORY_MAX_LENGTH,
 )
 from casework.views import CustomerLetters, LetterView, ReceptionLine
@@ -57,10 +58,12 @@ def letter_card(
     errors: Mapping[str, str] | None = None,
     typed: Mapping[str, object] | None = None,
     notice: str = "",
+    pdf_url: str | None = None,
 ) -> Card:
-    """The letter as it stands. A draft shows what is missing with the fields to fix it, and Issue once nothing
-    is; an issued letter asks how it went out, and may be corrected as a new version with a reason. `errors` and
-    `typed` come back from a rejected click, so what was typed stays on the card."""
+    """The letter as it stands, to download as .docx and, with `pdf_url` (where LibreOffice is installed), as PDF.
+    A draft shows what is missing with the fields to fix it, and Issue once nothing is; an issued letter asks how it
+    went out, and may be corrected as a new version with a reason. `errors` and `typed` come back from a rejected
+    click, so what was typed stays on the card."""
     errs = dict(errors or {})
     values = {key: str(value) for key, value in (typed or {}).items() if value is not None}
     state = "Letter issued" if view.issued_at else "Draft letter"
@@ -80,6 +83,8 @@ def letter_card(
         Container(id=_PREVIEW, is_visible=False, items=_preview(view)),
     ]
     actions: list[CardAction] = [OpenUrlAction(title="Download (.docx)", url=download_url)]
+    if pdf_url is not None:
+        actions.append(OpenUrlAction(title="Download PDF", url=pdf_url))
     if view.may_record_delivery:
         body += _delivery_form(view, values, errs)
         actions.insert(0, execute("Record delivery", Verb.LETTER_DELIVER, style="positive", letter_id=view.letter_id))
@@ -93,17 +98,15 @@ def letter_card(
         ]
     if view.may_issue:
         actions.insert(0, execute("Issue the letter", Verb.LETTER_ISSUE, style="positive", letter_id=view.letter_id))
+    links = "links are for you only and each works" if pdf_url else "link is for you only and works"
     body.append(
-        text(
-            f"The download link is for you only and works once, for {valid_minutes:g} minutes; type work for a "
-            "fresh one.",
-            subtle=True,
-        )
+        text(f"The download {links} once, for {valid_minutes:g} minutes; type work for a fresh one.", subtle=True)
     )
     return envelope(body, actions)
 
 
 REVISION_FIELDS = (
+    "next_steps",
     "address",
     "no_fixed_address",
     "monitoring",
@@ -149,7 +152,22 @@ def _revision_form(
         return values.get(field, current)
 
     chosen = values.get("examples", ",".join(str(i) for i in view.chosen_examples))
-    items: list[CardElement] = [
+    items: list[CardElement] = []
+    if view.says_what_happens_next:
+        # Written for the customer by the case owner: the request and the legal advice were written for the team.
+        items += [
+            text_input(
+                "next_steps",
+                "What the council will now do (for the customer: the legal step, the service and any alternative, "
+                "the police)",
+                value("next_steps", view.next_steps),
+                False,
+                NEXT_STEPS_MAX_LENGTH,
+                True,
+            ),
+            *error_text(errs, "next_steps"),
+        ]
+    items += [
         text_input("address", "Customer's address", value("address", view.address), False, ADDRESS_MAX_LENGTH, True),
         *error_text(errs, "address"),
         toggle_input(

@@ -76,6 +76,8 @@ class LetterRevision:
     signatory_title: str
     reason: str = ""
     """Required when the version it replaces was issued (s13: a record the Ombudsman would accept)."""
+    next_steps: str = ""
+    """A further-action or service-withdrawal letter's "what we will do now", in words for the customer."""
 
 
 @dataclass(frozen=True)

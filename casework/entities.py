@@ -394,6 +394,10 @@ class LetterContent:
     council: CouncilDetails = CouncilDetails()
     of_warning: bool = False
     """The measure is a formal warning (an extension or lifting letter says so, and lists no restrictions)."""
+    next_steps: str = ""
+    """A further-action or service-withdrawal letter: what the council will now do (the legal restriction, the
+    service declined or withdrawn and any alternative offered, the police), as the case owner wrote it for the
+    customer."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -413,9 +417,10 @@ class LetterContent:
 
 @dataclass
 class NewLetter:
-    """One version of a letter about a measure; producing it again adds a version and keeps this one."""
+    """One version of a letter about a measure, or about an escalation decided without one (further action, s14;
+    a mandatory service withdrawn, s15.4); producing it again adds a version and keeps this one."""
 
-    measure_id: int
+    measure_id: int | None
     kind: LetterKind
     version: int
     content: LetterContent
@@ -433,6 +438,8 @@ class NewLetter:
     """The email address an emailed letter went to."""
     collected_by: str | None = None
     """Who collected a letter held at reception."""
+    escalation_id: int | None = None
+    """Set, instead of measure_id, when the letter is about a decision that puts no measure in force."""
 
 
 @dataclass

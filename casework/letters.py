@@ -1,16 +1,19 @@
-"""Letters to the customer (s11.3, s11.4, s12.4, s13): what each says, what it must say, and its delivery.
+"""Letters to the customer (s11.3, s11.4, s12.4, s13, s14, s15.4): what each says, what it must say, and its delivery.
 
-A letter is produced as a draft whenever a warning, restriction, extension or lifting is approved, and again on
-request; every production is a new version and earlier versions are kept. A letter cannot be issued while any
-s11.4 element (or, for a lifting or extension, what was decided and why, s13) is missing.
+A letter is produced as a draft whenever a warning, restriction, extension or lifting is approved, or further action
+(s14) or the withdrawal of a mandatory service (s15.4), and again on request; every production is a new version and
+earlier versions are kept. A letter cannot be issued while any s11.4 element (or, for a lifting or extension, what
+was decided and why, s13; for further action or a withdrawn service, also what the council will now do) is missing.
+A letter is about a measure (a warning or restriction, and its reviews) or, for a decision that puts none in force,
+about the escalation that decided it (`_Subject`).
 The .docx is rendered outside casework (letters/render.py) and injected as `render`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from casework import policy
@@ -20,6 +23,7 @@ from casework.configuration import Clock, CouncilDetails
 from casework.dependencies import Renderer
 from casework.entities import (
     Actor,
+    Escalation,
     Incident,
     Letter,
     LetterContent,
@@ -35,6 +39,7 @@ from casework.views import CustomerLetters, LetterSection, LetterView, Reception
 from casework.vocabulary import (
     ContactRestriction,
     DeliveryMethod,
+    EscalationKind,
     EscalationState,
     LetterKind,
     MeasureKind,
@@ -68,6 +73,15 @@ ADDRESS = "the customer's address, or that the letter is held at reception (s11.
 DECISION = "what was decided (s13)"
 REASONS = "why it was decided (s13)"
 SIGNATORY = "the signatory's name and title"
+NEXT_STEPS = "what the council will now do: the legal restriction, the service declined, or the police (s14.3)"
+SERVICE_NEXT_STEPS = "which service is withdrawn, from when, and any alternative arrangement offered (s15.4)"
+NEXT_STEPS_MAX_LENGTH = 2000
+
+LETTER_FOR_DECISION = {
+    EscalationKind.FURTHER_ACTION: LetterKind.FURTHER_ACTION,
+    EscalationKind.MANDATORY_SERVICE_WITHDRAWAL: LetterKind.SERVICE_WITHDRAWAL,
+}
+"""The letter for an approved escalation that puts no measure in force: it is about the escalation itself."""
 
 
 def letter_title(content: LetterContent) -> str:
@@ -79,12 +93,19 @@ def letter_title(content: LetterContent) -> str:
         LetterKind.EXTENSION: f"Extension of the {what} your contact with the council",
         LetterKind.LIFTING: f"The {what} your contact with the council is lifted",
         LetterKind.WITHDRAWAL: "The immediate restriction of your contact with the council is withdrawn",
+        LetterKind.FURTHER_ACTION: "Further action about your contact with the council",
+        LetterKind.SERVICE_WITHDRAWAL: "Withdrawal of a council service",
     }[content.kind]
 
 
 def _ends(kind: LetterKind) -> bool:
     """A letter that tells the customer a measure no longer applies: nothing to monitor, restrict or review."""
     return kind in (LetterKind.LIFTING, LetterKind.WITHDRAWAL)
+
+
+def _without_measure(kind: LetterKind) -> bool:
+    """A letter about an escalation's decision that puts no measure in force (s14, s15.4)."""
+    return kind in LETTER_FOR_DECISION.values()
 
 
 def letter_label(kind: LetterKind, of_warning: bool) -> str:
@@ -109,6 +130,7 @@ def letter_sections(content: LetterContent) -> tuple[LetterSection, ...]:
     sections = (
         LetterSection("What we have decided", (content.decision,)),
         LetterSection("Why we decided this", (content.reasons,)),
+        LetterSection("What happens next", (content.next_steps,)),
         LetterSection("The actions we consider unreasonable", content.actions, bulleted=True),
         LetterSection("Examples from our records", content.examples, bulleted=True),
         LetterSection("Monitoring: when, how and by whom", (content.monitoring,)),
@@ -135,16 +157,18 @@ def missing_elements(content: LetterContent, kind: LetterKind) -> list[str]:
     missing: list[str] = []
     if not content.address and not content.no_fixed_address:
         missing.append(ADDRESS)
-    if kind in (LetterKind.FORMAL_WARNING, LetterKind.RESTRICTION):
+    if kind in (LetterKind.FORMAL_WARNING, LetterKind.RESTRICTION) or _without_measure(kind):
         if not content.actions:
             missing.append(ACTIONS)
         if not content.examples:
             missing.append(EXAMPLES)
-    if kind in (LetterKind.EXTENSION, LetterKind.LIFTING, LetterKind.WITHDRAWAL):
+    if kind in (LetterKind.EXTENSION, LetterKind.LIFTING, LetterKind.WITHDRAWAL) or _without_measure(kind):
         if not content.decision.strip():
             missing.append(DECISION)
         if not content.reasons.strip():
             missing.append(REASONS)
+    if _without_measure(kind) and not content.next_steps.strip():
+        missing.append(SERVICE_NEXT_STEPS if kind is LetterKind.SERVICE_WITHDRAWAL else NEXT_STEPS)
     if not _ends(kind):
         if not content.monitoring.strip():
             missing.append(MONITORING)
@@ -196,6 +220,121 @@ def customer_restriction_lines(restrictions: Iterable[ContactRestriction], terms
                 "directly."
             )
     return lines
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """What a letter is about: a measure (a warning or restriction, and its reviews), or an escalation decided
+    without one (further action, s14; a mandatory service withdrawn, s15.4). Exactly one of the two is set."""
+
+    customer_id: int
+    case_owner_id: str
+    measure: Measure | None = None
+    escalation: Escalation | None = None
+
+    @classmethod
+    def of_measure(cls, measure: Measure) -> _Subject:
+        return cls(measure.customer_id, measure.case_owner_id, measure=measure)
+
+    @classmethod
+    def of_escalation(cls, escalation: Escalation) -> _Subject:
+        # The requester manages the case (s13.1), as they own a measure the escalation puts in force.
+        return cls(escalation.customer_id, escalation.requested_by, escalation=escalation)
+
+    def audit_detail(self) -> dict[str, str]:
+        if self.measure is not None:
+            return {"measure": str(self.measure.id)}
+        assert self.escalation is not None
+        return {"escalation": str(self.escalation.id)}
+
+    def versions(self, uow: UnitOfWork, kind: LetterKind | None = None) -> Sequence[Letter]:
+        wanted = kind.value if kind is not None else None
+        if self.measure is not None:
+            return uow.letters.versions(self.measure.id, wanted)
+        assert self.escalation is not None
+        return uow.letters.escalation_versions(self.escalation.id, wanted)
+
+
+def _content_for(
+    uow: UnitOfWork, subject: _Subject, kind: LetterKind, council: CouncilDetails, now: datetime, version: int
+) -> LetterContent:
+    if subject.measure is not None:
+        return build_content(uow, subject.measure, kind, council, now, version)
+    assert subject.escalation is not None
+    return build_decision_content(uow, subject.escalation, kind, council, now, version)
+
+
+def build_decision_content(
+    uow: UnitOfWork,
+    escalation: Escalation,
+    kind: LetterKind,
+    council: CouncilDetails,
+    now: datetime,
+    version: int,
+) -> LetterContent:
+    """What a further-action (s14) or service-withdrawal (s15.4) letter says, from the escalation as decided. What
+    the council will now do is left for the case owner to write for the customer on the card: the request's reason
+    and the legal advice were written for the team, not for the customer."""
+    customer = uow.customers.get(escalation.customer_id) or NewCustomer(name="")
+    owner = uow.staff.get(escalation.requested_by)
+    owner_name = owner.name if owner else ""
+    decision = uow.escalations.decision_for(escalation.id)
+    decided = decision.decided_at if decision is not None else now
+    ends = policy.review_due_date(decided)
+    incidents = sorted(uow.incidents.with_ids(escalation.incident_ids), key=lambda i: i.occurred_at)
+    earlier = {m.kind for m in uow.measures.for_customer(escalation.customer_id) if m.starts_at <= decided}
+    if MeasureKind.RESTRICTION in earlier:
+        serious = "Your actions have continued despite the restrictions on your contact with us"
+    elif MeasureKind.FORMAL_WARNING in earlier:
+        serious = "Your actions have continued despite the formal warning we gave you"
+    else:
+        serious = "Your actions are so serious"
+    if kind is LetterKind.SERVICE_WITHDRAWAL:
+        what = (
+            f"After taking legal advice, the council's determination team decided on {_day(decided)} to withdraw a "
+            "service the council would otherwise provide to you. We take this step only as a last resort."
+        )
+        why = (
+            f"{serious}, and are having such an effect on our staff's welfare and on our services, that we cannot "
+            "continue to provide this service to you. Before deciding, we considered your human rights and "
+            "our duties under the Equality Act 2010."
+        )
+    else:
+        what = (
+            f"After taking legal advice, the council's determination team decided on {_day(decided)} to take further "
+            "action about your contact with the council."
+        )
+        why = (
+            f"{serious}, and are having such an effect on our staff's welfare and on our services, that further action "
+            "is necessary."
+        )
+    return LetterContent(
+        kind=kind,
+        reference=f"UCA/E{escalation.id}/{kind.value}/v{version}",
+        dated=_day(now),
+        customer_name=customer.name,
+        address=tuple(line.strip() for line in customer.address.replace("\n", ",").split(",") if line.strip()),
+        no_fixed_address=customer.no_fixed_address,
+        actions=tuple(sorted({action.label for incident in incidents for action in incident.actions})),
+        examples=tuple(_example(incident) for incident in incidents[-MAX_EXAMPLES:]),
+        monitoring=(
+            f"We will monitor your contact with the council for {policy.REVIEW_PERIOD_MONTHS} months, from "
+            f"{_day(decided)} until {_day(ends)}. {owner_name} will do this by reviewing every contact you make with "
+            "us and every incident our staff record."
+            if owner_name
+            else ""
+        ),
+        restrictions=tuple(customer_restriction_lines(escalation.restrictions, escalation.terms)),
+        review_date=_day(ends),
+        consequences=(
+            "If these actions continue, the council may take further legal action against you and may report "
+            "matters to the police."
+        ),
+        adjustments=_adjustments(customer, owner_name),
+        decision=what,
+        reasons=why,
+        council=council,
+    )
 
 
 def build_content(
@@ -256,17 +395,29 @@ def produce_draft(
     clock: Clock,
     render: Renderer | None = None,
 ) -> Letter:
-    """Adds a new version of the letter inside the caller's unit of work, audited; the caller commits."""
+    """Adds a new version of the measure's letter inside the caller's unit of work, audited; the caller commits."""
+    return _produce(uow, actor, _Subject.of_measure(measure), kind, council, clock, render)
+
+
+def _produce(
+    uow: UnitOfWork,
+    actor: Actor,
+    subject: _Subject,
+    kind: LetterKind,
+    council: CouncilDetails,
+    clock: Clock,
+    render: Renderer | None = None,
+) -> Letter:
     now = clock()
-    version = 1 + max((letter.version for letter in uow.letters.versions(measure.id, kind.value)), default=0)
-    content = build_content(uow, measure, kind, council, now, version)
-    return _add_version(uow, actor, measure, content, version, clock, render)
+    version = 1 + max((letter.version for letter in subject.versions(uow, kind)), default=0)
+    content = _content_for(uow, subject, kind, council, now, version)
+    return _add_version(uow, actor, subject, content, version, clock, render)
 
 
 def _add_version(
     uow: UnitOfWork,
     actor: Actor,
-    measure: Measure,
+    subject: _Subject,
     content: LetterContent,
     version: int,
     clock: Clock,
@@ -276,7 +427,8 @@ def _add_version(
     kind = content.kind
     letter = uow.letters.add(
         NewLetter(
-            measure_id=measure.id,
+            measure_id=subject.measure.id if subject.measure is not None else None,
+            escalation_id=subject.escalation.id if subject.escalation is not None else None,
             kind=kind,
             version=version,
             content=content,
@@ -293,7 +445,7 @@ def _add_version(
         AuditAction.LETTER_PRODUCED,
         letter.id,
         clock,
-        measure=str(measure.id),
+        **subject.audit_detail(),
         kind=kind.value,
         version=str(version),
         missing=str(len(missing)),
@@ -312,10 +464,10 @@ def produce_letter(
 ) -> LetterView:
     """Produces the letter again from the case as it is now (after a correction), keeping earlier versions."""
     with uow:
-        measure = _measure(uow, measure_id)
-        _require_case_access(uow, actor, measure)
-        letter = produce_draft(uow, actor, measure, kind, council, clock, render)
-        view = _view(uow, letter, measure)
+        subject = _Subject.of_measure(_measure(uow, measure_id))
+        _require_case_access(uow, actor, subject)
+        letter = _produce(uow, actor, subject, kind, council, clock, render)
+        view = _view(uow, letter, subject)
         uow.commit()
     return view
 
@@ -324,10 +476,10 @@ def issue_letter(uow: UnitOfWork, actor: Actor, letter_id: int, clock: Clock, re
     """Marks the letter issued, freezing its .docx; refused, naming each missing element, while any is missing."""
     with uow:
         letter = _letter(uow, letter_id)
-        measure = _measure(uow, letter.measure_id)
-        _require_case_access(uow, actor, measure)
+        subject = _subject(uow, letter)
+        _require_case_access(uow, actor, subject)
         if letter.issued_at is not None:
-            return _view(uow, letter, measure)
+            return _view(uow, letter, subject)
         missing = missing_elements(letter.content, letter.kind)
         if missing:
             record_audit(uow, actor, AuditAction.LETTER_ISSUE_REFUSED, letter_id, clock, missing="; ".join(missing))
@@ -338,7 +490,7 @@ def issue_letter(uow: UnitOfWork, actor: Actor, letter_id: int, clock: Clock, re
         uow.letters.mark_issued(letter_id, now, actor.user_id, docx)
         record_audit(uow, actor, AuditAction.LETTER_ISSUED, letter_id, clock, version=str(letter.version))
         letter.issued_at, letter.issued_by, letter.docx = now, actor.user_id, docx
-        view = _view(uow, letter, measure)
+        view = _view(uow, letter, subject)
         uow.commit()
     return view
 
@@ -350,12 +502,12 @@ def record_delivery(
     customer with no fixed address (s11.3), where it waits in `reception` until collected. Recorded once."""
     with uow:
         letter = _letter(uow, letter_id)
-        measure = _measure(uow, letter.measure_id)
-        _require_case_access(uow, actor, measure)
+        subject = _subject(uow, letter)
+        _require_case_access(uow, actor, subject)
         if letter.issued_at is None:
             raise InvalidSubmission({"delivery_method": "Issue the letter before recording how it was sent."})
         if letter.delivery_method is not None:
-            return _view(uow, letter, measure)
+            return _view(uow, letter, subject)
         errors = delivery_problems(method, on, email, clock().astimezone(policy.LOCAL_TIME).date())
         if errors:
             raise InvalidSubmission(errors)
@@ -364,7 +516,7 @@ def record_delivery(
         detail = {"method": method.value, "on": on.isoformat(), **({"to": to} if to else {})}
         record_audit(uow, actor, AuditAction.LETTER_DELIVERED, letter_id, clock, **detail)
         letter.delivery_method, letter.delivered_on, letter.delivered_to = method, on, to
-        view = _view(uow, letter, measure)
+        view = _view(uow, letter, subject)
         uow.commit()
     return view
 
@@ -395,7 +547,7 @@ def mark_collected(
         raise InvalidSubmission({"collected_by": f"Keep the name under {policy.NAME_MAX_LENGTH} characters."})
     with uow:
         letter = _letter(uow, letter_id)
-        measure = _measure(uow, letter.measure_id)
+        subject = _subject(uow, letter)
         if uow.staff.get(actor.user_id) is None:
             raise AccessRefused("Only registered council staff can record that a letter was collected.")
         if letter.delivery_method is not DeliveryMethod.HELD_AT_RECEPTION:
@@ -404,7 +556,7 @@ def mark_collected(
             uow.letters.mark_collected(letter_id, on, who)
             record_audit(uow, actor, AuditAction.LETTER_COLLECTED, letter_id, clock, on=on.isoformat(), by=who)
             letter.collected_on, letter.collected_by = on, who
-        view = _view(uow, letter, measure)
+        view = _view(uow, letter, subject)
         uow.commit()
     return view
 
@@ -423,18 +575,18 @@ def revise_letter(
     needs its reason; the issued version is kept as it was."""
     with uow:
         letter = _letter(uow, letter_id)
-        measure = _measure(uow, letter.measure_id)
-        _require_case_access(uow, actor, measure)
-        versions = uow.letters.versions(measure.id, letter.kind.value)
+        subject = _subject(uow, letter)
+        _require_case_access(uow, actor, subject)
+        versions = subject.versions(uow, letter.kind)
         if versions[-1].id != letter.id:
             raise InvalidSubmission(
                 {WHOLE_FORM: "There is a newer version of this letter: open it from work or letters."}
             )
-        incidents = {i.id: i for i in uow.incidents.for_customer(measure.customer_id)}
+        incidents = {i.id: i for i in uow.incidents.for_customer(subject.customer_id)}
         errors = revision_problems(revision, letter.issued_at is not None, set(incidents))
         if errors:
             raise InvalidSubmission(errors)
-        customer = uow.customers.get(measure.customer_id)
+        customer = uow.customers.get(subject.customer_id)
         address = revision.address.strip()
         if customer is not None and (customer.address, customer.no_fixed_address) != (
             address,
@@ -458,17 +610,19 @@ def revise_letter(
             signatory_name=revision.signatory_name.strip() or council.signatory_name,
             signatory_title=revision.signatory_title.strip() or council.signatory_title,
         )
-        content = build_content(uow, measure, letter.kind, signed, clock(), version)
+        content = _content_for(uow, subject, letter.kind, signed, clock(), version)
         chosen = [incidents[i] for i in sorted(revision.example_incident_ids, key=lambda i: incidents[i].occurred_at)]
         content = replace(
             content,
             monitoring=" ".join(revision.monitoring.split()) or content.monitoring,
             examples=tuple(_example(i) for i in chosen) or content.examples,
+            # What the council will now do, written on the card, stays with the letter's next versions.
+            next_steps=" ".join(revision.next_steps.split()) or letter.content.next_steps,
         )
         reason = " ".join(revision.reason.split())
-        new = _add_version(uow, actor, measure, content, version, clock, None, reason)
+        new = _add_version(uow, actor, subject, content, version, clock, None, reason)
         record_audit(uow, actor, AuditAction.LETTER_REVISED, letter_id, clock, new_version=str(new.id), reason=reason)
-        view = _view(uow, new, measure)
+        view = _view(uow, new, subject)
         uow.commit()
     return view
 
@@ -480,6 +634,8 @@ def revision_problems(revision: LetterRevision, replaces_issued: bool, incident_
         errors["address"] = f"Keep the address under {ADDRESS_MAX_LENGTH} characters."
     if len(revision.monitoring.strip()) > MONITORING_MAX_LENGTH:
         errors["monitoring"] = f"Keep the monitoring period under {MONITORING_MAX_LENGTH} characters."
+    if len(revision.next_steps.strip()) > NEXT_STEPS_MAX_LENGTH:
+        errors["next_steps"] = f"Keep what the council will now do under {NEXT_STEPS_MAX_LENGTH} characters."
     for field, value in (("signatory_name", revision.signatory_name), ("signatory_title", revision.signatory_title)):
         if len(value.strip()) > SIGNATORY_MAX_LENGTH:
             errors[field] = f"Keep it under {SIGNATORY_MAX_LENGTH} characters."
@@ -503,9 +659,14 @@ def customer_letters(uow: UnitOfWork, actor: Actor, customer_id: int) -> Custome
         if customer is None:
             raise AccessRefused(LETTERS_WHO_MAY)
         views: list[LetterView] = []
-        for measure in uow.measures.for_customer(customer_id):
-            if _may_handle(uow, actor, measure):
-                views.extend(_view(uow, letter, measure) for letter in uow.letters.versions(measure.id))
+        subjects = [_Subject.of_measure(m) for m in uow.measures.for_customer(customer_id)] + [
+            _Subject.of_escalation(e)
+            for e in uow.escalations.for_customer(customer_id)
+            if e.kind in LETTER_FOR_DECISION
+        ]
+        for subject in subjects:
+            if _may_handle(uow, actor, subject):
+                views.extend(_view(uow, letter, subject) for letter in subject.versions(uow))
         if not views and not _on_team(uow, actor):
             raise AccessRefused(LETTERS_WHO_MAY)
         return CustomerLetters(customer_id, customer.name, tuple(sorted(views, key=lambda v: -v.letter_id)))
@@ -532,9 +693,9 @@ def reception_list(uow: UnitOfWork) -> tuple[ReceptionLine, ...]:
 def letter_view(uow: UnitOfWork, actor: Actor, letter_id: int) -> LetterView:
     with uow:
         letter = _letter(uow, letter_id)
-        measure = _measure(uow, letter.measure_id)
-        _require_case_access(uow, actor, measure)
-        return _view(uow, letter, measure)
+        subject = _subject(uow, letter)
+        _require_case_access(uow, actor, subject)
+        return _view(uow, letter, subject)
 
 
 def handled_letters(uow: UnitOfWork, actor: Actor, letter_ids: Iterable[int]) -> tuple[LetterView, ...]:
@@ -543,9 +704,9 @@ def handled_letters(uow: UnitOfWork, actor: Actor, letter_ids: Iterable[int]) ->
     views: list[LetterView] = []
     for letter_id in letter_ids:
         letter = uow.letters.get(letter_id)
-        measure = uow.measures.get(letter.measure_id) if letter is not None else None
-        if letter is not None and measure is not None and _may_handle(uow, actor, measure):
-            views.append(_view(uow, letter, measure))
+        subject = _subject_or_none(uow, letter) if letter is not None else None
+        if letter is not None and subject is not None and _may_handle(uow, actor, subject):
+            views.append(_view(uow, letter, subject))
     return tuple(views)
 
 
@@ -556,13 +717,15 @@ def drafted_letters(
     council: CouncilDetails,
     clock: Clock,
 ) -> tuple[LetterView, ...]:
-    """The newest letter of each kind for the measure an escalation put in force or a review decided on, for the
-    case owner's card (sent from the outbox).
+    """The newest letter of each kind for the measure an escalation put in force or a review decided on, or about
+    an escalation approved without one (further action, s14; a mandatory service withdrawn, s15.4), for the case
+    owner's card (sent from the outbox).
 
-    A warning or restriction's first draft (s11.3, s11.4, s12.4) is produced here, once, as the card goes out
-    rather than in the decider's turn; it is recorded as produced by the member whose vote decided it."""
+    A first draft (s11.3, s11.4, s12.4, s14.3) is produced here, once, as the card goes out rather than in the
+    decider's turn; it is recorded as produced by the member whose vote decided it."""
     with uow:
         measures: list[Measure] = []
+        subjects: list[_Subject] = []
         produced = False
         if escalation_id is not None:
             escalation = uow.escalations.get_for_update(escalation_id)
@@ -570,10 +733,18 @@ def drafted_letters(
                 measures = [
                     m for m in uow.measures.for_customer(escalation.customer_id) if m.escalation_id == escalation_id
                 ]
-            decision = uow.escalations.decision_for(escalation_id) if measures else None
+            decides = escalation is not None and escalation.kind in LETTER_FOR_DECISION
+            decision = uow.escalations.decision_for(escalation_id) if measures or decides else None
             overturned = (
                 escalation is not None and escalation.is_immediate and escalation.state is EscalationState.DECLINED
             )
+            if escalation is not None and decides and escalation.state is EscalationState.APPROVED:
+                about = _Subject.of_escalation(escalation)
+                subjects.append(about)
+                kind = LETTER_FOR_DECISION[escalation.kind]
+                if decision is not None and not about.versions(uow, kind):
+                    _produce(uow, Actor(decision.decided_by, ""), about, kind, council, clock)
+                    produced = True
             for measure in measures:
                 first = LetterKind(measure.kind.value)
                 if decision is not None and not uow.letters.versions(measure.id, first.value):
@@ -591,15 +762,20 @@ def drafted_letters(
         kinds = (
             {LetterKind.EXTENSION, LetterKind.LIFTING}
             if review_id is not None
-            else {LetterKind.FORMAL_WARNING, LetterKind.RESTRICTION, LetterKind.WITHDRAWAL}
+            else {
+                LetterKind.FORMAL_WARNING,
+                LetterKind.RESTRICTION,
+                LetterKind.WITHDRAWAL,
+                *LETTER_FOR_DECISION.values(),
+            }
         )
         views: list[LetterView] = []
-        for measure in measures:
+        for subject in [_Subject.of_measure(m) for m in measures] + subjects:
             newest: dict[LetterKind, Letter] = {}
-            for letter in uow.letters.versions(measure.id):
+            for letter in subject.versions(uow):
                 if letter.kind in kinds:
                     newest[letter.kind] = letter
-            views.extend(_view(uow, letter, measure) for letter in newest.values())
+            views.extend(_view(uow, letter, subject) for letter in newest.values())
         if produced:
             uow.commit()
         return tuple(views)
@@ -610,13 +786,20 @@ class LinkUsed(AccessRefused):
 
 
 def letter_for_download(
-    uow: UnitOfWork, user_id: str, letter_id: int, link_id: str, clock: Clock, render: Renderer
+    uow: UnitOfWork,
+    user_id: str,
+    letter_id: int,
+    link_id: str,
+    clock: Clock,
+    render: Renderer,
+    file_format: str = "docx",
 ) -> tuple[LetterContent, bytes]:
-    """The letter for someone following a signed link: only the case owner and the determination team, and each
-    link once (a link is a bearer token: one that leaks from a browser's history opens nothing). Audited."""
+    """The letter's .docx for someone following a signed link: only the case owner and the determination team, and
+    each link once (a link is a bearer token: one that leaks from a browser's history opens nothing). Audited, with
+    the format the link asked for (the Teams edge makes a PDF from the .docx)."""
     with uow:
         letter = _letter(uow, letter_id)
-        measure = _measure(uow, letter.measure_id)
+        subject = _subject(uow, letter)
         actor = Actor(user_id, user_id)
         used = any(
             e.action == AuditAction.LETTER_DOWNLOADED.value and e.detail.get("link") == link_id
@@ -626,14 +809,21 @@ def letter_for_download(
             record_audit(uow, actor, AuditAction.LETTER_LINK_REFUSED, letter_id, clock, reason="used before")
             uow.commit()
             raise LinkUsed("This link has been used already. Type work to the bot for a new one.")
-        if not _may_handle(uow, actor, measure):
+        if not _may_handle(uow, actor, subject):
             record_audit(
                 uow, actor, AuditAction.LETTER_DOWNLOAD_REFUSED, letter_id, clock, reason="not the case owner or team"
             )
             uow.commit()
             raise AccessRefused("Only the case owner and the determination team can open this letter.")
         record_audit(
-            uow, actor, AuditAction.LETTER_DOWNLOADED, letter_id, clock, version=str(letter.version), link=link_id
+            uow,
+            actor,
+            AuditAction.LETTER_DOWNLOADED,
+            letter_id,
+            clock,
+            version=str(letter.version),
+            link=link_id,
+            format=file_format,
         )
         uow.commit()
     # An issued letter is sent as issued; a draft is rendered from its content as it stands.
@@ -655,8 +845,8 @@ def _overturned_by(uow: UnitOfWork, escalation_id: int) -> Actor | None:
     return Actor(votes[1].member_id, "") if len(votes) > 1 else None
 
 
-def _may_handle(uow: UnitOfWork, actor: Actor, measure: Measure) -> bool:
-    return actor.user_id == measure.case_owner_id or _on_team(uow, actor)
+def _may_handle(uow: UnitOfWork, actor: Actor, subject: _Subject) -> bool:
+    return actor.user_id == subject.case_owner_id or _on_team(uow, actor)
 
 
 def _on_team(uow: UnitOfWork, actor: Actor) -> bool:
@@ -672,8 +862,8 @@ def _address_for_audit(address: str, no_fixed_address: bool) -> str:
     )
 
 
-def _require_case_access(uow: UnitOfWork, actor: Actor, measure: Measure) -> None:
-    if not _may_handle(uow, actor, measure):
+def _require_case_access(uow: UnitOfWork, actor: Actor, subject: _Subject) -> None:
+    if not _may_handle(uow, actor, subject):
         raise AccessRefused("Only the case owner and the determination team can handle this case's letters.")
 
 
@@ -684,6 +874,21 @@ def _measure(uow: UnitOfWork, measure_id: int) -> Measure:
     return measure
 
 
+def _subject_or_none(uow: UnitOfWork, letter: Letter) -> _Subject | None:
+    if letter.measure_id is not None:
+        measure = uow.measures.get(letter.measure_id)
+        return _Subject.of_measure(measure) if measure is not None else None
+    escalation = uow.escalations.get(letter.escalation_id) if letter.escalation_id is not None else None
+    return _Subject.of_escalation(escalation) if escalation is not None else None
+
+
+def _subject(uow: UnitOfWork, letter: Letter) -> _Subject:
+    subject = _subject_or_none(uow, letter)
+    if subject is None:
+        raise NotFound("That decision is no longer on record.")
+    return subject
+
+
 def _letter(uow: UnitOfWork, letter_id: int) -> Letter:
     letter = uow.letters.get(letter_id)
     if letter is None:
@@ -691,7 +896,7 @@ def _letter(uow: UnitOfWork, letter_id: int) -> Letter:
     return letter
 
 
-def _view(uow: UnitOfWork, letter: Letter, measure: Measure) -> LetterView:
+def _view(uow: UnitOfWork, letter: Letter, subject: _Subject) -> LetterView:
     content = letter.content
     missing = tuple(missing_elements(content, letter.kind))
     label = letter_label(letter.kind, content.of_warning)
@@ -705,9 +910,9 @@ def _view(uow: UnitOfWork, letter: Letter, measure: Measure) -> LetterView:
         if content.no_fixed_address
         else "Address: " + (", ".join(content.address) or "none on record")
     )
-    customer = uow.customers.get(measure.customer_id)
-    versions = uow.letters.versions(measure.id, letter.kind.value)
-    incidents = uow.incidents.for_customer(measure.customer_id) if not _ends(letter.kind) else ()
+    customer = uow.customers.get(subject.customer_id)
+    versions = subject.versions(uow, letter.kind)
+    incidents = uow.incidents.for_customer(subject.customer_id) if not _ends(letter.kind) else ()
     options = tuple((i.id, _example(i)) for i in sorted(incidents, key=lambda i: i.occurred_at))
     return LetterView(
         letter_id=letter.id,
@@ -715,7 +920,7 @@ def _view(uow: UnitOfWork, letter: Letter, measure: Measure) -> LetterView:
         kind=letter.kind,
         version=letter.version,
         customer_name=content.customer_name,
-        case_owner_id=measure.case_owner_id,
+        case_owner_id=subject.case_owner_id,
         reference=content.reference,
         created_at=letter.created_at,
         missing=missing,
@@ -734,6 +939,8 @@ def _view(uow: UnitOfWork, letter: Letter, measure: Measure) -> LetterView:
         address=customer.address if customer else ", ".join(content.address),
         no_fixed_address=customer.no_fixed_address if customer else content.no_fixed_address,
         monitoring=content.monitoring,
+        says_what_happens_next=_without_measure(letter.kind),
+        next_steps=content.next_steps,
         signatory_name=content.council.signatory_name,
         signatory_title=content.council.signatory_title,
         example_options=options,

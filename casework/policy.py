@@ -317,14 +317,20 @@ def applies_to_line(terms: RestrictionTerms) -> str:
 
 
 NO_INCIDENT_ON_RECORD = (
-    "No incident is recorded for {name}. A formal warning or restriction rests on recorded incidents, which its "
-    "letter gives as examples (s11.4): report the incident first."
+    "No incident is recorded for {name}. A formal warning, a restriction or further action rests on recorded "
+    "incidents, which its letter gives as examples (s11.4): report the incident first."
 )
 
 
 def needs_recorded_incident(kind: EscalationKind) -> bool:
-    """A formal warning or restriction must rest on at least one recorded incident (s11.1, s11.4, s12.1)."""
-    return kind in (EscalationKind.FORMAL_WARNING, EscalationKind.RESTRICTION)
+    """A formal warning, restriction, further action or a mandatory service's withdrawal must rest on at least one
+    recorded incident (s11.1, s11.4, s12.1, s14.2, s15.4): its letter gives them as examples."""
+    return kind in (
+        EscalationKind.FORMAL_WARNING,
+        EscalationKind.RESTRICTION,
+        EscalationKind.FURTHER_ACTION,
+        EscalationKind.MANDATORY_SERVICE_WITHDRAWAL,
+    )
 
 
 def warning_expected_before(

@@ -330,7 +330,8 @@ class ReviewResult:
 @dataclass(frozen=True)
 class LetterView:
     letter_id: int
-    measure_id: int
+    measure_id: int | None
+    """The measure it is about, or None for a letter about an escalation's decision (s14, s15.4)."""
     kind: LetterKind
     version: int
     customer_name: str
@@ -363,6 +364,9 @@ class LetterView:
     example_options: tuple[tuple[int, str], ...] = ()
     """The customer's incidents the examples may be chosen from: (incident id, what the letter would say)."""
     chosen_examples: tuple[int, ...] = ()
+    says_what_happens_next: bool = False
+    """A further-action or service-withdrawal letter: the case owner writes what the council will now do."""
+    next_steps: str = ""
 
     @property
     def may_issue(self) -> bool:

@@ -267,6 +267,10 @@ class LetterKind(enum.StrEnum):
     LIFTING = "lifting"
     WITHDRAWAL = "withdrawal"
     """An immediate restriction (s12.3) that a second member did not confirm: it is withdrawn."""
+    FURTHER_ACTION = "further_action"
+    """Further action approved after legal advice (s14.3): legal restrictions, declining a service, the police."""
+    SERVICE_WITHDRAWAL = "service_withdrawal"
+    """A mandatory service withdrawn, as a last resort (s15.4)."""
 
     @property
     def label(self) -> str:
@@ -279,6 +283,8 @@ _LETTER_LABELS = {
     LetterKind.EXTENSION: "Extension of restriction letter",
     LetterKind.LIFTING: "Lifting of restriction letter",
     LetterKind.WITHDRAWAL: "Withdrawal of immediate restriction letter",
+    LetterKind.FURTHER_ACTION: "Further action letter",
+    LetterKind.SERVICE_WITHDRAWAL: "Withdrawal of a mandatory service letter",
 }
 
 

@@ -139,10 +139,13 @@ class SqlReads:
     def _draft_letters(self, viewer_id: str) -> tuple[DraftLetterDue, ...]:
         letter, newer = LetterRecord, aliased(LetterRecord)
         no_newer_version = ~exists().where(
-            col(newer.measure_id) == letter.measure_id,
+            or_(col(newer.measure_id) == letter.measure_id, col(newer.escalation_id) == letter.escalation_id),
             col(newer.kind) == letter.kind,
             col(newer.version) > letter.version,
         )
+        # A letter is about a measure, or about an escalation decided without one (s14, s15.4).
+        owner = func.coalesce(MeasureRecord.case_owner_id, EscalationRecord.requested_by)
+        customer = func.coalesce(MeasureRecord.customer_id, EscalationRecord.customer_id)
         # The content is read for its reference; the .docx is never loaded here.
         rows = self._session.execute(
             select(
@@ -153,9 +156,10 @@ class SqlReads:
                 col(letter.content),
                 col(letter.created_at),
             )
-            .join(MeasureRecord, col(MeasureRecord.id) == letter.measure_id)
-            .join(CustomerRecord, col(CustomerRecord.id) == MeasureRecord.customer_id)
-            .where(col(MeasureRecord.case_owner_id) == viewer_id, col(letter.issued_at).is_(None), no_newer_version)
+            .outerjoin(MeasureRecord, col(MeasureRecord.id) == letter.measure_id)
+            .outerjoin(EscalationRecord, col(EscalationRecord.id) == letter.escalation_id)
+            .join(CustomerRecord, col(CustomerRecord.id) == customer)
+            .where(owner == viewer_id, col(letter.issued_at).is_(None), no_newer_version)
             .order_by(col(letter.created_at), col(letter.id))
         ).all()
         return tuple(

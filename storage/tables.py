@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, LargeBinary, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -267,16 +279,26 @@ class CorrespondenceItemRecord(SQLModel, table=True):
 
 
 class LetterRecord(SQLModel, table=True):
-    """One version of a letter to the customer (s11.4, s13); a new production adds a version, never overwrites."""
+    """One version of a letter to the customer (s11.4, s13); a new production adds a version, never overwrites.
+    About a measure, or about an escalation decided without one (further action, s14; a mandatory service
+    withdrawn, s15.4): exactly one of the two."""
 
     __tablename__ = "letter"
     __table_args__ = (
         UniqueConstraint("measure_id", "kind", "version", name="uq_letter_measure_kind_version"),
+        UniqueConstraint("escalation_id", "kind", "version", name="uq_letter_escalation_kind_version"),
+        CheckConstraint("(measure_id IS NULL) <> (escalation_id IS NULL)", name="ck_letter_about_one"),
         Index("ix_letter_reception", "delivery_method", "collected_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    measure_id: int = Field(foreign_key="measure.id", index=True)
+    measure_id: int | None = Field(default=None, foreign_key="measure.id", index=True)
+    escalation_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("escalation.id", name="fk_letter_escalation_id"), nullable=True, index=True
+        ),
+    )
     kind: str = Field(max_length=20)
     version: int
     content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

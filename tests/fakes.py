@@ -537,7 +537,8 @@ class FakeStaff(_Repository):
 class FakeLetters(_Repository):
     def add(self, letter: NewLetter) -> Letter:
         if any(
-            (other.measure_id, other.kind, other.version) == (letter.measure_id, letter.kind, letter.version)
+            (other.measure_id, other.escalation_id, other.kind, other.version)
+            == (letter.measure_id, letter.escalation_id, letter.kind, letter.version)
             for other in self._state.letters.values()
         ):
             raise AlreadyRecorded("that version of the letter already exists")
@@ -553,6 +554,13 @@ class FakeLetters(_Repository):
             copy.deepcopy(letter)
             for letter in self._state.letters.values()
             if letter.measure_id == measure_id and (kind is None or letter.kind == kind)
+        ]
+
+    def escalation_versions(self, escalation_id: int, kind: str | None = None) -> Sequence[Letter]:
+        return [
+            copy.deepcopy(letter)
+            for letter in self._state.letters.values()
+            if letter.escalation_id == escalation_id and (kind is None or letter.kind == kind)
         ]
 
     def mark_issued(self, letter_id: int, at: datetime, by: str, docx: bytes | None) -> None:
@@ -813,20 +821,30 @@ class FakeReads:
             assert measure is not None
             if (review.owner_id or measure.case_owner_id) == viewer_id:
                 reviews.append(ReviewDue(review.id, customer_name(measure.customer_id), measure.kind, review.due_at))
-        newest: dict[tuple[int, str], Letter] = {}
+        newest: dict[tuple[int | None, int | None, str], Letter] = {}
         for letter in sorted(state.letters.values(), key=lambda x: x.version):
-            newest[(letter.measure_id, letter.kind.value)] = letter
+            newest[(letter.measure_id, letter.escalation_id, letter.kind.value)] = letter
+
+        def about(letter: Letter) -> tuple[int, str]:
+            """The customer and case owner of what the letter is about: a measure, or an escalation's decision."""
+            if letter.measure_id is not None:
+                measure = state.measures[letter.measure_id]
+                return measure.customer_id, measure.case_owner_id
+            assert letter.escalation_id is not None
+            escalation = state.escalations[letter.escalation_id]
+            return escalation.customer_id, escalation.requested_by
+
         letters = tuple(
             DraftLetterDue(
                 letter.id,
-                customer_name(state.measures[letter.measure_id].customer_id),
+                customer_name(about(letter)[0]),
                 letter.kind,
                 letter.version,
                 letter.content.reference,
                 letter.created_at,
             )
             for letter in sorted(newest.values(), key=lambda x: (x.created_at, x.id))
-            if letter.issued_at is None and state.measures[letter.measure_id].case_owner_id == viewer_id
+            if letter.issued_at is None and about(letter)[1] == viewer_id
         )
         waiting = uow.escalations.waiting()
 

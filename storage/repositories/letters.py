@@ -17,6 +17,7 @@ class SqlLetters(SqlRepository):
     def add(self, letter: NewLetter) -> Letter:
         row = LetterRecord(
             measure_id=letter.measure_id,
+            escalation_id=letter.escalation_id,
             kind=letter.kind.value,
             version=letter.version,
             content=letter.content.to_json(),
@@ -41,6 +42,12 @@ class SqlLetters(SqlRepository):
 
     def versions(self, measure_id: int, kind: str | None = None) -> Sequence[Letter]:
         query = select(LetterRecord).where(LetterRecord.measure_id == measure_id)
+        if kind is not None:
+            query = query.where(LetterRecord.kind == kind)
+        return [_letter(row) for row in self._session.exec(query.order_by(col(LetterRecord.id)))]
+
+    def escalation_versions(self, escalation_id: int, kind: str | None = None) -> Sequence[Letter]:
+        query = select(LetterRecord).where(LetterRecord.escalation_id == escalation_id)
         if kind is not None:
             query = query.where(LetterRecord.kind == kind)
         return [_letter(row) for row in self._session.exec(query.order_by(col(LetterRecord.id)))]
@@ -81,5 +88,6 @@ def _letter(row: LetterRecord) -> Letter:
         reason=row.reason,
         delivered_to=row.delivered_to,
         collected_by=row.collected_by,
+        escalation_id=row.escalation_id,
         id=stored_id(row.id),
     )
