@@ -1,7 +1,7 @@
 """letters about an escalation decided without a measure: further action (s14), withdrawing a mandatory service (s15.4)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-01 16:30:00.000000
 
 A letter is about a measure (a warning or restriction, and its reviews) or, for a decision that puts none in force,
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
