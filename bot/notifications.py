@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.letter_links import LetterCards
+from cards.appeals import appeal_card, appeal_decided_card
 from cards.common import Card, envelope, heading, text
 from cards.escalation import chase_card, decision_card, information_request_card
 from cards.incident import manager_discussion_card, urgent_incident_card
 from cards.review import review_card, unreachable_owner_card
+from casework.appeals import appeal_view, decided_notice
 from casework.entities import OutboxMessage, user_of
 from casework.gateway import CaseworkGateway
 from casework.outbox import message_content
@@ -64,6 +66,8 @@ class Notifications:
             MessagePurpose.OWNER_UNREACHABLE: self._owner_unreachable,
             MessagePurpose.CHASE: self._chase,
             MessagePurpose.NOT_DELIVERED: self._not_delivered,
+            MessagePurpose.APPEAL_CARD: self._appeal_card,
+            MessagePurpose.APPEAL_DECIDED: self._appeal_decided,
         }
 
     @property
@@ -154,6 +158,22 @@ class Notifications:
         if view.state is not EscalationState.PENDING:
             raise NothingToSend("the escalation has been decided")
         return self._to_addressee(message, chase_card(view))
+
+    async def _appeal_card(self, message: OutboxMessage) -> Outgoing:
+        view = await self._casework.call(appeal_view, int(message.subject["appeal_id"]))
+        return self._to_addressee(message, appeal_card(view))
+
+    async def _appeal_decided(self, message: OutboxMessage) -> Outgoing:
+        """The outcome and its draft letter, to the case owner, who checks and issues it like any other letter."""
+        notice = await self._casework.call(decided_notice, int(message.subject["appeal_id"]))
+        owner = user_of(message.addressee) or ""
+        cards = [appeal_decided_card(notice), *(self._letters.card_for(view, owner) for view in notice.letters)]
+        activity = Activity(
+            type=ActivityTypes.message,
+            attachment_layout="list",
+            attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card) for card in cards],
+        )
+        return Outgoing(activity, user_id=owner)
 
     async def _not_delivered(self, message: OutboxMessage) -> Outgoing:
         notice = (await self._content(message)).undelivered

@@ -8,9 +8,10 @@ record, not even whether it exists.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from casework import letters, policy, reviews
+from casework import appeals, letters, policy, reviews
 from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock, DecisionRules
 from casework.entities import Actor, personal_chat
@@ -51,12 +52,13 @@ def my_work(uow: UnitOfWork, actor: Actor, clock: Clock, review_lead: timedelta)
         facts = uow.reads.work_for(actor.user_id, now + review_lead)
         # Cards the outbox could not deliver: the items they were about are listed below with their buttons.
         failed = uow.outbox.failed_for(personal_chat(actor.user_id))
+        open_appeals = appeals.open_appeals_for(uow, actor)
     undelivered = tuple(
         UndeliveredMessage(m.id, m.purpose.label.capitalize(), m.created_at)
         for m in failed
         if m.purpose is not MessagePurpose.NOT_DELIVERED
     )
-    return _shaped(facts, now, undelivered=undelivered)
+    return replace(_shaped(facts, now, undelivered=undelivered), appeals=open_appeals)
 
 
 def discussion_item(uow: UnitOfWork, actor: Actor, incident_id: int, clock: Clock) -> IncidentSummary:

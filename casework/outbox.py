@@ -20,6 +20,8 @@ from casework.entities import (
 )
 from casework.errors import NotFound
 from casework.events import (
+    AppealDecided,
+    AppealRecorded,
     EscalationDecided,
     EscalationOverdue,
     EscalationRequested,
@@ -102,6 +104,12 @@ def messages_for(event: Event, clock: Clock) -> list[NewOutboxMessage]:
             return [
                 NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.CHASE, _escalation(escalation_id), now),
                 _card_update(escalation_id, now),
+            ]
+        case AppealRecorded(appeal_id=appeal_id):
+            return [NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.APPEAL_CARD, {"appeal_id": appeal_id}, now)]
+        case AppealDecided(appeal_id=appeal_id, case_owner_id=owner):
+            return [
+                NewOutboxMessage(personal_chat(owner), MessagePurpose.APPEAL_DECIDED, {"appeal_id": appeal_id}, now)
             ]
     raise TypeError(f"no messages are defined for {type(event).__name__}")
 
@@ -231,6 +239,12 @@ def _who_else_is_told(uow: UnitOfWork, message: OutboxMessage, clock: Clock) -> 
             return NewOutboxMessage(
                 personal_chat(escalation.requested_by), MessagePurpose.NOT_DELIVERED, notice, clock()
             )
+        case MessagePurpose.APPEAL_CARD:
+            # Whoever recorded the appeal is told it has not reached the team, so it is not left undecided.
+            appeal = uow.appeals.get(int(message.subject["appeal_id"]))
+            if appeal is None:
+                return None
+            return NewOutboxMessage(personal_chat(appeal.recorded_by), MessagePurpose.NOT_DELIVERED, notice, clock())
         case MessagePurpose.REVIEW_REMINDER:
             # The owner is not silently dropped: the determination team makes sure the review happens (s13.1).
             review_id = message.subject["review_id"]

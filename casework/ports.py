@@ -10,6 +10,7 @@ from typing import Protocol, Self
 
 from casework.customer_query import CustomerQuery
 from casework.entities import (
+    Appeal,
     AuditEvent,
     Customer,
     Decision,
@@ -19,23 +20,28 @@ from casework.entities import (
     IncidentAmendment,
     Letter,
     Measure,
+    NewAppeal,
     NewCustomer,
     NewEscalation,
     NewIncident,
     NewIncidentAmendment,
     NewLetter,
     NewMeasure,
+    NewOmbudsmanSignposting,
     NewOutboxMessage,
     NewRepresentative,
+    OmbudsmanSignposting,
     OutboxClaim,
     OutboxMessage,
     Representative,
+    RestrictionTerms,
     ScheduledReview,
     StaffMember,
     StaffStanding,
     Vote,
 )
 from casework.vocabulary import (
+    ContactRestriction,
     DeliveryMethod,
     EscalationKind,
     EscalationState,
@@ -158,6 +164,10 @@ class MeasureRepository(Protocol):
     def get(self, measure_id: int) -> Measure | None: ...
     def set_review_due(self, measure_id: int, due_at: datetime) -> None: ...
     def end(self, measure_id: int, at: datetime) -> None: ...
+    def vary(self, measure_id: int, restrictions: Sequence[ContactRestriction], terms: RestrictionTerms) -> None:
+        """New restrictions and their particulars, on an appeal (the measure's kind and start stay)."""
+        ...
+
     def for_customer(self, customer_id: int) -> Sequence[Measure]: ...
 
 
@@ -171,6 +181,9 @@ class ReviewRepository(Protocol):
     def for_measure(self, measure_id: int) -> Sequence[ScheduledReview]: ...
     def save_decision(self, review: ScheduledReview) -> None: ...
     def reassign(self, review_id: int, owner_id: str) -> None: ...
+    def reschedule(self, review_id: int, due_at: datetime) -> None:
+        """An undecided review moved to a new date (a varied appeal): its reminder is sent afresh."""
+        ...
 
     def open_reviews(self, due_before: datetime) -> Sequence[ScheduledReview]:
         """Undecided reviews of measures still in force, due before the given time, soonest first."""
@@ -193,6 +206,26 @@ class ReviewRepository(Protocol):
     def release_claim(self, review_id: int, claimant: str) -> bool:
         """Gives an unsent reminder back; False if this claimant no longer held it."""
         ...
+
+
+class AppealRepository(Protocol):
+    def add(self, appeal: NewAppeal) -> Appeal: ...
+    def get(self, appeal_id: int) -> Appeal | None: ...
+    def get_for_update(self, appeal_id: int) -> Appeal | None:
+        """Locks the appeal's row (PostgreSQL), so its outcome is recorded once."""
+        ...
+
+    def for_customer(self, customer_id: int) -> Sequence[Appeal]: ...
+    def open_appeals(self) -> Sequence[Appeal]:
+        """Every appeal not yet decided, oldest first."""
+        ...
+
+    def save_outcome(self, appeal: Appeal) -> bool:
+        """Records the outcome if none is recorded yet; False if one already was."""
+        ...
+
+    def add_signposting(self, signposting: NewOmbudsmanSignposting) -> OmbudsmanSignposting: ...
+    def signpostings_for(self, customer_id: int) -> Sequence[OmbudsmanSignposting]: ...
 
 
 class StaffRepository(Protocol):
@@ -408,6 +441,7 @@ class UnitOfWork(Protocol):
     reviews: ReviewRepository
     staff: StaffRepository
     letters: LetterRepository
+    appeals: AppealRepository
     outbox: OutboxRepository
     audit: AuditLog
     reads: CaseReads

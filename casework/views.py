@@ -49,6 +49,17 @@ class MeasureView:
     instructions: tuple[str, ...]
     scope: str = ""
     applies_to: str = ""
+    measure_id: int = 0
+    appeal_open: bool = False
+    """A complaint or appeal about it waits for the determination team (casework/appeals.py)."""
+
+
+@dataclass(frozen=True)
+class SignpostedMatter:
+    """A matter on which the customer was signposted to the Ombudsman: contact about it goes through them (s17.2)."""
+
+    matter: str
+    signposted_on: date
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,9 @@ class CustomerStatusView:
     representatives: tuple[str, ...] = ()
     may_edit_record: bool = False
     """The viewer may change the customer's record (policy.may_edit_customer_record): the card offers it."""
+    ombudsman: tuple[SignpostedMatter, ...] = ()
+    may_signpost: bool = False
+    """The viewer may record Ombudsman signposting (policy.may_signpost_to_ombudsman): the card offers it."""
 
 
 @dataclass(frozen=True)
@@ -413,6 +427,7 @@ def status_view(
     now = clock()
     facts = facts or uow.reads.customer_status(customer.id, viewer.user_id if viewer else None)
     measures = [m for m in facts.measures if policy.is_in_force(m, now)]
+    appealed = {a.measure_id for a in uow.appeals.for_customer(customer.id) if a.is_open}
     return CustomerStatusView(
         customer_id=customer.id,
         name=customer.name,
@@ -424,6 +439,8 @@ def status_view(
                 instructions=tuple(policy.handling_instructions(m)),
                 scope=policy.scope_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
                 applies_to=policy.applies_to_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
+                measure_id=m.id,
+                appeal_open=m.id in appealed,
             )
             for m in measures
         ),
@@ -433,6 +450,11 @@ def status_view(
         may_see_history=viewer is not None and may_see_history(facts, viewer.user_id),
         representatives=tuple(f"{r.name} ({r.relationship}; {r.authority})" for r in facts.representatives),
         may_edit_record=viewer is not None and may_edit_record(facts, viewer.user_id),
+        ombudsman=tuple(SignpostedMatter(s.matter, s.signposted_on) for s in uow.appeals.signpostings_for(customer.id)),
+        may_signpost=viewer is not None
+        and policy.may_signpost_to_ombudsman(
+            viewer.user_id, facts.viewer_is_determination_team, [m.case_owner_id for m in facts.measures]
+        ),
     )
 
 
@@ -733,9 +755,17 @@ class MyWorkView:
     """For a member of the determination team: escalations waiting for a decision."""
     undelivered: tuple[UndeliveredMessage, ...]
     """Messages that could not be delivered to them (filled by the outbox; empty for now)."""
+    appeals: tuple[WorkItem, ...] = ()
+    """Open complaints and appeals they may decide (an uninvolved member of the team) or whose case they own."""
 
     @property
     def is_empty(self) -> bool:
         return not (
-            self.discussions or self.reviews or self.letters or self.questions or self.decisions or self.undelivered
+            self.discussions
+            or self.reviews
+            or self.letters
+            or self.questions
+            or self.decisions
+            or self.undelivered
+            or self.appeals
         )

@@ -254,6 +254,9 @@ class LetterKind(enum.StrEnum):
     LIFTING = "lifting"
     WITHDRAWAL = "withdrawal"
     """An immediate restriction (s12.3) that a second member did not confirm: it is withdrawn."""
+    APPEAL_OUTCOME = "appeal_outcome"
+    """The outcome of a complaint or appeal about a warning, restriction or extension (s11.4): upheld, varied or
+    lifted, and why."""
 
     @property
     def label(self) -> str:
@@ -266,6 +269,59 @@ _LETTER_LABELS = {
     LetterKind.EXTENSION: "Extension of restriction letter",
     LetterKind.LIFTING: "Lifting of restriction letter",
     LetterKind.WITHDRAWAL: "Withdrawal of immediate restriction letter",
+    LetterKind.APPEAL_OUTCOME: "Appeal outcome letter",
+}
+
+
+class AppealKind(enum.StrEnum):
+    """How the customer challenged a decision (s11.4: the council's complaints process)."""
+
+    COMPLAINT = "complaint"
+    APPEAL = "appeal"
+
+    @property
+    def label(self) -> str:
+        return "Complaint" if self is AppealKind.COMPLAINT else "Appeal"
+
+
+class AppealedDecision(enum.StrEnum):
+    """The decision a complaint or appeal is about."""
+
+    FORMAL_WARNING = "formal_warning"
+    RESTRICTION = "restriction"
+    EXTENSION = "extension"
+
+    @property
+    def label(self) -> str:
+        return _APPEALED_LABELS[self]
+
+
+_APPEALED_LABELS = {
+    AppealedDecision.FORMAL_WARNING: "the formal warning",
+    AppealedDecision.RESTRICTION: "the restriction",
+    AppealedDecision.EXTENSION: "the extension",
+}
+
+
+class AppealOutcome(enum.StrEnum):
+    """What an uninvolved member of the determination team decided on a complaint or appeal."""
+
+    UPHELD = "upheld"
+    """The decision stands as it is."""
+    VARIED = "varied"
+    """The measure continues with new terms and a new review date."""
+    LIFTED = "lifted"
+    """The measure ends now."""
+
+    @property
+    def label(self) -> str:
+        return _APPEAL_OUTCOME_LABELS[self]
+
+
+_APPEAL_OUTCOME_LABELS = {
+    AppealOutcome.UPHELD: "Upheld: the decision stands",
+    AppealOutcome.VARIED: "Varied: new terms and a new review date",
+    AppealOutcome.LIFTED: "Lifted: it ends now",
 }
 
 
@@ -317,6 +373,10 @@ class MessagePurpose(enum.StrEnum):
     """An escalation nobody has decided in time: the team is reminded."""
     NOT_DELIVERED = "not_delivered"
     """Someone is told that a message about their work could not be delivered, and what to do instead."""
+    APPEAL_CARD = "appeal_card"
+    """A complaint or appeal about a decision to the determination team's channel, for an uninvolved member."""
+    APPEAL_DECIDED = "appeal_decided"
+    """The case owner is told an appeal's outcome, with its draft letter to check and issue."""
 
     @property
     def label(self) -> str:
@@ -336,6 +396,8 @@ _MESSAGE_LABELS = {
     MessagePurpose.OVERDUE_REVIEW: "an overdue review",
     MessagePurpose.CHASE: "an escalation waiting too long for a decision",
     MessagePurpose.NOT_DELIVERED: "a message that could not be delivered",
+    MessagePurpose.APPEAL_CARD: "a complaint or appeal to decide",
+    MessagePurpose.APPEAL_DECIDED: "the outcome of a complaint or appeal",
 }
 
 
