@@ -64,7 +64,9 @@ class AppealActions:
             return refusal_card(RECORD_WHO_MAY)
         actor = actor_of(turn_context.activity)
         try:
-            form = await self._casework.call(appeal_form, actor, customer_id, measure_id=record_id(data, "measure_id"))
+            form = await self._casework.call(
+                appeal_form, actor, customer_id, _text(data, "query"), measure_id=record_id(data, "measure_id")
+            )
         except AccessRefused:
             return refusal_card(RECORD_WHO_MAY)
         except CaseworkError as error:

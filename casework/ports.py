@@ -344,6 +344,10 @@ class CustomerStatusFacts:
     recent_incidents: tuple[tuple[datetime, ServiceArea], ...] = ()
     """When and where each of the customer's incidents since the time asked for happened, oldest first (for the
     escalation suggestion); empty unless asked for."""
+    appealed_measure_ids: frozenset[int] = frozenset()
+    """The measures a complaint or appeal is open about (casework/appeals.py)."""
+    signposted: tuple[tuple[str, date], ...] = ()
+    """Each matter the customer was signposted to the Ombudsman about, and when (s17), oldest first."""
 
 
 @dataclass(frozen=True)

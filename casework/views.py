@@ -427,7 +427,6 @@ def status_view(
     now = clock()
     facts = facts or uow.reads.customer_status(customer.id, viewer.user_id if viewer else None)
     measures = [m for m in facts.measures if policy.is_in_force(m, now)]
-    appealed = {a.measure_id for a in uow.appeals.for_customer(customer.id) if a.is_open}
     return CustomerStatusView(
         customer_id=customer.id,
         name=customer.name,
@@ -440,7 +439,7 @@ def status_view(
                 scope=policy.scope_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
                 applies_to=policy.applies_to_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
                 measure_id=m.id,
-                appeal_open=m.id in appealed,
+                appeal_open=m.id in facts.appealed_measure_ids,
             )
             for m in measures
         ),
@@ -450,7 +449,7 @@ def status_view(
         may_see_history=viewer is not None and may_see_history(facts, viewer.user_id),
         representatives=tuple(f"{r.name} ({r.relationship}; {r.authority})" for r in facts.representatives),
         may_edit_record=viewer is not None and may_edit_record(facts, viewer.user_id),
-        ombudsman=tuple(SignpostedMatter(s.matter, s.signposted_on) for s in uow.appeals.signpostings_for(customer.id)),
+        ombudsman=tuple(SignpostedMatter(matter, on) for matter, on in facts.signposted),
         may_signpost=viewer is not None
         and policy.may_signpost_to_ombudsman(
             viewer.user_id, facts.viewer_is_determination_team, [m.case_owner_id for m in facts.measures]

@@ -758,8 +758,10 @@ class FakeReads:
             if incidents_since is not None
             else ()
         )
+        appealed = frozenset(a.measure_id for a in uow.appeals.for_customer(customer_id) if a.is_open)
+        signposted = tuple((s.matter, s.signposted_on) for s in uow.appeals.signpostings_for(customer_id))
         if not viewer_id:
-            return CustomerStatusFacts(measures, representatives, False, False, recent)
+            return CustomerStatusFacts(measures, representatives, False, False, recent, appealed, signposted)
         viewer = uow.staff.get(viewer_id)
         managers = {m.case_owner_id for m in measures} | uow.escalations.requesters_for(customer_id)
         manages_a_reporter = bool(uow.incidents.reporters_for(customer_id) & set(uow.staff.reports_to(viewer_id)))
@@ -769,6 +771,8 @@ class FakeReads:
             viewer_is_determination_team=viewer is not None and viewer.is_determination_team,
             viewer_manages_case=viewer_id in managers or manages_a_reporter,
             recent_incidents=recent,
+            appealed_measure_ids=appealed,
+            signposted=signposted,
         )
 
     def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:

@@ -15,10 +15,12 @@ from sqlmodel import Session, select
 from bot.routes import VERB_ROUTES, Arrival
 from cards.common import REFUSAL_HEADING
 from cards.verbs import Verb
-from casework import staff
+from casework import appeals, staff
+from casework.appeals import AppealSubmission
 from casework.entities import StaffMember
 from storage.database import create_database_engine
 from storage.tables import (
+    AppealRecord,
     CustomerRecord,
     DecisionRecord,
     EscalationRecord,
@@ -26,20 +28,39 @@ from storage.tables import (
     IncidentRecord,
     LetterRecord,
     MeasureRecord,
+    OmbudsmanSignpostingRecord,
     Review,
     VoteRecord,
 )
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.scenarios import ADMIN, audited, morgan_escalates, register_team, restriction_request, rows, sam_reports
+from tests.scenarios import (
+    ADMIN,
+    as_actor,
+    audited,
+    morgan_escalates,
+    register_team,
+    restriction_request,
+    rows,
+    sam_reports,
+)
 from tests.teams import CASEY, HARPER, MORGAN, SAM, User, all_text, execute, submit
 
 ALEX = User("00000000-0000-0000-0000-0000000000c1", "Alex Stranger")
 """Registered ordinary staff: no line manager of anyone, on no team, owner of nothing."""
 
 DESCRIPTION = "Threw a chair across the reception desk."
-CASE_DATA = ("Jane Smith", DESCRIPTION, "Abuse continued after the formal warning.", MORGAN.name, SAM.name, "HS-2026")
+GROUNDS = "The officer misheard what I said."
+CASE_DATA = (
+    "Jane Smith",
+    DESCRIPTION,
+    "Abuse continued after the formal warning.",
+    MORGAN.name,
+    SAM.name,
+    "HS-2026",
+    GROUNDS,
+)
 """What no refusal may show: the customer, the narrative, the reason and evidence, the requester and the reporter."""
 
 RECORD_KEY: dict[Verb, str] = {
@@ -70,6 +91,12 @@ RECORD_KEY: dict[Verb, str] = {
     Verb.CUSTOMER_SAVE_NEED: "incident_id",
     Verb.INCIDENT_AMEND: "incident_id",
     Verb.INCIDENT_SAVE_AMENDMENT: "incident_id",
+    Verb.APPEAL_FORM: "customer_id",
+    Verb.APPEAL_RECORD: "customer_id",
+    Verb.APPEAL_DECIDE: "appeal_id",
+    Verb.APPEAL_OPEN: "appeal_id",
+    Verb.OMBUDSMAN_FORM: "customer_id",
+    Verb.OMBUDSMAN_RECORD: "customer_id",
 }
 """Each verb that names a record, by the key of the record's id in the card's data."""
 
@@ -99,6 +126,7 @@ class Case:
     escalation_id: int
     review_id: int
     letter_id: int
+    appeal_id: int
 
     def record_id(self, key: str) -> int:
         return int(getattr(self, key))
@@ -107,7 +135,8 @@ class Case:
 @pytest.fixture
 def case(database_url: str, clock: MutableClock) -> Case:
     """Sam reports Jane Smith; Morgan (Sam's line manager) asks for a restriction, which Harper and Casey approve:
-    an incident, a decided escalation, a restriction with its review owned by Morgan and a draft letter."""
+    an incident, a decided escalation, a restriction with its review owned by Morgan and a draft letter; Sam
+    records Jane's appeal against it."""
     register_team(database_url, clock)
     engine = create_database_engine(database_url)
     try:
@@ -116,6 +145,8 @@ def case(database_url: str, clock: MutableClock) -> Case:
         escalation_id = morgan_escalates(
             lambda: SqlUnitOfWork(engine), clock, restriction_request(), approved_by=(HARPER, CASEY)
         )
+        appeal = AppealSubmission("1:restriction", "appeal", clock().date().isoformat(), "letter", GROUNDS)
+        recorded = appeals.record_appeal(SqlUnitOfWork(engine), as_actor(SAM), 1, "Jane Smith", appeal, clock)
     finally:
         engine.dispose()
     (customer,) = rows(database_url, CustomerRecord)
@@ -123,7 +154,7 @@ def case(database_url: str, clock: MutableClock) -> Case:
     (review,) = rows(database_url, Review)
     letters = rows(database_url, LetterRecord)
     assert customer.id and incident.id and review.id and letters and letters[0].id
-    return Case(customer.id, incident.id, escalation_id, review.id, letters[0].id)
+    return Case(customer.id, incident.id, escalation_id, review.id, letters[0].id, recorded.appeal.appeal_id)
 
 
 @pytest.fixture
@@ -164,6 +195,8 @@ def _records(database_url: str) -> str:
         MeasureRecord,
         Review,
         LetterRecord,
+        AppealRecord,
+        OmbudsmanSignpostingRecord,
     )
     engine = create_database_engine(database_url)
     try:
