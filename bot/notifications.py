@@ -67,6 +67,7 @@ class Notifications:
             MessagePurpose.CHASE: self._chase,
             MessagePurpose.NOT_DELIVERED: self._not_delivered,
             MessagePurpose.APPEAL_CARD: self._appeal_card,
+            MessagePurpose.APPEAL_CARD_UPDATE: self._appeal_card_update,
             MessagePurpose.APPEAL_DECIDED: self._appeal_decided,
         }
 
@@ -162,6 +163,14 @@ class Notifications:
     async def _appeal_card(self, message: OutboxMessage) -> Outgoing:
         view = await self._casework.call(appeal_view, int(message.subject["appeal_id"]))
         return self._to_addressee(message, appeal_card(view))
+
+    async def _appeal_card_update(self, message: OutboxMessage) -> Outgoing:
+        view = await self._casework.call(appeal_view, int(message.subject["appeal_id"]))
+        if not (view.card_conversation_id and view.card_activity_id):
+            raise NothingToSend("the appeal card has not been posted")
+        activity = card_activity(appeal_card(view))
+        activity.id = view.card_activity_id
+        return Outgoing(activity, conversation_id=view.card_conversation_id)
 
     async def _appeal_decided(self, message: OutboxMessage) -> Outgoing:
         """The outcome and its draft letter, to the case owner, who checks and issues it like any other letter."""

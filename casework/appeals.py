@@ -99,6 +99,8 @@ class AppealView:
     """A restriction: a variation gives the restrictions that continue, with their particulars."""
     restrictions: tuple[ContactRestriction, ...]
     terms: RestrictionTerms
+    card_conversation_id: str | None = None
+    card_activity_id: str | None = None
     outcome: AppealOutcome | None = None
     reasons: str = ""
     decided_by_name: str = ""
@@ -537,4 +539,6 @@ def _view(uow: UnitOfWork, appeal: Appeal, now: datetime) -> AppealView:
         decided_by_name=name(appeal.decided_by),
         decided_at=appeal.decided_at,
         new_review_due_at=appeal.new_review_due_at,
+        card_conversation_id=appeal.card_conversation_id,
+        card_activity_id=appeal.card_activity_id,
     )

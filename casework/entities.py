@@ -287,6 +287,9 @@ class NewAppeal:
     decided_at: datetime | None = None
     new_review_due_at: datetime | None = None
     """For a varied measure: the review date it was given."""
+    card_conversation_id: str | None = None
+    card_activity_id: str | None = None
+    """Where the appeal card was posted in the team's channel, so its outcome replaces it for everyone."""
 
     @property
     def is_open(self) -> bool:

@@ -109,7 +109,8 @@ def messages_for(event: Event, clock: Clock) -> list[NewOutboxMessage]:
             return [NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.APPEAL_CARD, {"appeal_id": appeal_id}, now)]
         case AppealDecided(appeal_id=appeal_id, case_owner_id=owner):
             return [
-                NewOutboxMessage(personal_chat(owner), MessagePurpose.APPEAL_DECIDED, {"appeal_id": appeal_id}, now)
+                NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.APPEAL_CARD_UPDATE, {"appeal_id": appeal_id}, now),
+                NewOutboxMessage(personal_chat(owner), MessagePurpose.APPEAL_DECIDED, {"appeal_id": appeal_id}, now),
             ]
     raise TypeError(f"no messages are defined for {type(event).__name__}")
 
@@ -178,6 +179,9 @@ def message_sent(uow: UnitOfWork, message: OutboxMessage, conversation_id: str, 
                         else AuditAction.INCIDENT_URGENT_NOTIFIED
                     )
                     record_audit(uow, SYSTEM, notified, incident.reference, clock, recipient=message.addressee)
+            case MessagePurpose.APPEAL_CARD:
+                # Remembered so the outcome can replace the card for everyone in the channel.
+                uow.appeals.record_card(int(message.subject["appeal_id"]), conversation_id, activity_id)
             case MessagePurpose.REVIEW_REMINDER:
                 record_audit(
                     uow,

@@ -375,6 +375,8 @@ class MessagePurpose(enum.StrEnum):
     """Someone is told that a message about their work could not be delivered, and what to do instead."""
     APPEAL_CARD = "appeal_card"
     """A complaint or appeal about a decision to the determination team's channel, for an uninvolved member."""
+    APPEAL_CARD_UPDATE = "appeal_card_update"
+    """An appeal was decided: its card in the team's channel shows the outcome for everyone."""
     APPEAL_DECIDED = "appeal_decided"
     """The case owner is told an appeal's outcome, with its draft letter to check and issue."""
 
@@ -397,6 +399,7 @@ _MESSAGE_LABELS = {
     MessagePurpose.CHASE: "an escalation waiting too long for a decision",
     MessagePurpose.NOT_DELIVERED: "a message that could not be delivered",
     MessagePurpose.APPEAL_CARD: "a complaint or appeal to decide",
+    MessagePurpose.APPEAL_CARD_UPDATE: "an appeal card's update",
     MessagePurpose.APPEAL_DECIDED: "the outcome of a complaint or appeal",
 }
 

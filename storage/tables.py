@@ -257,6 +257,8 @@ class AppealRecord(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=64)
     decided_at: datetime | None = _utc(nullable=True)
     new_review_due_at: datetime | None = _utc(nullable=True)
+    card_conversation_id: str | None = Field(default=None, max_length=400)
+    card_activity_id: str | None = Field(default=None, max_length=200)
 
 
 class OmbudsmanSignpostingRecord(SQLModel, table=True):

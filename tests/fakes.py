@@ -616,6 +616,10 @@ class FakeAppeals(_Repository):
         self._state.appeals[appeal.id] = copy.deepcopy(appeal)
         return True
 
+    def record_card(self, appeal_id: int, conversation_id: str, activity_id: str) -> None:
+        appeal = self._state.appeals[appeal_id]
+        appeal.card_conversation_id, appeal.card_activity_id = conversation_id, activity_id
+
     def add_signposting(self, signposting: NewOmbudsmanSignposting) -> OmbudsmanSignposting:
         stored = with_id(OmbudsmanSignposting, signposting, self._state.next_id("signpostings"))
         self._state.signpostings[stored.id] = stored

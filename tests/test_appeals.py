@@ -156,6 +156,11 @@ async def test_an_appeal_is_recorded_and_decided_only_by_a_member_who_took_no_pa
         (appeal,) = rows(database_url, AppealRecord)
         assert (appeal.outcome, appeal.decided_by, appeal.reasons) == ("upheld", DREW.aad_object_id, REASONS)
         assert [e.actor_id for e in audited(database_url, "appeal.upheld")] == [DREW.aad_object_id]
+        # The card in the team's channel is replaced by the outcome for everyone, in place.
+        (updated,) = connector.sent_to(TEAM_CHANNEL, method="PUT")
+        assert updated.activity_id is not None and updated.activity_id == appeal.card_activity_id
+        assert "Upheld: the decision stands" in all_text(updated.cards[0])
+        assert "appeal.decide" not in str(updated.cards[0])
         # Decided once: clicked again, by anyone on the team, the outcome is shown and nothing changes.
         again = await decided(bot, CASEY, card, outcome="lifted", reasons="No.")
         assert "Upheld: the decision stands" in all_text(again)

@@ -68,6 +68,9 @@ class SqlAppeals(SqlRepository):
             )
         )
 
+    def record_card(self, appeal_id: int, conversation_id: str, activity_id: str) -> None:
+        self._set(AppealRecord, appeal_id, card_conversation_id=conversation_id, card_activity_id=activity_id)
+
     def add_signposting(self, signposting: NewOmbudsmanSignposting) -> OmbudsmanSignposting:
         row = OmbudsmanSignpostingRecord(
             customer_id=signposting.customer_id,
@@ -113,5 +116,7 @@ def _appeal(row: AppealRecord) -> Appeal:
         decided_by=row.decided_by,
         decided_at=row.decided_at,
         new_review_due_at=row.new_review_due_at,
+        card_conversation_id=row.card_conversation_id,
+        card_activity_id=row.card_activity_id,
         id=stored_id(row.id),
     )

@@ -52,6 +52,9 @@ def test_an_appeal_round_trips_is_open_until_its_outcome_and_the_outcome_is_reco
         assert uow.appeals.for_customer(other_id) == []
         assert uow.appeals.open_appeals() == [appeal]
         assert uow.reads.customer_status(customer_id, None).appealed_measure_ids == {measure_id}
+        uow.appeals.record_card(appeal.id, "19:team@thread.tacv2", "activity-7")
+        appeal = replace(appeal, card_conversation_id="19:team@thread.tacv2", card_activity_id="activity-7")
+        assert uow.appeals.get(appeal.id) == appeal
         decided = replace(
             appeal,
             outcome=AppealOutcome.VARIED,

@@ -39,6 +39,8 @@ def upgrade() -> None:
         sa.Column("decided_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("decided_at", storage.tables.UTCDateTime(timezone=True), nullable=True),
         sa.Column("new_review_due_at", storage.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("card_conversation_id", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=True),
+        sa.Column("card_activity_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
         sa.ForeignKeyConstraint(["measure_id"], ["measure.id"]),
         sa.PrimaryKeyConstraint("id"),
