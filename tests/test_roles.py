@@ -160,7 +160,7 @@ def case(database_url: str, clock: MutableClock) -> dict[str, int]:
             lambda: SqlUnitOfWork(engine), clock, restriction_request(), approved_by=(HARPER, CASEY)
         )
         appeal = AppealSubmission("1:restriction", "appeal", clock().date().isoformat(), "letter", "Not me.")
-        appeal_id = appeals.record_appeal(SqlUnitOfWork(engine), as_actor(SAM), 1, "Jane Smith", appeal, clock)
+        recorded = appeals.record_appeal(SqlUnitOfWork(engine), as_actor(SAM), 1, "Jane Smith", appeal, clock)
     finally:
         engine.dispose()
     (customer,) = rows(database_url, CustomerRecord)
@@ -174,7 +174,7 @@ def case(database_url: str, clock: MutableClock) -> dict[str, int]:
         "escalation_id": escalation_id,
         "review_id": review.id,
         "letter_id": letter.id,
-        "appeal_id": appeal_id.appeal.appeal_id,
+        "appeal_id": recorded.appeal.appeal_id,
     }
 
 
