@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.letter_links import LetterCards
+from cards.appeals import appeal_card, appeal_decided_card
 from cards.common import Card, envelope, heading, text
 from cards.correspondence import new_information_card, safeguarding_card
 from cards.correspondence import review_card as correspondence_review_card
 from cards.escalation import chase_card, decision_card, information_request_card
 from cards.incident import case_owner_alert_card, manager_discussion_card, urgent_incident_card
 from cards.review import review_card, unreachable_owner_card
+from casework.appeals import appeal_view, decided_notice
 from casework.correspondence import CorrespondenceItemView, correspondence_message
 from casework.entities import OutboxMessage, user_of
 from casework.errors import NotFound
@@ -73,6 +75,9 @@ class Notifications:
             MessagePurpose.CORRESPONDENCE_OVERDUE: self._correspondence_to_review,
             MessagePurpose.CORRESPONDENCE_NEW_INFORMATION: self._correspondence_new_information,
             MessagePurpose.CORRESPONDENCE_SAFEGUARDING: self._correspondence_safeguarding,
+            MessagePurpose.APPEAL_CARD: self._appeal_card,
+            MessagePurpose.APPEAL_CARD_UPDATE: self._appeal_card_update,
+            MessagePurpose.APPEAL_DECIDED: self._appeal_decided,
         }
 
     @property
@@ -187,6 +192,30 @@ class Notifications:
 
     async def _correspondence_safeguarding(self, message: OutboxMessage) -> Outgoing:
         return self._to_addressee(message, safeguarding_card(await self._correspondence(message)))
+
+    async def _appeal_card(self, message: OutboxMessage) -> Outgoing:
+        view = await self._casework.call(appeal_view, int(message.subject["appeal_id"]))
+        return self._to_addressee(message, appeal_card(view))
+
+    async def _appeal_card_update(self, message: OutboxMessage) -> Outgoing:
+        view = await self._casework.call(appeal_view, int(message.subject["appeal_id"]))
+        if not (view.card_conversation_id and view.card_activity_id):
+            raise NothingToSend("the appeal card has not been posted")
+        activity = card_activity(appeal_card(view))
+        activity.id = view.card_activity_id
+        return Outgoing(activity, conversation_id=view.card_conversation_id)
+
+    async def _appeal_decided(self, message: OutboxMessage) -> Outgoing:
+        """The outcome and its draft letter, to the case owner, who checks and issues it like any other letter."""
+        notice = await self._casework.call(decided_notice, int(message.subject["appeal_id"]))
+        owner = user_of(message.addressee) or ""
+        cards = [appeal_decided_card(notice), *(self._letters.card_for(view, owner) for view in notice.letters)]
+        activity = Activity(
+            type=ActivityTypes.message,
+            attachment_layout="list",
+            attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card) for card in cards],
+        )
+        return Outgoing(activity, user_id=owner)
 
     async def _not_delivered(self, message: OutboxMessage) -> Outgoing:
         notice = (await self._content(message)).undelivered

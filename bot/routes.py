@@ -275,6 +275,15 @@ VERB_ROUTES: tuple[VerbRoute, ...] = (
     VerbRoute(Verb.WORK_LETTER, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),
     VerbRoute(Verb.WORK_QUESTION, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),
     VerbRoute(Verb.WORK_DECISION, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),
+    # Complaints and appeals (issue 17): any member of staff records one; an uninvolved member of the team decides
+    # it (the use case checks involvement); the case owner and the team open it from `work`.
+    VerbRoute(Verb.APPEAL_FORM, "_act_on_appeal", Arrival.SUBMIT, Audience.STAFF, private_in_shared=True),
+    VerbRoute(Verb.APPEAL_RECORD, "_act_on_appeal", Arrival.SUBMIT, Audience.STAFF, private_in_shared=True),
+    VerbRoute(Verb.APPEAL_DECIDE, "_act_on_appeal", Arrival.EITHER, Audience.DETERMINATION_TEAM),
+    VerbRoute(Verb.APPEAL_OPEN, "_act_on_appeal", Arrival.SUBMIT, Audience.CASE_OWNERS, private_in_shared=True),
+    # Ombudsman signposting (s17): the case owner and the team (the use case checks which customer's).
+    VerbRoute(Verb.OMBUDSMAN_FORM, "_act_on_appeal", Arrival.SUBMIT, Audience.CASE_OWNERS, private_in_shared=True),
+    VerbRoute(Verb.OMBUDSMAN_RECORD, "_act_on_appeal", Arrival.SUBMIT, Audience.CASE_OWNERS, private_in_shared=True),
 )
 
 

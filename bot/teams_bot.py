@@ -22,6 +22,7 @@ from botbuilder.schema import (
 )
 
 from bot.adapter import INCOMING_TURN_STARTED
+from bot.appeal_actions import AppealActions
 from bot.card_actions import HISTORY_WHO_MAY, DecisionActions, ManagerOutcomeActions, ReviewActions, WorkItemActions
 from bot.correspondence_actions import CorrespondenceActions
 from bot.letter_actions import LetterActions
@@ -119,6 +120,7 @@ class CaseworkBot(TeamsActivityHandler):
         self._letter_actions = LetterActions(casework, letters)
         self._records = RecordActions(casework)
         self._correspondence = CorrespondenceActions(casework)
+        self._appeals = AppealActions(casework)
         self._record_changes = {
             Verb.CUSTOMER_EDIT: self._records.edit_record,
             Verb.CUSTOMER_SAVE: self._records.save_record,
@@ -473,7 +475,7 @@ class CaseworkBot(TeamsActivityHandler):
                 status = await self._casework.call(
                     show_customer, actor, customer_id, query if isinstance(query, str) else ""
                 )
-                card = status_card(status)
+                card = status_card(status, query=query if isinstance(query, str) else "")
             else:
                 history = await self._casework.call(customer_history, actor, customer_id)
                 card = history_card(history)
@@ -492,6 +494,10 @@ class CaseworkBot(TeamsActivityHandler):
         """A customer's record, a need noted from an incident, or an incident amended: a form, or what saving it
         did (issue 16)."""
         await click.answer(await self._record_changes[click.verb](click.turn_context, click.data))
+
+    async def _act_on_appeal(self, click: CardClick) -> None:
+        """A complaint or appeal recorded or decided, or Ombudsman signposting (issue 17)."""
+        await click.answer(await self._appeals.act(click.turn_context, click.verb, click.data))
 
     async def _letter_collected(self, click: CardClick) -> None:
         """Reception hands a held letter over (s11.3): recorded once, with who collected it, and the list shown

@@ -60,6 +60,12 @@ def my_work_card(view: MyWorkView) -> Card:
         view.decisions,
         lambda item: submit("Open the decision card", Verb.WORK_DECISION, escalation_id=item.record_id),
     )
+    body += _section(
+        "Complaints and appeals open",
+        "recorded",
+        view.appeals,
+        lambda item: submit("Open the appeal", Verb.APPEAL_OPEN, appeal_id=item.record_id),
+    )
     return envelope(body)
 
 

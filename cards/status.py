@@ -28,6 +28,13 @@ def standing_block(customer: CustomerStatusView) -> list[CardElement]:
         if measure.scope:
             blocks.append(text(measure.scope, subtle=True))
         blocks.extend(text(f"• {instruction}") for instruction in measure.instructions)
+        if measure.appeal_open:
+            blocks.append(
+                text(
+                    "An appeal is open: the determination team will decide it (the measure applies meanwhile).",
+                    color="Warning",
+                )
+            )
     if customer.reasonable_adjustments:
         blocks.append(
             text(
@@ -40,10 +47,24 @@ def standing_block(customer: CustomerStatusView) -> list[CardElement]:
         blocks.append(text(f"Representative: {representative}", subtle=True))
     if customer.no_fixed_address:
         blocks.append(text("No fixed address: letters are held at reception for them (s11.3).", subtle=True))
+    for signposted in customer.ombudsman:
+        blocks.append(
+            text(
+                markdown(
+                    "**Ombudsman (s17.2):** contact about “{}” now goes through the Ombudsman (signposted {}): "
+                    "do not take it up yourself. Other matters are handled as usual.",
+                    signposted.matter,
+                    f"{signposted.signposted_on.day} {signposted.signposted_on:%b %Y}",
+                ),
+                color="Attention",
+            )
+        )
     return blocks
 
 
-def status_card(customer: CustomerStatusView, notice: str = "") -> Card:
+def status_card(customer: CustomerStatusView, notice: str = "", query: str = "") -> Card:
+    """`query` is the search that found the customer: a complaint or appeal is recorded only for a customer that
+    search finds (the button carries it), so a forged button cannot step through customers by id."""
     actions = [submit("Report an incident", Verb.MENU_REPORT, customer_id=customer.customer_id)]
     if customer.may_see_history:
         actions.append(submit("Full history", Verb.CUSTOMER_HISTORY, customer_id=customer.customer_id))
@@ -54,13 +75,26 @@ def status_card(customer: CustomerStatusView, notice: str = "") -> Card:
         actions.append(
             submit("Log correspondence", Verb.CORRESPONDENCE_LOG, customer_id=customer.customer_id, query=customer.name)
         )
+    unappealed = [m for m in customer.measures if not m.appeal_open]
+    if unappealed and query:
+        actions.append(
+            submit(
+                "Complaint or appeal",
+                Verb.APPEAL_FORM,
+                customer_id=customer.customer_id,
+                measure_id=unappealed[0].measure_id,
+                query=query,
+            )
+        )
+    if customer.may_signpost:
+        actions.append(submit("Ombudsman signposting", Verb.OMBUDSMAN_FORM, customer_id=customer.customer_id))
     body = [text(notice, color="Good"), *standing_block(customer)] if notice else standing_block(customer)
     return envelope(body, actions)
 
 
 def check_result_card(result: CheckResult) -> Card:
     if result.status is not None:
-        return status_card(result.status)
+        return status_card(result.status, query=result.query)
     if not result.options:
         return envelope(
             [

@@ -11,6 +11,9 @@ from casework.configuration import CouncilDetails
 from casework.vocabulary import (
     RECORDING_ACTIONS,
     ActingParty,
+    AppealedDecision,
+    AppealKind,
+    AppealOutcome,
     ContactChannel,
     ContactRestriction,
     CorrespondenceOutcome,
@@ -282,6 +285,59 @@ class NewMeasure:
 class Measure(NewMeasure):
     """A measure on record."""
 
+    id: int = field(kw_only=True)
+
+
+@dataclass
+class NewAppeal:
+    """A customer's complaint or appeal about a warning, restriction or extension (s11.4), decided by a member of
+    the determination team who took no part in the decision or its incidents (s2.6)."""
+
+    customer_id: int
+    measure_id: int
+    kind: AppealKind
+    decision: AppealedDecision
+    received_on: date
+    channel: ContactChannel
+    grounds: str
+    recorded_by: str
+    recorded_at: datetime
+    outcome: AppealOutcome | None = None
+    reasons: str = ""
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    new_review_due_at: datetime | None = None
+    """For a varied measure: the review date it was given."""
+    card_conversation_id: str | None = None
+    card_activity_id: str | None = None
+    """Where the appeal card was posted in the team's channel, so its outcome replaces it for everyone."""
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
+
+
+@dataclass
+class Appeal(NewAppeal):
+    """A complaint or appeal on record."""
+
+    id: int = field(kw_only=True)
+
+
+@dataclass(frozen=True)
+class NewOmbudsmanSignposting:
+    """The council's process is exhausted on `matter` and the customer was signposted to the Ombudsman (s17.1):
+    from then on contact about that matter goes through the Ombudsman (s17.2); other matters are handled as usual."""
+
+    customer_id: int
+    matter: str
+    signposted_on: date
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class OmbudsmanSignposting(NewOmbudsmanSignposting):
     id: int = field(kw_only=True)
 
 

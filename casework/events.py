@@ -113,6 +113,22 @@ class CorrespondenceOverdue:
     item_id: int
 
 
+@dataclass(frozen=True)
+class AppealRecorded:
+    """A complaint or appeal about a decision: the determination team's channel gets its card, for a member who
+    took no part in the decision or its incidents to decide (s2.6, s11.4)."""
+
+    appeal_id: int
+
+
+@dataclass(frozen=True)
+class AppealDecided:
+    """An appeal's outcome, applied to the measure: the case owner is sent it with its draft letter."""
+
+    appeal_id: int
+    case_owner_id: str
+
+
 Event = (
     IncidentReported
     | EscalationRequested
@@ -127,4 +143,6 @@ Event = (
     | CorrespondenceLogged
     | CorrespondenceReviewed
     | CorrespondenceOverdue
+    | AppealRecorded
+    | AppealDecided
 )

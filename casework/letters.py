@@ -37,6 +37,7 @@ from casework.errors import WHOLE_FORM, AccessRefused, CaseworkError, InvalidSub
 from casework.ports import UnitOfWork
 from casework.views import CustomerLetters, LetterSection, LetterView, ReceptionLine
 from casework.vocabulary import (
+    AppealOutcome,
     ContactRestriction,
     DeliveryMethod,
     EscalationKind,
@@ -95,6 +96,8 @@ def letter_title(content: LetterContent) -> str:
         LetterKind.WITHDRAWAL: "The immediate restriction of your contact with the council is withdrawn",
         LetterKind.FURTHER_ACTION: "Further action about your contact with the council",
         LetterKind.SERVICE_WITHDRAWAL: "Withdrawal of a council service",
+        LetterKind.APPEAL_OUTCOME: f"Our decision on your complaint or appeal about the {what} your contact with "
+        "the council",
     }[content.kind]
 
 
@@ -162,14 +165,20 @@ def missing_elements(content: LetterContent, kind: LetterKind) -> list[str]:
             missing.append(ACTIONS)
         if not content.examples:
             missing.append(EXAMPLES)
-    if kind in (LetterKind.EXTENSION, LetterKind.LIFTING, LetterKind.WITHDRAWAL) or _without_measure(kind):
+    if kind in (
+        LetterKind.EXTENSION,
+        LetterKind.LIFTING,
+        LetterKind.WITHDRAWAL,
+        LetterKind.APPEAL_OUTCOME,
+    ) or _without_measure(kind):
         if not content.decision.strip():
             missing.append(DECISION)
         if not content.reasons.strip():
             missing.append(REASONS)
     if _without_measure(kind) and not content.next_steps.strip():
         missing.append(SERVICE_NEXT_STEPS if kind is LetterKind.SERVICE_WITHDRAWAL else NEXT_STEPS)
-    if not _ends(kind):
+    # An appeal's outcome says what was decided and why; a measure it leaves in force keeps its earlier letter's terms.
+    if not _ends(kind) and kind is not LetterKind.APPEAL_OUTCOME:
         if not content.monitoring.strip():
             missing.append(MONITORING)
         restricts = kind is LetterKind.RESTRICTION or (kind is LetterKind.EXTENSION and not content.of_warning)
@@ -383,6 +392,8 @@ def build_content(
         council=council,
         of_warning=measure.kind is MeasureKind.FORMAL_WARNING,
     )
+    if kind is LetterKind.APPEAL_OUTCOME:
+        content = _appeal_outcome(uow, measure, content)
     return content
 
 
@@ -1049,6 +1060,41 @@ def _reasons(kind: LetterKind, review: ScheduledReview | None) -> str:
     if kind is LetterKind.LIFTING:
         return "There have been no further instances of unacceptable actions since it began or was last reviewed."
     return ""
+
+
+def _appeal_outcome(uow: UnitOfWork, measure: Measure, content: LetterContent) -> LetterContent:
+    """An appeal outcome letter (s11.4): what the uninvolved member decided on the newest decided complaint or
+    appeal about this measure, and why. A lifted measure has nothing left to monitor, restrict or review."""
+    decided = [a for a in uow.appeals.for_customer(measure.customer_id) if a.measure_id == measure.id and a.outcome]
+    appeal = max(decided, key=lambda a: a.decided_at or a.recorded_at, default=None)
+    if appeal is None or appeal.outcome is None or appeal.decided_at is None:
+        return replace(content, actions=(), examples=())
+    considered = (
+        f"We have considered your {appeal.kind.value} of {appeal.received_on.day} "
+        f"{appeal.received_on:%B %Y} about {appeal.decision.label} of your contact with the council."
+    )
+    if appeal.outcome is AppealOutcome.LIFTED:
+        decision = f"{considered} We have decided to lift it from {_day(appeal.decided_at)}: it no longer applies."
+        return replace(
+            content,
+            actions=(),
+            examples=(),
+            monitoring="",
+            restrictions=(),
+            review_date="",
+            adjustments="",
+            consequences=_consequences(LetterKind.LIFTING, content.of_warning),
+            decision=decision,
+            reasons=appeal.reasons,
+        )
+    if appeal.outcome is AppealOutcome.VARIED:
+        decision = (
+            f"{considered} We have decided to change it from {_day(appeal.decided_at)}, as set out below, "
+            f"and to review it on or before {content.review_date}."
+        )
+    else:
+        decision = f"{considered} We have decided that it stands as it is, until its review on {content.review_date}."
+    return replace(content, actions=(), examples=(), decision=decision, reasons=appeal.reasons)
 
 
 def _day(moment: datetime) -> str:

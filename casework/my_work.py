@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from casework import letters, policy, reviews
+from casework import appeals, letters, policy, reviews
 from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock, DecisionRules
 from casework.entities import Actor, personal_chat
@@ -57,12 +57,13 @@ def my_work(
         filed = _correspondence_to_review(
             uow, actor.user_id, facts.viewer_is_determination_team, now, correspondence_review_within
         )
+        open_appeals = appeals.open_appeals_for(uow, actor)
     undelivered = tuple(
         UndeliveredMessage(m.id, m.purpose.label.capitalize(), m.created_at)
         for m in failed
         if m.purpose is not MessagePurpose.NOT_DELIVERED
     )
-    return replace(_shaped(facts, now, undelivered=undelivered), correspondence=filed)
+    return replace(_shaped(facts, now, undelivered=undelivered), correspondence=filed, appeals=open_appeals)
 
 
 def _correspondence_to_review(

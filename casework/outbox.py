@@ -20,6 +20,8 @@ from casework.entities import (
 )
 from casework.errors import NotFound
 from casework.events import (
+    AppealDecided,
+    AppealRecorded,
     CorrespondenceLogged,
     CorrespondenceOverdue,
     CorrespondenceReviewed,
@@ -137,6 +139,13 @@ def messages_for(event: Event, clock: Clock) -> list[NewOutboxMessage]:
             return [
                 NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.CORRESPONDENCE_OVERDUE, _correspondence(item_id), now)
             ]
+        case AppealRecorded(appeal_id=appeal_id):
+            return [NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.APPEAL_CARD, {"appeal_id": appeal_id}, now)]
+        case AppealDecided(appeal_id=appeal_id, case_owner_id=owner):
+            return [
+                NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.APPEAL_CARD_UPDATE, {"appeal_id": appeal_id}, now),
+                NewOutboxMessage(personal_chat(owner), MessagePurpose.APPEAL_DECIDED, {"appeal_id": appeal_id}, now),
+            ]
     raise TypeError(f"no messages are defined for {type(event).__name__}")
 
 
@@ -208,6 +217,9 @@ def message_sent(uow: UnitOfWork, message: OutboxMessage, conversation_id: str, 
                         else AuditAction.INCIDENT_URGENT_NOTIFIED
                     )
                     record_audit(uow, SYSTEM, notified, incident.reference, clock, recipient=message.addressee)
+            case MessagePurpose.APPEAL_CARD:
+                # Remembered so the outcome can replace the card for everyone in the channel.
+                uow.appeals.record_card(int(message.subject["appeal_id"]), conversation_id, activity_id)
             case MessagePurpose.REVIEW_REMINDER:
                 record_audit(
                     uow,
@@ -269,6 +281,12 @@ def _who_else_is_told(uow: UnitOfWork, message: OutboxMessage, clock: Clock) -> 
             return NewOutboxMessage(
                 personal_chat(escalation.requested_by), MessagePurpose.NOT_DELIVERED, notice, clock()
             )
+        case MessagePurpose.APPEAL_CARD:
+            # Whoever recorded the appeal is told it has not reached the team, so it is not left undecided.
+            appeal = uow.appeals.get(int(message.subject["appeal_id"]))
+            if appeal is None:
+                return None
+            return NewOutboxMessage(personal_chat(appeal.recorded_by), MessagePurpose.NOT_DELIVERED, notice, clock())
         case MessagePurpose.REVIEW_REMINDER:
             # The owner is not silently dropped: the determination team makes sure the review happens (s13.1).
             review_id = message.subject["review_id"]

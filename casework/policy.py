@@ -16,6 +16,8 @@ from casework.configuration import DecisionRules
 from casework.entities import Measure, NewMeasure, RestrictionTerms, StaffMember, StaffStanding, Vote
 from casework.vocabulary import (
     ActingParty,
+    AppealKind,
+    AppealOutcome,
     Audience,
     ContactChannel,
     ContactRestriction,
@@ -713,3 +715,118 @@ _ONLY_FOR = {
     Audience.LINE_MANAGERS: "Only line managers and the determination team can use this.",
     Audience.RECEPTION: "Only reception staff can use this.",
 }
+
+
+APPEAL_INVOLVED = (
+    "You took part in the decision under appeal or in its incidents, so another member of the determination team "
+    "must decide this appeal (s2.6)."
+)
+"""The one refusal for an involved member: the same words whether they asked for it, decided it or reported one of
+its incidents, so it says nothing about who did what."""
+APPEAL_NOT_ON_TEAM = "Only members of the determination team can decide complaints and appeals."
+MATTER_MAX_LENGTH = 200
+"""The signposting table's matter column."""
+OLDEST_APPEAL = timedelta(days=366)
+"""How far back a complaint or appeal may be dated when it is recorded (as for incidents)."""
+
+
+def appeal_decider_refusal(
+    decider_id: str, decider_is_determination_team: bool, involved_user_ids: Iterable[str]
+) -> str | None:
+    """Why this person may not decide a complaint or appeal about a decision, or None if they may: a member of the
+    determination team who took no part in the decision (its requester, those who voted or decided it, who
+    extended it) or in its incidents (their reporters) (s2.6, s11.4)."""
+    if not decider_is_determination_team:
+        return APPEAL_NOT_ON_TEAM
+    if decider_id in set(involved_user_ids):
+        return APPEAL_INVOLVED
+    return None
+
+
+def appeal_record_problems(
+    kind: str, received_on: str, channel: str, grounds: str, decision_chosen: bool, today: date
+) -> dict[str, str]:
+    """What is wrong with a complaint or appeal as typed on its form. Pure."""
+    errors: dict[str, str] = {}
+    if not decision_chosen:
+        errors["decision"] = "Choose the warning, restriction or extension it is about."
+    if kind not in _values(AppealKind):
+        errors["kind"] = "Choose whether it is a complaint or an appeal."
+    received = _date(received_on)
+    if received is None:
+        errors["received_on"] = "Give the date it was received."
+    elif received > today:
+        errors["received_on"] = "The date it was received cannot be in the future."
+    elif received < today - OLDEST_APPEAL:
+        errors["received_on"] = "That date is more than a year ago: check it."
+    if channel not in _values(ContactChannel):
+        errors["channel"] = "Choose how it reached us."
+    if not grounds.strip():
+        errors["grounds"] = "Say what the customer's grounds are, in their words where you can."
+    elif len(grounds.strip()) > REASON_MAX_LENGTH:
+        errors["grounds"] = f"Keep the grounds to {REASON_MAX_LENGTH} characters or fewer."
+    return errors
+
+
+def appeal_outcome_problems(
+    outcome: str,
+    reasons: str,
+    new_review_on: str,
+    today: date,
+    restricts: bool,
+    restrictions: Iterable[ContactRestriction],
+    terms: RestrictionTerms,
+) -> dict[str, str]:
+    """An outcome is one of the three and says why; a variation gives the new review date (after today, within a
+    review period) and, for a restriction, the restrictions it keeps with their particulars (s15.3). Pure."""
+    errors: dict[str, str] = {}
+    if outcome not in _values(AppealOutcome):
+        errors["outcome"] = "Choose the outcome: upheld, varied or lifted."
+    if not reasons.strip():
+        errors["reasons"] = "Give the reasons for the outcome: the customer's letter states them."
+    elif len(reasons.strip()) > REASON_MAX_LENGTH:
+        errors["reasons"] = f"Keep the reasons to {REASON_MAX_LENGTH} characters or fewer."
+    if outcome != AppealOutcome.VARIED.value:
+        return errors
+    review_on = _date(new_review_on)
+    if review_on is None:
+        errors["new_review_on"] = "Give the new review date."
+    elif review_on <= today:
+        errors["new_review_on"] = "The new review date must be after today."
+    elif review_on > add_months(datetime.combine(today, time()), REVIEW_PERIOD_MONTHS).date():
+        errors["new_review_on"] = f"Review it within {REVIEW_PERIOD_MONTHS} months (s13)."
+    chosen = tuple(restrictions)
+    if restricts:
+        if not chosen:
+            errors["restrictions"] = "Choose the restrictions that continue, or lift it instead."
+        errors.update(restriction_terms_errors(chosen, terms))
+    return errors
+
+
+def may_signpost_to_ombudsman(
+    viewer_id: str, viewer_is_determination_team: bool, case_owner_ids: Iterable[str]
+) -> bool:
+    """Who records that the council's process is exhausted and the customer was signposted (s17.1): the
+    determination team and the case owner of any of the customer's warnings or restrictions."""
+    return viewer_is_determination_team or viewer_id in set(case_owner_ids)
+
+
+def matter_problems(matter: str, signposted_on: str, today: date) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not matter.strip():
+        errors["matter"] = "Say which matter the customer was signposted to the Ombudsman about."
+    elif len(matter.strip()) > MATTER_MAX_LENGTH:
+        errors["matter"] = f"Keep the matter to {MATTER_MAX_LENGTH} characters or fewer."
+    signposted = _date(signposted_on)
+    if signposted is None:
+        errors["signposted_on"] = "Give the date the customer was signposted."
+    elif signposted > today:
+        errors["signposted_on"] = "The date cannot be in the future."
+    return errors
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None

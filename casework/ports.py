@@ -10,6 +10,7 @@ from typing import Protocol, Self
 
 from casework.customer_query import CustomerQuery
 from casework.entities import (
+    Appeal,
     AuditEvent,
     CorrespondenceDue,
     CorrespondenceItem,
@@ -21,6 +22,7 @@ from casework.entities import (
     IncidentAmendment,
     Letter,
     Measure,
+    NewAppeal,
     NewCorrespondenceItem,
     NewCustomer,
     NewEscalation,
@@ -28,17 +30,21 @@ from casework.entities import (
     NewIncidentAmendment,
     NewLetter,
     NewMeasure,
+    NewOmbudsmanSignposting,
     NewOutboxMessage,
     NewRepresentative,
+    OmbudsmanSignposting,
     OutboxClaim,
     OutboxMessage,
     Representative,
+    RestrictionTerms,
     ScheduledReview,
     StaffMember,
     StaffStanding,
     Vote,
 )
 from casework.vocabulary import (
+    ContactRestriction,
     CorrespondenceOutcome,
     DeliveryMethod,
     EscalationKind,
@@ -162,6 +168,10 @@ class MeasureRepository(Protocol):
     def get(self, measure_id: int) -> Measure | None: ...
     def set_review_due(self, measure_id: int, due_at: datetime) -> None: ...
     def end(self, measure_id: int, at: datetime) -> None: ...
+    def vary(self, measure_id: int, restrictions: Sequence[ContactRestriction], terms: RestrictionTerms) -> None:
+        """New restrictions and their particulars, on an appeal (the measure's kind and start stay)."""
+        ...
+
     def for_customer(self, customer_id: int) -> Sequence[Measure]: ...
 
 
@@ -175,6 +185,9 @@ class ReviewRepository(Protocol):
     def for_measure(self, measure_id: int) -> Sequence[ScheduledReview]: ...
     def save_decision(self, review: ScheduledReview) -> None: ...
     def reassign(self, review_id: int, owner_id: str) -> None: ...
+    def reschedule(self, review_id: int, due_at: datetime) -> None:
+        """An undecided review moved to a new date (a varied appeal): its reminder is sent afresh."""
+        ...
 
     def open_reviews(self, due_before: datetime) -> Sequence[ScheduledReview]:
         """Undecided reviews of measures still in force, due before the given time, soonest first."""
@@ -197,6 +210,27 @@ class ReviewRepository(Protocol):
     def release_claim(self, review_id: int, claimant: str) -> bool:
         """Gives an unsent reminder back; False if this claimant no longer held it."""
         ...
+
+
+class AppealRepository(Protocol):
+    def add(self, appeal: NewAppeal) -> Appeal: ...
+    def get(self, appeal_id: int) -> Appeal | None: ...
+    def get_for_update(self, appeal_id: int) -> Appeal | None:
+        """Locks the appeal's row (PostgreSQL), so its outcome is recorded once."""
+        ...
+
+    def for_customer(self, customer_id: int) -> Sequence[Appeal]: ...
+    def open_appeals(self) -> Sequence[Appeal]:
+        """Every appeal not yet decided, oldest first."""
+        ...
+
+    def save_outcome(self, appeal: Appeal) -> bool:
+        """Records the outcome if none is recorded yet; False if one already was."""
+        ...
+
+    def record_card(self, appeal_id: int, conversation_id: str, activity_id: str) -> None: ...
+    def add_signposting(self, signposting: NewOmbudsmanSignposting) -> OmbudsmanSignposting: ...
+    def signpostings_for(self, customer_id: int) -> Sequence[OmbudsmanSignposting]: ...
 
 
 class StaffRepository(Protocol):
@@ -359,6 +393,10 @@ class CustomerStatusFacts:
     recent_warnings: tuple[datetime, ...] = ()
     """When each informal warning on those incidents was given (s10: at the time, or noted by the line manager in
     the s8.6 discussion), oldest first; empty unless asked for."""
+    appealed_measure_ids: frozenset[int] = frozenset()
+    """The measures a complaint or appeal is open about (casework/appeals.py)."""
+    signposted: tuple[tuple[str, date], ...] = ()
+    """Each matter the customer was signposted to the Ombudsman about, and when (s17), oldest first."""
 
 
 @dataclass(frozen=True)
@@ -456,6 +494,7 @@ class UnitOfWork(Protocol):
     reviews: ReviewRepository
     staff: StaffRepository
     letters: LetterRepository
+    appeals: AppealRepository
     outbox: OutboxRepository
     audit: AuditLog
     reads: CaseReads

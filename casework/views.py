@@ -51,6 +51,17 @@ class MeasureView:
     instructions: tuple[str, ...]
     scope: str = ""
     applies_to: str = ""
+    measure_id: int = 0
+    appeal_open: bool = False
+    """A complaint or appeal about it waits for the determination team (casework/appeals.py)."""
+
+
+@dataclass(frozen=True)
+class SignpostedMatter:
+    """A matter on which the customer was signposted to the Ombudsman: contact about it goes through them (s17.2)."""
+
+    matter: str
+    signposted_on: date
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,9 @@ class CustomerStatusView:
     """The viewer may change the customer's record (policy.may_edit_customer_record): the card offers it."""
     correspondence_on_file: bool = False
     """A restriction in force places their correspondence on file (s16): the card offers to log an item."""
+    ombudsman: tuple[SignpostedMatter, ...] = ()
+    may_signpost: bool = False
+    """The viewer may record Ombudsman signposting (policy.may_signpost_to_ombudsman): the card offers it."""
 
 
 @dataclass(frozen=True)
@@ -453,6 +467,8 @@ def status_view(
                 instructions=tuple(policy.handling_instructions(m)),
                 scope=policy.scope_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
                 applies_to=policy.applies_to_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
+                measure_id=m.id,
+                appeal_open=m.id in facts.appealed_measure_ids,
             )
             for m in measures
         ),
@@ -463,6 +479,11 @@ def status_view(
         representatives=tuple(f"{r.name} ({r.relationship}; {r.authority})" for r in facts.representatives),
         may_edit_record=viewer is not None and may_edit_record(facts, viewer.user_id),
         correspondence_on_file=any(policy.places_correspondence_on_file(m, now) for m in measures),
+        ombudsman=tuple(SignpostedMatter(matter, on) for matter, on in facts.signposted),
+        may_signpost=viewer is not None
+        and policy.may_signpost_to_ombudsman(
+            viewer.user_id, facts.viewer_is_determination_team, [m.case_owner_id for m in facts.measures]
+        ),
     )
 
 
@@ -806,6 +827,8 @@ class MyWorkView:
     correspondence: tuple[WorkItem, ...] = ()
     """Correspondence on file waiting for their review (s16.1); for a member of the determination team, also
     everyone's not reviewed in time."""
+    appeals: tuple[WorkItem, ...] = ()
+    """Open complaints and appeals they may decide (an uninvolved member of the team) or whose case they own."""
 
     @property
     def is_empty(self) -> bool:
@@ -817,4 +840,5 @@ class MyWorkView:
             or self.decisions
             or self.undelivered
             or self.correspondence
+            or self.appeals
         )

@@ -271,6 +271,9 @@ class LetterKind(enum.StrEnum):
     """Further action approved after legal advice (s14.3): legal restrictions, declining a service, the police."""
     SERVICE_WITHDRAWAL = "service_withdrawal"
     """A mandatory service withdrawn, as a last resort (s15.4)."""
+    APPEAL_OUTCOME = "appeal_outcome"
+    """The outcome of a complaint or appeal about a warning, restriction or extension (s11.4): upheld, varied or
+    lifted, and why."""
 
     @property
     def label(self) -> str:
@@ -285,6 +288,59 @@ _LETTER_LABELS = {
     LetterKind.WITHDRAWAL: "Withdrawal of immediate restriction letter",
     LetterKind.FURTHER_ACTION: "Further action letter",
     LetterKind.SERVICE_WITHDRAWAL: "Withdrawal of a mandatory service letter",
+    LetterKind.APPEAL_OUTCOME: "Appeal outcome letter",
+}
+
+
+class AppealKind(enum.StrEnum):
+    """How the customer challenged a decision (s11.4: the council's complaints process)."""
+
+    COMPLAINT = "complaint"
+    APPEAL = "appeal"
+
+    @property
+    def label(self) -> str:
+        return "Complaint" if self is AppealKind.COMPLAINT else "Appeal"
+
+
+class AppealedDecision(enum.StrEnum):
+    """The decision a complaint or appeal is about."""
+
+    FORMAL_WARNING = "formal_warning"
+    RESTRICTION = "restriction"
+    EXTENSION = "extension"
+
+    @property
+    def label(self) -> str:
+        return _APPEALED_LABELS[self]
+
+
+_APPEALED_LABELS = {
+    AppealedDecision.FORMAL_WARNING: "the formal warning",
+    AppealedDecision.RESTRICTION: "the restriction",
+    AppealedDecision.EXTENSION: "the extension",
+}
+
+
+class AppealOutcome(enum.StrEnum):
+    """What an uninvolved member of the determination team decided on a complaint or appeal."""
+
+    UPHELD = "upheld"
+    """The decision stands as it is."""
+    VARIED = "varied"
+    """The measure continues with new terms and a new review date."""
+    LIFTED = "lifted"
+    """The measure ends now."""
+
+    @property
+    def label(self) -> str:
+        return _APPEAL_OUTCOME_LABELS[self]
+
+
+_APPEAL_OUTCOME_LABELS = {
+    AppealOutcome.UPHELD: "Upheld: the decision stands",
+    AppealOutcome.VARIED: "Varied: new terms and a new review date",
+    AppealOutcome.LIFTED: "Lifted: it ends now",
 }
 
 
@@ -368,6 +424,12 @@ class MessagePurpose(enum.StrEnum):
     """A filed item raised a safeguarding concern: to the determination team's channel at once (s16.1, s8.4)."""
     CORRESPONDENCE_OVERDUE = "correspondence_overdue"
     """A filed item not reviewed in time goes to the determination team."""
+    APPEAL_CARD = "appeal_card"
+    """A complaint or appeal about a decision to the determination team's channel, for an uninvolved member."""
+    APPEAL_CARD_UPDATE = "appeal_card_update"
+    """An appeal was decided: its card in the team's channel shows the outcome for everyone."""
+    APPEAL_DECIDED = "appeal_decided"
+    """The case owner is told an appeal's outcome, with its draft letter to check and issue."""
 
     @property
     def label(self) -> str:
@@ -391,6 +453,9 @@ _MESSAGE_LABELS = {
     MessagePurpose.CORRESPONDENCE_NEW_INFORMATION: "new information in correspondence on file (s16)",
     MessagePurpose.CORRESPONDENCE_SAFEGUARDING: "a safeguarding concern in correspondence on file (s16)",
     MessagePurpose.CORRESPONDENCE_OVERDUE: "correspondence on file not reviewed in time (s16)",
+    MessagePurpose.APPEAL_CARD: "a complaint or appeal to decide",
+    MessagePurpose.APPEAL_CARD_UPDATE: "an appeal card's update",
+    MessagePurpose.APPEAL_DECIDED: "the outcome of a complaint or appeal",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, case, exists, func, literal, or_, select
@@ -27,11 +27,13 @@ from storage.repositories.measures import measure_of
 from storage.repositories.sql_repository import stored_id
 from storage.repositories.staff import staff_of
 from storage.tables import (
+    AppealRecord,
     CustomerRecord,
     EscalationRecord,
     IncidentRecord,
     LetterRecord,
     MeasureRecord,
+    OmbudsmanSignpostingRecord,
     RepresentativeRecord,
     Review,
     StaffMemberRecord,
@@ -55,6 +57,8 @@ class SqlReads:
                 _is_determination_team(viewer).label("team"),
                 _manages_case(customer_id, viewer).label("manages"),
                 recent.label("recent"),
+                self._open_appeals_json(customer_id).label("appealed"),
+                self._signposted_json(customer_id).label("signposted"),
             )
             .select_from(CustomerRecord)
             .outerjoin(MeasureRecord, col(MeasureRecord.customer_id) == CustomerRecord.id)
@@ -72,6 +76,10 @@ class SqlReads:
             viewer_manages_case=bool(first.manages) and bool(viewer_id),
             recent_incidents=_recent_incidents(first.recent),
             recent_warnings=_recent_warnings(first.recent),
+            appealed_measure_ids=frozenset(int(i) for i in _json_list(first.appealed)),
+            signposted=tuple(
+                (str(matter), date.fromisoformat(str(on)[:10])) for matter, on in _json_list(first.signposted)
+            ),
         )
 
     def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
@@ -242,6 +250,36 @@ class SqlReads:
             )
         ).scalar_subquery()
 
+    def _open_appeals_json(self, customer_id: int) -> ScalarSelect[Any]:
+        """The measures a complaint or appeal is open about, as one JSON array (issue 17)."""
+        appeal = AppealRecord
+        aggregate = func.json_agg if self._session.get_bind().dialect.name == "postgresql" else func.json_group_array
+        return (
+            select(aggregate(appeal.measure_id))
+            .where(col(appeal.customer_id) == customer_id, col(appeal.outcome).is_(None))
+            .scalar_subquery()
+        )
+
+    def _signposted_json(self, customer_id: int) -> ScalarSelect[Any]:
+        """Each matter signposted to the Ombudsman and its date, oldest first, as one JSON array (s17)."""
+        signposting = OmbudsmanSignpostingRecord
+        if self._session.get_bind().dialect.name == "postgresql":
+            item = func.json_build_array(signposting.matter, signposting.signposted_on)
+            return (
+                select(func.json_agg(aggregate_order_by(item, col(signposting.id))))
+                .where(col(signposting.customer_id) == customer_id)
+                .scalar_subquery()
+            )
+        ordered = (
+            select(col(signposting.matter), col(signposting.signposted_on))
+            .where(col(signposting.customer_id) == customer_id)
+            .order_by(col(signposting.id))
+            .subquery()
+        )
+        return select(
+            func.json_group_array(func.json_array(ordered.c.matter, ordered.c.signposted_on))
+        ).scalar_subquery()
+
     def _representatives_json(self, customer_id: int) -> ScalarSelect[Any]:
         """The customer's representatives as one JSON array, oldest first, in the database's own JSON functions."""
         rep = RepresentativeRecord
@@ -271,6 +309,12 @@ class SqlReads:
             ordered.c.authority,
         )
         return select(func.json_group_array(item)).scalar_subquery()
+
+
+def _json_list(stored: Any) -> list[Any]:
+    # SQLite returns an array as text; psycopg parses PostgreSQL's json itself. Nothing to aggregate: [] or NULL.
+    found = json.loads(stored) if isinstance(stored, str) else stored
+    return list(found or [])
 
 
 def _recent_items(stored: Any) -> list[list[Any]]:

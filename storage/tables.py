@@ -278,6 +278,43 @@ class CorrespondenceItemRecord(SQLModel, table=True):
     escalated_at: datetime | None = _utc(nullable=True)
 
 
+class AppealRecord(SQLModel, table=True):
+    """A complaint or appeal about a measure (s11.4) and its outcome, once an uninvolved member decides it."""
+
+    __tablename__ = "appeal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    kind: str = Field(max_length=20)
+    decision: str = Field(max_length=20)
+    received_on: date
+    channel: str = Field(max_length=20)
+    grounds: str = Field(sa_column=Column(Text, nullable=False))
+    recorded_by: str = Field(max_length=64)
+    recorded_at: datetime = _utc()
+    outcome: str | None = Field(default=None, max_length=20, index=True)
+    reasons: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = _utc(nullable=True)
+    new_review_due_at: datetime | None = _utc(nullable=True)
+    card_conversation_id: str | None = Field(default=None, max_length=400)
+    card_activity_id: str | None = Field(default=None, max_length=200)
+
+
+class OmbudsmanSignpostingRecord(SQLModel, table=True):
+    """A matter on which the customer was signposted to the Ombudsman (s17)."""
+
+    __tablename__ = "ombudsman_signposting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    matter: str = Field(max_length=200)
+    signposted_on: date
+    recorded_by: str = Field(max_length=64)
+    recorded_at: datetime = _utc()
+
+
 class LetterRecord(SQLModel, table=True):
     """One version of a letter to the customer (s11.4, s13); a new production adds a version, never overwrites.
     About a measure, or about an escalation decided without one (further action, s14; a mandatory service

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from casework.errors import RecordsUnavailable
 from casework.ports import (
+    AppealRepository,
     AuditLog,
     CaseReads,
     CorrespondenceRepository,
@@ -27,6 +28,7 @@ from casework.ports import (
 )
 from storage.database import SINGLE_STATEMENT
 from storage.reads import SqlReads
+from storage.repositories.appeals import SqlAppeals
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.correspondence import SqlCorrespondence
 from storage.repositories.customers import SqlCustomers, SqlRepresentatives
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
     reviews: ReviewRepository
     staff: StaffRepository
     letters: LetterRepository
+    appeals: AppealRepository
     outbox: OutboxRepository
     audit: AuditLog
     reads: CaseReads
@@ -75,6 +78,7 @@ class SqlUnitOfWork:
         self.reviews = SqlReviews(session)
         self.staff = SqlStaff(session)
         self.letters = SqlLetters(session)
+        self.appeals = SqlAppeals(session)
         self.outbox = SqlOutbox(session)
         self._audit = SqlAuditLog(session)
         self.audit = self._audit

@@ -18,6 +18,7 @@ from typing import Self
 from casework import vocabulary
 from casework.customer_query import CustomerQuery, QueryKind, name_key
 from casework.entities import (
+    Appeal,
     AuditEvent,
     CorrespondenceDue,
     CorrespondenceItem,
@@ -29,6 +30,7 @@ from casework.entities import (
     IncidentAmendment,
     Letter,
     Measure,
+    NewAppeal,
     NewCorrespondenceItem,
     NewCustomer,
     NewEscalation,
@@ -36,11 +38,14 @@ from casework.entities import (
     NewIncidentAmendment,
     NewLetter,
     NewMeasure,
+    NewOmbudsmanSignposting,
     NewOutboxMessage,
     NewRepresentative,
+    OmbudsmanSignposting,
     OutboxClaim,
     OutboxMessage,
     Representative,
+    RestrictionTerms,
     ScheduledReview,
     StaffMember,
     StaffStanding,
@@ -49,6 +54,7 @@ from casework.entities import (
 )
 from casework.errors import AlreadyRecorded
 from casework.ports import (
+    AppealRepository,
     AuditLog,
     CaseReads,
     CorrespondenceRepository,
@@ -69,7 +75,7 @@ from casework.ports import (
     WorkFacts,
 )
 from casework.views import informal_warnings
-from casework.vocabulary import DeliveryMethod, EscalationState, ManagerOutcome, MessageState
+from casework.vocabulary import ContactRestriction, DeliveryMethod, EscalationState, ManagerOutcome, MessageState
 from storage.customer_search import NameCandidate, indexed_words, prefix_lookups, rank
 
 
@@ -136,6 +142,8 @@ class FakeState:
     reviews: dict[int, ReviewRow] = field(default_factory=dict)
     staff: dict[str, StaffMember] = field(default_factory=dict)
     letters: dict[int, Letter] = field(default_factory=dict)
+    appeals: dict[int, Appeal] = field(default_factory=dict)
+    signpostings: dict[int, OmbudsmanSignposting] = field(default_factory=dict)
     outbox: dict[int, OutboxRow] = field(default_factory=dict)
     outbox_leases: dict[str, OutboxLease] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
@@ -176,14 +184,18 @@ class FakeCustomers(_Repository):
 
     def reassign(self, from_customer_id: int, to_customer_id: int) -> None:
         state = self._state
-        records: list[Incident | Escalation | Measure] = [
+        records: list[Incident | Escalation | Measure | Appeal] = [
             *state.incidents.values(),
             *state.escalations.values(),
             *state.measures.values(),
+            *state.appeals.values(),
         ]
         for record in records:
             if record.customer_id == from_customer_id:
                 record.customer_id = to_customer_id
+        for key, signposting in list(state.signpostings.items()):
+            if signposting.customer_id == from_customer_id:
+                state.signpostings[key] = replace(signposting, customer_id=to_customer_id)
         for key, rep in list(state.representatives.items()):
             if rep.customer_id == from_customer_id:
                 state.representatives[key] = replace(rep, customer_id=to_customer_id)
@@ -383,6 +395,10 @@ class FakeMeasures(_Repository):
     def set_review_due(self, measure_id: int, due_at: datetime) -> None:
         self._state.measures[measure_id].review_due_at = due_at
 
+    def vary(self, measure_id: int, restrictions: Sequence[ContactRestriction], terms: RestrictionTerms) -> None:
+        measure = self._state.measures[measure_id]
+        measure.restrictions, measure.terms = tuple(restrictions), terms
+
     def for_customer(self, customer_id: int) -> Sequence[Measure]:
         return [copy.deepcopy(m) for m in self._state.measures.values() if m.customer_id == customer_id]
 
@@ -455,6 +471,12 @@ class FakeReviews(_Repository):
         row = self._state.reviews[review_id]
         row.review = replace(row.scheduled(), owner_id=owner_id)
         row.reminder_sent_at = row.reminder_claimed_by = row.reminder_claimed_until = None
+
+    def reschedule(self, review_id: int, due_at: datetime) -> None:
+        row = self._state.reviews[review_id]
+        row.due_at = due_at
+        row.reminder_sent_at = row.reminder_claimed_by = row.reminder_claimed_until = None
+        row.review = replace(row.scheduled(), due_at=due_at, last_escalated_at=None)
 
     def open_reviews(self, due_before: datetime) -> Sequence[ScheduledReview]:
         rows = [
@@ -654,6 +676,44 @@ class FakeCorrespondence(_Repository):
         return claimed
 
 
+class FakeAppeals(_Repository):
+    def add(self, appeal: NewAppeal) -> Appeal:
+        stored = with_id(Appeal, copy.deepcopy(appeal), self._state.next_id("appeals"))
+        self._state.appeals[stored.id] = copy.deepcopy(stored)
+        return stored
+
+    def get(self, appeal_id: int) -> Appeal | None:
+        return copy.deepcopy(self._state.appeals.get(appeal_id))
+
+    def get_for_update(self, appeal_id: int) -> Appeal | None:
+        return self.get(appeal_id)
+
+    def for_customer(self, customer_id: int) -> Sequence[Appeal]:
+        return [copy.deepcopy(a) for a in self._state.appeals.values() if a.customer_id == customer_id]
+
+    def open_appeals(self) -> Sequence[Appeal]:
+        return [copy.deepcopy(a) for a in self._state.appeals.values() if a.outcome is None]
+
+    def save_outcome(self, appeal: Appeal) -> bool:
+        stored = self._state.appeals[appeal.id]
+        if stored.outcome is not None:
+            return False
+        self._state.appeals[appeal.id] = copy.deepcopy(appeal)
+        return True
+
+    def record_card(self, appeal_id: int, conversation_id: str, activity_id: str) -> None:
+        appeal = self._state.appeals[appeal_id]
+        appeal.card_conversation_id, appeal.card_activity_id = conversation_id, activity_id
+
+    def add_signposting(self, signposting: NewOmbudsmanSignposting) -> OmbudsmanSignposting:
+        stored = with_id(OmbudsmanSignposting, signposting, self._state.next_id("signpostings"))
+        self._state.signpostings[stored.id] = stored
+        return stored
+
+    def signpostings_for(self, customer_id: int) -> Sequence[OmbudsmanSignposting]:
+        return [s for s in self._state.signpostings.values() if s.customer_id == customer_id]
+
+
 class FakeAuditLog(_Repository):
     def record(self, event: AuditEvent) -> None:
         self._state.audit.append(copy.deepcopy(event))
@@ -783,8 +843,19 @@ class FakeReads:
         since = tuple(uow.incidents.for_customer_since(customer_id, incidents_since)) if incidents_since else ()
         recent = tuple((i.occurred_at, i.service_area, i.matter_reference) for i in since)
         warnings = tuple(sorted(w.when for w in informal_warnings(since)))
+        appealed = frozenset(a.measure_id for a in uow.appeals.for_customer(customer_id) if a.is_open)
+        signposted = tuple((s.matter, s.signposted_on) for s in uow.appeals.signpostings_for(customer_id))
         if not viewer_id:
-            return CustomerStatusFacts(measures, representatives, False, False, recent, warnings)
+            return CustomerStatusFacts(
+                measures,
+                representatives,
+                False,
+                False,
+                recent_incidents=recent,
+                recent_warnings=warnings,
+                appealed_measure_ids=appealed,
+                signposted=signposted,
+            )
         viewer = uow.staff.get(viewer_id)
         managers = {m.case_owner_id for m in measures} | uow.escalations.requesters_for(customer_id)
         manages_a_reporter = bool(uow.incidents.reporters_for(customer_id) & set(uow.staff.reports_to(viewer_id)))
@@ -795,6 +866,8 @@ class FakeReads:
             viewer_manages_case=viewer_id in managers or manages_a_reporter,
             recent_incidents=recent,
             recent_warnings=warnings,
+            appealed_measure_ids=appealed,
+            signposted=signposted,
         )
 
     def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
@@ -889,6 +962,7 @@ class FakeUnitOfWork:
     reviews: ReviewRepository
     staff: StaffRepository
     letters: LetterRepository
+    appeals: AppealRepository
     outbox: OutboxRepository
     audit: AuditLog
     reads: CaseReads
@@ -910,6 +984,7 @@ class FakeUnitOfWork:
         self.reviews = FakeReviews(self)
         self.staff = FakeStaff(self)
         self.letters = FakeLetters(self)
+        self.appeals = FakeAppeals(self)
         self.outbox = FakeOutbox(self)
         self.audit = FakeAuditLog(self)
         self.reads = FakeReads(self)

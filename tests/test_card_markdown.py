@@ -9,12 +9,20 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from microsoft_teams.cards import TextBlock
 
+from cards.appeals import (
+    appeal_card,
+    appeal_decided_card,
+    appeal_form_card,
+    appeal_recorded_card,
+    signposting_form_card,
+)
 from cards.common import Markdown, error_text, escape_markdown, form_problem, markdown
 from cards.customer_edits import customer_record_form, need_note_form, need_noted_card, record_saved_card
 from cards.escalation import (
@@ -32,8 +40,10 @@ from cards.menu import MenuEntry, menu_card
 from cards.my_work import my_work_card
 from cards.review import review_card, reviews_list_card, unreachable_owner_card
 from cards.status import check_result_card, history_card, status_card
+from casework.appeals import AppealDecidedNotice, AppealForm, AppealView, SignpostingForm
 from casework.configuration import StaffGuidance
 from casework.customer_edits import CustomerNeedNoted, NeedNoteForm
+from casework.entities import RestrictionTerms
 from casework.incident_amendments import AmendmentForm, IncidentAmended
 from casework.views import (
     AmendmentLine,
@@ -52,11 +62,22 @@ from casework.views import (
     PastReview,
     ReceptionLine,
     ReviewView,
+    SignpostedMatter,
     UndeliveredMessage,
     VoteLine,
     WorkItem,
 )
-from casework.vocabulary import CustomerStanding, EscalationState, LetterKind, ReviewOutcome
+from casework.vocabulary import (
+    AppealedDecision,
+    AppealKind,
+    AppealOutcome,
+    ContactChannel,
+    ContactRestriction,
+    CustomerStanding,
+    EscalationState,
+    LetterKind,
+    ReviewOutcome,
+)
 from tests.card_schema import card_problems
 from tests.conftest import MutableClock, make_settings, start_bot
 from tests.fake_connector import FakeConnector
@@ -301,6 +322,43 @@ def _work(v: Value) -> MyWorkView:
         questions=(item("question"),),
         decisions=(item("decision"),),
         undelivered=(UndeliveredMessage(1, v("undelivered_what"), WHEN),),
+        appeals=(item("appeal"),),
+    )
+
+
+def _appeal(v: Value, outcome: AppealOutcome | None = None) -> AppealView:
+    return AppealView(
+        appeal_id=6,
+        customer_name=v("customer_name"),
+        kind=AppealKind.APPEAL,
+        decision=AppealedDecision.RESTRICTION,
+        measure_title="Restriction",
+        instructions=(v("named_contact"),),
+        review_due_at=WHEN,
+        in_force=outcome is not AppealOutcome.LIFTED,
+        received_on=date(2026, 11, 30),
+        channel=ContactChannel.LETTER,
+        grounds=v("grounds"),
+        recorded_by_name=v("recorder_display_name"),
+        recorded_at=WHEN,
+        restricts=True,
+        restrictions=(ContactRestriction.NAMED_CONTACT,),
+        terms=RestrictionTerms(named_contact=v("named_contact")),
+        outcome=outcome,
+        reasons=v("appeal_reasons") if outcome else "",
+        decided_by_name=v("appeal_decider_display_name") if outcome else "",
+        decided_at=WHEN if outcome else None,
+        new_review_due_at=WHEN if outcome is AppealOutcome.VARIED else None,
+    )
+
+
+def _appealed_customer(v: Value) -> CustomerStatusView:
+    customer = _customer(v, CustomerStanding.RESTRICTED)
+    return replace(
+        customer,
+        measures=tuple(replace(m, appeal_open=True) for m in customer.measures),
+        ombudsman=(SignpostedMatter(v("ombudsman_matter"), date(2026, 11, 30)),),
+        may_signpost=True,
     )
 
 
@@ -376,6 +434,19 @@ def every_card(v: Value) -> dict[str, Card]:
             errors=errors,
         ),
         "incident amended": incident_amended_card(IncidentAmended(_incident(v), ("What happened",))),
+        "status appealed and signposted": status_card(_appealed_customer(v), query=v("query")),
+        "appeal form": appeal_form_card(
+            AppealForm(7, v("customer_name"), v("query"), (("2:restriction", "Restriction"),), "2:restriction"),
+            _form_values(v, ("grounds",)),
+            errors,
+        ),
+        "appeal recorded": appeal_recorded_card(_appeal(v)),
+        "appeal to decide": appeal_card(_appeal(v), notice=v("notice"), errors=errors),
+        "appeal varied": appeal_card(_appeal(v, AppealOutcome.VARIED)),
+        "appeal decided notice": appeal_decided_card(AppealDecidedNotice(_appeal(v, AppealOutcome.LIFTED), ())),
+        "signposting form": signposting_form_card(
+            SignpostingForm(7, v("customer_name")), _form_values(v, ("matter",)), errors
+        ),
     }
 
 

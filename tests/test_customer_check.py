@@ -239,7 +239,8 @@ async def test_general_staff_see_instructions_not_narratives_and_the_team_sees_t
     await say(bot, SAM, "check Jane Smith")
     staff_card = last_card(bot.connector, SAM.personal_conversation)
     assert "Shouted and swore" not in all_text(staff_card)
-    assert [a["title"] for a in staff_card["actions"]] == ["Report an incident"]
+    # No history and no record editing; any member of staff may record the customer's complaint or appeal (s11.4).
+    assert [a["title"] for a in staff_card["actions"]] == ["Report an incident", "Complaint or appeal"]
     customer_id = staff_card["actions"][0]["data"]["customer_id"]
 
     # A forged history button from someone without the need to know is refused and audited.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -602,3 +602,50 @@ def test_acting_again_after_a_warning_suggests_the_next_step() -> None:
     # Not for a warning given with this incident, nor one older than the suggestion window.
     assert policy.warning_follow_up(at, [at], None) == ""
     assert policy.warning_follow_up(at, [at - policy.SUGGESTION_WINDOW - timedelta(days=1)], None) == ""
+
+
+# --- complaints and appeals, Ombudsman signposting (issue 17) ---------------------------------------------------
+
+
+def test_an_appeal_is_decided_only_by_a_team_member_who_took_no_part() -> None:
+    involved = {"u-requester", "u-voter", "u-reporter"}
+    assert policy.appeal_decider_refusal("u-other", True, involved) is None
+    for person in involved:
+        assert policy.appeal_decider_refusal(person, True, involved) == policy.APPEAL_INVOLVED
+    assert policy.appeal_decider_refusal("u-other", False, involved) == policy.APPEAL_NOT_ON_TEAM
+
+
+def test_a_complaint_or_appeal_needs_its_decision_date_channel_and_grounds() -> None:
+    today = date(2026, 11, 30)
+    assert policy.appeal_record_problems("appeal", "2026-11-29", "letter", "Unfair.", True, today) == {}
+    problems = policy.appeal_record_problems("nonsense", "2026-12-01", "pigeon", " ", False, today)
+    assert set(problems) == {"decision", "kind", "received_on", "channel", "grounds"}
+    assert "future" in problems["received_on"]
+    assert "received_on" in policy.appeal_record_problems("appeal", "yesterday", "letter", "x", True, today)
+    assert (
+        "more than a year"
+        in policy.appeal_record_problems("appeal", "2025-01-01", "email", "x", True, today)["received_on"]
+    )
+
+
+def test_an_outcome_says_why_and_a_variation_gives_its_review_date_and_terms() -> None:
+    today = date(2026, 11, 30)
+    terms = RestrictionTerms()
+    assert policy.appeal_outcome_problems("upheld", "Proportionate.", "", today, True, (), terms) == {}
+    assert set(policy.appeal_outcome_problems("", "", "", today, True, (), terms)) == {"outcome", "reasons"}
+    varied = policy.appeal_outcome_problems("varied", "Too broad.", "2026-11-30", today, True, (), terms)
+    assert "after today" in varied["new_review_on"] and "restrictions" in varied
+    later = policy.appeal_outcome_problems("varied", "Too broad.", "2027-06-01", today, False, (), terms)
+    assert "within 3 months" in later["new_review_on"]
+    named = (ContactRestriction.NAMED_CONTACT,)
+    assert "named_contact" in policy.appeal_outcome_problems("varied", "x", "2027-01-15", today, True, named, terms)
+    assert policy.appeal_outcome_problems("varied", "x", "2027-01-15", today, False, (), terms) == {}
+
+
+def test_signposting_needs_a_matter_and_a_date_not_in_the_future() -> None:
+    today = date(2026, 11, 30)
+    assert policy.matter_problems("Council tax 2025", "2026-11-30", today) == {}
+    assert set(policy.matter_problems(" ", "2026-12-01", today)) == {"matter", "signposted_on"}
+    assert policy.may_signpost_to_ombudsman("u-owner", False, ["u-owner"])
+    assert policy.may_signpost_to_ombudsman("u-team", True, [])
+    assert not policy.may_signpost_to_ombudsman("u-staff", False, ["u-owner"])

@@ -15,10 +15,12 @@ from sqlmodel import Session, select
 from bot.routes import VERB_ROUTES, Arrival
 from cards.common import REFUSAL_HEADING
 from cards.verbs import Verb
-from casework import staff
+from casework import appeals, staff
+from casework.appeals import AppealSubmission
 from casework.entities import StaffMember
 from storage.database import create_database_engine
 from storage.tables import (
+    AppealRecord,
     CorrespondenceItemRecord,
     CustomerRecord,
     DecisionRecord,
@@ -27,6 +29,7 @@ from storage.tables import (
     IncidentRecord,
     LetterRecord,
     MeasureRecord,
+    OmbudsmanSignpostingRecord,
     Review,
     VoteRecord,
 )
@@ -35,6 +38,7 @@ from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
 from tests.scenarios import (
     ADMIN,
+    as_actor,
     audited,
     log_filed_item,
     morgan_escalates,
@@ -50,6 +54,7 @@ ALEX = User("00000000-0000-0000-0000-0000000000c1", "Alex Stranger")
 
 DESCRIPTION = "Threw a chair across the reception desk."
 FILED = "Wrote again about the housing repair."
+GROUNDS = "The officer misheard what I said."
 CASE_DATA = (
     "Jane Smith",
     DESCRIPTION,
@@ -58,6 +63,7 @@ CASE_DATA = (
     MORGAN.name,
     SAM.name,
     "HS-2026",
+    GROUNDS,
 )
 """What no refusal may show: the customer, the narrative, the reason and evidence, the requester and the reporter."""
 
@@ -93,6 +99,12 @@ RECORD_KEY: dict[Verb, str] = {
     Verb.CORRESPONDENCE_SAVE: "customer_id",
     Verb.CORRESPONDENCE_REVIEW: "correspondence_id",
     Verb.WORK_CORRESPONDENCE: "correspondence_id",
+    Verb.APPEAL_FORM: "customer_id",
+    Verb.APPEAL_RECORD: "customer_id",
+    Verb.APPEAL_DECIDE: "appeal_id",
+    Verb.APPEAL_OPEN: "appeal_id",
+    Verb.OMBUDSMAN_FORM: "customer_id",
+    Verb.OMBUDSMAN_RECORD: "customer_id",
 }
 """Each verb that names a record, by the key of the record's id in the card's data."""
 
@@ -123,6 +135,7 @@ class Case:
     review_id: int
     letter_id: int
     correspondence_id: int
+    appeal_id: int
 
     def record_id(self, key: str) -> int:
         return int(getattr(self, key))
@@ -131,7 +144,8 @@ class Case:
 @pytest.fixture
 def case(database_url: str, clock: MutableClock) -> Case:
     """Sam reports Jane Smith; Morgan (Sam's line manager) asks for a restriction, which Harper and Casey approve:
-    an incident, a decided escalation, a restriction with its review owned by Morgan and a draft letter."""
+    an incident, a decided escalation, a restriction with its review owned by Morgan and a draft letter; Sam
+    records Jane's appeal against it."""
     register_team(database_url, clock)
     engine = create_database_engine(database_url)
     try:
@@ -140,6 +154,8 @@ def case(database_url: str, clock: MutableClock) -> Case:
         # Her correspondence is placed on file (s16): one item of it waits for Morgan's review.
         on_file = restriction_request(restrictions=("written_only", "correspondence_on_file"))
         escalation_id = morgan_escalates(lambda: SqlUnitOfWork(engine), clock, on_file, approved_by=(HARPER, CASEY))
+        appeal = AppealSubmission("1:restriction", "appeal", clock().date().isoformat(), "letter", GROUNDS)
+        recorded = appeals.record_appeal(SqlUnitOfWork(engine), as_actor(SAM), 1, "Jane Smith", appeal, clock)
     finally:
         engine.dispose()
     (customer,) = rows(database_url, CustomerRecord)
@@ -148,7 +164,7 @@ def case(database_url: str, clock: MutableClock) -> Case:
     letters = rows(database_url, LetterRecord)
     assert customer.id and incident.id and review.id and letters and letters[0].id
     item_id = log_filed_item(database_url, clock, customer.id, summary=FILED)
-    return Case(customer.id, incident.id, escalation_id, review.id, letters[0].id, item_id)
+    return Case(customer.id, incident.id, escalation_id, review.id, letters[0].id, item_id, recorded.appeal.appeal_id)
 
 
 @pytest.fixture
@@ -190,6 +206,8 @@ def _records(database_url: str) -> str:
         Review,
         LetterRecord,
         CorrespondenceItemRecord,
+        AppealRecord,
+        OmbudsmanSignpostingRecord,
     )
     engine = create_database_engine(database_url)
     try:

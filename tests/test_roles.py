@@ -18,7 +18,8 @@ from sqlmodel import SQLModel
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival
 from cards.common import REFUSAL_HEADING
 from cards.verbs import Verb
-from casework import letters
+from casework import appeals, letters
+from casework.appeals import AppealSubmission
 from casework.policy import NOT_REGISTERED, door_refusal
 from casework.vocabulary import Audience, DeliveryMethod, Role
 from storage.database import create_database_engine
@@ -106,6 +107,12 @@ VERB_DATA: dict[Verb, str] = {
     Verb.CORRESPONDENCE_SAVE: "customer_id",
     Verb.CORRESPONDENCE_REVIEW: "correspondence_id",
     Verb.WORK_CORRESPONDENCE: "correspondence_id",
+    Verb.APPEAL_FORM: "customer_id",
+    Verb.APPEAL_RECORD: "customer_id",
+    Verb.APPEAL_DECIDE: "appeal_id",
+    Verb.APPEAL_OPEN: "appeal_id",
+    Verb.OMBUDSMAN_FORM: "customer_id",
+    Verb.OMBUDSMAN_RECORD: "customer_id",
 }
 """Each verb's record key in the card's data ("" for none): a new verb without a line here fails the test below."""
 
@@ -143,8 +150,8 @@ def test_every_command_and_verb_declares_its_audience_and_is_tried_here() -> Non
 @pytest.fixture
 def case(database_url: str, clock: MutableClock) -> dict[str, int]:
     """Sam reports Jane Smith (Morgan is Sam's line manager); Morgan asks for a restriction, which Harper and Casey
-    approve: an incident, an escalation, a review owned by Morgan and a letter, held at reception. Alex is listed
-    staff, Reece reception; Uma is nobody's."""
+    approve: an incident, an escalation, a review owned by Morgan and a letter, held at reception; Sam records
+    Jane's appeal against it. Alex is listed staff, Reece reception; Uma is nobody's."""
     register_team(database_url, clock)
     register(database_url, ALEX, clock)
     register(database_url, REECE, clock, is_reception=True)
@@ -160,6 +167,8 @@ def case(database_url: str, clock: MutableClock) -> dict[str, int]:
         # Her correspondence is placed on file (s16), and one item of it is waiting for Morgan's review.
         on_file = restriction_request(restrictions=("written_only", "correspondence_on_file"))
         escalation_id = morgan_escalates(lambda: SqlUnitOfWork(engine), clock, on_file, approved_by=(HARPER, CASEY))
+        appeal = AppealSubmission("1:restriction", "appeal", clock().date().isoformat(), "letter", "Not me.")
+        recorded = appeals.record_appeal(SqlUnitOfWork(engine), as_actor(SAM), 1, "Jane Smith", appeal, clock)
     finally:
         engine.dispose()
     (customer,) = rows(database_url, CustomerRecord)
@@ -175,6 +184,7 @@ def case(database_url: str, clock: MutableClock) -> dict[str, int]:
         "review_id": review.id,
         "letter_id": letter.id,
         "correspondence_id": correspondence_id,
+        "appeal_id": recorded.appeal.appeal_id,
     }
 
 

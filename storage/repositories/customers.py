@@ -11,7 +11,15 @@ from casework.customer_query import CustomerQuery, name_key
 from casework.entities import Customer, NewCustomer, NewRepresentative, Representative, with_id
 from storage import customer_search
 from storage.repositories.sql_repository import SqlRepository, stored_id, written_at
-from storage.tables import CustomerRecord, EscalationRecord, IncidentRecord, MeasureRecord, RepresentativeRecord
+from storage.tables import (
+    AppealRecord,
+    CustomerRecord,
+    EscalationRecord,
+    IncidentRecord,
+    MeasureRecord,
+    OmbudsmanSignpostingRecord,
+    RepresentativeRecord,
+)
 
 
 class SqlCustomers(SqlRepository):
@@ -45,7 +53,14 @@ class SqlCustomers(SqlRepository):
 
     def reassign(self, from_customer_id: int, to_customer_id: int) -> None:
         """Moves every record of one customer to another (merging duplicates)."""
-        for table in (IncidentRecord, EscalationRecord, MeasureRecord, RepresentativeRecord):
+        for table in (
+            IncidentRecord,
+            EscalationRecord,
+            MeasureRecord,
+            RepresentativeRecord,
+            AppealRecord,
+            OmbudsmanSignpostingRecord,
+        ):
             self._session.exec(
                 update(table).where(col(table.customer_id) == from_customer_id).values(customer_id=to_customer_id)
             )

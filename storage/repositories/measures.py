@@ -39,6 +39,9 @@ class SqlMeasures(SqlRepository):
     def end(self, measure_id: int, at: datetime) -> None:
         self._set(MeasureRecord, measure_id, ended_at=at)
 
+    def vary(self, measure_id: int, restrictions: Sequence[ContactRestriction], terms: RestrictionTerms) -> None:
+        self._set(MeasureRecord, measure_id, restrictions=[r.value for r in restrictions], terms=asdict(terms))
+
     def for_customer(self, customer_id: int) -> Sequence[Measure]:
         rows = self._session.exec(
             select(MeasureRecord).where(MeasureRecord.customer_id == customer_id).order_by(col(MeasureRecord.id))

@@ -58,6 +58,18 @@ class SqlReviews(SqlRepository):
             reminder_claimed_until=None,
         )
 
+    def reschedule(self, review_id: int, due_at: datetime) -> None:
+        # Its owner is reminded again, before the new date.
+        self._set(
+            Review,
+            review_id,
+            due_at=due_at,
+            reminder_sent_at=None,
+            reminder_claimed_by=None,
+            reminder_claimed_until=None,
+            last_escalated_at=None,
+        )
+
     def open_reviews(self, due_before: datetime) -> Sequence[ScheduledReview]:
         rows = self._session.exec(_undecided_of_measures_not_ended(Review.due_at <= due_before))
         return [_review(row) for row in rows]
