@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from microsoft_teams.cards import CardElement
+from microsoft_teams.cards import ActionSet, CardElement, Container, DateInput, ToggleVisibilityAction
 
 from cards.common import (
     Card,
@@ -30,7 +30,28 @@ from casework.errors import RequestAlreadyPending
 from casework.views import EscalationView
 from casework.vocabulary import ContactRestriction, EscalationKind, EscalationState, SeriousThreat, ServiceArea
 
-_REQUESTABLE = (EscalationKind.FORMAL_WARNING, EscalationKind.RESTRICTION)
+_REQUESTABLE = (
+    EscalationKind.FORMAL_WARNING,
+    EscalationKind.RESTRICTION,
+    EscalationKind.FURTHER_ACTION,
+    EscalationKind.MANDATORY_SERVICE_WITHDRAWAL,
+)
+
+_SERIOUS_STEP = "serious_step_fields"
+SERIOUS_STEP_FIELDS = (
+    "legal_advice_by",
+    "legal_advice_on",
+    "legal_advice_summary",
+    "police_reference",
+    "police_officer",
+    "police_advice",
+    "rights_consideration",
+    "service_withdrawn",
+    "alternative_arrangement",
+    "contact_officer",
+)
+"""The form's fields for further action and service withdrawal (s14.3, s15.4), named as SeriousStepParticulars'
+fields. `service_withdrawn` is the mandatory service; a restriction's discretionary ones are `services_withdrawn`."""
 
 
 def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str, str]) -> Card:
@@ -113,11 +134,76 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
             False,
             200,
         ),
+        *_serious_step(values, errs),
     ]
     return envelope(
         body,
         [submit("Send to the determination team", Verb.ESCALATION_SUBMIT, style="positive", form_id=form_id)],
     )
+
+
+def _serious_step(values: Mapping[str, str], errs: Mapping[str, str]) -> list[CardElement]:
+    """Further action and withdrawing a mandatory service: their fields, behind a button (Adaptive Cards 1.5 cannot
+    show them on choosing the kind), shown already when one of them was chosen or typed in. None is required on the
+    card (a client would block the submit on a hidden required input without saying why); the server checks them
+    and says what is missing (policy.serious_step_errors)."""
+    kind = values.get("kind", "")
+    shown = kind in {k.value for k in policy.SERIOUS_STEPS} or any(
+        values.get(f) or f in errs for f in SERIOUS_STEP_FIELDS
+    )
+
+    def field(
+        name: str, label: str, max_length: int, multiline: bool = False, placeholder: str = ""
+    ) -> list[CardElement]:
+        typed = values.get(name, "")
+        return [
+            text_input(name, label, typed, False, max_length, multiline=multiline, placeholder=placeholder),
+            *error_text(errs, name),
+        ]
+
+    items: list[CardElement] = [
+        text(
+            "Legal advice is taken first, for both (s14.3): who gave it, when, and what it said. Police involvement "
+            "is optional.",
+            subtle=True,
+        ),
+        *field("legal_advice_by", "Legal advice given by", policy.NAME_MAX_LENGTH, placeholder="Legal Services, …"),
+        DateInput(id="legal_advice_on", label="Date of the legal advice", value=values.get("legal_advice_on") or None),
+        *error_text(errs, "legal_advice_on"),
+        *field("legal_advice_summary", "Summary of the legal advice", policy.REASON_MAX_LENGTH, multiline=True),
+        *field("police_reference", "Police crime reference", policy.INVESTIGATION_REFERENCE_MAX_LENGTH),
+        *field("police_officer", "Police officer", policy.NAME_MAX_LENGTH),
+        *field("police_advice", "The police's advice", policy.REASON_MAX_LENGTH, multiline=True),
+        text("For further action (s14):", subtle=True),
+        *field(
+            "contact_officer",
+            "Officer staff refer contact about the matter to",
+            policy.NAME_MAX_LENGTH,
+            placeholder="Jane Doe, Legal Services",
+        ),
+        text("For withdrawing a mandatory service, a last resort (s15.4):", subtle=True),
+        *field(
+            "rights_consideration",
+            "How human rights and equality duties were considered",
+            policy.REASON_MAX_LENGTH,
+            multiline=True,
+        ),
+        *field("service_withdrawn", "Mandatory service to withdraw", policy.SERVICE_WITHDRAWN_MAX_LENGTH),
+        *field(
+            "alternative_arrangement", "The alternative arrangement for them", policy.REASON_MAX_LENGTH, multiline=True
+        ),
+    ]
+    return [
+        ActionSet(
+            actions=[
+                ToggleVisibilityAction(
+                    title="Further action or withdrawing a mandatory service: its details",
+                    target_elements=[_SERIOUS_STEP],
+                )
+            ]
+        ),
+        Container(id=_SERIOUS_STEP, is_visible=shown, items=items),
+    ]
 
 
 def _no_warning_reason(values: Mapping[str, str], errs: Mapping[str, str]) -> list[CardElement]:

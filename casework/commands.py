@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from casework.entities import RestrictionTerms
+from casework.entities import RestrictionTerms, SeriousStepParticulars
 from casework.vocabulary import ActingParty
 
 
@@ -62,6 +62,8 @@ class EscalationRequest:
     """The form's submission, scoped to the requester: a repeated submit of it is the same request."""
     no_warning_reason: str = ""
     """Why it is asked for although no warning is on record (s11.1, s12.1); asked for only then."""
+    particulars: SeriousStepParticulars = SeriousStepParticulars()
+    """As typed, for further action or a service withdrawal (s14.3, s15.4); ignored for other kinds."""
 
 
 @dataclass(frozen=True)

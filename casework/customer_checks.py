@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TypeVar
 
+from casework import policy
 from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock
 from casework.customer_query import interpret
@@ -27,9 +28,6 @@ from casework.views import (
     may_see_history,
     require_customer,
     status_view,
-)
-from casework.vocabulary import (
-    MeasureKind,
 )
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -126,7 +124,7 @@ def customer_history(uow: UnitOfWork, actor: Actor, customer_id: int, clock: Clo
             lines.append(
                 HistoryLine(
                     measure.starts_at,
-                    "Restriction" if measure.kind is MeasureKind.RESTRICTION else "Formal warning",
+                    policy.measure_name(measure.kind),
                     f"Review due {measure.review_due_at:%d %b %Y}{ended}.",
                 )
             )

@@ -127,6 +127,30 @@ class RestrictionTerms:
     """Set when the restriction applies to the customer's representative only (s5.4)."""
 
 
+@dataclass(frozen=True)
+class SeriousStepParticulars:
+    """What further action (s14) or the withdrawal of a mandatory service (s15.4) rests on, and what it asks of
+    staff: the legal advice taken first (s14.3), any police involvement, the human-rights and equality duties
+    considered (s15.4), and the service withdrawn with the arrangement that replaces it. Empty for other kinds."""
+
+    legal_advice_by: str = ""
+    """Who gave the legal advice (a solicitor, Legal Services)."""
+    legal_advice_on: str = ""
+    """When, as an ISO date (2026-11-20)."""
+    legal_advice_summary: str = ""
+    police_reference: str = ""
+    """The police's crime reference, when the police are involved."""
+    police_officer: str = ""
+    police_advice: str = ""
+    rights_consideration: str = ""
+    """How wider human-rights and equality duties were considered (s15.4)."""
+    service_withdrawn: str = ""
+    alternative_arrangement: str = ""
+    """How the customer will still be served, or pointed elsewhere, once the service is withdrawn (s15.4)."""
+    contact_officer: str = ""
+    """Further action: the officer staff refer any contact about the matter to."""
+
+
 @dataclass
 class NewIncident:
     customer_id: int
@@ -231,6 +255,8 @@ class NewEscalation:
     """The form submission that asked for it, if any: a repeated submit finds this escalation (issue 14)."""
     no_warning_reason: str = ""
     """The requester's answer to "why without an earlier warning?" (s11.1, s12.1), shown to the team."""
+    particulars: SeriousStepParticulars = SeriousStepParticulars()
+    """Further action and service withdrawal only (s14.3, s15.4)."""
 
     @property
     def is_immediate(self) -> bool:
@@ -268,7 +294,8 @@ class Decision:
 
 @dataclass
 class NewMeasure:
-    """A formal warning or a restriction in force for a customer, with its review date (s11.4, s13)."""
+    """A formal warning, a restriction, further action or a service withdrawal in force for a customer, with its
+    review date (s11.4, s13)."""
 
     customer_id: int
     kind: MeasureKind
@@ -279,6 +306,8 @@ class NewMeasure:
     restrictions: tuple[ContactRestriction, ...] = ()
     terms: RestrictionTerms = RestrictionTerms()
     ended_at: datetime | None = None
+    particulars: SeriousStepParticulars = SeriousStepParticulars()
+    """Further action and service withdrawal only: what staff are told comes from here (s14, s15.4)."""
 
 
 @dataclass

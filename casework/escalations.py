@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -20,6 +21,7 @@ from casework.entities import (
     Incident,
     NewEscalation,
     NewMeasure,
+    SeriousStepParticulars,
     StaffMember,
     Vote,
 )
@@ -86,12 +88,15 @@ def request_escalation(
         )
     chosen = tuple(r for r in restrictions if r is not None)
     errors.update(policy.restriction_terms_errors(chosen, request.terms))
+    particulars = _particulars_for(kind, request.particulars)
     if kind is not None:
+        step_errors = policy.serious_step_errors(kind, particulars, clock().astimezone(policy.LOCAL_TIME).date())
+        errors.update(step_errors)
         gate = policy.escalation_gate_errors(
             kind,
             request.investigation_reference.strip() or None,
             threat,
-            request.legal_advice_reference.strip() or None,
+            request.legal_advice_reference.strip() or _legal_advice_given(particulars, step_errors),
             chosen,
         )
         if gate:
@@ -135,6 +140,7 @@ def request_escalation(
             terms=request.terms,
             submission_key=request.submission_key or None,
             no_warning_reason=no_warning_reason,
+            particulars=particulars,
         )
         try:
             escalation = uow.escalations.add(new)
@@ -150,6 +156,21 @@ def request_escalation(
         publish(uow, events, clock)
         uow.commit()
     return DecisionResult(view, recorded_now=True, events=events)
+
+
+def _particulars_for(kind: EscalationKind | None, typed: SeriousStepParticulars) -> SeriousStepParticulars:
+    """The further-action or withdrawal particulars as they will be kept, trimmed; none for any other kind (what
+    was typed into those fields for a warning or restriction is not kept)."""
+    if kind not in policy.SERIOUS_STEPS:
+        return SeriousStepParticulars()
+    return SeriousStepParticulars(**{f.name: str(getattr(typed, f.name)).strip() for f in fields(typed)})
+
+
+def _legal_advice_given(particulars: SeriousStepParticulars, step_errors: Mapping[str, str]) -> str | None:
+    """Something to show the gate that the legal advice is recorded (s14.3), only when all of it is."""
+    if {"legal_advice_by", "legal_advice_on", "legal_advice_summary"} & step_errors.keys():
+        return None
+    return particulars.legal_advice_by or None
 
 
 def _refuse_if_already_pending(
@@ -498,7 +519,8 @@ def _apply_decision(
     now: datetime,
     clock: Clock,
 ) -> None:
-    """Moves the escalation to its outcome and puts an approved warning or restriction in force (s11, s12, s13).
+    """Moves the escalation to its outcome and puts an approved warning, restriction, further action or service
+    withdrawal in force with its review date (s11, s12, s13, s14, s15.4).
     Its draft letter to the customer (s11.3, s11.4, s12.4) is produced on its way to the case owner."""
     escalation.state = EscalationState.APPROVED if outcome is DecisionOutcome.APPROVE else EscalationState.DECLINED
     uow.escalations.save_state(escalation)
@@ -514,6 +536,7 @@ def _apply_decision(
                 case_owner_id=escalation.requested_by,
                 restrictions=escalation.restrictions,
                 terms=escalation.terms,
+                particulars=escalation.particulars,
             )
         )
         uow.reviews.schedule(measure.id, measure.review_due_at)

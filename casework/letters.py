@@ -757,8 +757,9 @@ def drafted_letters(
                     _produce(uow, Actor(decision.decided_by, ""), about, kind, council, clock)
                     produced = True
             for measure in measures:
-                first = LetterKind(measure.kind.value)
-                if decision is not None and not uow.letters.versions(measure.id, first.value):
+                # A measure whose kind has no letter of its own (further action, a service withdrawal) drafts none here.
+                first = next((k for k in LetterKind if k.value == measure.kind.value), None)
+                if first is not None and decision is not None and not uow.letters.versions(measure.id, first.value):
                     produce_draft(uow, Actor(decision.decided_by, ""), measure, first, council, clock)
                     produced = True
                 withdrawn = overturned and measure.ended_at is not None

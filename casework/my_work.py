@@ -28,7 +28,7 @@ from casework.views import (
     escalation_view,
     incident_summary,
 )
-from casework.vocabulary import EscalationState, MeasureKind, MessagePurpose
+from casework.vocabulary import EscalationState, MessagePurpose
 
 NOT_YOURS = "You can't open this item."
 
@@ -174,7 +174,7 @@ def _shaped(facts: WorkFacts, now: datetime, undelivered: tuple[UndeliveredMessa
             WorkItem(
                 r.review_id,
                 r.customer_name,
-                "Restriction review" if r.measure_kind is MeasureKind.RESTRICTION else "Formal warning review",
+                f"{policy.measure_name(r.measure_kind)} review",
                 r.due_at,
                 overdue=r.due_at < now,
             )

@@ -13,7 +13,15 @@ from zoneinfo import ZoneInfo
 
 from casework.commands import IncidentSubmission
 from casework.configuration import DecisionRules
-from casework.entities import Measure, NewMeasure, RestrictionTerms, StaffMember, StaffStanding, Vote
+from casework.entities import (
+    Measure,
+    NewMeasure,
+    RestrictionTerms,
+    SeriousStepParticulars,
+    StaffMember,
+    StaffStanding,
+    Vote,
+)
 from casework.vocabulary import (
     ActingParty,
     AppealKind,
@@ -191,7 +199,124 @@ def measure_for(kind: EscalationKind) -> MeasureKind | None:
         return MeasureKind.FORMAL_WARNING
     if kind is EscalationKind.RESTRICTION:
         return MeasureKind.RESTRICTION
+    if kind is EscalationKind.FURTHER_ACTION:
+        return MeasureKind.FURTHER_ACTION
+    if kind is EscalationKind.MANDATORY_SERVICE_WITHDRAWAL:
+        return MeasureKind.SERVICE_WITHDRAWAL
     return None
+
+
+SERIOUS_STEPS = (EscalationKind.FURTHER_ACTION, EscalationKind.MANDATORY_SERVICE_WITHDRAWAL)
+"""The kinds taken only after legal advice (s14.3, s15.4), with their own particulars on the form."""
+
+
+def serious_step_errors(kind: EscalationKind, particulars: SeriousStepParticulars, today: date) -> dict[str, str]:
+    """Errors by form field for further action or a service withdrawal; empty for other kinds (their particulars
+    are not kept). The legal advice is required for both (s14.3); the human-rights and equality consideration, the
+    service and the alternative arrangement for a withdrawal (s15.4); the officer staff refer contact to for
+    further action (the status card names them). Police involvement is optional."""
+    if kind not in SERIOUS_STEPS:
+        return {}
+    p = particulars
+    errors: dict[str, str] = {}
+    if not p.legal_advice_by.strip():
+        errors["legal_advice_by"] = "Say who gave the legal advice (s14.3)."
+    if not p.legal_advice_on.strip():
+        errors["legal_advice_on"] = "Give the date of the legal advice (s14.3)."
+    else:
+        try:
+            advised = date.fromisoformat(p.legal_advice_on.strip())
+        except ValueError:
+            errors["legal_advice_on"] = "Enter the date of the legal advice as the form shows it."
+        else:
+            if advised > today:
+                errors["legal_advice_on"] = "The legal advice cannot be dated in the future: it comes first (s14.3)."
+    if not p.legal_advice_summary.strip():
+        errors["legal_advice_summary"] = "Summarise the legal advice (s14.3)."
+    if kind is EscalationKind.MANDATORY_SERVICE_WITHDRAWAL:
+        if not p.rights_consideration.strip():
+            errors["rights_consideration"] = (
+                "Say how wider human rights and equality duties were considered: withdrawal is a last resort (s15.4)."
+            )
+        if not p.service_withdrawn.strip():
+            errors["service_withdrawn"] = "Name the mandatory service to withdraw (s15.4)."
+        if not p.alternative_arrangement.strip():
+            errors["alternative_arrangement"] = "Say what the alternative arrangement for the customer is (s15.4)."
+    if kind is EscalationKind.FURTHER_ACTION and not p.contact_officer.strip():
+        errors["contact_officer"] = "Name the officer staff should refer contact about the matter to."
+    limits = {
+        "legal_advice_by": NAME_MAX_LENGTH,
+        "legal_advice_summary": REASON_MAX_LENGTH,
+        "police_reference": INVESTIGATION_REFERENCE_MAX_LENGTH,
+        "police_officer": NAME_MAX_LENGTH,
+        "police_advice": REASON_MAX_LENGTH,
+        "rights_consideration": REASON_MAX_LENGTH,
+        "service_withdrawn": SERVICE_WITHDRAWN_MAX_LENGTH,
+        "alternative_arrangement": REASON_MAX_LENGTH,
+        "contact_officer": NAME_MAX_LENGTH,
+    }
+    for name, limit in limits.items():
+        if name not in errors and len(str(getattr(p, name)).strip()) > limit:
+            errors[name] = f"Keep it to {limit} characters or fewer."
+    return errors
+
+
+SERVICE_WITHDRAWN_MAX_LENGTH = 300
+
+
+def serious_step_lines(kind: EscalationKind, particulars: SeriousStepParticulars) -> list[str]:
+    """What the determination team reads on the decision card about further action or a withdrawal: everything
+    the requester recorded (the legal advice is for the team, not the status card)."""
+    if kind not in SERIOUS_STEPS:
+        return []
+    p = particulars
+    lines: list[str] = []
+    if p.legal_advice_by or p.legal_advice_summary:
+        when = f" on {_iso_as_local(p.legal_advice_on)}" if p.legal_advice_on else ""
+        lines.append(f"Legal advice (s14.3) from {p.legal_advice_by}{when}: {p.legal_advice_summary}")
+    police = [
+        part
+        for part in (
+            f"crime reference {p.police_reference}" if p.police_reference else "",
+            f"officer {p.police_officer}" if p.police_officer else "",
+            f"their advice: {p.police_advice}" if p.police_advice else "",
+        )
+        if part
+    ]
+    lines.append(f"Police involved: {'; '.join(police)}" if police else "Police: not involved")
+    if p.rights_consideration:
+        lines.append(f"Human rights and equality duties considered (s15.4): {p.rights_consideration}")
+    if kind is EscalationKind.MANDATORY_SERVICE_WITHDRAWAL:
+        lines.append(f"Service to withdraw (s15.4): {p.service_withdrawn}")
+        lines.append(f"Alternative arrangement: {p.alternative_arrangement}")
+    if p.contact_officer:
+        lines.append(f"Contact about the matter to be referred to: {p.contact_officer}")
+    return lines
+
+
+def _iso_as_local(value: str) -> str:
+    try:
+        return f"{date.fromisoformat(value):%d %b %Y}"
+    except ValueError:
+        return value
+
+
+def measure_name(kind: MeasureKind) -> str:
+    """What a measure is, in a history line or a review's name ("Further action (s14) review")."""
+    return "Restriction" if kind is MeasureKind.RESTRICTION else _MEASURE_TITLES[kind]
+
+
+def measure_title(kind: MeasureKind) -> str:
+    """What a measure is called on the status card and in lists."""
+    return _MEASURE_TITLES[kind]
+
+
+_MEASURE_TITLES = {
+    MeasureKind.FORMAL_WARNING: "Formal warning",
+    MeasureKind.RESTRICTION: "Restricted",
+    MeasureKind.FURTHER_ACTION: "Further action (s14)",
+    MeasureKind.SERVICE_WITHDRAWAL: "Mandatory service withdrawn (s15.4)",
+}
 
 
 def decision_refusal(
@@ -251,7 +376,8 @@ def is_in_force(measure: Measure, now: datetime) -> bool:
 
 def standing(measures: Iterable[Measure], now: datetime) -> CustomerStanding:
     kinds = {measure.kind for measure in measures if is_in_force(measure, now)}
-    if MeasureKind.RESTRICTION in kinds:
+    # Further action and a withdrawn service restrict what staff may do at least as much as a restriction.
+    if kinds & {MeasureKind.RESTRICTION, MeasureKind.FURTHER_ACTION, MeasureKind.SERVICE_WITHDRAWAL}:
         return CustomerStanding.RESTRICTED
     if MeasureKind.FORMAL_WARNING in kinds:
         return CustomerStanding.WARNED
@@ -264,6 +390,13 @@ def handling_instructions(measure: NewMeasure) -> list[str]:
         return [
             "A formal warning is in force: deal with them as usual, and report any further unreasonable "
             "actions with 'report' (s11)."
+        ]
+    if measure.kind is MeasureKind.FURTHER_ACTION:
+        return _further_action_instructions(measure.particulars)
+    if measure.kind is MeasureKind.SERVICE_WITHDRAWAL:
+        p = measure.particulars
+        return [
+            f"The {p.service_withdrawn} is withdrawn (s15.4); the alternative arrangement is: {p.alternative_arrangement}"
         ]
     terms = measure.terms
     lines: list[str] = []
@@ -287,6 +420,19 @@ def handling_instructions(measure: NewMeasure) -> list[str]:
         elif restriction is ContactRestriction.DISCRETIONARY_SERVICES:
             withdrawn = terms.services_withdrawn or "as listed on the case"
             lines.append(f"Discretionary services withdrawn: {withdrawn}. Mandatory services continue (s3).")
+    return lines
+
+
+def _further_action_instructions(particulars: SeriousStepParticulars) -> list[str]:
+    """Further action (s14): staff keep out of the matter and send it to the officer handling it; the legal advice
+    itself is not for the status card."""
+    officer = particulars.contact_officer or "the case owner"
+    lines = [f"Further action is under way (s14): do not discuss the matter; refer contact about it to {officer}."]
+    if particulars.police_reference:
+        lines.append(
+            f"The police are involved (crime reference {particulars.police_reference}): quote it when you report "
+            "any further incident."
+        )
     return lines
 
 

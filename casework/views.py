@@ -462,7 +462,7 @@ def status_view(
         standing=policy.standing(measures, now),
         measures=tuple(
             MeasureView(
-                title="Restricted" if m.kind is MeasureKind.RESTRICTION else "Formal warning",
+                title=policy.measure_title(m.kind),
                 review_due_at=m.review_due_at,
                 instructions=tuple(policy.handling_instructions(m)),
                 scope=policy.scope_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
@@ -743,6 +743,11 @@ def escalation_view(
     basis.extend(policy.handling_instructions(probe) if escalation.restrictions else [])
     if escalation.restrictions:
         basis.extend([policy.scope_line(escalation.terms), policy.applies_to_line(escalation.terms)])
+    step_kind = policy.measure_for(escalation.kind)
+    if escalation.kind in policy.SERIOUS_STEPS and step_kind is not None:
+        basis.extend(policy.serious_step_lines(escalation.kind, escalation.particulars))
+        step = replace(probe, kind=step_kind, restrictions=(), particulars=escalation.particulars)
+        basis.extend(f"Staff would be told: {line}" for line in policy.handling_instructions(step))
     review_due_at = None
     if decision and escalation.state is EscalationState.APPROVED and policy.measure_for(escalation.kind):
         review_due_at = policy.review_due_date(decision.decided_at)

@@ -229,6 +229,11 @@ class MeasureKind(enum.StrEnum):
 
     FORMAL_WARNING = "formal_warning"
     RESTRICTION = "restriction"
+    FURTHER_ACTION = "further_action"
+    """Legal restrictions, declining a service or involving the police, after legal advice (s14.3)."""
+    SERVICE_WITHDRAWAL = "service_withdrawal"
+    """A mandatory service withdrawn, as a last resort, with an alternative arrangement (s15.4). The value fits the
+    measure table's kind column (20 characters)."""
 
 
 class EscalationState(enum.StrEnum):

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from botbuilder.core import TurnContext
 
 from cards.common import Card
-from cards.escalation import escalation_form, escalation_requested, request_already_pending
+from cards.escalation import SERIOUS_STEP_FIELDS, escalation_form, escalation_requested, request_already_pending
 from cards.verbs import Verb
 from casework.commands import EscalationRequest
-from casework.entities import RestrictionTerms
+from casework.entities import RestrictionTerms, SeriousStepParticulars
 from casework.errors import InvalidSubmission, RequestAlreadyPending
 from casework.escalations import request_escalation
 from casework.gateway import CaseworkGateway
@@ -34,6 +34,7 @@ class RequestEscalationDialog(FormDialog):
         "scope",
         "representative_name",
         "no_warning_reason",
+        *SERIOUS_STEP_FIELDS,
     )
 
     def __init__(self, casework: CaseworkGateway) -> None:
@@ -63,6 +64,7 @@ class RequestEscalationDialog(FormDialog):
             # Scoped to the requester, as an incident's is, so one person's form id never matches another's.
             submission_key=f"{actor.user_id}:{form_id}"[:64],
             no_warning_reason=values["no_warning_reason"],
+            particulars=SeriousStepParticulars(**{name: values[name] for name in SERIOUS_STEP_FIELDS}),
         )
         try:
             result = await self._casework.call(request_escalation, actor, request)

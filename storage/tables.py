@@ -176,6 +176,10 @@ class EscalationRecord(SQLModel, table=True):
     # Unique through the index ux_escalation_submission_key (migration 0012).
     submission_key: str | None = Field(default=None, max_length=64)
     no_warning_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # Further action and service withdrawal (s14.3, s15.4): casework.entities.SeriousStepParticulars as a dict.
+    particulars: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class VoteRecord(SQLModel, table=True):
@@ -213,7 +217,8 @@ class DecisionRecord(SQLModel, table=True):
 
 
 class MeasureRecord(SQLModel, table=True):
-    """A formal warning or restriction in force; it stops applying at ended_at with no job needed."""
+    """A formal warning, restriction, further action or service withdrawal in force; it stops applying at ended_at
+    with no job needed."""
 
     __tablename__ = "measure"
 
@@ -227,6 +232,9 @@ class MeasureRecord(SQLModel, table=True):
     case_owner_id: str = Field(max_length=64)
     restrictions: list[str] = Field(sa_column=Column(JSON, nullable=False))
     terms: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    particulars: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class Review(SQLModel, table=True):

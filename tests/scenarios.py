@@ -24,7 +24,7 @@ from casework import correspondence, customer_checks, escalations, incidents, le
 from casework.commands import EscalationRequest, IncidentSubmission
 from casework.configuration import Clock, CouncilDetails, DecisionRules
 from casework.dependencies import Dependencies
-from casework.entities import Actor, LetterContent, StaffMember
+from casework.entities import Actor, LetterContent, SeriousStepParticulars, StaffMember
 from casework.ports import UnitOfWork
 from casework.views import CustomerStatusView, IncidentConfirmation
 from casework.vocabulary import ContactChannel, ContactRestriction, DecisionOutcome, EscalationKind, UnreasonableAction
@@ -132,6 +132,24 @@ def restriction_request(name: str = "Jane Smith", **changes: object) -> Escalati
 
 NO_WARNING_REASON = "Abuse so severe that an informal warning would not have kept staff safe."
 """The requester's answer when no warning is on record (s11.1, s12.1): the scenarios' incidents carry none."""
+
+
+LEGAL_ADVICE = SeriousStepParticulars(
+    legal_advice_by="Legal Services (R. Khan)",
+    legal_advice_on="2026-11-20",
+    legal_advice_summary="An injunction is proportionate.",
+)
+"""Legal advice taken before further action or a withdrawal (s14.3), dated before the scenarios' clock."""
+
+
+def further_action_request(name: str = "Jane Smith", **particulars: str) -> EscalationRequest:
+    """Further action (s14) with the legal advice taken (s14.3) and the officer to refer contact to."""
+    return EscalationRequest(
+        name,
+        EscalationKind.FURTHER_ACTION.value,
+        "Threats continued after the restriction.",
+        particulars=replace(LEGAL_ADVICE, contact_officer="Priya Patel, Legal Services", **particulars),
+    )
 
 
 def warning_request(name: str = "Jane Smith") -> EscalationRequest:

@@ -7,12 +7,11 @@ from datetime import timedelta
 import pytest
 
 from casework import escalations, letters, policy, staff
-from casework.commands import EscalationRequest
 from casework.entities import Actor, StaffMember
 from casework.errors import AccessRefused, InvalidSubmission
 from casework.events import LettersDrafted
 from casework.views import DecisionResult
-from casework.vocabulary import DecisionOutcome, EscalationKind, EscalationState, LetterKind
+from casework.vocabulary import DecisionOutcome, EscalationState, LetterKind
 from tests.fakes import FakeClock, FakeUnitOfWork
 from tests.scenarios import (
     ADMIN,
@@ -24,6 +23,7 @@ from tests.scenarios import (
     SECOND,
     STAFF,
     escalate,
+    further_action_request,
     restriction_request,
     warning_request,
 )
@@ -73,13 +73,7 @@ def test_a_restriction_needs_two_approvals_and_shows_progress(uow: FakeUnitOfWor
 
 
 def test_further_action_needs_all_three(uow: FakeUnitOfWork, clock: FakeClock) -> None:
-    request = EscalationRequest(
-        "Jane Smith",
-        EscalationKind.FURTHER_ACTION.value,
-        "Police advise an injunction.",
-        legal_advice_reference="Legal 2026/77",
-    )
-    escalation_id = escalate(uow, clock, request)
+    escalation_id = escalate(uow, clock, further_action_request())
     assert vote(uow, clock, DECIDER, escalation_id).escalation.state is EscalationState.PENDING
     assert vote(uow, clock, SECOND, escalation_id).escalation.state is EscalationState.PENDING
     assert vote(uow, clock, THIRD, escalation_id).escalation.state is EscalationState.APPROVED

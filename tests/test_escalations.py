@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from casework import escalations, incidents, letters
+from casework import escalations, incidents, letters, policy
 from casework.commands import EscalationRequest
 from casework.customer_checks import customer_history
-from casework.entities import Actor, Decision
+from casework.entities import Actor, Decision, SeriousStepParticulars
 from casework.errors import AccessRefused, InvalidSubmission
 from casework.events import LettersDrafted
 from casework.views import DecisionResult
@@ -39,6 +39,7 @@ from tests.scenarios import (
     START,
     approved,
     escalate,
+    further_action_request,
     restriction_request,
     status_of,
     submission,
@@ -70,7 +71,8 @@ def test_a_request_that_fails_a_gate_stores_nothing(
     with pytest.raises(InvalidSubmission) as raised:
         escalations.request_escalation(uow, MANAGER, request_, clock, rules=RULES)
 
-    assert set(raised.value.errors) == {"gate"}
+    # The gate says what is missing; further action and a withdrawal also name each missing field (s14.3, s15.4).
+    assert "gate" in raised.value.errors
     assert uow.state.escalations == {}
     assert uow.committed == before
     assert uow.events("escalation.requested") == []
@@ -164,14 +166,25 @@ def test_a_serious_threat_allows_a_restriction_without_an_investigation(uow: Fak
 
 def test_further_action_with_legal_advice_is_accepted(uow: FakeUnitOfWork, clock: FakeClock) -> None:
     incidents.report_incident(uow, OFFICER, submission(), clock)
-    request = EscalationRequest(
-        "Jane Smith", EscalationKind.FURTHER_ACTION.value, "Continued threats.", legal_advice_reference=" LS/2026/3 "
-    )
+    request = further_action_request(police_reference=" LC-77 ")
 
     view = escalations.request_escalation(uow, MANAGER, request, clock, rules=RULES).escalation
 
-    assert uow.state.escalations[view.escalation_id].legal_advice_reference == "LS/2026/3"
-    assert "Legal advice: LS/2026/3" in view.basis
+    kept = uow.state.escalations[view.escalation_id].particulars
+    assert kept.legal_advice_by == "Legal Services (R. Khan)"
+    assert kept.police_reference == "LC-77"
+    assert "Legal advice (s14.3) from Legal Services (R. Khan) on 20 Nov 2026: An injunction is proportionate." in (
+        view.basis
+    )
+
+
+def test_a_warning_keeps_no_further_action_particulars(uow: FakeUnitOfWork, clock: FakeClock) -> None:
+    incidents.report_incident(uow, OFFICER, submission(), clock)
+    request = replace(warning_request(), particulars=further_action_request().particulars)
+
+    view = escalations.request_escalation(uow, MANAGER, request, clock, rules=RULES).escalation
+
+    assert uow.state.escalations[view.escalation_id].particulars == SeriousStepParticulars()
 
 
 # decide_escalation (s2.6, s11.2, s12.2, s13.1)
@@ -417,20 +430,22 @@ def test_an_approvals_draft_letter_is_made_once_as_it_goes_to_the_case_owner_not
     assert produced.actor_id == DECIDER.user_id, "recorded as the deciding member's"
 
 
-def test_approving_further_action_records_the_decision_without_a_measure(
+def test_approving_further_action_puts_it_in_force_with_a_review_date(
     uow: FakeUnitOfWork, clock: FakeClock, team: None
 ) -> None:
-    request = EscalationRequest(
-        "Jane Smith", EscalationKind.FURTHER_ACTION.value, "Threats.", legal_advice_reference="LS-1"
-    )
-    escalation_id = escalate(uow, clock, request)
+    escalation_id = escalate(uow, clock, further_action_request())
 
     result = escalations.decide_escalation(uow, DECIDER, escalation_id, DecisionOutcome.APPROVE, "", clock, **ONE_VOTE)
 
     assert result.recorded_now is True
     assert uow.state.escalations[escalation_id].state is EscalationState.APPROVED
-    assert uow.state.measures == {}
-    assert result.escalation.review_due_at is None
+    (measure,) = uow.state.measures.values()
+    assert measure.kind is MeasureKind.FURTHER_ACTION
+    assert measure.particulars.contact_officer == "Priya Patel, Legal Services"
+    assert measure.review_due_at == policy.review_due_date(clock()) == result.escalation.review_due_at
+    assert "refer contact about it to Priya Patel, Legal Services" in " ".join(
+        status_of(uow, clock).measures[0].instructions
+    )
 
 
 def test_deciding_an_unknown_escalation_is_refused_like_one_not_yours(

@@ -9,7 +9,7 @@ import pytest
 
 from casework import policy
 from casework.commands import IncidentSubmission
-from casework.entities import Measure, RestrictionTerms
+from casework.entities import Measure, RestrictionTerms, SeriousStepParticulars
 from casework.vocabulary import (
     ContactChannel,
     ContactRestriction,
@@ -216,8 +216,46 @@ def test_measure_for_each_kind() -> None:
     assert policy.measure_for(EscalationKind.FORMAL_WARNING) is MeasureKind.FORMAL_WARNING
     assert policy.measure_for(EscalationKind.RESTRICTION) is MeasureKind.RESTRICTION
     assert policy.measure_for(EscalationKind.EXTENSION) is None
-    assert policy.measure_for(EscalationKind.FURTHER_ACTION) is None
-    assert policy.measure_for(EscalationKind.MANDATORY_SERVICE_WITHDRAWAL) is None
+    assert policy.measure_for(EscalationKind.FURTHER_ACTION) is MeasureKind.FURTHER_ACTION
+    assert policy.measure_for(EscalationKind.MANDATORY_SERVICE_WITHDRAWAL) is MeasureKind.SERVICE_WITHDRAWAL
+
+
+ADVISED = SeriousStepParticulars(
+    legal_advice_by="Legal Services", legal_advice_on="2026-11-20", legal_advice_summary="Proportionate."
+)
+
+
+def test_further_action_needs_legal_advice_dated_before_today_and_an_officer_to_refer_to() -> None:
+    today = date(2026, 11, 28)
+    kind = EscalationKind.FURTHER_ACTION
+    assert set(policy.serious_step_errors(kind, SeriousStepParticulars(), today)) == {
+        "legal_advice_by",
+        "legal_advice_on",
+        "legal_advice_summary",
+        "contact_officer",
+    }
+    future = replace(ADVISED, legal_advice_on="2026-11-29", contact_officer="P. Patel")
+    assert "future" in policy.serious_step_errors(kind, future, today)["legal_advice_on"]
+    assert (
+        "as the form shows"
+        in policy.serious_step_errors(kind, replace(future, legal_advice_on="20/11"), today)["legal_advice_on"]
+    )
+    assert policy.serious_step_errors(kind, replace(ADVISED, contact_officer="P. Patel"), today) == {}
+
+
+def test_a_withdrawal_needs_rights_considered_the_service_and_an_alternative() -> None:
+    today = date(2026, 11, 28)
+    kind = EscalationKind.MANDATORY_SERVICE_WITHDRAWAL
+    assert set(policy.serious_step_errors(kind, ADVISED, today)) == {
+        "rights_consideration",
+        "service_withdrawn",
+        "alternative_arrangement",
+    }
+    complete = replace(ADVISED, rights_consideration="Weighed.", service_withdrawn="x", alternative_arrangement="y")
+    assert policy.serious_step_errors(kind, complete, today) == {}
+    too_long = replace(complete, police_advice="a" * (policy.REASON_MAX_LENGTH + 1))
+    assert set(policy.serious_step_errors(kind, too_long, today)) == {"police_advice"}
+    assert policy.serious_step_errors(EscalationKind.FORMAL_WARNING, SeriousStepParticulars(), today) == {}
 
 
 # who may decide (s2.6, s11.2)

@@ -11,7 +11,15 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
-from casework.entities import Decision, Escalation, NewEscalation, RestrictionTerms, Vote, with_id
+from casework.entities import (
+    Decision,
+    Escalation,
+    NewEscalation,
+    RestrictionTerms,
+    SeriousStepParticulars,
+    Vote,
+    with_id,
+)
 from casework.vocabulary import ContactRestriction, DecisionOutcome, EscalationKind, EscalationState, SeriousThreat
 from storage.repositories.sql_repository import SqlRepository, stored_id
 from storage.tables import (
@@ -50,6 +58,7 @@ class SqlEscalations(SqlRepository):
             last_chased_at=escalation.last_chased_at,
             submission_key=escalation.submission_key,
             no_warning_reason=escalation.no_warning_reason,
+            particulars=asdict(escalation.particulars),
         )
         self._insert_once(row, "This request was already received.")
         escalation_id = stored_id(row.id)
@@ -221,5 +230,6 @@ def _escalation(row: EscalationRecord, incident_ids: Sequence[int]) -> Escalatio
         answer=row.answer,
         last_chased_at=row.last_chased_at,
         no_warning_reason=row.no_warning_reason,
+        particulars=SeriousStepParticulars(**row.particulars),
         id=stored_id(row.id),
     )

@@ -1,4 +1,5 @@
-"""Measures in force for a customer: formal warnings and restrictions (s11.4, s13)."""
+"""Measures in force for a customer: formal warnings, restrictions, further action, service withdrawals (s11.4,
+s13, s14, s15.4)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from casework.entities import Measure, NewMeasure, RestrictionTerms, with_id
+from casework.entities import Measure, NewMeasure, RestrictionTerms, SeriousStepParticulars, with_id
 from casework.vocabulary import ContactRestriction, MeasureKind
 from storage.repositories.sql_repository import SqlRepository, stored_id
 from storage.tables import MeasureRecord
@@ -26,6 +27,7 @@ class SqlMeasures(SqlRepository):
             case_owner_id=measure.case_owner_id,
             restrictions=[r.value for r in measure.restrictions],
             terms=asdict(measure.terms),
+            particulars=asdict(measure.particulars),
         )
         return with_id(Measure, measure, self._insert(row))
 
@@ -60,5 +62,6 @@ def measure_of(row: MeasureRecord) -> Measure:
         restrictions=tuple(ContactRestriction(r) for r in row.restrictions),
         terms=RestrictionTerms(**row.terms),
         ended_at=row.ended_at,
+        particulars=SeriousStepParticulars(**row.particulars),
         id=stored_id(row.id),
     )
