@@ -757,8 +757,9 @@ def drafted_letters(
                     _produce(uow, Actor(decision.decided_by, ""), about, kind, council, clock)
                     produced = True
             for measure in measures:
-                # A measure whose kind has no letter of its own (further action, a service withdrawal) drafts none here.
-                first = next((k for k in LetterKind if k.value == measure.kind.value), None)
+                # Further action and a service withdrawal have their letter about the decision (above), not the
+                # measure; a measure kind with no letter of its own drafts none here.
+                first = None if decides else next((k for k in LetterKind if k.value == measure.kind.value), None)
                 if first is not None and decision is not None and not uow.letters.versions(measure.id, first.value):
                     produce_draft(uow, Actor(decision.decided_by, ""), measure, first, council, clock)
                     produced = True

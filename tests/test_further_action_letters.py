@@ -13,7 +13,7 @@ import pytest
 
 from casework import customer_records, escalations, incidents, letters, staff
 from casework.commands import EscalationRequest, IncidentSubmission, LetterRevision
-from casework.entities import Actor, StaffMember
+from casework.entities import Actor, SeriousStepParticulars, StaffMember
 from casework.errors import AccessRefused, InvalidSubmission
 from casework.letters import LetterIncomplete
 from casework.vocabulary import DeliveryMethod, EscalationKind, LetterKind
@@ -65,7 +65,16 @@ Uow = Callable[[], SqlUnitOfWork]
 
 
 def request(kind: EscalationKind) -> EscalationRequest:
-    return EscalationRequest("Jane Smith", kind.value, REQUEST_REASON, legal_advice_reference=LEGAL_ADVICE)
+    particulars = SeriousStepParticulars(
+        legal_advice_by="Legal Services",
+        legal_advice_on="2026-11-20",
+        legal_advice_summary=LEGAL_ADVICE,
+        contact_officer="Priya Patel, Legal Services",
+        rights_consideration="Article 8 and the Equality Act 2010 duties weighed; no less intrusive option works.",
+        service_withdrawn="bulky waste collection",
+        alternative_arrangement="A private collector, which the council will arrange and pay for.",
+    )
+    return EscalationRequest("Jane Smith", kind.value, REQUEST_REASON, particulars=particulars)
 
 
 def team_of_three(url: str, clock: MutableClock) -> None:
@@ -93,7 +102,9 @@ def test_an_approved_further_action_drafts_a_complete_letter_once_what_happens_n
         # Approved by all three, then the outbox's drafting, as when the case owner is sent the card.
         escalation_id = morgan_escalates(uow, clock, request(kind), approved_by=(HARPER, CASEY, LEE), council=COUNCIL)
         with uow() as work:
-            assert work.measures.for_customer(1) == [], "it puts no measure in force (that is issue 18)"
+            # In force as a measure (issue 18), its letter about the decision: one letter, not one of each.
+            (measure,) = work.measures.for_customer(1)
+            assert measure.escalation_id == escalation_id and not work.letters.versions(measure.id, letter_kind.value)
             (draft,) = work.letters.escalation_versions(escalation_id)
         assert (draft.kind, draft.version, draft.measure_id) == (letter_kind, 1, None)
         # Drafting again (the outbox retrying) makes no second letter.
@@ -145,7 +156,7 @@ def test_an_approved_further_action_drafts_a_complete_letter_once_what_happens_n
         absent = [element for element in expected if element not in text]
         assert absent == [], text
         # What was written for the team stays with the team: the request's reason and the legal advice.
-        assert REQUEST_REASON not in text and "LS/2026/3" not in text
+        assert REQUEST_REASON not in text and "LS/2026/3" not in text and "Priya Patel" not in text
     finally:
         engine.dispose()
 

@@ -1,8 +1,8 @@
 """the particulars of further action and of withdrawing a mandatory service (s14.3, s15.4), on the request and on
 the measure it puts in force
 
-Revision ID: 0021
-Revises: 0018
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-01 17:00:00.000000
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0018"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
