@@ -28,7 +28,14 @@ from cards.verbs import Verb
 from casework import policy
 from casework.errors import RequestAlreadyPending
 from casework.views import EscalationView
-from casework.vocabulary import ContactRestriction, EscalationKind, EscalationState, SeriousThreat, ServiceArea
+from casework.vocabulary import (
+    ContactRestriction,
+    EscalationKind,
+    EscalationState,
+    RepresentativeOption,
+    SeriousThreat,
+    ServiceArea,
+)
 
 _REQUESTABLE = (
     EscalationKind.FORMAL_WARNING,
@@ -134,6 +141,14 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
             False,
             200,
         ),
+        choice_input(
+            "representative_option",
+            "If so, what the customer is offered (s5.4)",
+            enum_choices(RepresentativeOption),
+            values.get("representative_option", ""),
+            False,
+        ),
+        *error_text(errs, "representative_option"),
         *_serious_step(values, errs),
     ]
     return envelope(
@@ -279,9 +294,10 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
     count = len(view.evidence)
     body.append(text(markdown("**Evidence** ({} incident{})", count, "" if count == 1 else "s")))
     for line in view.evidence:
+        by = f" (by their representative {line.by_representative}, s5.4)" if line.by_representative else ""
         body.append(
             text(
-                f"{line.reference} – {london(line.occurred_at)} – {line.channel}: {', '.join(line.actions)}",
+                f"{line.reference} – {london(line.occurred_at)} – {line.channel}{by}: {', '.join(line.actions)}",
                 subtle=True,
             )
         )

@@ -50,13 +50,28 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
     if view.incidents_since:
         body.append(text(markdown("**{} incident(s) since the last review:**", len(view.incidents_since))))
         body.extend(
-            text(f"{i.reference} – {london(i.occurred_at)} – {i.channel}: {', '.join(i.actions)}", subtle=True)
+            text(
+                f"{i.reference} – {london(i.occurred_at)} – {i.channel}"
+                f"{f' (by their representative {i.by_representative}, not counted: s5.4)' if i.by_representative else ''}"
+                f": {', '.join(i.actions)}",
+                subtle=True,
+            )
             for i in view.incidents_since
         )
         if view.warnings_since:
             body.append(text(markdown("**Informal warnings since the last review** ({})", len(view.warnings_since))))
             body.extend(text(f"{london_date(w.when)}: {w.what}", subtle=True) for w in view.warnings_since)
+    if view.incidents_since and view.proposed is ReviewOutcome.EXTEND:
         body.append(text(markdown("Proposed: **extend by 3 months** (s13.2), or lift if they no longer justify it.")))
+    elif view.incidents_since:
+        body.append(
+            text(
+                markdown(
+                    "None of the customer's own since the last review: proposed **lift** (s13.1); their "
+                    "representative's actions are dealt with as s5.4 says."
+                )
+            )
+        )
     else:
         body.append(text(markdown("No further unacceptable actions since the last review: proposed **lift** (s13.1).")))
     if notice:

@@ -113,6 +113,18 @@ class Representative(NewRepresentative):
 
 
 @dataclass(frozen=True)
+class RecentIncident:
+    """What the escalation suggestion weighs of one of the customer's incidents."""
+
+    occurred_at: datetime
+    service_area: ServiceArea
+    matter_reference: str = ""
+    """The matter it was about ("" if none given), for the 'scatter gun' of s6.1."""
+    by_representative: bool = False
+    """Their representative acted, not the customer (s5.4: the customer must not be disadvantaged)."""
+
+
+@dataclass(frozen=True)
 class RestrictionTerms:
     """The particulars of a restriction on contact (s15.2, s15.3: tailored and proportionate)."""
 
@@ -124,6 +136,9 @@ class RestrictionTerms:
     scope: str = ""
     """A ServiceArea value for one service; empty for council-wide."""
     representative_name: str = ""
+    representative_option: str = ""
+    """When only the representative is restricted, what the customer is offered so they are not disadvantaged
+    (s5.4): a RepresentativeOption value."""
     """Set when the restriction applies to the customer's representative only (s5.4)."""
 
 

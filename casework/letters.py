@@ -35,7 +35,7 @@ from casework.entities import (
 )
 from casework.errors import WHOLE_FORM, AccessRefused, CaseworkError, InvalidSubmission, NotFound
 from casework.ports import UnitOfWork
-from casework.views import CustomerLetters, LetterSection, LetterView, ReceptionLine
+from casework.views import CustomerLetters, LetterSection, LetterView, ReceptionLine, representative_of
 from casework.vocabulary import (
     AppealOutcome,
     ContactRestriction,
@@ -991,7 +991,9 @@ def _example(incident: Incident) -> str:
     words = " ".join(incident.description.split())
     if len(words) > EXAMPLE_MAX_LENGTH:
         words = words[: EXAMPLE_MAX_LENGTH - 1].rstrip() + "…"
-    return f"On {_day(incident.occurred_at)} ({incident.channel.label.lower()}): {words}"
+    # A representative's actions are told as theirs, so the customer is not taken to have done them (s5.4).
+    by = f", by your representative {incident.representative_name}" if representative_of(incident) else ""
+    return f"On {_day(incident.occurred_at)} ({incident.channel.label.lower()}{by}): {words}"
 
 
 def _consequences(kind: LetterKind, of_warning: bool) -> str:

@@ -16,6 +16,7 @@ from casework.configuration import DecisionRules
 from casework.entities import (
     Measure,
     NewMeasure,
+    RecentIncident,
     RestrictionTerms,
     SeriousStepParticulars,
     StaffMember,
@@ -35,6 +36,7 @@ from casework.vocabulary import (
     EscalationKind,
     ImmediateStep,
     MeasureKind,
+    RepresentativeOption,
     ReviewOutcome,
     Role,
     SeriousThreat,
@@ -457,9 +459,14 @@ def scope_line(terms: RestrictionTerms) -> str:
 def applies_to_line(terms: RestrictionTerms) -> str:
     """Who is restricted: the customer, or only their representative (s5.4: the customer keeps a route in)."""
     if terms.representative_name:
+        offered = (
+            f" {RepresentativeOption(terms.representative_option).label} (s5.4)."
+            if terms.representative_option in _values(RepresentativeOption)
+            else ""
+        )
         return (
             f"Applies to their representative {terms.representative_name} only: the customer may still "
-            "contact us directly."
+            f"contact us directly.{offered}"
         )
     return "Applies to the customer."
 
@@ -521,6 +528,11 @@ def restriction_terms_errors(restrictions: Iterable[ContactRestriction], terms: 
         errors["services_withdrawn"] = "List the discretionary services withdrawn."
     if terms.scope and terms.scope not in _values(ServiceArea):
         errors["scope"] = "Choose the service from the list, or leave it empty for all services."
+    if terms.representative_name.strip() and terms.representative_option not in _values(RepresentativeOption):
+        errors["representative_option"] = (
+            "Choose what the customer is offered while their representative is restricted, so they are not "
+            "disadvantaged (s5.4)."
+        )
     return errors
 
 
@@ -737,7 +749,7 @@ SUGGESTION_SERVICES = 2
 
 
 def escalation_suggestion(
-    incidents: Iterable[tuple[datetime, ServiceArea, str]],
+    incidents: Iterable[RecentIncident],
     at: datetime,
     matter: str,
     window: timedelta = SUGGESTION_WINDOW,
@@ -747,19 +759,25 @@ def escalation_suggestion(
     """A prompt for the line manager when incidents mount up, or when the same matter (`matter`, the reference the
     reporter gave) is pursued with several services at once: the 'scatter gun' of s6.1 is "parallel complaints or
     contact about the same issue", not any contact with two services. A suggestion only: people decide (s10).
-    Empty when there is nothing to suggest."""
-    recent = [(when, area, about) for when, area, about in incidents if at - window <= when <= at]
+    Empty when there is nothing to suggest.
+
+    Only the customer's own actions count: a representative's are theirs (s5.4), and the suggestion says how many
+    were left out."""
+    in_window = [i for i in incidents if at - window <= i.occurred_at <= at]
+    by_representative = sum(1 for i in in_window if i.by_representative)
+    recent = [i for i in in_window if not i.by_representative]
     key = matter.strip().casefold()
-    same_matter = [area for _, area, about in recent if key and about.strip().casefold() == key]
+    same_matter = [i.service_area for i in recent if key and i.matter_reference.strip().casefold() == key]
+    left_out = f" ({by_representative} more by their representative, not counted: s5.4)" if by_representative else ""
     services = {area for area in same_matter if area is not ServiceArea.OTHER}
     days = window.days
     if len(services) >= services_threshold:
         return (
             f"Matter {matter.strip()} raised with {len(services)} services in {days} days: possibly a 'scatter gun' "
-            "approach (s6.1). Consider asking the determination team."
+            f"approach (s6.1){left_out}. Consider asking the determination team."
         )
     if len(recent) >= incidents_threshold:
-        return f"{len(recent)} incidents in {days} days: consider asking the determination team (s10, s11)."
+        return f"{len(recent)} incidents in {days} days{left_out}: consider asking the determination team (s10, s11)."
     return ""
 
 

@@ -36,6 +36,7 @@ from casework.entities import (
     OmbudsmanSignposting,
     OutboxClaim,
     OutboxMessage,
+    RecentIncident,
     Representative,
     RestrictionTerms,
     ScheduledReview,
@@ -387,9 +388,9 @@ class CustomerStatusFacts:
     viewer_manages_case: bool
     """The viewer owns one of the customer's measures, asked for an escalation about them, or line-manages someone
     who reported an incident about them (s2.6: the case's managers)."""
-    recent_incidents: tuple[tuple[datetime, ServiceArea, str], ...] = ()
-    """When and where each of the customer's incidents since the time asked for happened, and the matter it was
-    about ("" if none given), oldest first (for the escalation suggestion); empty unless asked for."""
+    recent_incidents: tuple[RecentIncident, ...] = ()
+    """The customer's incidents since the time asked for, oldest first (for the escalation suggestion); empty
+    unless asked for."""
     recent_warnings: tuple[datetime, ...] = ()
     """When each informal warning on those incidents was given (s10: at the time, or noted by the line manager in
     the s8.6 discussion), oldest first; empty unless asked for."""

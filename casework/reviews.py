@@ -13,7 +13,7 @@ from casework.errors import AccessRefused, NotFound
 from casework.events import LettersDrafted, ReviewDue, ReviewOverdue
 from casework.outbox import publish
 from casework.ports import UnitOfWork
-from casework.views import EvidenceLine, PastReview, ReviewResult, ReviewView, informal_warnings
+from casework.views import EvidenceLine, PastReview, ReviewResult, ReviewView, informal_warnings, representative_of
 from casework.vocabulary import LetterKind, MeasureKind, ReviewOutcome
 
 REMINDER_SWEEP = Actor("system", "Reminder sweep")
@@ -212,9 +212,13 @@ def _view(uow: UnitOfWork, review: ScheduledReview, measure: Measure, clock: Clo
             PastReview(r.due_at, r.outcome.value if r.outcome else "", name(r.decided_by), r.reason) for r in past
         ),
         incidents_since=tuple(
-            EvidenceLine(i.reference, i.occurred_at, i.channel.label, i.action_labels) for i in incidents
+            EvidenceLine(
+                i.reference, i.occurred_at, i.channel.label, i.action_labels, by_representative=representative_of(i)
+            )
+            for i in incidents
         ),
-        proposed=policy.proposed_review_outcome(len(incidents)),
+        # The customer's own actions only: a representative's are not held against them (s5.4).
+        proposed=policy.proposed_review_outcome(len([i for i in incidents if not representative_of(i)])),
         warnings_since=informal_warnings(incidents),
         overdue=review.decided_at is None and review.due_at < clock(),
         staff_options=tuple((m.user_id, m.name) for m in uow.staff.all() if m.user_id != owner_id),

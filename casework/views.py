@@ -20,12 +20,14 @@ from casework.entities import (
     IncidentAmendment,
     Measure,
     NewMeasure,
+    RecentIncident,
     StaffMember,
     Vote,
 )
 from casework.errors import NotFound
 from casework.ports import CustomerStatusFacts, UnitOfWork
 from casework.vocabulary import (
+    ActingParty,
     ContactChannel,
     CustomerStanding,
     DecisionOutcome,
@@ -36,7 +38,6 @@ from casework.vocabulary import (
     MeasureKind,
     MessagePurpose,
     ReviewOutcome,
-    ServiceArea,
     UnreasonableAction,
 )
 
@@ -234,6 +235,9 @@ class EvidenceLine:
     amended: str = ""
     """Set when the incident was amended: when, and for a decided escalation which version the decision relied on
     (the line then shows that version)."""
+    by_representative: str = ""
+    """The representative's name when they acted, not the customer (s5.4): shown as theirs, not counted against
+    the customer."""
 
 
 @dataclass(frozen=True)
@@ -570,6 +574,15 @@ def local_date(moment: datetime) -> str:
     return moment.astimezone(policy.LOCAL_TIME).strftime("%d %b %Y")
 
 
+def recent_incident(incident: Incident) -> RecentIncident:
+    return RecentIncident(
+        incident.occurred_at,
+        incident.service_area,
+        incident.matter_reference,
+        by_representative=incident.acting_party is ActingParty.REPRESENTATIVE,
+    )
+
+
 def informal_warnings(incidents: Sequence[Incident]) -> tuple[WarningLine, ...]:
     """The informal warnings on these incidents, oldest first: given at the time by the officer (s8.5, s10) or
     noted by the line manager in the s8.6 discussion."""
@@ -593,8 +606,15 @@ def evidence_line(
     """An incident on a decision card. Once the escalation is decided, the incident as the decision saw it, saying
     so if it was amended since; before, as it is now, saying it was amended."""
     own = [a for a in amendments if a.incident_id == incident.id]
+    representative = representative_of(incident)
     if not own:
-        return EvidenceLine(incident.reference, incident.occurred_at, incident.channel.label, incident.action_labels)
+        return EvidenceLine(
+            incident.reference,
+            incident.occurred_at,
+            incident.channel.label,
+            incident.action_labels,
+            by_representative=representative,
+        )
     last = own[-1]
     if decided_at is not None and last.amended_at > decided_at:
         values = values_as_of(incident, own, decided_at)
@@ -616,7 +636,15 @@ def evidence_line(
             other_action=values.get("other_action", ""),
         ).action_labels,
         amended=note,
+        by_representative=representative,
     )
+
+
+def representative_of(incident: Incident) -> str:
+    """Who acted, when it was the customer's representative (s5): their name, or "" for the customer."""
+    if incident.acting_party is not ActingParty.REPRESENTATIVE:
+        return ""
+    return incident.representative_name or "their representative"
 
 
 def incident_summary(
@@ -631,9 +659,7 @@ def incident_summary(
     if facts is None:
         since = incident.occurred_at - policy.SUGGESTION_WINDOW
         window = uow.incidents.for_customer_since(incident.customer_id, since)
-        recent: Sequence[tuple[datetime, ServiceArea, str]] = [
-            (i.occurred_at, i.service_area, i.matter_reference) for i in window
-        ]
+        recent: Sequence[RecentIncident] = [recent_incident(i) for i in window]
         warnings: Sequence[datetime] = [w.when for w in informal_warnings(window)]
         measures: Sequence[Measure] = uow.measures.for_customer(incident.customer_id)
     else:

@@ -180,6 +180,25 @@ _KIND_LABELS = {
 }
 
 
+class RepresentativeOption(enum.StrEnum):
+    """What the customer is offered when their representative is restricted, so they are not disadvantaged (s5.4)."""
+
+    DEAL_DIRECTLY = "deal_directly"
+    FIND_ANOTHER = "find_another"
+    NOMINATE_ANOTHER = "nominate_another"
+
+    @property
+    def label(self) -> str:
+        return _REPRESENTATIVE_OPTION_LABELS[self]
+
+
+_REPRESENTATIVE_OPTION_LABELS = {
+    RepresentativeOption.DEAL_DIRECTLY: "We deal with the customer directly, with any reasonable adjustments they need",
+    RepresentativeOption.FIND_ANOTHER: "We help the customer find another representative (an advocacy service)",
+    RepresentativeOption.NOMINATE_ANOTHER: "The customer is asked to nominate another representative",
+}
+
+
 class SeriousThreat(enum.StrEnum):
     """The s12.3 exceptions that allow a restriction without a prior investigation."""
 

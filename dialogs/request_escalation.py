@@ -33,6 +33,7 @@ class RequestEscalationDialog(FormDialog):
         "services_withdrawn",
         "scope",
         "representative_name",
+        "representative_option",
         "no_warning_reason",
         *SERIOUS_STEP_FIELDS,
     )
@@ -60,6 +61,7 @@ class RequestEscalationDialog(FormDialog):
                 services_withdrawn=values["services_withdrawn"].strip(),
                 scope=values["scope"],
                 representative_name=values["representative_name"].strip(),
+                representative_option=values["representative_option"] if values["representative_name"].strip() else "",
             ),
             # Scoped to the requester, as an incident's is, so one person's form id never matches another's.
             submission_key=f"{actor.user_id}:{form_id}"[:64],

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
-from casework.entities import Representative, StaffMember
+from casework.entities import RecentIncident, Representative, StaffMember
 from casework.ports import (
     CustomerStatusFacts,
     DiscussionDue,
@@ -220,6 +220,7 @@ class SqlReads:
                 incident.informal_warning_given,
                 noted,
                 incident.matter_reference,
+                incident.acting_party,
             )
             return (
                 select(func.json_agg(aggregate_order_by(item, col(incident.occurred_at))))
@@ -233,6 +234,7 @@ class SqlReads:
                 col(incident.informal_warning_given),
                 noted.label("noted_at"),
                 col(incident.matter_reference),
+                col(incident.acting_party),
             )
             .where(col(incident.customer_id) == customer_id, col(incident.occurred_at) >= since)
             .order_by(col(incident.occurred_at), col(incident.id))
@@ -246,6 +248,7 @@ class SqlReads:
                     ordered.c.informal_warning_given,
                     ordered.c.noted_at,
                     ordered.c.matter_reference,
+                    ordered.c.acting_party,
                 )
             )
         ).scalar_subquery()
@@ -328,14 +331,17 @@ def _moment(stored: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _recent_incidents(stored: Any) -> tuple[tuple[datetime, ServiceArea, str], ...]:
-    return tuple((_moment(at), ServiceArea(area), matter or "") for at, area, _, _, matter in _recent_items(stored))
+def _recent_incidents(stored: Any) -> tuple[RecentIncident, ...]:
+    return tuple(
+        RecentIncident(_moment(at), ServiceArea(area), matter or "", by_representative=party == "representative")
+        for at, area, _, _, matter, party in _recent_items(stored)
+    )
 
 
 def _recent_warnings(stored: Any) -> tuple[datetime, ...]:
     """When each informal warning on those incidents was given: at the incident, or when the line manager noted it."""
     found: list[datetime] = []
-    for at, _, given_at_the_time, noted_at, _ in _recent_items(stored):
+    for at, _, given_at_the_time, noted_at, *_ in _recent_items(stored):
         if given_at_the_time:
             found.append(_moment(at))
         if noted_at:

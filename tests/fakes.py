@@ -74,7 +74,7 @@ from casework.ports import (
     StaffRepository,
     WorkFacts,
 )
-from casework.views import informal_warnings
+from casework.views import informal_warnings, recent_incident
 from casework.vocabulary import ContactRestriction, DeliveryMethod, EscalationState, ManagerOutcome, MessageState
 from storage.customer_search import NameCandidate, indexed_words, prefix_lookups, rank
 
@@ -841,7 +841,7 @@ class FakeReads:
         measures = tuple(uow.measures.for_customer(customer_id))
         representatives = tuple(uow.representatives.for_customer(customer_id))
         since = tuple(uow.incidents.for_customer_since(customer_id, incidents_since)) if incidents_since else ()
-        recent = tuple((i.occurred_at, i.service_area, i.matter_reference) for i in since)
+        recent = tuple(recent_incident(i) for i in since)
         warnings = tuple(sorted(w.when for w in informal_warnings(since)))
         appealed = frozenset(a.measure_id for a in uow.appeals.for_customer(customer_id) if a.is_open)
         signposted = tuple((s.matter, s.signposted_on) for s in uow.appeals.signpostings_for(customer_id))

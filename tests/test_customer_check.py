@@ -13,11 +13,23 @@ from casework.customer_records import add_representative, import_customers, merg
 from casework.errors import AccessRefused
 from storage.database import create_database_engine
 from storage.migrate import upgrade
-from storage.tables import AuditEventRecord, CustomerRecord, IncidentRecord
+from storage.tables import AuditEventRecord, CustomerRecord, EscalationRecord, IncidentRecord
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot
-from tests.scenarios import ADMIN, STAFF, approve_button, considered, escalated_to_team, last_card, register_team, say
-from tests.teams import CASEY, HARPER, MORGAN, SAM, all_text, execute, submit
+from tests.scenarios import (
+    ADMIN,
+    STAFF,
+    approve_button,
+    considered,
+    escalate_restriction,
+    escalated_to_team,
+    last_card,
+    register_team,
+    report,
+    rows,
+    say,
+)
+from tests.teams import CASEY, HARPER, MORGAN, SAM, all_text, execute, inputs_of, submit
 
 CUSTOMERS = [
     {
@@ -225,10 +237,28 @@ async def test_a_restriction_on_the_representative_only_says_so(
     bot: RunningBot, sqlite_url: str, clock: MutableClock
 ) -> None:
     register_team(sqlite_url, clock)
-    await approve_restriction(bot, restrictions="written_only", representative_name="Ron Advocate")
+    await approve_restriction(
+        bot, restrictions="written_only", representative_name="Ron Advocate", representative_option="find_another"
+    )
     await say(bot, SAM, "check Jane Smith")
     text = all_text(last_card(bot.connector, SAM.personal_conversation))
-    assert "Applies to their representative Ron Advocate only: the customer may still contact us directly." in text
+    assert (
+        "Applies to their representative Ron Advocate only: the customer may still contact us directly. We help the "
+        "customer find another representative (an advocacy service) (s5.4)."
+    ) in text
+
+
+async def test_restricting_a_representative_needs_what_the_customer_is_offered(
+    bot: RunningBot, sqlite_url: str, clock: MutableClock
+) -> None:
+    register_team(sqlite_url, clock)
+    await say(bot, HARPER, "hello", channel=True)
+    await report(bot, SAM, "Jane Smith", acting_party="representative", representative_name="Ron Advocate")
+    await escalate_restriction(bot, MORGAN, "Jane Smith", representative_name="Ron Advocate")
+    form = last_card(bot.connector, MORGAN.personal_conversation)
+    assert "so they are not disadvantaged (s5.4)" in all_text(form)
+    assert inputs_of(form)["representative_name"] == "Ron Advocate"
+    assert rows(sqlite_url, EscalationRecord) == []
 
 
 async def test_general_staff_see_instructions_not_narratives_and_the_team_sees_the_history(

@@ -9,7 +9,7 @@ import pytest
 
 from casework import policy
 from casework.commands import IncidentSubmission
-from casework.entities import Measure, RestrictionTerms, SeriousStepParticulars
+from casework.entities import Measure, RecentIncident, RestrictionTerms, SeriousStepParticulars
 from casework.vocabulary import (
     ContactChannel,
     ContactRestriction,
@@ -399,6 +399,28 @@ def test_scope_and_who_is_restricted_are_explicit() -> None:
     assert "the customer may still contact us directly" in representative_only
 
 
+def test_restricting_only_a_representative_records_what_the_customer_is_offered() -> None:
+    # s5.4: the customer they represent must not be disadvantaged.
+    terms = RestrictionTerms(representative_name="Ron Advocate")
+    assert set(policy.restriction_terms_errors((), terms)) == {"representative_option"}
+    offered = RestrictionTerms(representative_name="Ron Advocate", representative_option="deal_directly")
+    assert policy.restriction_terms_errors((), offered) == {}
+    assert policy.applies_to_line(offered).endswith(
+        "We deal with the customer directly, with any reasonable adjustments they need (s5.4)."
+    )
+
+
+def test_a_representatives_incidents_are_not_counted_in_the_customers_suggestion() -> None:
+    at = datetime(2026, 11, 28, tzinfo=UTC)
+    theirs = [RecentIncident(at - timedelta(days=d), ServiceArea.HOUSING, "", True) for d in (1, 2, 3)]
+    assert policy.escalation_suggestion(theirs, at, "") == ""
+    own = [RecentIncident(at - timedelta(days=d), ServiceArea.HOUSING) for d in (4, 5, 6)]
+    assert policy.escalation_suggestion([*own, *theirs], at, "") == (
+        "3 incidents in 90 days (3 more by their representative, not counted: s5.4): consider asking the "
+        "determination team (s10, s11)."
+    )
+
+
 def test_each_restriction_needs_its_particulars() -> None:
     chosen = (
         ContactRestriction.NAMED_CONTACT,
@@ -509,17 +531,20 @@ def test_only_the_reporters_line_manager_or_the_team_records_the_discussion() ->
 
 def test_mounting_incidents_suggest_asking_the_team() -> None:
     at = datetime(2026, 11, 28, tzinfo=UTC)
-    two = [(at - timedelta(days=1), ServiceArea.HOUSING, ""), (at, ServiceArea.HOUSING, "")]
+    two = [RecentIncident(at - timedelta(days=1), ServiceArea.HOUSING, ""), RecentIncident(at, ServiceArea.HOUSING, "")]
     assert policy.escalation_suggestion(two, at, "") == ""
-    three = [*two, (at - timedelta(days=10), ServiceArea.HOUSING, "")]
+    three = [*two, RecentIncident(at - timedelta(days=10), ServiceArea.HOUSING, "")]
     assert "3 incidents in 90 days" in policy.escalation_suggestion(three, at, "")
-    old = [*two, (at - timedelta(days=200), ServiceArea.HOUSING, "")]
+    old = [*two, RecentIncident(at - timedelta(days=200), ServiceArea.HOUSING, "")]
     assert policy.escalation_suggestion(old, at, "") == "", "outside the window"
 
 
 def test_the_same_matter_pursued_with_several_services_suggests_a_scatter_gun() -> None:
     at = datetime(2026, 11, 28, tzinfo=UTC)
-    spread = [(at, ServiceArea.HOUSING, "CMP-12"), (at - timedelta(days=3), ServiceArea.COUNCIL_TAX, " cmp-12 ")]
+    spread = [
+        RecentIncident(at, ServiceArea.HOUSING, "CMP-12"),
+        RecentIncident(at - timedelta(days=3), ServiceArea.COUNCIL_TAX, " cmp-12 "),
+    ]
     assert "Matter CMP-12 raised with 2 services in 90 days: possibly a 'scatter gun'" in (
         policy.escalation_suggestion(spread, at, "CMP-12")
     )
@@ -528,9 +553,15 @@ def test_the_same_matter_pursued_with_several_services_suggests_a_scatter_gun() 
 def test_two_services_about_different_matters_or_none_are_not_a_scatter_gun() -> None:
     # s6.1: "parallel complaints or contact about the same issue", not any contact with two services.
     at = datetime(2026, 11, 28, tzinfo=UTC)
-    different = [(at, ServiceArea.HOUSING, "CMP-12"), (at - timedelta(days=3), ServiceArea.COUNCIL_TAX, "CMP-99")]
+    different = [
+        RecentIncident(at, ServiceArea.HOUSING, "CMP-12"),
+        RecentIncident(at - timedelta(days=3), ServiceArea.COUNCIL_TAX, "CMP-99"),
+    ]
     assert policy.escalation_suggestion(different, at, "CMP-12") == ""
-    unnamed = [(at, ServiceArea.HOUSING, ""), (at - timedelta(days=3), ServiceArea.COUNCIL_TAX, "")]
+    unnamed = [
+        RecentIncident(at, ServiceArea.HOUSING, ""),
+        RecentIncident(at - timedelta(days=3), ServiceArea.COUNCIL_TAX, ""),
+    ]
     assert policy.escalation_suggestion(unnamed, at, "") == ""
 
 

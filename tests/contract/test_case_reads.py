@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from casework.entities import NewCustomer, NewRepresentative, StaffMember
-from casework.vocabulary import ServiceArea
+from casework.entities import NewCustomer, NewRepresentative, RecentIncident, StaffMember
+from casework.vocabulary import ActingParty, ServiceArea
 from tests.contract.conftest import NewUnitOfWork
 from tests.contract.records import NOW, escalation, incident, measure
 
@@ -96,6 +96,8 @@ def test_a_customers_incidents_since_a_time_come_with_the_status_facts_oldest_fi
                 occurred_at=NOW - timedelta(days=3, microseconds=250),
                 service_area=ServiceArea.HOUSING,
                 matter_reference="CMP-12",
+                acting_party=ActingParty.REPRESENTATIVE,
+                representative_name="Rob Smith",
             )
         )
         uow.incidents.add(incident(jane, "k3", occurred_at=NOW - timedelta(days=40)))
@@ -104,8 +106,8 @@ def test_a_customers_incidents_since_a_time_come_with_the_status_facts_oldest_fi
         assert uow.reads.customer_status(jane, None).recent_incidents == ()
         facts = uow.reads.customer_status(jane, "harper", NOW - timedelta(days=30))
     assert facts.recent_incidents == (
-        (NOW - timedelta(days=3, microseconds=250), ServiceArea.HOUSING, "CMP-12"),
-        (NOW, ServiceArea.OTHER, ""),
+        RecentIncident(NOW - timedelta(days=3, microseconds=250), ServiceArea.HOUSING, "CMP-12", True),
+        RecentIncident(NOW, ServiceArea.OTHER, "", False),
     )
     assert facts.viewer_is_determination_team
     assert len(facts.measures) == 2
