@@ -6,6 +6,8 @@ bench/results/latest.json, and never fails on timing (a target missed is reporte
     python -m bench --quick          shorter runs, 2,000 turns for memory, 10,000 incidents only (about 4 minutes)
     python -m bench --only effort    one part: throughput, scale, effort, statements or outbox (may be given more
                                      than once)
+    python -m bench --only check     issue 13's check target alone: the bare botbuilder echo bot and the product
+                                     answering only `check <name>`, at 10 users, on each database (about a minute)
 
 Every run (and --quick) also counts the SQL statements one steady-state turn of each kind sends (bench/statements.py,
 about 10 s; `--only statements` runs that alone), and times the reporter's incident submit with the line manager's
@@ -212,7 +214,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["throughput", "scale", "effort", "statements", "outbox"], action="append")
+    parser.add_argument(
+        "--only", choices=["throughput", "check", "scale", "effort", "statements", "outbox"], action="append"
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--duration", type=float, default=None, help="seconds per product run (default 5)")
     parser.add_argument("--memory-turns", type=int, default=None, help="turns for the memory figure (default 10000)")
@@ -249,6 +253,9 @@ def main() -> None:
     if "throughput" in parts:
         log("\nThroughput, latency and memory (each target, the connector and the load generator in own processes)")
         results["throughput"] = throughput.run(duration, min(duration, 4.0), memory_turns, log)
+    elif "check" in parts:
+        log("\n`check <name>` only against the bare botbuilder echo bot (each in its own process), 10 users")
+        results["throughput"] = throughput.run_check_only(duration, log)
     if "scale" in parts:
         log("\nData scale")
         results["scale"] = scale.run(sizes, 200, 100, log)

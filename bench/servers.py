@@ -7,10 +7,10 @@
 - botbuilder-echo: baseline (1), Microsoft's echo sample (bench/botbuilder_echo.py).
 - aiohttp-echo: the floor. A plain aiohttp handler that posts one reply to the activity's service URL with one
   shared client session.
-- product: this bot exactly as app.main() serves it (create_app, JSON logs at INFO, aiohttp's access log), in
-  development mode (authentication off, as the echo sample). bot/adapter.py wraps its authentication in
-  bot.connector_cache.CachingBotFrameworkAuthentication; --no-cache takes the cache off again, to measure what it
-  saves.
+- product: this bot exactly as app.main() serves it (create_app, JSON logs at INFO, its access log
+  bot.logs.PathOnlyAccessLogger), in development mode (authentication off, as the echo sample). bot/adapter.py wraps
+  its authentication in bot.connector_cache.CachingBotFrameworkAuthentication; --no-cache takes the cache off again,
+  to measure what it saves.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def aiohttp_echo(port: int) -> None:
 def product(port: int, database: str, without_cache: bool, profile: str | None) -> None:
     import app as product_app
     from bot.connector_cache import CachingBotFrameworkAuthentication
-    from bot.logs import configure_logging
+    from bot.logs import PathOnlyAccessLogger, configure_logging
     from settings import Settings
     from tests.teams import TEAM_CHANNEL
 
@@ -97,7 +97,13 @@ def product(port: int, database: str, without_cache: bool, profile: str | None) 
     application.on_startup.append(product_app.freeze_start_up_heap)
     if profile:
         _profile(application, profile)
-    web.run_app(application, host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        application,
+        host=settings.host,
+        port=settings.port,
+        access_log_class=PathOnlyAccessLogger,  # as app.main() logs each request
+        print=None,
+    )
 
 
 def _profile(application: web.Application, path: str) -> None:

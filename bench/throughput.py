@@ -69,15 +69,26 @@ def bot_server(kind: str, label: str, *extra: str) -> Iterator[tuple[str, int]]:
         yield f"http://127.0.0.1:{port}/api/messages", child.pid
 
 
-def echo_targets(connector: str, duration: float, log: Any) -> list[dict[str, Any]]:
+EchoTarget = tuple[str, str, str, list[str]]
+"""Key, label, bench.servers kind, extra arguments."""
+ECHO_TARGETS: tuple[EchoTarget, ...] = (
+    ("botbuilder_echo", "(1) botbuilder echo (CloudAdapter.process)", "botbuilder-echo", []),
+    ("aiohttp_echo", "(2) plain aiohttp echo (floor)", "aiohttp-echo", []),
+    ("botbuilder_echo_cached", "botbuilder echo + connector cache", "botbuilder-echo", ["--cache"]),
+)
+
+
+def echo_targets(
+    connector: str,
+    duration: float,
+    log: Any,
+    targets: tuple[EchoTarget, ...] = ECHO_TARGETS,
+    users_list: tuple[int, ...] = USERS,
+) -> list[dict[str, Any]]:
     rows = []
-    for key, label, kind, extra in (
-        ("botbuilder_echo", "(1) botbuilder echo (CloudAdapter.process)", "botbuilder-echo", []),
-        ("aiohttp_echo", "(2) plain aiohttp echo (floor)", "aiohttp-echo", []),
-        ("botbuilder_echo_cached", "botbuilder echo + connector cache", "botbuilder-echo", ["--cache"]),
-    ):
+    for key, label, kind, extra in targets:
         with bot_server(kind, key, *extra) as (bot, pid):
-            for users in USERS:
+            for users in users_list:
                 result = load("echo", bot, connector, "--users", str(users), "--duration", str(duration), pid=pid)
                 rows.append({"target": key, "label": label, **result})
                 log(
@@ -136,12 +147,20 @@ def product_targets(
 
 
 def check_only(
-    bot: str, connector: str, pid: int, common: list[str], db: str, name: str, duration: float, log: Any
+    bot: str,
+    connector: str,
+    pid: int,
+    common: list[str],
+    db: str,
+    name: str,
+    duration: float,
+    log: Any,
+    users_list: tuple[int, ...] = USERS,
 ) -> list[dict[str, Any]]:
     """The product answering only `check <name>`, against the same echo bots (issue 13's 3x target)."""
     rows = []
     label = f"product, {name}, check <name> only"
-    for users in USERS:
+    for users in users_list:
         result = load("check", bot, connector, *common, "--users", str(users), "--duration", str(duration), pid=pid)
         rows.append({"target": f"product_{db}_check", "label": label, "database": db, "cached": True, **result})
         log(
@@ -201,3 +220,31 @@ def run(duration: float, echo_duration: float, memory_turns: int, log: Any) -> d
         echo = echo_targets(connector, echo_duration, log)
         product, memory = product_targets(connector, duration, databases, memory_turns, log)
     return {"rows": echo + product, "memory": memory, "postgres_skipped": why_not, "load_average": os.getloadavg()}
+
+
+def run_check_only(duration: float, log: Any, users_list: tuple[int, ...] = (10,)) -> dict[str, Any]:
+    """Only what issue 13's `check <name>` target compares (`--only check`, about a minute): the bare botbuilder echo
+    bot and the product (as shipped, with the connector cache) answering only `check <name>` on each database, at
+    `users_list` concurrent users, in the same run."""
+    databases = ["sqlite"]
+    why_not = postgres_available()
+    if why_not is None:
+        databases.append("postgres")
+    else:
+        log(f"  PostgreSQL skipped: {why_not}")
+    port = free_port()
+    connector = f"http://127.0.0.1:{port}/"
+    rows: list[dict[str, Any]] = []
+    with process(["-m", "bench.connector", "--port", str(port)], "connector"):
+        wait_for_http(connector + "healthz")
+        rows += echo_targets(connector, min(duration, 4.0), log, ECHO_TARGETS[:1], users_list)
+        for db in databases:
+            with database(db) as url:
+                plan_file = Path(tempfile.mkdtemp(prefix="uca_bench_plan_")) / "plan.json"
+                plan_file.write_text(json.dumps(seed(url)))
+                name = "SQLite" if db == "sqlite" else "PostgreSQL"
+                with bot_server("product", f"product_{db}_cached", "--database", url) as (bot, pid):
+                    common = ["--plan", str(plan_file)]
+                    load("introduce", bot, connector, *common)
+                    rows += check_only(bot, connector, pid, common, db, name, duration, log, users_list)
+    return {"rows": rows, "memory": {}, "postgres_skipped": why_not, "load_average": os.getloadavg()}

@@ -4,6 +4,8 @@ dependencies bound once in create_app (clock, decision rules, council details, l
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -43,7 +45,11 @@ class BlockingCalls:
         self, work: Callable[..., T], *args: Any, on_timeout: Callable[[], None] | None = None, **kwargs: Any
     ) -> T:
         try:
-            return await asyncio.wait_for(asyncio.to_thread(work, *args, **kwargs), self._timeout)
+            # asyncio.to_thread's work, without its coroutine: wait_for would wrap that in a task of its own, and
+            # every turn makes several of these calls (issue 13). The context goes along, as to_thread's does.
+            context = contextvars.copy_context()
+            call = functools.partial(context.run, work, *args, **kwargs)
+            return await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, call), self._timeout)
         except TimeoutError as error:
             if on_timeout is not None:
                 on_timeout()

@@ -10,13 +10,21 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Engine, Table, delete, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, select, update
 
 from storage.database import SINGLE_STATEMENT
 from storage.tables import BotStateItem
 from storage.upserts import upsert
 
 STATE = cast(Table, BotStateItem.__table__)  # type: ignore[attr-defined]
+# Built once with bound parameters: every turn reads its state, and building a statement costs more CPU than
+# SQLite takes to answer it (issue 13).
+_READ = select(STATE.c.key, STATE.c.data, STATE.c.etag).where(STATE.c.key.in_(bindparam("keys", expanding=True)))
+_UPDATE_IF_UNCHANGED = (
+    update(STATE)
+    .where(STATE.c.key == bindparam("state_key"), STATE.c.etag == bindparam("expected_etag"))
+    .values(data=bindparam("new_data"), etag=bindparam("new_etag"), updated_at=bindparam("saved_at"))
+)
 
 
 class ETagConflict(Exception):
@@ -35,25 +43,33 @@ class BotStateStore:
         if not keys:
             return {}
         with self._engine.connect().execution_options(**SINGLE_STATEMENT) as connection:
-            rows = connection.execute(select(STATE.c.key, STATE.c.data, STATE.c.etag).where(STATE.c.key.in_(keys)))
+            rows = connection.execute(_READ, {"keys": keys})
             return {str(key): (str(data), str(etag)) for key, data, etag in rows}
 
     def write(self, key: str, data: str, expected_etag: str | None) -> str:
         """Saves `data`; with an expected eTag only if the stored one still matches. Returns the new eTag."""
         new_etag = uuid.uuid4().hex
-        values = {"data": data, "etag": new_etag, "updated_at": datetime.now(UTC)}
+        saved_at = datetime.now(UTC)
         # Either way one statement, atomic by itself: the eTag is checked in the UPDATE's own WHERE.
         with self._engine.connect().execution_options(**SINGLE_STATEMENT) as connection:
             if expected_etag is not None:
                 result = connection.execute(
-                    update(STATE).where(STATE.c.key == key, STATE.c.etag == expected_etag).values(**values)
+                    _UPDATE_IF_UNCHANGED,
+                    {
+                        "state_key": key,
+                        "expected_etag": expected_etag,
+                        "new_data": data,
+                        "new_etag": new_etag,
+                        "saved_at": saved_at,
+                    },
                 )
                 connection.commit()
                 if not result.rowcount:
                     raise ETagConflict(f"state {key!r} changed since it was read")
                 return new_etag
             # No eTag (or "*"): the write is unconditional, as in botbuilder's own storages.
-            upsert(connection, STATE, {"key": key, **values}, primary_key=["key"])
+            values = {"key": key, "data": data, "etag": new_etag, "updated_at": saved_at}
+            upsert(connection, STATE, values, primary_key=["key"])
             connection.commit()
             return new_etag
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, bindparam, case, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -39,6 +39,10 @@ from storage.tables import (
     StaffMemberRecord,
 )
 
+_STATUS_STATEMENTS: dict[tuple[str, bool], Select[Any]] = {}
+"""customer_status's statement per database and shape, built on first use with bound parameters and reused:
+building it anew took about 2 ms of CPU on every check, ten times what executing it takes (issue 13)."""
+
 
 class SqlReads:
     def __init__(self, session: Session) -> None:
@@ -47,25 +51,15 @@ class SqlReads:
     def customer_status(
         self, customer_id: int, viewer_id: str | None, incidents_since: datetime | None = None
     ) -> CustomerStatusFacts:
-        # One row per measure (or one row of NULLs without any), each carrying the same representatives and access.
-        viewer = viewer_id or ""
-        recent: Any = self._incidents_json(customer_id, incidents_since) if incidents_since else literal(None)
-        statement = (
-            select(
-                MeasureRecord,
-                self._representatives_json(customer_id).label("representatives"),
-                _is_determination_team(viewer).label("team"),
-                _manages_case(customer_id, viewer).label("manages"),
-                recent.label("recent"),
-                self._open_appeals_json(customer_id).label("appealed"),
-                self._signposted_json(customer_id).label("signposted"),
-            )
-            .select_from(CustomerRecord)
-            .outerjoin(MeasureRecord, col(MeasureRecord.customer_id) == CustomerRecord.id)
-            .where(col(CustomerRecord.id) == customer_id)
-            .order_by(col(MeasureRecord.id))
-        )
-        rows = self._session.execute(statement).all()
+        with_recent = incidents_since is not None
+        key = (self._session.get_bind().dialect.name, with_recent)
+        statement = _STATUS_STATEMENTS.get(key)
+        if statement is None:
+            statement = _STATUS_STATEMENTS[key] = self._customer_status_statement(with_recent)
+        parameters: dict[str, Any] = {"customer_id": customer_id, "viewer": viewer_id or ""}
+        if with_recent:
+            parameters["since"] = incidents_since
+        rows = self._session.execute(statement, parameters).all()
         if not rows:
             return CustomerStatusFacts((), (), False, False)
         first = rows[0]
@@ -80,6 +74,28 @@ class SqlReads:
             signposted=tuple(
                 (str(matter), date.fromisoformat(str(on)[:10])) for matter, on in _json_list(first.signposted)
             ),
+        )
+
+    def _customer_status_statement(self, with_recent: bool) -> Select[Any]:
+        # One row per measure (or one row of NULLs without any), each carrying the same representatives and access.
+        customer_id: Any = bindparam("customer_id")
+        viewer: Any = bindparam("viewer")
+        since: Any = bindparam("since")
+        recent: Any = self._incidents_json(customer_id, since) if with_recent else literal(None)
+        return (
+            select(
+                MeasureRecord,
+                self._representatives_json(customer_id).label("representatives"),
+                _is_determination_team(viewer).label("team"),
+                _manages_case(customer_id, viewer).label("manages"),
+                recent.label("recent"),
+                self._open_appeals_json(customer_id).label("appealed"),
+                self._signposted_json(customer_id).label("signposted"),
+            )
+            .select_from(CustomerRecord)
+            .outerjoin(MeasureRecord, col(MeasureRecord.customer_id) == CustomerRecord.id)
+            .where(col(CustomerRecord.id) == customer_id)
+            .order_by(col(MeasureRecord.id))
         )
 
     def people_on_card(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
