@@ -11,7 +11,6 @@ from casework.entities import AuditEvent
 from storage.repositories.sql_repository import SqlRepository
 from storage.tables import AuditEventRecord
 
-
 _INSERT_EVENTS = insert(AuditEventRecord).returning(col(AuditEventRecord.id))
 """Built once, where `.values(rows)` was compiled afresh on every turn and cost more CPU than the database took to
 store them. Given the turn's rows as parameters, SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues",
