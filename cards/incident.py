@@ -48,7 +48,9 @@ _MORE_DETAIL_FIELDS = (
     "matter_reference",
     "immediate_steps",
     "acting_party",
+    "representative_on_record",
     "representative_name",
+    "representative_authority",
     "postcode",
     "phone",
     "email",
@@ -78,9 +80,11 @@ def incident_form(
     errors: Mapping[str, str],
     customer_options: Sequence[CustomerOption],
     line_manager_options: Sequence[tuple[str, str]],
+    representatives: Sequence[str] = (),
 ) -> Card:
     """One card. The essentials come first; the rest has sensible defaults behind "More details".
-    Whatever the person typed survives a rejected submit."""
+    Whatever the person typed survives a rejected submit. `representatives` are those on record for the customer
+    the form is about, to pick from (s5.1)."""
     errs = dict(errors)
     body: list[CardElement] = [heading("Report an incident")]
     body += form_problem(errs)
@@ -145,7 +149,9 @@ def incident_form(
             ]
         ),
         Container(
-            id=_MORE_DETAILS, is_visible=any(f in errs for f in _MORE_DETAIL_FIELDS), items=_more_details(values, errs)
+            id=_MORE_DETAILS,
+            is_visible=any(f in errs for f in _MORE_DETAIL_FIELDS),
+            items=_more_details(values, errs, representatives),
         ),
     ]
     return envelope(body, [submit("Submit report", Verb.INCIDENT_SUBMIT, style="positive", form_id=form_id)])
@@ -247,7 +253,7 @@ def _who(values: Mapping[str, str], errs: dict[str, str], options: Sequence[Cust
     return blocks
 
 
-def _more_details(values: Mapping[str, str], errs: dict[str, str]) -> list[CardElement]:
+def _more_details(values: Mapping[str, str], errs: dict[str, str], representatives: Sequence[str]) -> list[CardElement]:
     return [
         DateInput(id="occurred_date", label="Date (leave empty for today)", value=values.get("occurred_date") or None),
         TimeInput(id="occurred_time", label="Time (leave empty for now)", value=values.get("occurred_time") or None),
@@ -270,14 +276,35 @@ def _more_details(values: Mapping[str, str], errs: dict[str, str]) -> list[CardE
             False,
         ),
         *error_text(errs, "acting_party"),
+        *(
+            [
+                choice_input(
+                    "representative_on_record",
+                    "Their representative on record",
+                    [(name, name) for name in representatives],
+                    values.get("representative_on_record", ""),
+                    False,
+                )
+            ]
+            if representatives
+            else []
+        ),
         text_input(
             "representative_name",
-            "Representative's name",
+            "A new representative's name" if representatives else "Representative's name",
             values.get("representative_name", ""),
             False,
             policy.NAME_MAX_LENGTH,
         ),
         *error_text(errs, "representative_name"),
+        text_input(
+            "representative_authority",
+            "For a new representative: the customer's consent or other lawful basis for them acting (s5.1)",
+            values.get("representative_authority", ""),
+            False,
+            policy.REASON_MAX_LENGTH,
+        ),
+        *error_text(errs, "representative_authority"),
         text("A new customer's contact details, if you have them:", subtle=True),
         text_input("postcode", "Postcode", values.get("postcode", ""), False, 10),
         *error_text(errs, "postcode"),

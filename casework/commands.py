@@ -44,6 +44,8 @@ class IncidentSubmission:
     matter_reference: str = ""
     """The matter or complaint the contact was about, for seeing the same issue pursued with several services
     (s6.1's 'scatter gun')."""
+    representative_authority: str = ""
+    """For a representative not yet on record: the customer's consent or other lawful basis for them acting (s5.1)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from casework.entities import (
     Incident,
     NewCustomer,
     NewIncident,
+    NewRepresentative,
     StaffMember,
 )
 from casework.errors import AccessRefused, AlreadyRecorded, CustomerChoiceNeeded, InvalidSubmission
@@ -63,7 +64,11 @@ def report_form_context(
         manager = uow.staff.get(reporter.line_manager_id) if reporter and reporter.line_manager_id else None
         # The list to pick a line manager from is only offered until the reporter has named one.
         staff = () if manager else tuple((m.user_id, m.name) for m in uow.staff.all() if m.user_id != actor.user_id)
-    return ReportFormContext(options, manager.name if manager else None, staff)
+        exact = [o for o in options if o.exact]
+        representatives = (
+            tuple(r.name for r in uow.representatives.for_customer(exact[0].customer_id)) if len(exact) == 1 else ()
+        )
+    return ReportFormContext(options, manager.name if manager else None, staff, representatives)
 
 
 def report_incident(
@@ -87,6 +92,7 @@ def report_incident(
             if first is None:
                 raise
             return _confirmation(uow, first, clock, already_recorded=True)
+        _record_new_representative(uow, actor, customer, submission, clock)
         try:
             incident = uow.incidents.add(_incident_from(submission, customer.id, actor, now))
         except AlreadyRecorded:
@@ -181,6 +187,30 @@ def _reporter_and_line_manager(
         uow.staff.save(reporter)
         record_audit(uow, actor, AuditAction.STAFF_LINE_MANAGER_SET, actor.user_id, clock, line_manager=manager.user_id)
     return reporter, manager
+
+
+def _record_new_representative(
+    uow: UnitOfWork, actor: Actor, customer: Customer, submission: IncidentSubmission, clock: Clock
+) -> None:
+    """A representative named on a report who is not yet on record is recorded with the consent or lawful basis
+    they act on, which the reporter must give (s5.1); one on record is simply named."""
+    if submission.acting_party != ActingParty.REPRESENTATIVE.value:
+        return
+    name = submission.representative_name.strip()
+    known = {r.name.casefold() for r in uow.representatives.for_customer(customer.id)}
+    if name.casefold() in known:
+        return
+    authority = submission.representative_authority.strip()
+    if not authority:
+        raise InvalidSubmission(
+            {
+                "representative_authority": f"{name} is not on record as {customer.name}'s representative: say "
+                "what consent or other lawful basis they act on (s5.1), for example the customer's written consent "
+                "or a power of attorney."
+            }
+        )
+    uow.representatives.add(NewRepresentative(customer.id, name, "representative", authority))
+    record_audit(uow, actor, AuditAction.REPRESENTATIVE_ADDED, customer.id, clock, representative=name)
 
 
 def _resolve_customer(uow: UnitOfWork, actor: Actor, submission: IncidentSubmission, clock: Clock) -> Customer:

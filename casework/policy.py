@@ -92,6 +92,8 @@ def validate_incident(submission: IncidentSubmission, now: datetime) -> dict[str
         errors["representative_name"] = "Enter the representative's name (s5)."
     elif len(submission.representative_name.strip()) > NAME_MAX_LENGTH:
         errors["representative_name"] = f"Keep the name to {NAME_MAX_LENGTH} characters or fewer."
+    if len(submission.representative_authority.strip()) > REASON_MAX_LENGTH:
+        errors["representative_authority"] = f"Keep it under {REASON_MAX_LENGTH} characters."
     if submission.channel not in _values(ContactChannel):
         errors["channel"] = "Choose how they contacted us."
     if submission.service_area and submission.service_area not in _values(ServiceArea):

@@ -167,6 +167,8 @@ class ReportFormContext:
     line_manager_name: str | None
     line_manager_options: tuple[tuple[str, str], ...]
     """(user id, name) of staff to choose a line manager from; empty once the reporter's is known."""
+    representatives: tuple[str, ...] = ()
+    """The names of the representatives on record for the one customer the form is about, to pick from (s5.1)."""
 
 
 @dataclass(frozen=True)

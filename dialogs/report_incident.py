@@ -43,6 +43,7 @@ class ReportIncidentDialog(FormDialog):
         )
         state["customers"] = [_option_state(o) for o in form.customer_options]
         state["line_managers"] = [list(pair) for pair in form.line_manager_options]
+        state["representatives"] = list(form.representatives)
 
     @staticmethod
     def options_for(text: str = "", customer_id: int | None = None) -> dict[str, Any]:
@@ -55,7 +56,8 @@ class ReportIncidentDialog(FormDialog):
     def render(self, form_id: str, values: Mapping[str, str], errors: Mapping[str, str], state: FormState) -> Card:
         options = [CustomerOption(**o) for o in state.get("customers", [])]
         managers = [(str(p[0]), str(p[1])) for p in state.get("line_managers", [])]
-        return incident_form(form_id, values, errors, options, managers)
+        representatives = [str(name) for name in state.get("representatives", [])]
+        return incident_form(form_id, values, errors, options, managers, representatives)
 
     def on_invalid(self, invalid: InvalidSubmission, state: FormState) -> None:
         if isinstance(invalid, CustomerChoiceNeeded):
@@ -85,7 +87,9 @@ class ReportIncidentDialog(FormDialog):
             service_area=values["service_area"],
             immediate_steps=_split(values["immediate_steps"]),
             acting_party=values["acting_party"] or "customer",
-            representative_name=values["representative_name"],
+            # A representative picked from those on record, or a new one typed (then their authority, s5.1).
+            representative_name=values["representative_on_record"] or values["representative_name"],
+            representative_authority=values["representative_authority"],
             postcode=values["postcode"],
             phone=values["phone"],
             email=values["email"],

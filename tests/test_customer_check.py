@@ -253,7 +253,14 @@ async def test_restricting_a_representative_needs_what_the_customer_is_offered(
 ) -> None:
     register_team(sqlite_url, clock)
     await say(bot, HARPER, "hello", channel=True)
-    await report(bot, SAM, "Jane Smith", acting_party="representative", representative_name="Ron Advocate")
+    await report(
+        bot,
+        SAM,
+        "Jane Smith",
+        acting_party="representative",
+        representative_name="Ron Advocate",
+        representative_authority="Jane's written consent",
+    )
     await escalate_restriction(bot, MORGAN, "Jane Smith", representative_name="Ron Advocate")
     form = last_card(bot.connector, MORGAN.personal_conversation)
     assert "so they are not disadvantaged (s5.4)" in all_text(form)

@@ -148,7 +148,14 @@ async def test_the_line_manager_is_asked_for_once_and_remembered(
 
 
 async def test_a_representatives_actions_are_recorded_against_the_customer(office: RunningBot, sqlite_url: str) -> None:
-    await report(office, SAM, "Jane Smith", acting_party="representative", representative_name="Ron Advocate")
+    await report(
+        office,
+        SAM,
+        "Jane Smith",
+        acting_party="representative",
+        representative_name="Ron Advocate",
+        representative_authority="Power of attorney",
+    )
     (incident,) = rows(sqlite_url, IncidentRecord)
     (customer,) = rows(sqlite_url, CustomerRecord)
     assert (incident.customer_id, incident.acting_party, incident.representative_name) == (
