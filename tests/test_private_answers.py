@@ -61,7 +61,7 @@ def only_the_line(calls: list[Call]) -> str:
 
 def test_the_table_says_where_each_command_is_answered() -> None:
     private = {command.name for command in COMMANDS if command.private_in_shared}
-    assert private == {"check", "case", "pending", "reviews"}, "the commands that say something about customers"
+    assert private == {"check", "case", "log", "pending", "reviews"}, "the commands that say something about customers"
     for command in COMMANDS:
         assert not command.answers_privately("personal", in_team_channel=False)
         assert not command.answers_privately(None, in_team_channel=False), "the Emulator sends no type for a 1:1 chat"
