@@ -107,6 +107,8 @@ def request_escalation(
         raise InvalidSubmission(errors)
     assert kind is not None
     with uow:
+        if policy.needs_a_manager(kind) and not _is_a_manager(uow, actor):
+            raise InvalidSubmission({"kind": policy.MANAGERS_ONLY})
         query = interpret(request.customer_name.strip())
         customers = uow.customers.search(query)
         exact = [c for c in customers if query.kind is not QueryKind.NAME or name_key(c.name) == query.key]
@@ -171,6 +173,12 @@ def _legal_advice_given(particulars: SeriousStepParticulars, step_errors: Mappin
     if {"legal_advice_by", "legal_advice_on", "legal_advice_summary"} & step_errors.keys():
         return None
     return particulars.legal_advice_by or None
+
+
+def _is_a_manager(uow: UnitOfWork, actor: Actor) -> bool:
+    """A line manager (someone listed reports to them) or a member of the determination team."""
+    member = uow.staff.get(actor.user_id)
+    return (member is not None and member.is_determination_team) or bool(uow.staff.reports_to(actor.user_id))
 
 
 def _refuse_if_already_pending(

@@ -490,6 +490,18 @@ def needs_recorded_incident(kind: EscalationKind) -> bool:
     )
 
 
+def needs_a_manager(kind: EscalationKind) -> bool:
+    """Further action and withdrawing a mandatory service are the most serious steps (s14, s15.4): a manager asks
+    for them, not any member of staff."""
+    return kind in (EscalationKind.FURTHER_ACTION, EscalationKind.MANDATORY_SERVICE_WITHDRAWAL)
+
+
+MANAGERS_ONLY = (
+    "Only a manager can ask for further action or the withdrawal of a mandatory service (s14, s15.4): ask your line "
+    "manager, who will see your incidents and can ask the determination team."
+)
+
+
 def warning_expected_before(
     kind: EscalationKind,
     serious_threat: SeriousThreat | None,

@@ -233,3 +233,31 @@ async def test_a_withdrawal_needs_its_rights_consideration_and_alternative_and_t
         ) in status
     finally:
         await bot.close()
+
+
+async def test_only_a_manager_may_ask_for_further_action(
+    database_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    bot = await start(database_url, connector, clock)
+    try:
+        await say(bot, SAM, "escalate Jane Smith")  # Sam manages nobody and is not on the team
+        form = last_card(connector, SAM.personal_conversation)
+        value = {
+            **inputs_of(form),
+            "verb": "escalation.submit",
+            "form_id": form["actions"][0]["data"]["form_id"],
+            "customer_name": "Jane Smith",
+            "kind": "further_action",
+            "reason": "Threats continued.",
+            "legal_advice_by": "Legal Services",
+            "legal_advice_on": "2026-11-20",
+            "legal_advice_summary": "An injunction is proportionate.",
+            "contact_officer": "Priya Patel",
+        }
+        status, _ = await bot.post(submit(SAM, value, connector.url))
+        assert status == 200
+        refused = all_text(last_card(connector, SAM.personal_conversation))
+        assert policy.MANAGERS_ONLY in refused
+        assert rows(database_url, EscalationRecord) == []
+    finally:
+        await bot.close()

@@ -4,11 +4,10 @@
 //
 //   node tools/playground/further_action_walk.mjs [output-dir]      (default docs/screenshots)
 //
-// Sam reports Jane Smith (an informal warning given), asks the team for further action without the legal advice
-// and is refused on the form, then opens its details on the card, types the legal advice and the officer to refer
-// contact to, and sends it. Harper, Casey and Lee approve it (posted as the playground would send their clicks), and
-// `check Jane Smith` then tells staff what to do. Sam's own steps are clicks and typing on the cards as the Playground
-// renders them; the first submit, with its drop-down, is posted with the card's own inputs.
+// Sam reports Jane Smith (an informal warning given) and asks the team for further action: the form says only a
+// manager can. Morgan, his line manager, asks (posted as the playground would send it, since it shows one user):
+// refused without the legal advice, then sent with it. Harper, Casey and Lee approve it, and `check Jane Smith` then
+// tells Sam what to do.
 import { cardInputs, switchConversation, typeAndSend } from './smoke.mjs';
 import { startWalk } from './walk.mjs';
 
@@ -29,23 +28,28 @@ await post(activity(sam, personal, { value: { ...cardInputs(form), verb: 'incide
   line_manager_id: morgan ? morgan.value : '' } }));
 await settle();
 
+// Sam is not a manager: the form comes back saying so (s14, s15.4).
 await typeAndSend(page, config, personal, 'escalate Jane Smith');
 await settle();
 const ask = cardWith('escalation.submit').card;
+const particulars = { legal_advice_by: 'Legal Services (R. Khan)', legal_advice_on: '2026-11-20',
+  legal_advice_summary: 'An injunction is proportionate and likely to be granted.', contact_officer: 'Priya Patel, Legal Services' };
 await post(activity(sam, personal, { value: { ...cardInputs(ask), verb: 'escalation.submit', form_id: ask.actions[0].data.form_id,
-  customer_name: 'Jane Smith', kind: 'further_action', reason: 'Threats continued after the informal warning.' } }));
+  customer_name: 'Jane Smith', kind: 'further_action', reason: 'Threats continued after the informal warning.', ...particulars } }));
 await settle();
-await seen('refused without the legal advice', /Legal advice given by/);
+await seen('refused: only a manager', /Only a manager can ask for further action/);
 await shot('further-action-refused.png');
 
-await page.getByLabel('Legal advice given by').last().fill('Legal Services (R. Khan)');
-await page.getByLabel('Summary of the legal advice').last().fill('An injunction is proportionate and likely to be granted.');
-await page.getByLabel('Officer staff refer contact about the matter to').last().fill('Priya Patel, Legal Services');
-const date = page.getByLabel('Date of the legal advice').last();
-await date.fill('2026-11-20').catch(async () => { await date.click(); await page.keyboard.type('11/20/2026'); });
-await page.getByRole('button', { name: 'Send to the determination team' }).last().click();
-await seen('sent', 'Sent to the determination team');
-
+// Morgan, Sam's line manager, asks (posted as the playground would send his submit): first without the legal
+// advice, refused, then with it.
+const morganUser = user('Morgan');
+const morganChat = { ...personal, id: personal.id.replace(/sam-staff/, 'morgan-manager') };
+const request = { verb: 'escalation.submit', form_id: 'walk-further-action', customer_name: 'Jane Smith', kind: 'further_action',
+  reason: 'Threats continued after the informal warning.' };
+await post(activity(morganUser, morganChat, { text: 'escalate Jane Smith' }));
+await post(activity(morganUser, morganChat, { value: request }));
+await post(activity(morganUser, morganChat, { value: { ...request, ...particulars } }));
+await settle();
 await switchConversation(page, channel);
 await settle();
 const decision = cardWith('escalation.approve');
