@@ -8,11 +8,22 @@ from datetime import UTC, datetime, timedelta
 from casework import incidents
 from casework.commands import IncidentSubmission
 from storage.database import create_database_engine
-from storage.tables import MeasureRecord, Review
+from storage.tables import LetterRecord, MeasureRecord, Review
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.scenarios import as_actor, audited, morgan_escalates, register_team, restriction_request, rows, sam_reports
+from tests.scenarios import (
+    approve_button,
+    as_actor,
+    audited,
+    considered,
+    last_card,
+    morgan_escalates,
+    register_team,
+    restriction_request,
+    rows,
+    sam_reports,
+)
 from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, message
 
 REVIEW_DUE = datetime(2027, 2, 28, 10, 0, tzinfo=UTC)
@@ -27,6 +38,10 @@ def restrict(database_url: str, clock: MutableClock, customers: int = 1) -> None
         sam_reports(SqlUnitOfWork(engine), clock, name, key=f"k{n}")
         morgan_escalates(lambda: SqlUnitOfWork(engine), clock, restriction_request(name), approved_by=(HARPER, CASEY))
     engine.dispose()
+
+
+def measure_of(database_url: str, customer_id: int) -> MeasureRecord:
+    return next(m for m in rows(database_url, MeasureRecord) if m.customer_id == customer_id)
 
 
 async def owner_and_team_known(bot: RunningBot) -> None:
@@ -118,8 +133,27 @@ async def test_lift_and_extend_with_the_next_review_date(
                 channel=False,
             )
         )
-        assert "Extended by 3 months by Morgan Manager" in all_text(extended["value"])
-        assert "Next review due 28 May 2027." in all_text(extended["value"])
+        # An extension is a new 3 months: a member of the determination team approves it (s13.2).
+        assert "Extension asked of the determination team" in all_text(extended["value"])
+        assert measure_of(sqlite_url, second.customer_id).review_due_at == REVIEW_DUE, "not extended yet"
+        decision = last_card(connector, TEAM_CHANNEL)
+        assert "Extension of a restriction by 3 months: Customer 00001" in all_text(decision)
+        assert "next review 28 May 2027 (s13.2)" in all_text(decision)
+        await bot.post(execute(HARPER, "escalation.approve", considered(approve_button(decision)), connector.url, "x"))
+        told = [all_text(card) for call in connector.sent_to(MORGAN.personal_conversation)[-2:] for card in call.cards]
+        assert any("Extension of a restriction by 3 months for Customer 00001 was approved" in t for t in told)
+        extended_measure = measure_of(sqlite_url, second.customer_id)
+        assert [
+            letter.kind for letter in rows(sqlite_url, LetterRecord) if letter.measure_id == extended_measure.id
+        ] == [
+            "restriction",
+            "extension",
+        ], "the extension letter is drafted on approval"
+        _, shown = await bot.post(
+            execute(MORGAN, "review.extend", {"review_id": extend_id}, connector.url, "x", channel=False)
+        )
+        assert "Extended by 3 months by Morgan Manager" in all_text(shown["value"])
+        assert "Next review due 28 May 2027." in all_text(shown["value"])
 
         _, lifted = await bot.post(
             execute(
