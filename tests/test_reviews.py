@@ -41,7 +41,8 @@ def restrict(database_url: str, clock: MutableClock, customers: int = 1) -> None
 
 
 def measure_of(database_url: str, customer_id: int) -> MeasureRecord:
-    return next(m for m in rows(database_url, MeasureRecord) if m.customer_id == customer_id)
+    found: MeasureRecord = next(m for m in rows(database_url, MeasureRecord) if m.customer_id == customer_id)
+    return found
 
 
 async def owner_and_team_known(bot: RunningBot) -> None:
