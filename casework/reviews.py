@@ -203,7 +203,8 @@ def extension_approved(uow: UnitOfWork, actor: Actor, escalation: Escalation, no
     letter is drafted as it goes to the case owner (letters.drafted_letters)."""
     review = uow.reviews.get_for_update(escalation.review_id) if escalation.review_id is not None else None
     measure = uow.measures.get(review.measure_id) if review is not None else None
-    if review is None or measure is None or review.decided_at is not None:
+    if review is None or measure is None or review.decided_at is not None or measure.ended_at is not None:
+        # Nothing left to extend (decided or ended meanwhile): the approval stands on record, and changes nothing.
         return
     uow.reviews.save_decision(
         replace(review, decided_at=now, outcome=ReviewOutcome.EXTEND, decided_by=escalation.requested_by)
