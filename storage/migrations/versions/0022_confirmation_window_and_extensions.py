@@ -8,7 +8,7 @@ Immediate restrictions approved once and not yet confirmed before this migration
 from their approval): the setting in force then is not known here, and 24 hours is what the app has always said.
 
 Revision ID: 0022
-Revises: 0021
+Revises: 0021b
 Create Date: 2026-12-01 17:00:00.000000
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from storage.tables import UTCDateTime
 
 revision = "0022"
-down_revision = "0021"
+down_revision = "0021b"
 branch_labels = None
 depends_on = None
 
