@@ -173,8 +173,8 @@ def test_upgrading_a_database_with_first_release_data_keeps_it_usable(empty_data
         engine.dispose()
 
 
-def test_an_immediate_restriction_unconfirmed_before_0022_gets_the_default_window(empty_database_url: str) -> None:
-    command.upgrade(alembic_config(empty_database_url), "0021b")
+def test_an_immediate_restriction_unconfirmed_before_0023_gets_the_default_window(empty_database_url: str) -> None:
+    command.upgrade(alembic_config(empty_database_url), "0022")
     before = sa.MetaData()
     customer = sa.Table(
         "customer", before, sa.Column("id", sa.Integer), sa.Column("name", sa.String),

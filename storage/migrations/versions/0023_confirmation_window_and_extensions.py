@@ -7,8 +7,8 @@ review an extension request (kind "extension") came from.
 Immediate restrictions approved once and not yet confirmed before this migration get the default window (24 hours
 from their approval): the setting in force then is not known here, and 24 hours is what the app has always said.
 
-Revision ID: 0022
-Revises: 0021b
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-01 17:00:00.000000
 """
 
@@ -21,8 +21,8 @@ from alembic import op
 
 from storage.tables import UTCDateTime
 
-revision = "0022"
-down_revision = "0021b"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
