@@ -19,7 +19,7 @@ from bot.logs import PathOnlyAccessLogger, configure_logging
 from bot.notifications import Notifications
 from bot.notifier import Notifier, PrivateAnswers
 from bot.outbox_worker import OutboxSettings, OutboxWorker
-from bot.reminders import EscalationChase, ReminderSweep
+from bot.reminders import ConfirmationChase, EscalationChase, ReminderSweep
 from bot.staff_roster import NoStaffRoster, TeamsStaffRoster
 from bot.team_channel import TeamChannelReferences, channel_tenant
 from bot.teams_bot import CaseworkBot
@@ -146,6 +146,11 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             timedelta(hours=settings.review_overdue_repeat_hours),
         ),
         team_configured=bool(team),
+        confirmation=ConfirmationChase(
+            remind_before=timedelta(hours=settings.immediate_confirmation_remind_hours),
+            repeat_every=timedelta(hours=settings.immediate_unconfirmed_chase_hours),
+            lapse=settings.immediate_unconfirmed == "lapse",
+        ),
     )
 
     app = web.Application()

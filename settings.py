@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     approvals_required: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict, alias="APPROVALS_REQUIRED")
     """e.g. "restriction=2,further_action=3": approvals each kind needs; unnamed kinds keep their defaults."""
     immediate_confirmation_hours: int = Field(24, alias="IMMEDIATE_CONFIRMATION_HOURS", ge=1)
+    """How long a second member has to confirm an immediate restriction (s12.3) approved by one."""
+    immediate_confirmation_remind_hours: float = Field(4, alias="IMMEDIATE_CONFIRMATION_REMIND_HOURS", gt=0)
+    """How long before that window ends the team's channel is reminded to confirm or overturn it."""
+    immediate_unconfirmed: Literal["chase", "lapse"] = Field("chase", alias="IMMEDIATE_UNCONFIRMED")
+    """When the window passes unconfirmed: "chase" (the team is reminded every IMMEDIATE_UNCONFIRMED_CHASE_HOURS
+    and the status and decision cards show it OVERDUE; it stays in force), or "lapse" (it ends, and the case owner
+    gets the withdrawal letter to issue)."""
+    immediate_unconfirmed_chase_hours: float = Field(4, alias="IMMEDIATE_UNCONFIRMED_CHASE_HOURS", gt=0)
     escalation_chase_hours: float = Field(48, alias="ESCALATION_CHASE_HOURS", gt=0)
     escalation_chase_repeat_hours: float = Field(24, alias="ESCALATION_CHASE_REPEAT_HOURS", gt=0)
 

@@ -14,7 +14,7 @@ from cards.appeals import appeal_card, appeal_decided_card
 from cards.common import Card, envelope, heading, text
 from cards.correspondence import new_information_card, safeguarding_card
 from cards.correspondence import review_card as correspondence_review_card
-from cards.escalation import chase_card, decision_card, information_request_card
+from cards.escalation import chase_card, confirmation_chase_card, decision_card, information_request_card
 from cards.incident import case_owner_alert_card, manager_discussion_card, urgent_incident_card
 from cards.review import review_card, unreachable_owner_card
 from casework.appeals import appeal_view, decided_notice
@@ -70,6 +70,7 @@ class Notifications:
             MessagePurpose.OVERDUE_REVIEW: self._review,
             MessagePurpose.OWNER_UNREACHABLE: self._owner_unreachable,
             MessagePurpose.CHASE: self._chase,
+            MessagePurpose.CONFIRMATION_CHASE: self._confirmation_chase,
             MessagePurpose.NOT_DELIVERED: self._not_delivered,
             MessagePurpose.CORRESPONDENCE_TO_REVIEW: self._correspondence_to_review,
             MessagePurpose.CORRESPONDENCE_OVERDUE: self._correspondence_to_review,
@@ -130,7 +131,10 @@ class Notifications:
     async def _decision_told(self, message: OutboxMessage) -> Outgoing:
         view = (await self._content(message)).escalation
         assert view is not None
-        outcome = "approved" if view.state is EscalationState.APPROVED else "declined"
+        outcome = {
+            EscalationState.APPROVED: "approved",
+            EscalationState.LAPSED: "not confirmed in time, so it lapsed",
+        }.get(view.state, "declined")
         card = envelope([heading(f"Decision: {view.kind_label} for {view.customer_name} was {outcome}")])
         return self._to_addressee(message, card)
 
@@ -173,6 +177,13 @@ class Notifications:
         if view.state is not EscalationState.PENDING:
             raise NothingToSend("the escalation has been decided")
         return self._to_addressee(message, chase_card(view))
+
+    async def _confirmation_chase(self, message: OutboxMessage) -> Outgoing:
+        view = (await self._content(message)).escalation
+        assert view is not None
+        if not view.awaiting_confirmation:
+            raise NothingToSend("the immediate restriction has been confirmed, overturned or has lapsed")
+        return self._to_addressee(message, confirmation_chase_card(view))
 
     async def _correspondence(self, message: OutboxMessage) -> CorrespondenceItemView:
         item = await self._casework.call(correspondence_message, int(message.subject["correspondence_id"]))

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from casework.confirmations import chase_unconfirmed_restrictions
 from casework.correspondence import escalate_overdue_correspondence
 from casework.escalations import chase_overdue_escalations
 from casework.gateway import CaseworkGateway
@@ -27,14 +28,30 @@ class EscalationChase:
     review_repeat_every: timedelta = timedelta(hours=24)
 
 
+@dataclass(frozen=True)
+class ConfirmationChase:
+    """Immediate restrictions awaiting a second member (s12.3): how long before the window ends the team is
+    reminded, how often after it, and whether it lapses instead once the window has passed."""
+
+    remind_before: timedelta
+    repeat_every: timedelta
+    lapse: bool
+
+
 class ReminderSweep:
     def __init__(
-        self, casework: CaseworkGateway, interval_seconds: float, chase: EscalationChase, team_configured: bool
+        self,
+        casework: CaseworkGateway,
+        interval_seconds: float,
+        chase: EscalationChase,
+        team_configured: bool,
+        confirmation: ConfirmationChase,
     ) -> None:
         self._casework = casework
         self._interval = interval_seconds
         self._chase = chase
         self._team_configured = team_configured
+        self._confirmation = confirmation
 
     async def run_once(self) -> int:
         """Queues every review reminder now due for its owner; returns how many."""
@@ -56,6 +73,20 @@ class ReminderSweep:
         )
         return len(overdue)
 
+    async def chase_unconfirmed_restrictions(self) -> int:
+        """Reminds the team of immediate restrictions to confirm, or lapses those past their window when the
+        council chose that; returns how many. Lapsing does not wait for a team channel: the restriction must end."""
+        confirmation = self._confirmation
+        if not self._team_configured and not confirmation.lapse:
+            return 0
+        acted = await self._casework.call(
+            chase_unconfirmed_restrictions,
+            remind_before=confirmation.remind_before,
+            repeat_every=confirmation.repeat_every,
+            lapse=confirmation.lapse,
+        )
+        return len(acted)
+
     async def escalate_overdue_correspondence(self) -> int:
         """Correspondence on file not reviewed within CORRESPONDENCE_REVIEW_DAYS goes to the team, once each."""
         if not self._team_configured:
@@ -68,6 +99,7 @@ class ReminderSweep:
                 await self.run_once()
                 await self.escalate_overdue_reviews()
                 await self.chase_escalations()
+                await self.chase_unconfirmed_restrictions()
                 await self.escalate_overdue_correspondence()
             except asyncio.CancelledError:
                 raise

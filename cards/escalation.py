@@ -317,6 +317,14 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
     awaiting_confirmation = (
         view.immediate and view.state is EscalationState.APPROVED and not view.confirmed_by_name and len(view.votes) < 2
     )
+    if view.state is EscalationState.LAPSED:
+        body.append(
+            heading(
+                "Lapsed: no second member confirmed it in time, so the restriction has ended (s12.3)", color="Warning"
+            )
+        )
+        body.append(text("The case owner has the withdrawal letter to issue.", subtle=True))
+        return envelope(body)
     if view.state in (EscalationState.APPROVED, EscalationState.DECLINED):
         outcome = "Approved" if view.state is EscalationState.APPROVED else "Declined"
         assert view.decided_at is not None
@@ -333,9 +341,10 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
             body.append(text(f"Review due {london_date(view.review_due_at)} (s13.1)."))
         if not awaiting_confirmation:
             return envelope(body)
+        by = f" by {london(view.confirm_by)}" if view.confirm_by else ""
         body.append(
             text(
-                "In force now on a serious threat (s12.3): a second member must confirm or overturn it.",
+                f"In force now on a serious threat (s12.3): a second member must confirm or overturn it{by}.",
                 color="Attention",
             )
         )
@@ -422,6 +431,8 @@ def pending_card(views: Sequence[EscalationView]) -> Card:
     for view in views:
         flag = "OVERDUE – " if view.overdue else ""
         waiting = " (waiting for the requester's answer)" if view.state is EscalationState.MORE_INFORMATION else ""
+        if view.awaiting_confirmation and view.confirm_by:
+            waiting = f" (in force, to be confirmed by {london(view.confirm_by)})"
         body.append(text(markdown("{}**{}: {}**{}", flag, view.kind_label, view.customer_name, waiting)))
         body.append(
             text(f"Asked by {view.requested_by_name} on {london(view.requested_at)}. {_progress(view)}", subtle=True)
@@ -440,6 +451,25 @@ def chase_card(view: EscalationView) -> Card:
                     view.requested_by_name,
                     london(view.requested_at),
                     _progress(view),
+                )
+            ),
+        ]
+    )
+
+
+def confirmation_chase_card(view: EscalationView) -> Card:
+    """To the team's channel: an immediate restriction (s12.3) a second member has yet to confirm or overturn."""
+    assert view.confirm_by is not None
+    title = "Overdue" if view.overdue else "To confirm"
+    return envelope(
+        [
+            heading(f"{title}: immediate restriction for {view.customer_name}", color="Attention"),
+            text(
+                markdown(
+                    "In force on one approval ({}). A second member must confirm or overturn it by {} (s12.3). "
+                    "The decision card is above in this channel; `pending` lists it first.",
+                    _progress(view),
+                    london(view.confirm_by),
                 )
             ),
         ]

@@ -90,8 +90,25 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
         )
         body.append(text("The letter has been requested.", subtle=True))
         return envelope(body)
+    if view.extension_waiting:
+        body.append(
+            heading(
+                "Extension asked of the determination team: waiting for a member's approval (s13.2)", color="Warning"
+            )
+        )
+        body.append(text("You will be told here when they decide; the review stays open until then.", subtle=True))
+        return envelope(body)
+    if view.extension_declined:
+        body.append(text(markdown("**The determination team declined the extension:** {}", view.extension_declined)))
     body += [
-        text_input("reason", "Reason (needed to extend)", "", False, policy.REASON_MAX_LENGTH, multiline=True),
+        text_input(
+            "reason",
+            "Reason (needed to extend, or to lift despite incidents since the last review)",
+            "",
+            False,
+            policy.REASON_MAX_LENGTH,
+            multiline=True,
+        ),
         toggle_input("customer_advised", "The customer has been or will be advised of the outcome", ""),
         text_input("not_advised_reason", "If they cannot be advised, why not", "", False, 500),
         choice_input("owner_id", "Reassign to (for Reassign)", list(view.staff_options), "", False),
@@ -103,7 +120,9 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
         body,
         [
             execute("Lift", Verb.REVIEW_LIFT, style=lift_style, review_id=view.review_id),
-            execute("Extend 3 months", Verb.REVIEW_EXTEND, style=extend_style, review_id=view.review_id),
+            execute(
+                "Ask the team to extend 3 months", Verb.REVIEW_EXTEND, style=extend_style, review_id=view.review_id
+            ),
             execute("Reassign", Verb.REVIEW_REASSIGN, review_id=view.review_id),
         ],
     )

@@ -27,6 +27,22 @@ def standing_block(customer: CustomerStatusView) -> list[CardElement]:
             blocks.append(text(measure.applies_to, subtle=True))
         if measure.scope:
             blocks.append(text(measure.scope, subtle=True))
+        if measure.confirmation_overdue and measure.confirm_by:
+            blocks.append(
+                text(
+                    f"OVERDUE: a second member of the determination team was to confirm this immediate restriction "
+                    f"(s12.3) by {london(measure.confirm_by)}. It applies until they confirm or overturn it.",
+                    color="Attention",
+                )
+            )
+        elif measure.confirm_by:
+            blocks.append(
+                text(
+                    f"Immediate restriction (s12.3): applies now, to be confirmed by a second member of the "
+                    f"determination team by {london(measure.confirm_by)}.",
+                    subtle=True,
+                )
+            )
         blocks.extend(text(f"• {instruction}") for instruction in measure.instructions)
         if measure.appeal_open:
             blocks.append(

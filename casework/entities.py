@@ -272,6 +272,8 @@ class NewEscalation:
     """The requester's answer to "why without an earlier warning?" (s11.1, s12.1), shown to the team."""
     particulars: SeriousStepParticulars = SeriousStepParticulars()
     """Further action and service withdrawal only (s14.3, s15.4)."""
+    review_id: int | None = None
+    """For an extension (s13.2): the review whose owner asked for it; approved, it decides that review."""
 
     @property
     def is_immediate(self) -> bool:
@@ -323,6 +325,11 @@ class NewMeasure:
     ended_at: datetime | None = None
     particulars: SeriousStepParticulars = SeriousStepParticulars()
     """Further action and service withdrawal only: what staff are told comes from here (s14, s15.4)."""
+    confirm_by: datetime | None = None
+    """An immediate restriction (s12.3) in force on one approval: when a second member must have confirmed it.
+    None once confirmed, and for every other measure."""
+    confirmation_chased_at: datetime | None = None
+    """When the sweep last chased its confirmation (its claim, so one instance chases)."""
 
 
 @dataclass

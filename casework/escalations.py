@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from casework import policy
+from casework import policy, reviews
 from casework.audit import AuditAction, record_audit
 from casework.commands import EscalationRequest
 from casework.configuration import Clock, DecisionRules
@@ -347,10 +347,10 @@ def decide_escalation(
                     uow.rollback()
                     lost_race = True
                 else:
-                    _apply_decision(uow, actor, escalation, final, now, clock)
+                    _apply_decision(uow, actor, escalation, final, now, clock, rules)
         if not lost_race:
             view = escalation_view(uow, escalation, rules, votes, people, incidents, decision)
-            events = _after_vote(view, overturned)
+            events = _after_vote(view, overturned, _extended_review(uow, escalation))
             publish(uow, events, clock)
             uow.commit()
     if lost_race:
@@ -358,10 +358,14 @@ def decide_escalation(
     return DecisionResult(view, recorded_now=True, events=events)
 
 
-def _after_vote(view: EscalationView, overturned: bool) -> tuple[Event, ...]:
+def _after_vote(view: EscalationView, overturned: bool, extended: tuple[str, int] | None = None) -> tuple[Event, ...]:
     """A recorded vote that leaves the request approved or declined tells the requester; an approval, and an
     immediate restriction overturned (its withdrawal letter), also sends the case owner (the requester, s13.1) the
-    draft letters. Any other vote shows its progress on the card."""
+    draft letters. Any other vote shows its progress on the card. An approved extension's letter is its review's
+    (`extended`: the measure's case owner and the review)."""
+    if view.state is EscalationState.APPROVED and extended is not None:
+        owner, review_id = extended
+        return (EscalationDecided(view), LettersDrafted(case_owner_id=owner, review_id=review_id))
     if view.state is EscalationState.APPROVED or overturned:
         return (
             EscalationDecided(view),
@@ -442,7 +446,17 @@ def pending_escalations(
         member = uow.staff.get(actor.user_id)
         if member is None or not member.is_determination_team:
             raise AccessRefused("Only members of the determination team can see pending escalations.")
-        return tuple(escalation_view(uow, e, rules) for e in uow.escalations.waiting())
+        # Immediate restrictions in force unconfirmed come first, soonest window's end first (s12.3).
+        unconfirmed: list[Escalation] = []
+        for measure in uow.measures.awaiting_confirmation(datetime.max.replace(tzinfo=UTC)):
+            escalation = uow.escalations.get(measure.escalation_id)
+            if (
+                escalation is not None
+                and escalation.state is EscalationState.APPROVED
+                and escalation not in unconfirmed
+            ):
+                unconfirmed.append(escalation)
+        return tuple(escalation_view(uow, e, rules) for e in [*unconfirmed, *uow.escalations.waiting()])
 
 
 def chase_overdue_escalations(
@@ -507,6 +521,10 @@ def _confirm_or_overturn(
 ) -> bool:
     """The second member's vote on an immediate restriction (s12.3); True if it overturned it."""
     if outcome is DecisionOutcome.APPROVE:
+        # Confirmed: its confirmation window closes, and nothing chases it or shows it overdue again.
+        for measure in uow.measures.for_customer(escalation.customer_id):
+            if measure.escalation_id == escalation.id and measure.confirm_by is not None:
+                uow.measures.confirmed(measure.id)
         record_audit(uow, actor, AuditAction.ESCALATION_CONFIRMED, str(escalation.id), clock)
         return False
     # A second member disagrees: the immediate restriction ends now and the request is declined.
@@ -526,10 +544,12 @@ def _apply_decision(
     outcome: DecisionOutcome,
     now: datetime,
     clock: Clock,
+    rules: DecisionRules,
 ) -> None:
     """Moves the escalation to its outcome and puts an approved warning, restriction, further action or service
-    withdrawal in force with its review date (s11, s12, s13, s14, s15.4).
-    Its draft letter to the customer (s11.3, s11.4, s12.4) is produced on its way to the case owner."""
+    withdrawal in force with its review date (s11, s12, s13, s14, s15.4); an immediate restriction (s12.3) must be
+    confirmed by a second member within the configured window, and an approved extension decides the review it came
+    from (s13.2). Its draft letter to the customer (s11.3, s11.4, s12.4) is produced on its way to the case owner."""
     escalation.state = EscalationState.APPROVED if outcome is DecisionOutcome.APPROVE else EscalationState.DECLINED
     uow.escalations.save_state(escalation)
     measure_kind = policy.measure_for(escalation.kind)
@@ -545,11 +565,23 @@ def _apply_decision(
                 restrictions=escalation.restrictions,
                 terms=escalation.terms,
                 particulars=escalation.particulars,
+                confirm_by=now + timedelta(hours=rules.confirm_within_hours) if escalation.is_immediate else None,
             )
         )
         uow.reviews.schedule(measure.id, measure.review_due_at)
+    if escalation.state is EscalationState.APPROVED and escalation.kind is EscalationKind.EXTENSION:
+        reviews.extension_approved(uow, actor, escalation, now, clock)
     decided = AuditAction.ESCALATION_APPROVED if outcome is DecisionOutcome.APPROVE else AuditAction.ESCALATION_DECLINED
     record_audit(uow, actor, decided, escalation.id, clock)
+
+
+def _extended_review(uow: UnitOfWork, escalation: Escalation) -> tuple[str, int] | None:
+    """For an approved extension: the case owner of the measure it extended and the review it decided."""
+    if escalation.kind is not EscalationKind.EXTENSION or escalation.review_id is None:
+        return None
+    review = uow.reviews.get(escalation.review_id)
+    measure = uow.measures.get(review.measure_id) if review is not None else None
+    return (measure.case_owner_id, escalation.review_id) if measure is not None else None
 
 
 def _parse(enum_type: type[_E], value: str) -> _E | None:

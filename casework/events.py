@@ -89,6 +89,14 @@ class EscalationOverdue:
 
 
 @dataclass(frozen=True)
+class ConfirmationChased:
+    """An immediate restriction (s12.3) still unconfirmed as its window nears its end, or after it: the team is
+    reminded, and its decision card shows it OVERDUE once the window has passed."""
+
+    escalation_id: int
+
+
+@dataclass(frozen=True)
 class CorrespondenceLogged:
     """An item of correspondence was placed on file: its reviewer gets the review card (s16.1)."""
 
@@ -140,6 +148,7 @@ Event = (
     | ReviewDue
     | ReviewOverdue
     | EscalationOverdue
+    | ConfirmationChased
     | CorrespondenceLogged
     | CorrespondenceReviewed
     | CorrespondenceOverdue

@@ -746,8 +746,11 @@ def drafted_letters(
                 ]
             decides = escalation is not None and escalation.kind in LETTER_FOR_DECISION
             decision = uow.escalations.decision_for(escalation_id) if measures or decides else None
+            # Overturned by a second member, or lapsed unconfirmed (s12.3): either way it is withdrawn.
             overturned = (
-                escalation is not None and escalation.is_immediate and escalation.state is EscalationState.DECLINED
+                escalation is not None
+                and escalation.is_immediate
+                and escalation.state in (EscalationState.DECLINED, EscalationState.LAPSED)
             )
             if escalation is not None and decides and escalation.state is EscalationState.APPROVED:
                 about = _Subject.of_escalation(escalation)
@@ -772,6 +775,11 @@ def drafted_letters(
             review = uow.reviews.get_for_update(review_id)
             found = uow.measures.get(review.measure_id) if review is not None else None
             measures = [found] if found is not None else []
+            if found is not None and review is not None and _extension_letter_due(uow, found, review):
+                # An extension the determination team approved (s13.2): its first draft is produced here, once.
+                by = Actor(review.decided_by or found.case_owner_id, "")
+                produce_draft(uow, by, found, LetterKind.EXTENSION, council, clock)
+                produced = True
         kinds = (
             {LetterKind.EXTENSION, LetterKind.LIFTING}
             if review_id is not None
@@ -850,6 +858,14 @@ def record_link_refused(uow: UnitOfWork, user_id: str, letter_id: int, reason: s
             uow, Actor(user_id or "unknown", ""), AuditAction.LETTER_LINK_REFUSED, letter_id, clock, reason=reason
         )
         uow.commit()
+
+
+def _extension_letter_due(uow: UnitOfWork, measure: Measure, review: ScheduledReview) -> bool:
+    """A review decided as extended with no extension letter produced since."""
+    if review.outcome is not ReviewOutcome.EXTEND or review.decided_at is None:
+        return False
+    produced = uow.letters.versions(measure.id, LetterKind.EXTENSION.value)
+    return not any(letter.created_at >= review.decided_at for letter in produced)
 
 
 def _overturned_by(uow: UnitOfWork, escalation_id: int) -> Actor | None:
@@ -1041,8 +1057,8 @@ def _decision(
         ended = measure.ended_at or measure.starts_at
         return (
             f"On {_day(measure.starts_at)} we restricted your contact with the council straight away, after a serious "
-            f"incident. A second member of the council's determination team has reviewed that decision and withdrawn "
-            f"the restriction from {_day(ended)}: it no longer applies, and you may contact us as before."
+            f"incident. That decision was not confirmed by a second member of the council's determination team, so we "
+            f"have withdrawn the restriction from {_day(ended)}: it no longer applies, and you may contact us as before."
         )
     if review is None or review.decided_at is None:
         return ""
@@ -1056,7 +1072,7 @@ def _decision(
 
 def _reasons(kind: LetterKind, review: ScheduledReview | None) -> str:
     if kind is LetterKind.WITHDRAWAL:
-        return "The restriction was not confirmed when a second member of the team reviewed it."
+        return "The restriction was not confirmed by a second member of the determination team."
     if kind not in (LetterKind.EXTENSION, LetterKind.LIFTING) or review is None:
         return ""
     if review.reason.strip():

@@ -22,6 +22,7 @@ from casework.errors import NotFound
 from casework.events import (
     AppealDecided,
     AppealRecorded,
+    ConfirmationChased,
     CorrespondenceLogged,
     CorrespondenceOverdue,
     CorrespondenceReviewed,
@@ -109,6 +110,11 @@ def messages_for(event: Event, clock: Clock) -> list[NewOutboxMessage]:
         case EscalationOverdue(escalation_id=escalation_id):
             return [
                 NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.CHASE, _escalation(escalation_id), now),
+                _card_update(escalation_id, now),
+            ]
+        case ConfirmationChased(escalation_id=escalation_id):
+            return [
+                NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.CONFIRMATION_CHASE, _escalation(escalation_id), now),
                 _card_update(escalation_id, now),
             ]
         case CorrespondenceLogged(item_id=item_id, reviewer_id=reviewer):

@@ -188,6 +188,9 @@ def escalation_gate_errors(
             )
         if not list(restrictions):
             errors.append("Choose at least one restriction on contact (s15.2).")
+    if kind is EscalationKind.EXTENSION:
+        # s13.2: an extension is asked for at the restriction's review, from its review card.
+        errors.append("An extension is asked for from the restriction's review card, when its review falls due.")
     if (
         kind in (EscalationKind.FURTHER_ACTION, EscalationKind.MANDATORY_SERVICE_WITHDRAWAL)
         and not legal_advice_reference
@@ -732,18 +735,59 @@ def proposed_review_outcome(incidents_since_last_review: int) -> ReviewOutcome:
     return ReviewOutcome.LIFT if incidents_since_last_review == 0 else ReviewOutcome.EXTEND
 
 
+def review_decider_refusal(decider_id: str, reporter_ids: Iterable[str]) -> str | None:
+    """Whoever decides a review must not have reported the incidents it weighs (s2.6, as for the team's decisions):
+    those its restriction rests on and those since. None if this person may decide it."""
+    if decider_id in set(reporter_ids):
+        return (
+            "You reported incidents this review weighs, so someone else must decide it: reassign it to a colleague "
+            "or ask the determination team."
+        )
+    return None
+
+
+def confirmation_chase_not_since(
+    confirm_by: datetime, now: datetime, remind_before: timedelta, repeat_every: timedelta
+) -> datetime | None:
+    """When the team is chased to confirm an immediate restriction (s12.3): once as its window nears its end
+    (`remind_before` the end), and once the window has passed every `repeat_every`. Returns the cut-off for the
+    claim (a chase at or before it does not count as this one), or None when no chase is due yet."""
+    tick = timedelta(microseconds=1)
+    if now < confirm_by - remind_before:
+        return None
+    if now < confirm_by:
+        return confirm_by - remind_before - tick
+    # The chase before the end does not count once it has passed: the first overdue chase goes at once.
+    return max(now - repeat_every, confirm_by - tick)
+
+
+def confirmation_overdue(confirm_by: datetime | None, now: datetime) -> bool:
+    """An immediate restriction still unconfirmed when its window has ended (s12.3)."""
+    return confirm_by is not None and now >= confirm_by
+
+
 def next_review_after_extension(due_at: datetime) -> datetime:
     """An extension runs 3 months from the review it replaces (s13.2)."""
     return add_months(due_at, REVIEW_PERIOD_MONTHS)
 
 
 def review_decision_problems(
-    outcome: ReviewOutcome, reason: str, customer_advised: bool, not_advised_reason: str
+    outcome: ReviewOutcome,
+    reason: str,
+    customer_advised: bool,
+    not_advised_reason: str,
+    incidents_since: int = 0,
 ) -> dict[str, str]:
-    """An extension says why (s13.2); the customer is advised where possible, and if not the record says why."""
+    """An extension says why (s13.2), and so does a lifting despite incidents since the last review (s13.1 lifts
+    when there have been none); the customer is advised where possible, and if not the record says why."""
     problems: dict[str, str] = {}
     if outcome is ReviewOutcome.EXTEND and not reason.strip():
         problems["reason"] = "Say why the restriction is extended: the ongoing actions or the threat (s13.2)."
+    if outcome is ReviewOutcome.LIFT and incidents_since and not reason.strip():
+        problems["reason"] = (
+            f"{incidents_since} incident{'s' if incidents_since != 1 else ''} since the last review: say why it "
+            "is lifted nonetheless (s13.1 lifts when there have been none)."
+        )
     if len(reason.strip()) > REASON_MAX_LENGTH:
         problems["reason"] = f"Keep the reason to {REASON_MAX_LENGTH} characters or fewer."
     if not customer_advised and not not_advised_reason.strip():

@@ -174,6 +174,17 @@ class MeasureRepository(Protocol):
         ...
 
     def for_customer(self, customer_id: int) -> Sequence[Measure]: ...
+    def confirmed(self, measure_id: int) -> None:
+        """An immediate restriction confirmed by a second member (s12.3): its confirmation window is closed."""
+        ...
+
+    def awaiting_confirmation(self, confirm_by_before: datetime) -> Sequence[Measure]:
+        """Immediate restrictions in force, unconfirmed, whose window ends at or before the time, soonest first."""
+        ...
+
+    def claim_confirmation_chase(self, measure_id: int, now: datetime, not_since: datetime) -> bool:
+        """Marks one chased now, unless it was chased after `not_since` (so one instance chases); True if claimed."""
+        ...
 
 
 class ReviewRepository(Protocol):

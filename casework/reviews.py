@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from casework import letters, policy
 from casework.audit import AuditAction, record_audit
-from casework.configuration import Clock, CouncilDetails
-from casework.entities import Actor, Measure, ScheduledReview
+from casework.configuration import Clock, CouncilDetails, DecisionRules
+from casework.entities import Actor, Escalation, Incident, Measure, NewEscalation, ScheduledReview
 from casework.errors import AccessRefused, NotFound
-from casework.events import LettersDrafted, ReviewDue, ReviewOverdue
+from casework.events import EscalationRequested, LettersDrafted, ReviewDue, ReviewOverdue
 from casework.outbox import publish
 from casework.ports import UnitOfWork
-from casework.views import EvidenceLine, PastReview, ReviewResult, ReviewView, informal_warnings, representative_of
-from casework.vocabulary import LetterKind, MeasureKind, ReviewOutcome
+from casework.views import (
+    EvidenceLine,
+    PastReview,
+    ReviewResult,
+    ReviewView,
+    escalation_view,
+    informal_warnings,
+    representative_of,
+)
+from casework.vocabulary import EscalationKind, EscalationState, LetterKind, MeasureKind, ReviewOutcome
 
 REMINDER_SWEEP = Actor("system", "Reminder sweep")
 NOT_ENTITLED = "You can't act on this review."
@@ -47,19 +55,44 @@ def decide_review(
     not_advised_reason: str,
     clock: Clock,
     council: CouncilDetails,
+    rules: DecisionRules,
 ) -> ReviewResult:
-    """Lifts (s13.1) or extends by 3 months (s13.2), once; an extension schedules the next review. Either way a
-    draft letter to the customer says what was decided and why (s13)."""
+    """Lifts (s13.1), once, with a draft letter to the customer saying what was decided and why (s13); or asks
+    the determination team to extend by 3 months (s13.2), which their approval does (extension_approved). Whoever
+    decides must not have reported the incidents the review weighs (s2.6), and a lifting despite incidents since
+    the last review says why."""
     with uow:
         review, measure = _entitled(uow, actor, review_id, clock)
         if review.decided_at is not None:
             return ReviewResult(_view(uow, review, measure, clock), recorded_now=False)
+        weighed = _incidents_weighed(uow, review, measure)
         refusal = _refusal(uow, actor, review, measure)
+        reporters = {i.reported_by for i in weighed.all}
+        reported = policy.review_decider_refusal(actor.user_id, reporters) if refusal is None else None
+        if reported:
+            # Told only to someone entitled to the review, of incidents its card shows them: nothing new. Audited.
+            record_audit(uow, actor, AuditAction.REVIEW_ACTION_REFUSED, review.id, clock, reason="reported them")
+            view = _view(uow, review, measure, clock)
+            uow.commit()
+            return ReviewResult(view, recorded_now=False, refusal=reported)
+        if refusal is None and _pending_extension(uow, review, measure) is not None:
+            refusal = "An extension of this is waiting for the determination team's approval."
         if refusal is None:
-            problems = policy.review_decision_problems(outcome, reason, customer_advised, not_advised_reason)
+            problems = policy.review_decision_problems(
+                outcome,
+                reason,
+                customer_advised,
+                not_advised_reason,
+                # The customer's own actions: a representative's are not held against them (s5.4).
+                incidents_since=len([i for i in weighed.since if not representative_of(i)]),
+            )
             refusal = " ".join(problems.values()) or None
         if refusal is not None:
             return ReviewResult(_view(uow, review, measure, clock), recorded_now=False, refusal=refusal)
+        if outcome is ReviewOutcome.EXTEND:
+            return _ask_team_to_extend(
+                uow, actor, review, measure, weighed, reason, customer_advised, not_advised_reason, clock, rules
+            )
         now = clock()
         decided = replace(
             review,
@@ -71,35 +104,124 @@ def decide_review(
             not_advised_reason=not_advised_reason.strip(),
         )
         uow.reviews.save_decision(decided)
-        if outcome is ReviewOutcome.LIFT:
-            uow.measures.end(measure.id, now)
-        else:
-            next_due = policy.next_review_after_extension(review.due_at)
-            uow.measures.set_review_due(measure.id, next_due)
-            uow.reviews.schedule(measure.id, next_due)
-        letter = "lifting" if outcome is ReviewOutcome.LIFT else "extension"
-        record_audit(
-            uow,
-            actor,
-            AuditAction.REVIEW_LIFTED if outcome is ReviewOutcome.LIFT else AuditAction.REVIEW_EXTENDED,
-            review.id,
-            clock,
-            customer_advised=str(customer_advised),
-        )
-        record_audit(uow, actor, AuditAction.LETTER_REQUESTED, review.id, clock, letter=letter)
-        letters.produce_draft(
-            uow,
-            actor,
-            uow.measures.get(measure.id) or measure,
-            LetterKind.LIFTING if outcome is ReviewOutcome.LIFT else LetterKind.EXTENSION,
-            council,
-            clock,
-        )
+        uow.measures.end(measure.id, now)
+        record_audit(uow, actor, AuditAction.REVIEW_LIFTED, review.id, clock, customer_advised=str(customer_advised))
+        record_audit(uow, actor, AuditAction.LETTER_REQUESTED, review.id, clock, letter="lifting")
+        letters.produce_draft(uow, actor, uow.measures.get(measure.id) or measure, LetterKind.LIFTING, council, clock)
         view = _view(uow, decided, uow.measures.get(measure.id) or measure, clock)
         events = (LettersDrafted(case_owner_id=measure.case_owner_id, review_id=review.id),)
         publish(uow, events, clock)
         uow.commit()
     return ReviewResult(view, recorded_now=True, events=events)
+
+
+@dataclass(frozen=True)
+class _Weighed:
+    """The incidents a review weighs: those its measure rests on, and those since it began or was last reviewed."""
+
+    rests_on: tuple[Incident, ...]
+    since: tuple[Incident, ...]
+
+    @property
+    def all(self) -> tuple[Incident, ...]:
+        return (*self.rests_on, *self.since)
+
+
+def _incidents_weighed(uow: UnitOfWork, review: ScheduledReview, measure: Measure) -> _Weighed:
+    escalation = uow.escalations.get(measure.escalation_id)
+    rests_on = tuple(uow.incidents.with_ids(escalation.incident_ids)) if escalation is not None else ()
+    return _Weighed(rests_on, tuple(_incidents_since(uow, review, measure)))
+
+
+def _incidents_since(uow: UnitOfWork, review: ScheduledReview, measure: Measure) -> list[Incident]:
+    past = [r for r in uow.reviews.for_measure(measure.id) if r.decided_at is not None and r.id != review.id]
+    since = max([measure.starts_at, *[r.decided_at for r in past if r.decided_at]])
+    return [i for i in uow.incidents.for_customer(measure.customer_id) if i.occurred_at > since]
+
+
+def _pending_extension(uow: UnitOfWork, review: ScheduledReview, measure: Measure) -> Escalation | None:
+    """The extension asked for at this review and still waiting for the determination team, if any."""
+    for escalation in uow.escalations.for_customer(measure.customer_id):
+        waiting = escalation.state in (EscalationState.PENDING, EscalationState.MORE_INFORMATION)
+        if escalation.kind is EscalationKind.EXTENSION and escalation.review_id == review.id and waiting:
+            return escalation
+    return None
+
+
+def _last_extension(uow: UnitOfWork, review: ScheduledReview, measure: Measure) -> Escalation | None:
+    asked = [
+        e
+        for e in uow.escalations.for_customer(measure.customer_id)
+        if e.kind is EscalationKind.EXTENSION and e.review_id == review.id
+    ]
+    return asked[-1] if asked else None
+
+
+def _ask_team_to_extend(
+    uow: UnitOfWork,
+    actor: Actor,
+    review: ScheduledReview,
+    measure: Measure,
+    weighed: _Weighed,
+    reason: str,
+    customer_advised: bool,
+    not_advised_reason: str,
+    clock: Clock,
+    rules: DecisionRules,
+) -> ReviewResult:
+    """An extension is a new 3 months of restriction, so a member of the determination team approves it (s2.6,
+    s13.2): it goes to their channel as a decision card, and the review waits for it. What the reviewer said is
+    kept on the review, for the record and the letter, until the team decides."""
+    now = clock()
+    proposal = replace(
+        review, reason=reason.strip(), customer_advised=customer_advised, not_advised_reason=not_advised_reason.strip()
+    )
+    uow.reviews.save_decision(proposal)
+    escalation = uow.escalations.add(
+        NewEscalation(
+            customer_id=measure.customer_id,
+            kind=EscalationKind.EXTENSION,
+            reason=reason.strip(),
+            requested_by=actor.user_id,
+            requested_at=now,
+            incident_ids=tuple(i.id for i in weighed.all),
+            review_id=review.id,
+        )
+    )
+    record_audit(uow, actor, AuditAction.REVIEW_EXTENSION_REQUESTED, review.id, clock, escalation=str(escalation.id))
+    record_audit(uow, actor, AuditAction.ESCALATION_REQUESTED, escalation.id, clock, kind=escalation.kind.value)
+    events = (EscalationRequested(escalation_view(uow, escalation, rules)),)
+    publish(uow, events, clock)
+    view = _view(uow, proposal, measure, clock)
+    uow.commit()
+    return ReviewResult(view, recorded_now=True, events=events)
+
+
+def extension_approved(uow: UnitOfWork, actor: Actor, escalation: Escalation, now: datetime, clock: Clock) -> None:
+    """Inside the deciding vote's unit of work: the team approved an extension (s13.2), so its review is decided,
+    as extended by the reviewer who asked, the measure's review moves on 3 months and the next is scheduled. Its
+    letter is drafted as it goes to the case owner (letters.drafted_letters)."""
+    review = uow.reviews.get_for_update(escalation.review_id) if escalation.review_id is not None else None
+    measure = uow.measures.get(review.measure_id) if review is not None else None
+    if review is None or measure is None or review.decided_at is not None or measure.ended_at is not None:
+        # Nothing left to extend (decided or ended meanwhile): the approval stands on record, and changes nothing.
+        return
+    uow.reviews.save_decision(
+        replace(review, decided_at=now, outcome=ReviewOutcome.EXTEND, decided_by=escalation.requested_by)
+    )
+    next_due = policy.next_review_after_extension(review.due_at)
+    uow.measures.set_review_due(measure.id, next_due)
+    uow.reviews.schedule(measure.id, next_due)
+    record_audit(
+        uow,
+        actor,
+        AuditAction.REVIEW_EXTENDED,
+        review.id,
+        clock,
+        customer_advised=str(review.customer_advised),
+        approved_by=actor.user_id,
+    )
+    record_audit(uow, actor, AuditAction.LETTER_REQUESTED, review.id, clock, letter="extension")
 
 
 def reassign_review(uow: UnitOfWork, actor: Actor, review_id: int, new_owner_id: str, clock: Clock) -> ReviewResult:
@@ -189,8 +311,9 @@ def _view(uow: UnitOfWork, review: ScheduledReview, measure: Measure, clock: Clo
     customer = uow.customers.get(measure.customer_id)
     reviews = uow.reviews.for_measure(measure.id)
     past = [r for r in reviews if r.decided_at is not None and r.id != review.id]
-    since = max([measure.starts_at, *[r.decided_at for r in past if r.decided_at]])
-    incidents = [i for i in uow.incidents.for_customer(measure.customer_id) if i.occurred_at > since]
+    incidents = _incidents_since(uow, review, measure)
+    extension = _last_extension(uow, review, measure)
+    declined = uow.escalations.decision_for(extension.id) if extension is not None else None
     owner_id = review.owner_id or measure.case_owner_id
     owner = uow.staff.get(owner_id)
     decider = uow.staff.get(review.decided_by) if review.decided_by else None
@@ -230,6 +353,11 @@ def _view(uow: UnitOfWork, review: ScheduledReview, measure: Measure, clock: Clo
         next_review_at=policy.next_review_after_extension(review.due_at)
         if review.outcome is ReviewOutcome.EXTEND
         else None,
+        extension_waiting=extension is not None
+        and extension.state in (EscalationState.PENDING, EscalationState.MORE_INFORMATION),
+        extension_declined=declined.notes or "No reason given."
+        if extension is not None and extension.state is EscalationState.DECLINED and declined is not None
+        else "",
     )
 
 

@@ -32,6 +32,7 @@ from casework.vocabulary import (
     CustomerStanding,
     DecisionOutcome,
     DeliveryMethod,
+    EscalationKind,
     EscalationState,
     LetterKind,
     ManagerOutcome,
@@ -55,6 +56,9 @@ class MeasureView:
     measure_id: int = 0
     appeal_open: bool = False
     """A complaint or appeal about it waits for the determination team (casework/appeals.py)."""
+    confirm_by: datetime | None = None
+    """An immediate restriction (s12.3) not yet confirmed by a second member: by when it must be."""
+    confirmation_overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -282,6 +286,12 @@ class EscalationView:
     """Why the requester asked with no warning on record (s11.1, s12.1); empty when one was."""
     refresh_user_ids: tuple[str, ...] = ()
     """Teams ids of the members whose card refreshes itself with live progress (Teams allows up to 60)."""
+    confirm_by: datetime | None = None
+    """An immediate restriction (s12.3) in force on one approval: when a second member must confirm it."""
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return self.confirm_by is not None and self.state is EscalationState.APPROVED
 
     @property
     def approvals(self) -> tuple[str, ...]:
@@ -336,6 +346,10 @@ class ReviewView:
     next_review_at: datetime | None = None
     warnings_since: tuple[WarningLine, ...] = ()
     """Informal warnings given since the last review (s10), with the incidents they came with."""
+    extension_waiting: bool = False
+    """Its owner asked the determination team to extend it (s13.2), and they have not yet decided."""
+    extension_declined: str = ""
+    """The team declined the extension last asked for at this review: their reason."""
 
 
 @dataclass(frozen=True)
@@ -475,6 +489,8 @@ def status_view(
                 applies_to=policy.applies_to_line(m.terms) if m.kind is MeasureKind.RESTRICTION else "",
                 measure_id=m.id,
                 appeal_open=m.id in facts.appealed_measure_ids,
+                confirm_by=m.confirm_by,
+                confirmation_overdue=policy.confirmation_overdue(m.confirm_by, now),
             )
             for m in measures
         ),
@@ -786,6 +802,8 @@ def escalation_view(
     )
     team = sorted((m for m in people.values() if m.is_determination_team and m.teams_user_id), key=lambda m: m.name)
     amended = amendments_of(uow, incidents)
+    unconfirmed = _unconfirmed_measure(uow, escalation, votes)
+    basis.extend(_extension_basis(uow, escalation))
     return EscalationView(
         escalation_id=escalation.id,
         customer_name=customer.name,
@@ -807,14 +825,49 @@ def escalation_view(
         votes=tuple(VoteLine(name(v.member_id), v.outcome is DecisionOutcome.APPROVE, v.at, v.notes) for v in votes),
         question=escalation.question,
         answer=escalation.answer,
-        overdue=escalation.last_chased_at is not None and escalation.state is EscalationState.PENDING,
+        overdue=(escalation.last_chased_at is not None and escalation.state is EscalationState.PENDING)
+        or (unconfirmed is not None and _confirmation_chased_late(unconfirmed)),
         immediate=escalation.is_immediate,
         confirmed_by_name=confirmed_by,
         adjustments_on_record=customer.reasonable_adjustments,
         warnings=informal_warnings(incidents),
         no_warning_reason=escalation.no_warning_reason,
         refresh_user_ids=tuple(m.teams_user_id for m in team if m.teams_user_id)[:60],
+        confirm_by=unconfirmed.confirm_by if unconfirmed is not None else None,
     )
+
+
+def _unconfirmed_measure(uow: UnitOfWork, escalation: Escalation, votes: Sequence[Vote]) -> Measure | None:
+    """The immediate restriction this escalation put in force, while it waits for a second member (s12.3)."""
+    if not (escalation.is_immediate and escalation.state is EscalationState.APPROVED and len(votes) < 2):
+        return None
+    for measure in uow.measures.for_customer(escalation.customer_id):
+        if measure.escalation_id == escalation.id and measure.confirm_by is not None and measure.ended_at is None:
+            return measure
+    return None
+
+
+def _confirmation_chased_late(measure: Measure) -> bool:
+    """The sweep has chased it since its window ended: shown OVERDUE, as a pending escalation once chased."""
+    chased = measure.confirmation_chased_at
+    return measure.confirm_by is not None and chased is not None and chased >= measure.confirm_by
+
+
+def _extension_basis(uow: UnitOfWork, escalation: Escalation) -> list[str]:
+    """What an extension (s13.2) would extend, from the review it was asked for at."""
+    if escalation.kind is not EscalationKind.EXTENSION or escalation.review_id is None:
+        return []
+    review = uow.reviews.get(escalation.review_id)
+    measure = uow.measures.get(review.measure_id) if review is not None else None
+    if review is None or measure is None:
+        return []
+    what = "restriction" if measure.kind is MeasureKind.RESTRICTION else "formal warning"
+    return [
+        f"Extends the {what} in force since {local_date(measure.starts_at)}, reviewed {local_date(review.due_at)}, "
+        f"by {policy.REVIEW_PERIOD_MONTHS} months: next review {local_date(policy.next_review_after_extension(review.due_at))} "
+        "(s13.2)",
+        *policy.handling_instructions(measure),
+    ]
 
 
 @dataclass(frozen=True)

@@ -260,6 +260,9 @@ class EscalationState(enum.StrEnum):
     MORE_INFORMATION = "more_information"
     APPROVED = "approved"
     DECLINED = "declined"
+    LAPSED = "lapsed"
+    """An immediate restriction (s12.3) no second member confirmed within its window, ended by the sweep where the
+    council chose that (IMMEDIATE_UNCONFIRMED=lapse)."""
 
 
 class DecisionOutcome(enum.StrEnum):
@@ -438,6 +441,9 @@ class MessagePurpose(enum.StrEnum):
     """A review past due and undecided goes to the determination team."""
     CHASE = "chase"
     """An escalation nobody has decided in time: the team is reminded."""
+    CONFIRMATION_CHASE = "confirmation_chase"
+    """An immediate restriction (s12.3) still unconfirmed as its window nears its end, or after it: the team is
+    reminded to confirm or overturn it."""
     NOT_DELIVERED = "not_delivered"
     """Someone is told that a message about their work could not be delivered, and what to do instead."""
     CORRESPONDENCE_TO_REVIEW = "correspondence_to_review"
@@ -472,6 +478,7 @@ _MESSAGE_LABELS = {
     MessagePurpose.OWNER_UNREACHABLE: "a review whose owner could not be reached",
     MessagePurpose.OVERDUE_REVIEW: "an overdue review",
     MessagePurpose.CHASE: "an escalation waiting too long for a decision",
+    MessagePurpose.CONFIRMATION_CHASE: "an immediate restriction waiting for confirmation (s12.3)",
     MessagePurpose.NOT_DELIVERED: "a message that could not be delivered",
     MessagePurpose.CORRESPONDENCE_TO_REVIEW: "correspondence on file to review (s16)",
     MessagePurpose.CORRESPONDENCE_NEW_INFORMATION: "new information in correspondence on file (s16)",

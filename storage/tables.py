@@ -180,6 +180,8 @@ class EscalationRecord(SQLModel, table=True):
     particulars: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+    """The review an extension request came from (s13.2; migration 0023)."""
 
 
 class VoteRecord(SQLModel, table=True):
@@ -235,6 +237,9 @@ class MeasureRecord(SQLModel, table=True):
     particulars: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )
+    confirm_by: datetime | None = _utc(nullable=True)
+    """An immediate restriction (s12.3) not yet confirmed by a second member: when it must be (migration 0023)."""
+    confirmation_chased_at: datetime | None = _utc(nullable=True)
 
 
 class Review(SQLModel, table=True):

@@ -399,6 +399,26 @@ class FakeMeasures(_Repository):
         measure = self._state.measures[measure_id]
         measure.restrictions, measure.terms = tuple(restrictions), terms
 
+    def confirmed(self, measure_id: int) -> None:
+        self._state.measures[measure_id].confirm_by = None
+
+    def awaiting_confirmation(self, confirm_by_before: datetime) -> Sequence[Measure]:
+        found = [
+            m
+            for m in self._state.measures.values()
+            if m.confirm_by is not None and m.confirm_by <= confirm_by_before and m.ended_at is None
+        ]
+        return [copy.deepcopy(m) for m in sorted(found, key=lambda m: (m.confirm_by, m.id))]
+
+    def claim_confirmation_chase(self, measure_id: int, now: datetime, not_since: datetime) -> bool:
+        measure = self._state.measures.get(measure_id)
+        if measure is None or measure.confirm_by is None or measure.ended_at is not None:
+            return False
+        if measure.confirmation_chased_at is not None and measure.confirmation_chased_at > not_since:
+            return False
+        measure.confirmation_chased_at = now
+        return True
+
     def for_customer(self, customer_id: int) -> Sequence[Measure]:
         return [copy.deepcopy(m) for m in self._state.measures.values() if m.customer_id == customer_id]
 

@@ -16,11 +16,11 @@ from aiohttp.test_utils import make_mocked_request
 from bot.letter_links import letter_url
 from bot.logs import PathOnlyAccessLogger
 from cards.letters import letter_card
-from casework import letters, reviews, staff
+from casework import escalations, letters, reviews, staff
 from casework.configuration import CouncilDetails
 from casework.entities import Actor, Letter, LetterContent, StaffMember
 from casework.letters import LetterIncomplete, missing_elements
-from casework.vocabulary import DeliveryMethod, LetterKind, ReviewOutcome
+from casework.vocabulary import DecisionOutcome, DeliveryMethod, LetterKind, ReviewOutcome
 from letters.council import load_council
 from letters.render import docx_text, render_docx
 from storage.database import create_database_engine
@@ -30,6 +30,7 @@ from tests.conftest import MutableClock, make_settings, start_bot
 from tests.fake_connector import FakeConnector
 from tests.scenarios import (
     ADMIN,
+    RULES,
     as_actor,
     morgan_escalates,
     register,
@@ -78,8 +79,24 @@ def decide_review(uow: Uow, clock: MutableClock, measure_id: int, outcome: Revie
         assert review.id is not None
     clock.advance(timedelta(days=92))
     reason = "Two further abusive calls in January." if outcome is ReviewOutcome.EXTEND else ""
-    result = reviews.decide_review(uow(), OWNER, review.id, outcome, reason, True, "", clock, council=COUNCIL)
+    result = reviews.decide_review(uow(), OWNER, review.id, outcome, reason, True, "", clock, COUNCIL, RULES)
     assert result.recorded_now, result.refusal
+    if outcome is ReviewOutcome.EXTEND:
+        # An extension is approved by a member of the determination team (s13.2); its letter is drafted as the
+        # approval goes to the case owner, as the outbox does.
+        with uow() as work:
+            (extension,) = [e for e in work.escalations.for_customer(1) if e.review_id == review.id]
+        escalations.decide_escalation(
+            uow(),
+            as_actor(HARPER),
+            extension.id,
+            DecisionOutcome.APPROVE,
+            "",
+            clock,
+            alternatives_considered=True,
+            rules=RULES,
+        )
+        letters.drafted_letters(uow(), None, review.id, COUNCIL, clock)
 
 
 def newest(uow: Uow, measure_id: int, kind: LetterKind) -> Letter:

@@ -718,3 +718,37 @@ def test_signposting_needs_a_matter_and_a_date_not_in_the_future() -> None:
     assert policy.may_signpost_to_ombudsman("u-owner", False, ["u-owner"])
     assert policy.may_signpost_to_ombudsman("u-team", True, [])
     assert not policy.may_signpost_to_ombudsman("u-staff", False, ["u-owner"])
+
+
+# --- immediate restrictions' confirmation, and reviews (issue 18: s12.3, s13) ----------------------------------------
+
+
+def test_an_unconfirmed_immediate_restriction_is_chased_once_near_its_end_then_every_interval_after() -> None:
+    confirm_by = at(2026, 12, 2)
+    remind, repeat = timedelta(hours=4), timedelta(hours=4)
+    not_since = policy.confirmation_chase_not_since
+
+    assert not_since(confirm_by, confirm_by - timedelta(hours=5), remind, repeat) is None
+    near = not_since(confirm_by, confirm_by - timedelta(hours=1), remind, repeat)
+    assert near is not None and near < confirm_by - remind, "any chase in the last 4 hours counts: once"
+    first_overdue = not_since(confirm_by, confirm_by + timedelta(minutes=1), remind, repeat)
+    assert first_overdue is not None and confirm_by - timedelta(hours=1) <= first_overdue < confirm_by
+    later = not_since(confirm_by, confirm_by + timedelta(hours=10), remind, repeat)
+    assert later == confirm_by + timedelta(hours=6)
+    assert policy.confirmation_overdue(confirm_by, confirm_by) and not policy.confirmation_overdue(None, confirm_by)
+    assert not policy.confirmation_overdue(confirm_by, confirm_by - timedelta(seconds=1))
+
+
+def test_a_review_is_not_decided_by_a_reporter_and_lifting_despite_incidents_needs_a_reason() -> None:
+    assert policy.review_decider_refusal("morgan", {"sam", "morgan"}) is not None
+    assert policy.review_decider_refusal("casey", {"sam", "morgan"}) is None
+    lift = ReviewOutcome.LIFT
+    assert "reason" in policy.review_decision_problems(lift, "", True, "", incidents_since=2)
+    assert "2 incidents since" in policy.review_decision_problems(lift, "", True, "", incidents_since=2)["reason"]
+    assert policy.review_decision_problems(lift, "", True, "", incidents_since=0) == {}
+    assert policy.review_decision_problems(lift, "Answered.", True, "", incidents_since=1) == {}
+
+
+def test_an_extension_is_not_asked_for_from_the_escalation_form() -> None:
+    errors = policy.escalation_gate_errors(EscalationKind.EXTENSION, None, None, None, ())
+    assert errors == ["An extension is asked for from the restriction's review card, when its review falls due."]

@@ -8,12 +8,24 @@ from datetime import UTC, datetime, timedelta
 from casework import incidents
 from casework.commands import IncidentSubmission
 from storage.database import create_database_engine
-from storage.tables import MeasureRecord, Review
+from storage.tables import EscalationRecord, LetterRecord, MeasureRecord, Review
 from storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
-from tests.scenarios import as_actor, audited, morgan_escalates, register_team, restriction_request, rows, sam_reports
-from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, all_text, execute, message
+from tests.scenarios import (
+    approve_button,
+    as_actor,
+    audited,
+    considered,
+    last_card,
+    morgan_escalates,
+    register,
+    register_team,
+    restriction_request,
+    rows,
+    sam_reports,
+)
+from tests.teams import CASEY, HARPER, MORGAN, SAM, TEAM_CHANNEL, User, all_text, execute, message
 
 REVIEW_DUE = datetime(2027, 2, 28, 10, 0, tzinfo=UTC)
 
@@ -27,6 +39,11 @@ def restrict(database_url: str, clock: MutableClock, customers: int = 1) -> None
         sam_reports(SqlUnitOfWork(engine), clock, name, key=f"k{n}")
         morgan_escalates(lambda: SqlUnitOfWork(engine), clock, restriction_request(name), approved_by=(HARPER, CASEY))
     engine.dispose()
+
+
+def measure_of(database_url: str, customer_id: int) -> MeasureRecord:
+    found: MeasureRecord = next(m for m in rows(database_url, MeasureRecord) if m.customer_id == customer_id)
+    return found
 
 
 async def owner_and_team_known(bot: RunningBot) -> None:
@@ -118,8 +135,27 @@ async def test_lift_and_extend_with_the_next_review_date(
                 channel=False,
             )
         )
-        assert "Extended by 3 months by Morgan Manager" in all_text(extended["value"])
-        assert "Next review due 28 May 2027." in all_text(extended["value"])
+        # An extension is a new 3 months: a member of the determination team approves it (s13.2).
+        assert "Extension asked of the determination team" in all_text(extended["value"])
+        assert measure_of(sqlite_url, second.customer_id).review_due_at == REVIEW_DUE, "not extended yet"
+        decision = last_card(connector, TEAM_CHANNEL)
+        assert "Extension of a restriction by 3 months: Customer 00001" in all_text(decision)
+        assert "next review 28 May 2027 (s13.2)" in all_text(decision)
+        await bot.post(execute(HARPER, "escalation.approve", considered(approve_button(decision)), connector.url, "x"))
+        told = [all_text(card) for call in connector.sent_to(MORGAN.personal_conversation)[-2:] for card in call.cards]
+        assert any("Extension of a restriction by 3 months for Customer 00001 was approved" in t for t in told)
+        extended_measure = measure_of(sqlite_url, second.customer_id)
+        assert [
+            letter.kind for letter in rows(sqlite_url, LetterRecord) if letter.measure_id == extended_measure.id
+        ] == [
+            "restriction",
+            "extension",
+        ], "the extension letter is drafted on approval"
+        _, shown = await bot.post(
+            execute(MORGAN, "review.extend", {"review_id": extend_id}, connector.url, "x", channel=False)
+        )
+        assert "Extended by 3 months by Morgan Manager" in all_text(shown["value"])
+        assert "Next review due 28 May 2027." in all_text(shown["value"])
 
         _, lifted = await bot.post(
             execute(
@@ -294,5 +330,137 @@ async def test_reviews_shows_a_manager_theirs_and_the_team_all(
         assert "2 reviews due" in mine and "OVERDUE" in mine
         await bot.post(message(HARPER, "reviews", connector.url))
         assert "2 reviews due" in all_text(connector.sent_to(HARPER.personal_conversation)[-1].cards[0])
+    finally:
+        await bot.close()
+
+
+# --- who decides a review, and an extension approved by the team (s2.6, s13) ----------------------------------------
+
+
+async def further_incident(database_url: str, clock: MutableClock, reporter: User, key: str) -> None:
+    """`reporter` (their line manager on record: Casey, or Morgan for Casey) reports Customer 00000 again."""
+    manager = MORGAN if reporter is CASEY else CASEY
+    register(
+        database_url,
+        reporter,
+        clock,
+        line_manager_id=manager.aad_object_id,
+        is_determination_team=reporter in (HARPER, CASEY),
+    )
+    engine = create_database_engine(database_url)
+    customer_id = rows(database_url, MeasureRecord)[0].customer_id
+    try:
+        # Off the event loop, as the app runs its use cases (see test_lift_and_extend_with_the_next_review_date).
+        await asyncio.to_thread(
+            incidents.report_incident,
+            SqlUnitOfWork(engine),
+            as_actor(reporter),
+            IncidentSubmission(key, "", "email", ("repeat_contacts",), "Emailed 20 times.", customer_id=customer_id),
+            clock,
+        )
+    finally:
+        engine.dispose()
+
+
+async def click(bot: RunningBot, user: User, verb: str, review_id: int, **fields: str) -> str:
+    status, body = await bot.post(
+        execute(user, verb, {"review_id": review_id, **fields}, bot.connector.url, "x", channel=False)
+    )
+    assert status == 200
+    return all_text(body["value"])
+
+
+ADVISED = {"customer_advised": "true"}
+
+
+async def test_a_reviewer_who_reported_the_incidents_is_refused(
+    database_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    restrict(database_url, clock)
+    bot = await start_bot(make_settings(database_url), connector, clock)
+    try:
+        await owner_and_team_known(bot)
+        clock.now = REVIEW_DUE - timedelta(days=20)
+        await further_incident(database_url, clock, MORGAN, "by-the-owner")
+        clock.now = REVIEW_DUE - timedelta(days=1)
+        (review,) = rows(database_url, Review)
+        escalations_before = len(rows(database_url, EscalationRecord))
+
+        # Morgan owns the review but reported an incident it weighs: refused, lifting or extending, and nothing
+        # is recorded; the refusal names nothing the card does not already show him.
+        for verb in ("review.lift", "review.extend"):
+            refused = await click(bot, MORGAN, verb, review.id, reason="Settled down.", **ADVISED)
+            assert "You reported incidents this review weighs, so someone else must decide it" in refused
+        (still,) = rows(database_url, Review)
+        assert still.decided_at is None and rows(database_url, MeasureRecord)[0].ended_at is None
+        assert len(rows(database_url, EscalationRecord)) == escalations_before, "no extension was asked for"
+        assert [e.detail["reason"] for e in audited(database_url, "review.action_refused")] == ["reported them"] * 2
+
+        # Sam reported the incidents the restriction rests on: reassigned to him, he is refused too.
+        await click(bot, MORGAN, "review.reassign", review.id, owner_id=SAM.aad_object_id)
+        refused = await click(bot, SAM, "review.lift", review.id, reason="Settled down.", **ADVISED)
+        assert "You reported incidents this review weighs" in refused
+
+        # Casey, on the team and uninvolved, may: and lifting despite an incident since needs a reason (s13.1).
+        await click(bot, SAM, "review.reassign", review.id, owner_id=CASEY.aad_object_id)
+        unexplained = await click(bot, CASEY, "review.lift", review.id, **ADVISED)
+        assert "1 incident since the last review: say why it is lifted nonetheless" in unexplained
+        assert rows(database_url, Review)[0].decided_at is None
+        lifted = await click(bot, CASEY, "review.lift", review.id, reason="One email, since answered.", **ADVISED)
+        assert "Lifted by Casey Experience" in lifted
+    finally:
+        await bot.close()
+
+
+async def test_an_extension_needs_a_team_approval(
+    database_url: str, connector: FakeConnector, clock: MutableClock
+) -> None:
+    restrict(database_url, clock)
+    bot = await start_bot(make_settings(database_url), connector, clock)
+    try:
+        await owner_and_team_known(bot)
+        clock.now = REVIEW_DUE - timedelta(days=20)
+        await further_incident(database_url, clock, HARPER, "by-harper")
+        clock.now = REVIEW_DUE - timedelta(days=1)
+        (review,) = rows(database_url, Review)
+
+        asked = await click(bot, MORGAN, "review.extend", review.id, reason="Twenty emails.", **ADVISED)
+        assert "Extension asked of the determination team: waiting for a member's approval (s13.2)" in asked
+        assert "Ask the team to extend" not in asked and "Lift" not in asked, "no buttons while the team decides"
+        (measure,) = rows(database_url, MeasureRecord)
+        assert measure.review_due_at == REVIEW_DUE and rows(database_url, Review)[0].decided_at is None
+        card = last_card(connector, TEAM_CHANNEL)
+        assert "Extension of a restriction by 3 months: Customer 00000" in all_text(card)
+        assert "Twenty emails." in all_text(card) and "Emailed 20 times" not in all_text(card)
+        # The review waits: it cannot be lifted or extended again meanwhile.
+        waiting = await click(bot, MORGAN, "review.lift", review.id, reason="Changed my mind.", **ADVISED)
+        assert "An extension of this is waiting for the determination team's approval." in waiting
+
+        # Harper reported the incident it rests on, so she may not approve it (s2.6); Casey declines.
+        _, refused = await bot.post(
+            execute(HARPER, "escalation.approve", considered(approve_button(card)), connector.url, "x")
+        )
+        assert "You were involved in the incidents" in all_text(refused["value"])
+        decline = {**approve_button(card)["data"], "notes": "One email is not enough to extend."}
+        await bot.post(execute(CASEY, "escalation.decline", decline, connector.url, "x"))
+        assert rows(database_url, MeasureRecord)[0].review_due_at == REVIEW_DUE, "declined: not extended"
+        again = await click(bot, MORGAN, "review.extend", review.id, **ADVISED)
+        assert "The determination team declined the extension:** One email is not enough to extend." in again
+
+        # Asked again, Casey approves: the review is decided, the date moves on 3 months, the next review is
+        # scheduled and the extension letter drafted for Morgan.
+        await click(bot, MORGAN, "review.extend", review.id, reason="Twenty emails and a threat.", **ADVISED)
+        card = last_card(connector, TEAM_CHANNEL)
+        await bot.post(execute(CASEY, "escalation.approve", considered(approve_button(card)), connector.url, "x"))
+        (measure,) = rows(database_url, MeasureRecord)
+        assert measure.review_due_at == datetime(2027, 5, 28, 10, 0, tzinfo=UTC) and measure.ended_at is None
+        decided = {r.due_at: r for r in rows(database_url, Review)}
+        assert decided[REVIEW_DUE].outcome == "extend" and decided[REVIEW_DUE].decided_by == MORGAN.aad_object_id
+        assert decided[REVIEW_DUE].reason == "Twenty emails and a threat."
+        assert decided[datetime(2027, 5, 28, 10, 0, tzinfo=UTC)].decided_at is None
+        assert [r.kind for r in rows(database_url, LetterRecord)] == ["restriction", "extension"]
+        assert [e.detail.get("approved_by") for e in audited(database_url, "review.extended")] == [CASEY.aad_object_id]
+        shown = await click(bot, MORGAN, "review.lift", review.id, **ADVISED)
+        assert "Extended by 3 months by Morgan Manager" in shown and "Next review due 28 May 2027." in shown
     finally:
         await bot.close()

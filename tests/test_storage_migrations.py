@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -169,5 +169,82 @@ def test_upgrading_a_database_with_first_release_data_keeps_it_usable(empty_data
             assert [c.id for c in uow.customers.search(interpret("jane doee"))] == [
                 1
             ]  # the name-search words were built for her
+    finally:
+        engine.dispose()
+
+
+def test_an_immediate_restriction_unconfirmed_before_0023_gets_the_default_window(empty_database_url: str) -> None:
+    command.upgrade(alembic_config(empty_database_url), "0022")
+    before = sa.MetaData()
+    customer = sa.Table(
+        "customer", before, sa.Column("id", sa.Integer), sa.Column("name", sa.String),
+        sa.Column("name_key", sa.String), sa.Column("created_at", UTCDateTime()),
+    )  # fmt: skip
+    escalation = sa.Table(
+        "escalation", before, sa.Column("id", sa.Integer), sa.Column("customer_id", sa.Integer),
+        sa.Column("kind", sa.String), sa.Column("reason", sa.Text), sa.Column("requested_by", sa.String),
+        sa.Column("requested_at", UTCDateTime()), sa.Column("restrictions", sa.JSON), sa.Column("state", sa.String),
+        sa.Column("serious_threat", sa.String),
+    )  # fmt: skip
+    vote = sa.Table(
+        "vote", before, sa.Column("escalation_id", sa.Integer), sa.Column("member_id", sa.String),
+        sa.Column("outcome", sa.String), sa.Column("at", UTCDateTime()), sa.Column("notes", sa.Text),
+        sa.Column("alternatives_considered", sa.Boolean),
+    )  # fmt: skip
+    decision = sa.Table(
+        "decision", before, sa.Column("escalation_id", sa.Integer), sa.Column("outcome", sa.String),
+        sa.Column("decided_by", sa.String), sa.Column("decided_at", UTCDateTime()), sa.Column("notes", sa.Text),
+    )  # fmt: skip
+    measure = sa.Table(
+        "measure", before, sa.Column("id", sa.Integer), sa.Column("customer_id", sa.Integer),
+        sa.Column("kind", sa.String), sa.Column("escalation_id", sa.Integer), sa.Column("starts_at", UTCDateTime()),
+        sa.Column("review_due_at", UTCDateTime()), sa.Column("case_owner_id", sa.String),
+        sa.Column("restrictions", sa.JSON), sa.Column("terms", sa.JSON),
+    )  # fmt: skip
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    engine = create_database_engine(empty_database_url)
+    with engine.begin() as connection:
+        connection.execute(customer.insert(), [{"id": 1, "name": "Jane Doe", "name_key": "jane doe", "created_at": at}])
+        for escalation_id, votes in ((1, ("harper",)), (2, ("harper", "casey"))):
+            connection.execute(
+                escalation.insert(),
+                [{"id": escalation_id, "customer_id": 1, "kind": "restriction", "reason": "r", "requested_by": "m",
+                  "requested_at": at, "restrictions": ["written_only"], "state": "approved",
+                  "serious_threat": "credible_threat_to_harm"}],
+            )  # fmt: skip
+            connection.execute(
+                vote.insert(),
+                [
+                    {
+                        "escalation_id": escalation_id,
+                        "member_id": m,
+                        "outcome": "approve",
+                        "at": at,
+                        "notes": "",
+                        "alternatives_considered": True,
+                    }
+                    for m in votes
+                ],
+            )
+            connection.execute(
+                decision.insert(),
+                [{"escalation_id": escalation_id, "outcome": "approve", "decided_by": "harper", "decided_at": at, "notes": ""}],
+            )  # fmt: skip
+            connection.execute(
+                measure.insert(),
+                [{"id": escalation_id, "customer_id": 1, "kind": "restriction", "escalation_id": escalation_id,
+                  "starts_at": at, "review_due_at": at + timedelta(days=90), "case_owner_id": "m",
+                  "restrictions": ["written_only"], "terms": {}}],
+            )  # fmt: skip
+    engine.dispose()
+
+    upgrade(empty_database_url)
+
+    engine = create_database_engine(empty_database_url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            unconfirmed, confirmed = (uow.measures.get(1), uow.measures.get(2))
+            assert unconfirmed is not None and unconfirmed.confirm_by == at + timedelta(hours=24)
+            assert confirmed is not None and confirmed.confirm_by is None
     finally:
         engine.dispose()

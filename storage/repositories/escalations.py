@@ -59,6 +59,7 @@ class SqlEscalations(SqlRepository):
             submission_key=escalation.submission_key,
             no_warning_reason=escalation.no_warning_reason,
             particulars=asdict(escalation.particulars),
+            review_id=escalation.review_id,
         )
         self._insert_once(row, "This request was already received.")
         escalation_id = stored_id(row.id)
@@ -231,5 +232,6 @@ def _escalation(row: EscalationRecord, incident_ids: Sequence[int]) -> Escalatio
         last_chased_at=row.last_chased_at,
         no_warning_reason=row.no_warning_reason,
         particulars=SeriousStepParticulars(**row.particulars),
+        review_id=row.review_id,
         id=stored_id(row.id),
     )

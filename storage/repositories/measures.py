@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from casework.entities import Measure, NewMeasure, RestrictionTerms, SeriousStepParticulars, with_id
@@ -28,6 +29,8 @@ class SqlMeasures(SqlRepository):
             restrictions=[r.value for r in measure.restrictions],
             terms=asdict(measure.terms),
             particulars=asdict(measure.particulars),
+            confirm_by=measure.confirm_by,
+            confirmation_chased_at=measure.confirmation_chased_at,
         )
         return with_id(Measure, measure, self._insert(row))
 
@@ -43,6 +46,37 @@ class SqlMeasures(SqlRepository):
 
     def vary(self, measure_id: int, restrictions: Sequence[ContactRestriction], terms: RestrictionTerms) -> None:
         self._set(MeasureRecord, measure_id, restrictions=[r.value for r in restrictions], terms=asdict(terms))
+
+    def confirmed(self, measure_id: int) -> None:
+        self._set(MeasureRecord, measure_id, confirm_by=None)
+
+    def awaiting_confirmation(self, confirm_by_before: datetime) -> Sequence[Measure]:
+        rows = self._session.exec(
+            select(MeasureRecord)
+            .where(
+                col(MeasureRecord.confirm_by).is_not(None),
+                col(MeasureRecord.confirm_by) <= confirm_by_before,
+                col(MeasureRecord.ended_at).is_(None),
+            )
+            .order_by(col(MeasureRecord.confirm_by), col(MeasureRecord.id))
+        )
+        return [measure_of(row) for row in rows]
+
+    def claim_confirmation_chase(self, measure_id: int, now: datetime, not_since: datetime) -> bool:
+        """Marks an unconfirmed immediate restriction chased now, unless a sweep chased it after `not_since`."""
+        return self._changed(
+            update(MeasureRecord)
+            .where(
+                col(MeasureRecord.id) == measure_id,
+                col(MeasureRecord.confirm_by).is_not(None),
+                col(MeasureRecord.ended_at).is_(None),
+                or_(
+                    col(MeasureRecord.confirmation_chased_at).is_(None),
+                    col(MeasureRecord.confirmation_chased_at) <= not_since,
+                ),
+            )
+            .values(confirmation_chased_at=now)
+        )
 
     def for_customer(self, customer_id: int) -> Sequence[Measure]:
         rows = self._session.exec(
@@ -63,5 +97,7 @@ def measure_of(row: MeasureRecord) -> Measure:
         terms=RestrictionTerms(**row.terms),
         ended_at=row.ended_at,
         particulars=SeriousStepParticulars(**row.particulars),
+        confirm_by=row.confirm_by,
+        confirmation_chased_at=row.confirmation_chased_at,
         id=stored_id(row.id),
     )
