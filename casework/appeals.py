@@ -505,7 +505,7 @@ def _may_see(uow: UnitOfWork, actor: Actor, measure: Measure) -> bool:
 
 
 def _title(measure: Measure) -> str:
-    return "Restriction" if measure.kind is MeasureKind.RESTRICTION else "Formal warning"
+    return policy.measure_name(measure.kind)
 
 
 def _view(uow: UnitOfWork, appeal: Appeal, now: datetime) -> AppealView:

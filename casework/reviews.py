@@ -22,7 +22,7 @@ from casework.views import (
     informal_warnings,
     representative_of,
 )
-from casework.vocabulary import EscalationKind, EscalationState, LetterKind, MeasureKind, ReviewOutcome
+from casework.vocabulary import EscalationKind, EscalationState, LetterKind, ReviewOutcome
 
 REMINDER_SWEEP = Actor("system", "Reminder sweep")
 NOT_ENTITLED = "You can't act on this review."
@@ -325,7 +325,7 @@ def _view(uow: UnitOfWork, review: ScheduledReview, measure: Measure, clock: Clo
     return ReviewView(
         review_id=review.id,
         customer_name=customer.name if customer else "",
-        title="Restriction" if measure.kind is MeasureKind.RESTRICTION else "Formal warning",
+        title=policy.measure_name(measure.kind),
         instructions=tuple(policy.handling_instructions(measure)),
         started_at=measure.starts_at,
         due_at=review.due_at,
