@@ -63,13 +63,14 @@ class SqlReads:
         if not rows:
             return CustomerStatusFacts((), (), False, False)
         first = rows[0]
+        recent = _json_list(first.recent)
         return CustomerStatusFacts(
             measures=tuple(measure_of(row[0]) for row in rows if row[0] is not None),
             representatives=tuple(_representatives(customer_id, first.representatives)),
             viewer_is_determination_team=bool(first.team) and bool(viewer_id),
             viewer_manages_case=bool(first.manages) and bool(viewer_id),
-            recent_incidents=_recent_incidents(first.recent),
-            recent_warnings=_recent_warnings(first.recent),
+            recent_incidents=_recent_incidents(recent),
+            recent_warnings=_recent_warnings(recent),
             appealed_measure_ids=frozenset(int(i) for i in _json_list(first.appealed)),
             signposted=tuple(
                 (str(matter), date.fromisoformat(str(on)[:10])) for matter, on in _json_list(first.signposted)
@@ -336,28 +337,23 @@ def _json_list(stored: Any) -> list[Any]:
     return list(found or [])
 
 
-def _recent_items(stored: Any) -> list[list[Any]]:
-    if stored is None:
-        return []
-    return list((json.loads(stored) if isinstance(stored, str) else stored) or ())
-
-
 def _moment(stored: str) -> datetime:
     moment = datetime.fromisoformat(stored)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _recent_incidents(stored: Any) -> tuple[RecentIncident, ...]:
+def _recent_incidents(items: list[Any]) -> tuple[RecentIncident, ...]:
+    """The incidents in the window from the status read's JSON array (storage's `_incidents_json`)."""
     return tuple(
         RecentIncident(_moment(at), ServiceArea(area), matter or "", by_representative=party == "representative")
-        for at, area, _, _, matter, party in _recent_items(stored)
+        for at, area, _, _, matter, party in items
     )
 
 
-def _recent_warnings(stored: Any) -> tuple[datetime, ...]:
+def _recent_warnings(items: list[Any]) -> tuple[datetime, ...]:
     """When each informal warning on those incidents was given: at the incident, or when the line manager noted it."""
     found: list[datetime] = []
-    for at, _, given_at_the_time, noted_at, *_ in _recent_items(stored):
+    for at, _, given_at_the_time, noted_at, *_ in items:
         if given_at_the_time:
             found.append(_moment(at))
         if noted_at:
