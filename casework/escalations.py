@@ -192,18 +192,19 @@ def _refuse_if_already_pending(
     if not waiting:
         return
     first = waiting[0]
-    view = escalation_view(uow, first, rules)
     asking = first.state is EscalationState.MORE_INFORMATION
-    progress = (
-        "the team has asked the requester a question"
-        if asking
-        else f"{len(view.approvals)} of {view.approvals_needed} approvals so far"
-    )
-    member = uow.staff.get(actor.user_id)
+    if asking:
+        progress = "the team has asked the requester a question"
+    else:
+        # Only what the message says: its approvals and how many it needs, not the whole decision card.
+        approvals = sum(v.outcome is DecisionOutcome.APPROVE for v in uow.escalations.votes_for(first.id))
+        progress = f"{approvals} of {policy.approvals_required(kind, first.is_immediate, rules)} approvals so far"
+    people = uow.staff.many({actor.user_id, first.requested_by})
+    member, requester = people.get(actor.user_id), people.get(first.requested_by)
     raise RequestAlreadyPending(
         f"A request for a {kind.label.lower()} for {customer.name} is already waiting for the determination team, "
-        f"asked by {view.requested_by_name} on {local_date(first.requested_at)}: {progress}. Nothing new was sent; "
-        "the team can ask for anything you would add.",
+        f"asked by {requester.name if requester else first.requested_by} on {local_date(first.requested_at)}: "
+        f"{progress}. Nothing new was sent; the team can ask for anything you would add.",
         first.id,
         on_the_team=member is not None and member.is_determination_team,
         awaits_your_answer=asking and first.requested_by == actor.user_id,
@@ -447,16 +448,12 @@ def pending_escalations(
         if member is None or not member.is_determination_team:
             raise AccessRefused("Only members of the determination team can see pending escalations.")
         # Immediate restrictions in force unconfirmed come first, soonest window's end first (s12.3).
-        unconfirmed: list[Escalation] = []
+        unconfirmed: dict[int, Escalation] = {}
         for measure in uow.measures.awaiting_confirmation(datetime.max.replace(tzinfo=UTC)):
             escalation = uow.escalations.get(measure.escalation_id)
-            if (
-                escalation is not None
-                and escalation.state is EscalationState.APPROVED
-                and escalation not in unconfirmed
-            ):
-                unconfirmed.append(escalation)
-        return tuple(escalation_view(uow, e, rules) for e in [*unconfirmed, *uow.escalations.waiting()])
+            if escalation is not None and escalation.state is EscalationState.APPROVED:
+                unconfirmed.setdefault(escalation.id, escalation)
+        return tuple(escalation_view(uow, e, rules) for e in [*unconfirmed.values(), *uow.escalations.waiting()])
 
 
 def chase_overdue_escalations(
