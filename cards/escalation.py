@@ -27,7 +27,7 @@ from cards.common import (
 from cards.verbs import Verb
 from casework import policy
 from casework.errors import RequestAlreadyPending
-from casework.views import EscalationView
+from casework.views import EscalationView, EvidenceLine
 from casework.vocabulary import (
     ContactRestriction,
     EscalationKind,
@@ -294,13 +294,7 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
     count = len(view.evidence)
     body.append(text(markdown("**Evidence** ({} incident{})", count, "" if count == 1 else "s")))
     for line in view.evidence:
-        by = f" (by their representative {line.by_representative}, s5.4)" if line.by_representative else ""
-        body.append(
-            text(
-                f"{line.reference} – {london(line.occurred_at)} – {line.channel}{by}: {', '.join(line.actions)}",
-                subtle=True,
-            )
-        )
+        body.append(text(evidence_text(line, "s5.4"), subtle=True))
         if line.amended:
             body.append(text(line.amended, subtle=True, color="Warning"))
     body += _warnings(view)
@@ -386,6 +380,12 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
             "userIds": list(view.refresh_user_ids[:60]),
         }
     return card
+
+
+def evidence_text(line: EvidenceLine, representative_note: str) -> str:
+    """One incident of the evidence: when, how and what, a representative's marked as theirs (s5.4)."""
+    by = f" (by their representative {line.by_representative}, {representative_note})" if line.by_representative else ""
+    return f"{line.reference} – {london(line.occurred_at)} – {line.channel}{by}: {', '.join(line.actions)}"
 
 
 def _warnings(view: EscalationView) -> list[CardElement]:

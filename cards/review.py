@@ -21,6 +21,7 @@ from cards.common import (
     text_input,
     toggle_input,
 )
+from cards.escalation import evidence_text
 from cards.verbs import Verb
 from casework import policy
 from casework.views import ReviewView
@@ -49,15 +50,7 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
         )
     if view.incidents_since:
         body.append(text(markdown("**{} incident(s) since the last review:**", len(view.incidents_since))))
-        body.extend(
-            text(
-                f"{i.reference} – {london(i.occurred_at)} – {i.channel}"
-                f"{f' (by their representative {i.by_representative}, not counted: s5.4)' if i.by_representative else ''}"
-                f": {', '.join(i.actions)}",
-                subtle=True,
-            )
-            for i in view.incidents_since
-        )
+        body.extend(text(evidence_text(i, "not counted: s5.4"), subtle=True) for i in view.incidents_since)
         if view.warnings_since:
             body.append(text(markdown("**Informal warnings since the last review** ({})", len(view.warnings_since))))
             body.extend(text(f"{london_date(w.when)}: {w.what}", subtle=True) for w in view.warnings_since)
