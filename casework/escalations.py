@@ -201,12 +201,20 @@ def _refuse_if_already_pending(
         progress = f"{approvals} of {policy.approvals_required(kind, first.is_immediate, rules)} approvals so far"
     people = uow.staff.many({actor.user_id, first.requested_by})
     member, requester = people.get(actor.user_id), people.get(first.requested_by)
+    on_the_team = member is not None and member.is_determination_team
+    # Who asked and how far it has got are for the team and the requester (s2.6); anyone else learns only that
+    # the same request is already with the team, which refusing theirs cannot avoid saying.
+    details = (
+        f", asked by {requester.name if requester else first.requested_by} on {local_date(first.requested_at)}: "
+        f"{progress}"
+        if on_the_team or first.requested_by == actor.user_id
+        else ""
+    )
     raise RequestAlreadyPending(
-        f"A request for a {kind.label.lower()} for {customer.name} is already waiting for the determination team, "
-        f"asked by {requester.name if requester else first.requested_by} on {local_date(first.requested_at)}: "
-        f"{progress}. Nothing new was sent; the team can ask for anything you would add.",
+        f"A request for a {kind.label.lower()} for {customer.name} is already waiting for the determination team"
+        f"{details}. Nothing new was sent; the team can ask for anything you would add.",
         first.id,
-        on_the_team=member is not None and member.is_determination_team,
+        on_the_team=on_the_team,
         awaits_your_answer=asking and first.requested_by == actor.user_id,
     )
 

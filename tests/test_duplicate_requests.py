@@ -33,6 +33,12 @@ async def test_a_second_request_for_the_same_decision_is_refused_with_a_link_to_
         assert len(rows(database_url, EscalationRecord)) == 1
         assert len(connector.sent_to(TEAM_CHANNEL)) == decision_cards
 
+        # Sam, neither on the team nor its requester, learns only that it is already with the team.
+        await escalate_restriction(bot, SAM, "Jane Smith")
+        told = all_text(last_card(connector, SAM.personal_conversation))
+        assert "is already waiting for the determination team. Nothing new was sent" in told
+        assert "Morgan" not in told and "approvals" not in told
+
         # Harper, on the team, asks for it too: refused, with the way to the decision card.
         await escalate_restriction(bot, HARPER, "Jane Smith")
         refusal = last_card(connector, HARPER.personal_conversation)
