@@ -212,6 +212,10 @@ CODED_COLUMNS = frozenset(
 """Columns holding the system's codes (written_only, in_person): shown as words."""
 
 
+ACTORS: Mapping[str, str] = {"system": "The system", "admin-cli": "An administrator (command line)"}
+"""Who acted when it was not a member of staff (casework.outbox.SYSTEM, admin.py's ADMIN)."""
+
+
 def export_file_names(export: SubjectAccessExport) -> tuple[str, str]:
     return f"customer-{export.customer_id}.json", f"customer-{export.customer_id}.html"
 
@@ -304,7 +308,11 @@ def _audit_table(rows: tuple[Row, ...], staff: Mapping[str, str]) -> str:
     for row in rows:
         detail = row.get("detail")
         details = _html_value("detail", detail, staff) if isinstance(detail, dict) and detail else ""
-        record = f"{row.get('record_type', '')} {row.get('record_id', '')}".strip()
+        record_type = str(row.get("record_type", ""))
+        if row.get("action") == "letter.requested" and isinstance(detail, dict):
+            # Its record_id is the review's, or for an appeal outcome letter the appeal's (casework/subject_access.py).
+            record_type = "appeal" if detail.get("letter") == "appeal_outcome" else "review"
+        record = f"{record_type} {row.get('record_id', '')}".strip()
         lines.append(
             f"<tr><td>{_html_value('at', row.get('at'), staff)}</td>"
             f"<td>{_html_value('actor_id', row.get('actor_id'), staff)}</td>"
@@ -334,9 +342,11 @@ def _html_value(column: str, value: Value | Any, staff: Mapping[str, str]) -> st
         return _e(_day(value))
     if isinstance(value, dict):
         items = "".join(
-            f"<li>{_e(_label(str(key)))}: {_html_value(str(key), item, staff)}</li>" for key, item in value.items()
+            f"<li>{_e(_label(str(key)))}: {_html_value(str(key), item, staff)}</li>"
+            for key, item in value.items()
+            if item not in (None, "", [], {})
         )
-        return f"<ul>{items}</ul>"
+        return f"<ul>{items}</ul>" if items else "&mdash;"
     if isinstance(value, list):
         return _e(", ".join(_plain(column, item, staff) for item in value))
     return _e(_plain(column, value, staff))
@@ -347,7 +357,7 @@ def _plain(column: str, value: Any, staff: Mapping[str, str]) -> str:
         return json.dumps(value, ensure_ascii=False, default=_json_value)
     text = str(value)
     if column in STAFF_COLUMNS or text in staff:
-        return ", ".join(staff.get(part, part) for part in text.split(","))
+        return ", ".join(staff.get(part, ACTORS.get(part, part)) for part in text.split(","))
     if column in CODED_COLUMNS:
         return text.replace("_", " ")
     if isinstance(value, str):
