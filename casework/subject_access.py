@@ -335,7 +335,7 @@ def _customers_own(customer_id: int, rows: Mapping[RecordKind, Sequence[Row]]) -
         return {str(row[column]) for row in own[kind] if row.get(column) is not None}
 
     linked: dict[AuditLink, set[str]] = {
-        AuditLink.CUSTOMER: {str(customer_id)},
+        AuditLink.CUSTOMER: _merged_into(customer_id, own[RecordKind.AUDIT_TRAIL]),
         AuditLink.INCIDENT: ids(RecordKind.INCIDENTS) | ids(RecordKind.INCIDENTS, "reference"),
         AuditLink.ESCALATION: ids(RecordKind.ESCALATIONS),
         AuditLink.REVIEW: ids(RecordKind.REVIEWS),
@@ -345,14 +345,31 @@ def _customers_own(customer_id: int, rows: Mapping[RecordKind, Sequence[Row]]) -
     }
     events: list[Row] = []
     for event in own[RecordKind.AUDIT_TRAIL]:
-        kept = _event_of(event, customer_id, linked)
+        kept = _event_of(event, linked)
         if kept is not None:
             events.append(kept)
     own[RecordKind.AUDIT_TRAIL] = events
     return own
 
 
-def _event_of(event: Row, customer_id: int, linked: Mapping[AuditLink, set[str]]) -> Row | None:
+def _merged_into(customer_id: int, events: Sequence[Row]) -> set[str]:
+    """The customer's id and those of the duplicate records merged into theirs (the same person, whose events were
+    recorded under the duplicate's id), however many merges deep."""
+    ids = {str(customer_id)}
+    merges: list[tuple[str, str]] = []
+    for event in events:
+        detail = event.get("detail")
+        if event.get("action") == AuditAction.CUSTOMER_MERGED.value and isinstance(detail, dict):
+            merges.append((str(event["record_id"]), str(detail.get("duplicate", ""))))
+    grown = True
+    while grown:
+        before = len(ids)
+        ids |= {duplicate for kept, duplicate in merges if kept in ids and duplicate}
+        grown = len(ids) > before
+    return ids
+
+
+def _event_of(event: Row, linked: Mapping[AuditLink, set[str]]) -> Row | None:
     try:
         link = AUDIT_LINKS[AuditAction(str(event["action"]))]
     except (KeyError, ValueError):
@@ -361,10 +378,10 @@ def _event_of(event: Row, customer_id: int, linked: Mapping[AuditLink, set[str]]
     detail = detail if isinstance(detail, dict) else {}
     record_id = str(event["record_id"])
     if link is AuditLink.SEARCH:
-        found = str(detail.get("matched", "")).split(",")
-        if str(customer_id) not in found:
+        found = [i for i in str(detail.get("matched", "")).split(",") if i in linked[AuditLink.CUSTOMER]]
+        if not found:
             return None
-        return {**event, "detail": {"matched": str(customer_id)}}
+        return {**event, "detail": {"matched": ",".join(found)}}
     if link is AuditLink.LETTER_REQUEST:
         link = AuditLink.APPEAL if detail.get("letter") == LetterKind.APPEAL_OUTCOME.value else AuditLink.REVIEW
     elif link is AuditLink.WORK_ITEM:

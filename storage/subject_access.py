@@ -9,6 +9,7 @@ says what is and is not included and why.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -71,6 +72,13 @@ NOT_CUSTOMER_DATA: Mapping[str, str] = {
 
 LETTER_FILE_COLUMN = "docx"
 """Not exported: the letter's text is (casework/subject_access.py says why)."""
+
+
+def _detail(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        loaded = json.loads(value)
+        return loaded if isinstance(loaded, dict) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def _table(model: Any) -> Table:
@@ -178,9 +186,12 @@ class SqlSubjectAccess:
         return HeldRecords(rows, names)
 
     def _audit_candidates(self, customer_id: int, rows: Mapping[RecordKind, Sequence[Row]]) -> list[Row]:
-        """Events whose record_id is one of the customer's records' ids or references (casework matches each to
-        the kind of record its action names), and searches whose detail mentions the customer's id."""
-        keys = {str(customer_id)}
+        """Events whose record_id is one of the customer's records' ids or references, or the id of a duplicate
+        record merged into theirs (the same person), and searches whose detail mentions one of those ids; casework
+        matches each to the kind of record its action names."""
+        audit = _table(AuditEventRecord)
+        customer_ids = self._merged_into(customer_id)
+        keys = set(customer_ids)
         for kind in (
             RecordKind.INCIDENTS,
             RecordKind.ESCALATIONS,
@@ -191,19 +202,34 @@ class SqlSubjectAccess:
         ):
             keys.update(str(row["id"]) for row in rows[kind])
         keys.update(str(row["reference"]) for row in rows[RecordKind.INCIDENTS] if row["reference"])
-        audit = _table(AuditEventRecord)
         searched = audit.c.action == "customer.searched"
+        detail = cast(audit.c.detail, String)
         statement = (
             select(audit)
             .where(
                 or_(
                     audit.c.record_id.in_(sorted(keys)),
-                    searched & cast(audit.c.detail, String).like(f"%{customer_id}%"),
+                    searched & or_(*(detail.like(f"%{key}%") for key in sorted(customer_ids))),
                 )
             )
             .order_by(audit.c.id)
         )
         return self._rows(statement)
+
+    def _merged_into(self, customer_id: int) -> set[str]:
+        """The customer's id and those of every duplicate merged into it (admin.py merge-customers), and into those:
+        a statement per generation of merges, usually one that finds none."""
+        audit = _table(AuditEventRecord)
+        found = {str(customer_id)}
+        frontier = set(found)
+        while frontier:
+            merged = select(audit.c.detail).where(
+                audit.c.action == "customer.merged", audit.c.record_id.in_(sorted(frontier))
+            )
+            duplicates = {str(_detail(row[0]).get("duplicate", "")) for row in self._session.execute(merged)}
+            frontier = duplicates - found - {""}
+            found |= frontier
+        return found
 
     def _rows(self, statement: Select[Any]) -> list[Row]:
         return [dict(row._mapping) for row in self._session.execute(statement)]

@@ -24,12 +24,12 @@ from casework import appeals, correspondence, customer_checks, customer_edits, i
 from casework.appeals import AppealSubmission, OutcomeSubmission
 from casework.audit import AuditAction
 from casework.commands import CustomerRecordEdit, IncidentAmendmentSubmission
-from casework.customer_records import add_representative
+from casework.customer_records import add_representative, merge_customers
 from casework.entities import Actor, StaffMember
 from casework.staff import register_staff
-from casework.subject_access import AUDIT_LINKS, SubjectAccessExport, export_customer
+from casework.subject_access import AUDIT_LINKS, RecordKind, SubjectAccessExport, export_customer
 from casework.vocabulary import ContactRestriction, DeliveryMethod, ManagerOutcome
-from letters.subject_access import render_html, render_zip
+from letters.subject_access import render_html, render_json, render_zip
 from storage.database import create_database_engine
 from storage.subject_access import EXPORTED_TABLES, NOT_CUSTOMER_DATA
 from storage.unit_of_work import SqlUnitOfWork
@@ -310,6 +310,27 @@ def test_the_export_holds_every_row_about_the_customer_and_none_about_anyone_els
         assert mine in raw_json and mine in page
     assert "docx" not in records["letters"][0], "the letter's text is exported, not its Word file"
     assert records["letters"][0]["content"], "each letter's text"
+
+
+def test_a_duplicate_merged_into_the_record_is_the_same_person(cases: TwoCases, clock: MutableClock) -> None:
+    """What was recorded under a duplicate record's id before an administrator merged it in is the customer's too."""
+    duplicate = sam_reports(SqlUnitOfWork(cases.engine), clock, "Janey Smithson", key="dup").customer.customer_id
+    customer_checks.check_customer(SqlUnitOfWork(cases.engine), as_actor(SAM), "Janey Smithson", clock)
+    merge_customers(SqlUnitOfWork(cases.engine), ADMIN, cases.jane, duplicate, clock)
+    with cases.engine.connect() as connection:
+        under_duplicate = {
+            r[0]
+            for r in connection.execute(
+                text("SELECT id FROM audit_event WHERE record_type = 'customer' AND record_id = :d"),
+                {"d": str(duplicate)},
+            )
+        }
+    assert len(under_duplicate) == 2, "added and checked under the duplicate's id"
+    jane = {int(str(row["id"])) for row in exported(cases, cases.jane, clock).rows(RecordKind.AUDIT_TRAIL)}
+    assert under_duplicate <= jane
+    oscar = exported(cases, cases.oscar, clock)
+    assert not under_duplicate & {int(str(row["id"])) for row in oscar.rows(RecordKind.AUDIT_TRAIL)}
+    assert "Janey" not in render_json(oscar)
 
 
 def test_every_table_is_classified_for_subject_access(database_url: str) -> None:
