@@ -171,7 +171,11 @@ def _export_customer(engine: Engine, args: argparse.Namespace, settings: Setting
     if path.is_dir():
         path = path / f"customer-{args.customer_id}-subject-access.zip"
     partial = path.with_name(f".{path.name}.partial")
-    handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as error:
+        print(f"Cannot write {path}: {error.strerror}. Nothing was exported.", file=sys.stderr)
+        return 2
     try:
         export = export_customer(SqlUnitOfWork(engine), ADMIN, args.customer_id, now, redact_staff=redact)
         os.write(handle, render_zip(export, load_council().details.name))

@@ -404,7 +404,7 @@ def test_the_command_line_writes_one_zip_and_audits_it_without_the_data(
 
 
 def test_an_unknown_customer_is_a_clear_message_and_writes_nothing(
-    cases: TwoCases, database_url: str, tmp_path: Path
+    cases: TwoCases, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with cases.engine.connect() as connection:
         before: int = connection.execute(text("SELECT COUNT(*) FROM audit_event")).scalar_one()
@@ -421,6 +421,11 @@ def test_an_unknown_customer_is_a_clear_message_and_writes_nothing(
     )
     assert result.returncode == 1
     assert "No customer with id 999999 is on record; nothing was exported." in result.stderr
+    assert list(folder.iterdir()) == []
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    nowhere = folder / "missing" / "jane.zip"
+    assert admin.main(["export-customer", str(cases.jane), "--out", str(nowhere)]) == 2, "a path it cannot write"
     assert list(folder.iterdir()) == []
     with cases.engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM audit_event")).scalar_one() == before
