@@ -5,14 +5,17 @@ python admin.py add-staff USER_ID "Full Name" [--determination-team] [--receptio
 python admin.py remove-staff USER_ID # off the list: no longer staff (their name stays on the records)
 python admin.py seed-playground      # the Agents Playground's mock users, for a local try-out
 python admin.py verify-audit         # recompute the audit trail's hash chain; exit 1 at the first broken link
+python admin.py export-customer ID [--out PATH] [--redact-staff]  # subject access (UK GDPR Art. 15): one .zip
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -21,6 +24,9 @@ from casework.customer_records import add_representative, import_customers, merg
 from casework.entities import Actor, StaffMember
 from casework.errors import CaseworkError
 from casework.staff import register_staff, unlist_staff
+from casework.subject_access import export_customer
+from letters.council import load_council
+from letters.subject_access import render_zip
 from settings import Settings
 from storage.audit_chain import verify_audit_chain
 from storage.database import create_database_engine
@@ -73,6 +79,17 @@ def main(argv: list[str] | None = None) -> int:
     representing.add_argument("name")
     representing.add_argument("--relationship", required=True, help="e.g. daughter, solicitor, advocate")
     representing.add_argument("--authority", required=True, help="the customer's consent or other lawful basis")
+    exporting = commands.add_parser(
+        "export-customer", help="write every record held about one customer to one .zip (subject access, Art. 15)"
+    )
+    exporting.add_argument("customer_id", type=int)
+    exporting.add_argument("--out", default="", help="the .zip to write (default customer-ID-subject-access.zip)")
+    exporting.add_argument(
+        "--redact-staff",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show staff as 'Staff member N' (default: SUBJECT_ACCESS_REDACT_STAFF)",
+    )
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -97,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings, engine: Engine, now: Clock) -> int:
     if args.command == "verify-audit":
         return _verify_audit(engine)
+    if args.command == "export-customer":
+        return _export_customer(engine, args, settings, now)
     if args.command == "import-customers":
         return _import(engine, args.csv_file, args.skip_invalid, now)
     if args.command == "merge-customers":
@@ -140,6 +159,38 @@ def _verify_audit(engine: Engine) -> int:
         )
         return 1
     print(f"audit trail intact: {report.events} events (head {report.head})")
+    return 0
+
+
+def _export_customer(engine: Engine, args: argparse.Namespace, settings: Settings, now: Clock) -> int:
+    """Writes the subject access export (casework/subject_access.py) to one .zip, readable by its owner only. The
+    file is opened before the records are read, so a path that cannot be written fails before anything is audited;
+    an unknown customer writes nothing at all."""
+    redact = settings.subject_access_redact_staff if args.redact_staff is None else bool(args.redact_staff)
+    path = Path(args.out or f"customer-{args.customer_id}-subject-access.zip")
+    if path.is_dir():
+        path = path / f"customer-{args.customer_id}-subject-access.zip"
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as error:
+        print(f"Cannot write {path}: {error.strerror}. Nothing was exported.", file=sys.stderr)
+        return 2
+    try:
+        export = export_customer(SqlUnitOfWork(engine), ADMIN, args.customer_id, now, redact_staff=redact)
+        os.write(handle, render_zip(export, load_council().details.name))
+        os.close(handle)
+        handle = -1
+        os.replace(partial, path)
+    finally:
+        if handle != -1:
+            os.close(handle)
+        partial.unlink(missing_ok=True)
+    print(
+        f"Wrote {path}: {export.record_count} record(s) about customer {args.customer_id}"
+        f"{', staff redacted' if redact else ''}. Before sending it, check what staff typed for other people's "
+        "details."
+    )
     return 0
 
 

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     instances: int = Field(1, alias="INSTANCES", ge=1)
     """How many copies of the app run against this database (behind a load balancer)."""
     port: int = Field(3978, alias="PORT")
+    subject_access_redact_staff: bool = Field(False, alias="SUBJECT_ACCESS_REDACT_STAFF")
+    """Subject access exports (admin.py export-customer) show staff as "Staff member N" instead of by name; the
+    command's --redact-staff / --no-redact-staff overrides it."""
 
     allowed_tenant_ids: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="ALLOWED_TENANT_IDS")
     determination_team_conversation_id: str = Field("", alias="DETERMINATION_TEAM_CONVERSATION_ID")

@@ -28,6 +28,8 @@ class AuditAction(enum.StrEnum):
     CUSTOMER_RECORD_EDITED = "customer.record_edited"
     CUSTOMER_NEED_NOTED = "customer.need_noted"
     CUSTOMER_EDIT_REFUSED = "customer.edit_refused"
+    CUSTOMER_SUBJECT_ACCESS_EXPORTED = "customer.subject_access_exported"
+    """A subject access export was made (casework/subject_access.py): counts only, none of the personal data."""
     CUSTOMERS_IMPORTED = "customers.imported"
     REPRESENTATIVE_ADDED = "representative.added"
     INCIDENT_REPORTED = "incident.reported"

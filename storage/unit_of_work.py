@@ -39,6 +39,7 @@ from storage.repositories.measures import SqlMeasures
 from storage.repositories.outbox import SqlOutbox
 from storage.repositories.reviews import SqlReviews
 from storage.repositories.staff import SqlStaff
+from storage.subject_access import SqlSubjectAccess
 
 
 class SqlUnitOfWork:
@@ -57,6 +58,8 @@ class SqlUnitOfWork:
     audit: AuditLog
     reads: CaseReads
     correspondence: CorrespondenceRepository
+    subject_access: SqlSubjectAccess
+    """The subject access read (casework/subject_access.py's own port, not every unit of work's)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -84,6 +87,7 @@ class SqlUnitOfWork:
         self.audit = self._audit
         self.reads = SqlReads(session)
         self.correspondence = SqlCorrespondence(session)
+        self.subject_access = SqlSubjectAccess(session)
         return self
 
     def __exit__(
