@@ -23,6 +23,7 @@ from casework.ports import (
     MeasureRepository,
     OutboxRepository,
     RepresentativeRepository,
+    RetentionStore,
     ReviewRepository,
     StaffRepository,
 )
@@ -37,6 +38,7 @@ from storage.repositories.incidents import SqlIncidents
 from storage.repositories.letters import SqlLetters
 from storage.repositories.measures import SqlMeasures
 from storage.repositories.outbox import SqlOutbox
+from storage.repositories.retention import SqlRetention
 from storage.repositories.reviews import SqlReviews
 from storage.repositories.staff import SqlStaff
 
@@ -57,6 +59,7 @@ class SqlUnitOfWork:
     audit: AuditLog
     reads: CaseReads
     correspondence: CorrespondenceRepository
+    retention: RetentionStore
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -84,6 +87,7 @@ class SqlUnitOfWork:
         self.audit = self._audit
         self.reads = SqlReads(session)
         self.correspondence = SqlCorrespondence(session)
+        self.retention = SqlRetention(session)
         return self
 
     def __exit__(
