@@ -22,8 +22,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, col, select
 
 from casework import policy
-from casework.configuration import RetentionPeriods
+from casework.configuration import DecisionRules, RetentionPeriods
+from casework.customer_checks import customer_history, show_customer
 from casework.entities import (
+    Actor,
     AuditEvent,
     CustomerFile,
     RetainedAppeal,
@@ -32,12 +34,16 @@ from casework.entities import (
     RetainedIncident,
     RetainedMeasure,
     RetainedReview,
+    StaffMember,
 )
+from casework.escalations import view_escalation
 from casework.policy import add_months
 from casework.retention import apply_retention, run_daily_retention
+from casework.staff import register_staff
 from casework.vocabulary import EscalationState, RetainedKind
 from storage.audit_chain import verify_audit_chain
 from storage.database import create_database_engine
+from storage.repositories.retention import SqlRetention
 from storage.tables import (
     AppealRecord,
     AuditEventRecord,
@@ -823,3 +829,48 @@ def test_every_table_is_in_the_data_map() -> None:
     data_map = (ROOT / "docs" / "data-map.md").read_text(encoding="utf-8")
     for table in SQLModel.metadata.tables:
         assert f"`{table}`" in data_map, table
+
+
+def test_what_is_left_of_a_partly_expired_customer_still_shows(engine: Engine) -> None:
+    """The status, the history and the decision card of an escalation whose measure retention removed still build."""
+    built = build_dataset(engine, NOW)
+    apply_retention(SqlUnitOfWork(engine), PERIODS, lambda: NOW)
+    team = Actor("team-1", "Team Member")
+    register_staff(
+        SqlUnitOfWork(engine), Actor("admin", "Admin"), StaffMember(team.user_id, team.name, True), lambda: NOW
+    )
+    partly = built.customers["partly"]
+
+    status = show_customer(SqlUnitOfWork(engine), team, partly, built.names["partly"], lambda: NOW)
+    history = customer_history(SqlUnitOfWork(engine), team, partly, lambda: NOW)
+
+    assert status.customer_id == partly and status.measures == ()
+    assert len(history.lines) >= 3
+    with Session(engine) as session:
+        escalations = session.exec(select(EscalationRecord).where(EscalationRecord.customer_id == partly)).all()
+        measured = {m.escalation_id for m in session.exec(select(MeasureRecord)).all()}
+    orphaned = [e for e in escalations if e.id not in measured]
+    assert orphaned
+    for escalation in orphaned:
+        assert escalation.id is not None
+        assert view_escalation(SqlUnitOfWork(engine), escalation.id, DecisionRules()).escalation_id == escalation.id
+
+
+def test_a_failure_part_way_through_a_customer_removes_nothing_of_theirs(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deletions, the redaction and the audit event of one customer are one transaction: a failure after the
+    deletions (here, redacting the audit events that name them) leaves every row and the audit as they were."""
+    build_dataset(engine, NOW)
+    before, events = snapshot(engine), len(audit_rows(engine))
+
+    def fail(*_args: object, **_kwargs: object) -> int:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(SqlRetention, "redact", fail)
+    with pytest.raises(RuntimeError):
+        apply_retention(SqlUnitOfWork(engine), PERIODS, lambda: NOW)
+
+    assert snapshot(engine) == before
+    assert len(audit_rows(engine)) == events
+    assert verify_audit_chain(engine).intact
