@@ -6,6 +6,7 @@ python admin.py remove-staff USER_ID # off the list: no longer staff (their name
 python admin.py seed-playground      # the Agents Playground's mock users, for a local try-out
 python admin.py verify-audit         # recompute the audit trail's hash chain; exit 1 at the first broken link
 python admin.py export-customer ID [--out PATH] [--redact-staff]  # subject access (UK GDPR Art. 15): one .zip
+python admin.py retention [--dry-run] # remove what has been kept its period (counts and ids, no names)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from casework.configuration import Clock
 from casework.customer_records import add_representative, import_customers, merge_customers
 from casework.entities import Actor, StaffMember
 from casework.errors import CaseworkError
+from casework.retention import apply_retention
 from casework.staff import register_staff, unlist_staff
 from casework.subject_access import export_customer
 from letters.council import load_council
@@ -64,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     remove.add_argument("user_id")
     commands.add_parser("seed-playground", help="register the Agents Playground's mock users")
     commands.add_parser("verify-audit", help="check the audit trail's hash chain; exit code 1 if it is broken")
+    retaining = commands.add_parser(
+        "retention", help="remove what has been kept its full period (RETENTION_* settings); prints counts and ids"
+    )
+    retaining.add_argument("--dry-run", action="store_true", help="list what would be removed and remove nothing")
     importing = commands.add_parser("import-customers", help="add customers from a CSV file (header row required)")
     importing.add_argument("csv_file")
     importing.add_argument(
@@ -116,6 +122,8 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Engine, now: Cloc
         return _verify_audit(engine)
     if args.command == "export-customer":
         return _export_customer(engine, args, settings, now)
+    if args.command == "retention":
+        return _retention(engine, settings, now, args.dry_run)
     if args.command == "import-customers":
         return _import(engine, args.csv_file, args.skip_invalid, now)
     if args.command == "merge-customers":
@@ -158,7 +166,22 @@ def _verify_audit(engine: Engine) -> int:
             f"The {report.events - 1} event(s) before it verify (last good hash {report.head})."
         )
         return 1
-    print(f"audit trail intact: {report.events} events (head {report.head})")
+    redacted = f"; {report.redacted} redacted by retention, each vouched for" if report.redacted else ""
+    print(f"audit trail intact: {report.events} events (head {report.head}){redacted}")
+    return 0
+
+
+def _retention(engine: Engine, settings: Settings, now: Clock, dry_run: bool) -> int:
+    """Prints what went (or would go): per kind a count and the record ids, never a name."""
+    report = apply_retention(SqlUnitOfWork(engine), settings.retention_periods, now, dry_run=dry_run)
+    verb = "Would remove" if dry_run else "Removed"
+    counts = report.counts()
+    if not counts:
+        print(f"{verb} nothing; {report.customers_held} customer(s) held by something open.")
+        return 0
+    print(f"{verb} {report.total} record(s); {report.customers_held} customer(s) held by something open.")
+    for kind, count in counts.items():
+        print(f"  {kind}: {count} ({', '.join(str(i) for i in sorted(report.removed[kind]))})")
     return 0
 
 

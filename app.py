@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from casework.configuration import Clock, StaffGuidance
 from casework.dependencies import Dependencies
 from casework.entities import LetterContent
 from casework.gateway import BlockingCalls, CaseworkGateway
+from casework.retention import run_daily_retention
 from letters.council import DEFAULT_FILE, load_council
 from letters.pdf import find_converter
 from letters.render import render_docx
@@ -150,6 +152,11 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             remind_before=timedelta(hours=settings.immediate_confirmation_remind_hours),
             repeat_every=timedelta(hours=settings.immediate_unconfirmed_chase_hours),
             lapse=settings.immediate_unconfirmed == "lapse",
+        ),
+        retention=(
+            functools.partial(run_daily_retention, SqlUnitOfWork(engine), settings.retention_periods, clock)
+            if settings.retention_enabled
+            else None
         ),
     )
 

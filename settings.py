@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from casework.configuration import DecisionRules
+from casework.configuration import DecisionRules, RetentionPeriods
 from casework.vocabulary import EscalationKind
 
 
@@ -97,6 +97,21 @@ class Settings(BaseSettings):
     determination team. Calendar days from when it was logged: the policy sets no period, and what the review
     looks for includes safeguarding concerns, so it is kept to less than a working week whatever the weekday (5
     calendar days always hold at least 3 working days, and no bank-holiday calendar is needed to count them)."""
+    retention_enabled: bool = Field(True, alias="RETENTION_ENABLED")
+    """Whether the sweep runs retention once a day (issue 19); `admin.py retention` works either way."""
+    retention_incident_years: int = Field(6, alias="RETENTION_INCIDENT_YEARS", ge=1, le=100)
+    """Incidents with their escalations and decisions: years after the customer's last measure ended, or after the
+    incident if no measure followed (casework.configuration.RetentionPeriods says why each default)."""
+    retention_measure_months: int = Field(6, alias="RETENTION_MEASURE_MONTHS", ge=1, le=1200)
+    """An ended measure with its reviews and letters: months after it ended."""
+    retention_correspondence_months: int = Field(12, alias="RETENTION_CORRESPONDENCE_MONTHS", ge=1, le=1200)
+    """Correspondence on file (s16): months after its review or its measure's end, whichever is later."""
+    retention_appeal_years: int = Field(6, alias="RETENTION_APPEAL_YEARS", ge=1, le=100)
+    """Decided complaints and appeals (s11.4): years after the decision or the measure's end."""
+    retention_signposting_years: int = Field(6, alias="RETENTION_SIGNPOSTING_YEARS", ge=1, le=100)
+    """Ombudsman signposting (s17): years after it."""
+    retention_lookup_audit_months: int = Field(12, alias="RETENTION_LOOKUP_AUDIT_MONTHS", ge=1, le=1200)
+    """The audit of who looked up what: months, then redacted (the hash chain still verifies)."""
     outbound_max_attempts: int = Field(10, alias="OUTBOUND_MAX_ATTEMPTS", ge=1, le=20)
     """Attempts at a message Teams throttles or fails transiently, backing off from the base delay (to ~10 min)."""
     outbound_base_delay_seconds: float = Field(0.5, alias="OUTBOUND_BASE_DELAY_SECONDS", ge=0)
@@ -145,6 +160,17 @@ class Settings(BaseSettings):
                 if isinstance(value, str):
                     data[key] = _approval_counts(value)
         return data
+
+    @property
+    def retention_periods(self) -> RetentionPeriods:
+        return RetentionPeriods(
+            incident_years=self.retention_incident_years,
+            measure_months=self.retention_measure_months,
+            correspondence_months=self.retention_correspondence_months,
+            appeal_years=self.retention_appeal_years,
+            signposting_years=self.retention_signposting_years,
+            lookup_audit_months=self.retention_lookup_audit_months,
+        )
 
     @property
     def decision_rules(self) -> DecisionRules:

@@ -1,12 +1,13 @@
 """The sweep (s13.1, s2.6): runs inside the app and, in one transaction each, writes to the outbox the review
 reminders now due, the overdue reviews for the determination team, the chases of undecided escalations and the
 correspondence on file not reviewed in time (s16.1). The outbox worker sends them; a sweep never talks to Teams
-itself."""
+itself. Once a day one instance also runs retention (issue 19; casework/retention.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from casework.confirmations import chase_unconfirmed_restrictions
 from casework.correspondence import escalate_overdue_correspondence
 from casework.escalations import chase_overdue_escalations
 from casework.gateway import CaseworkGateway
+from casework.retention import RetentionReport
 from casework.reviews import escalate_overdue_reviews, queue_due_reminders
 
 log = logging.getLogger(__name__)
@@ -46,8 +48,10 @@ class ReminderSweep:
         chase: EscalationChase,
         team_configured: bool,
         confirmation: ConfirmationChase,
+        retention: Callable[[], RetentionReport | None] | None = None,
     ) -> None:
         self._casework = casework
+        self._retention = retention
         self._interval = interval_seconds
         self._chase = chase
         self._team_configured = team_configured
@@ -93,6 +97,17 @@ class ReminderSweep:
             return 0
         return len(await self._casework.call(escalate_overdue_correspondence))
 
+    async def apply_retention(self) -> RetentionReport | None:
+        """Today's retention run, if this instance claims it (the claim is one conditional UPDATE, so one instance
+        of several does it, once a day); None if retention is off or the day's run is done or elsewhere. It runs on
+        a thread of its own, not under the turns' database call timeout: a run may take longer than a turn."""
+        if self._retention is None:
+            return None
+        report = await asyncio.to_thread(self._retention)
+        if report is not None:
+            log.info("retention removed %s", report.counts() or "nothing")
+        return report
+
     async def run_forever(self) -> None:
         while True:
             try:
@@ -101,6 +116,7 @@ class ReminderSweep:
                 await self.chase_escalations()
                 await self.chase_unconfirmed_restrictions()
                 await self.escalate_overdue_correspondence()
+                await self.apply_retention()
             except asyncio.CancelledError:
                 raise
             except Exception:

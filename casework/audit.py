@@ -92,6 +92,8 @@ class AuditAction(enum.StrEnum):
     OMBUDSMAN_SIGNPOSTING_REFUSED = "ombudsman.signposting_refused"
     MESSAGE_NOT_DELIVERED = "message.not_delivered"
     WORK_ITEM_REFUSED = "work.item_refused"
+    RETENTION_REMOVED = "retention.removed"
+    AUDIT_REDACTED = "audit.redacted"
 
     @property
     def record_type(self) -> str:
@@ -103,6 +105,7 @@ _RECORD_TYPES = {
     AuditAction.CUSTOMER_SEARCHED: "customer_search",
     AuditAction.CUSTOMERS_IMPORTED: "customer_import",
     AuditAction.REPRESENTATIVE_ADDED: "customer",
+    AuditAction.RETENTION_REMOVED: "customer",
 }
 
 

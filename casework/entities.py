@@ -609,3 +609,81 @@ class OutboxClaim:
 
     messages: tuple[OutboxMessage, ...]
     recent_sends: dict[str, tuple[datetime, ...]]
+
+
+@dataclass(frozen=True)
+class RetainedIncident:
+    """What retention needs of an incident (issue 19): when it happened and was recorded, and its amendments."""
+
+    id: int
+    occurred_at: datetime
+    recorded_at: datetime
+    amendment_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class RetainedEscalation:
+    id: int
+    state: EscalationState
+    requested_at: datetime
+    incident_ids: tuple[int, ...] = ()
+    decision_id: int | None = None
+    decided_at: datetime | None = None
+    letter_ids: tuple[int, ...] = ()
+    """Letters about the escalation's decision itself (further action, a service withdrawn: s14, s15.4)."""
+
+
+@dataclass(frozen=True)
+class RetainedReview:
+    id: int
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RetainedMeasure:
+    id: int
+    escalation_id: int
+    starts_at: datetime
+    ended_at: datetime | None
+    confirm_by: datetime | None = None
+    reviews: tuple[RetainedReview, ...] = ()
+    letter_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class RetainedCorrespondence:
+    id: int
+    measure_id: int
+    logged_at: datetime
+    reviewed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RetainedAppeal:
+    id: int
+    measure_id: int
+    recorded_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RetainedSignposting:
+    id: int
+    signposted_on: date
+
+
+@dataclass(frozen=True)
+class CustomerFile:
+    """Everything held about one customer, as far as retention needs to know it: ids and dates, no names."""
+
+    customer_id: int
+    created_at: datetime
+    retention_anchor_at: datetime | None = None
+    """The end of the latest measure retention has already removed."""
+    representative_ids: tuple[int, ...] = ()
+    incidents: tuple[RetainedIncident, ...] = ()
+    escalations: tuple[RetainedEscalation, ...] = ()
+    measures: tuple[RetainedMeasure, ...] = ()
+    correspondence: tuple[RetainedCorrespondence, ...] = ()
+    appeals: tuple[RetainedAppeal, ...] = ()
+    signposting: tuple[RetainedSignposting, ...] = ()

@@ -8,16 +8,19 @@ from __future__ import annotations
 import calendar
 import enum
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from casework.commands import IncidentSubmission
-from casework.configuration import DecisionRules
+from casework.configuration import DecisionRules, RetentionPeriods
 from casework.entities import (
+    CustomerFile,
     Measure,
     NewMeasure,
     RecentIncident,
     RestrictionTerms,
+    RetainedMeasure,
     SeriousStepParticulars,
     StaffMember,
     StaffStanding,
@@ -34,9 +37,11 @@ from casework.vocabulary import (
     CustomerStanding,
     DecisionOutcome,
     EscalationKind,
+    EscalationState,
     ImmediateStep,
     MeasureKind,
     RepresentativeOption,
+    RetainedKind,
     ReviewOutcome,
     Role,
     SeriousThreat,
@@ -1052,3 +1057,178 @@ def _date(value: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         return None
+
+
+# Retention (issue 19): what has been kept long enough. UK GDPR Art. 5(1)(e) (storage limitation) says personal data
+# is kept no longer than the purpose needs; the policy's purposes are the evidence a decision rests on (s11.1, s12.2),
+# the reviews (s13), complaints and appeals (s11.4, s17). Periods: casework.configuration.RetentionPeriods.
+
+HOLD_PENDING_ESCALATION = "an escalation awaiting the determination team's decision"
+HOLD_MEASURE_IN_FORCE = "a measure in force or not yet started"
+HOLD_UNCONFIRMED = "an immediate restriction awaiting confirmation (s12.3)"
+HOLD_OPEN_APPEAL = "a complaint or appeal not yet decided (s11.4)"
+HOLD_PENDING_REVIEW = "a review not yet decided (s13)"
+HOLD_UNREVIEWED_CORRESPONDENCE = "correspondence on file not yet reviewed (s16.1)"
+
+
+def add_years(moment: datetime, years: int) -> datetime:
+    return add_months(moment, 12 * years)
+
+
+def retention_holds(file: CustomerFile, now: datetime) -> tuple[str, ...]:
+    """What is still open about this customer. Any of it keeps everything held about them: the determination team
+    weighs the whole history of a customer's actions (s11.2, s12.2), a review looks at what happened since the
+    measure (s13.1), and an appeal or the Ombudsman may ask for any of it (s11.4, s17)."""
+    holds: list[str] = []
+    if any(e.state in (EscalationState.PENDING, EscalationState.MORE_INFORMATION) for e in file.escalations):
+        holds.append(HOLD_PENDING_ESCALATION)
+
+    def not_ended(measure: RetainedMeasure) -> bool:
+        return measure.ended_at is None or measure.ended_at > now
+
+    if any(not_ended(m) for m in file.measures):
+        holds.append(HOLD_MEASURE_IN_FORCE)
+    if any(m.confirm_by is not None and not_ended(m) for m in file.measures):
+        holds.append(HOLD_UNCONFIRMED)
+    if any(a.decided_at is None for a in file.appeals):
+        holds.append(HOLD_OPEN_APPEAL)
+    # As the reviews list counts them: undecided, of a measure not ended (an ended measure's can no longer be decided).
+    if any(r.decided_at is None and not_ended(m) for m in file.measures for r in m.reviews):
+        holds.append(HOLD_PENDING_REVIEW)
+    if any(c.reviewed_at is None for c in file.correspondence):
+        holds.append(HOLD_UNREVIEWED_CORRESPONDENCE)
+    return tuple(holds)
+
+
+@dataclass(frozen=True)
+class RetentionDecision:
+    """What has expired of one customer's file: ids per kind (none while anything is held), whether the customer
+    record itself goes, and the anchor later incident expiries count from."""
+
+    customer_id: int
+    holds: tuple[str, ...]
+    expired: dict[RetainedKind, tuple[int, ...]]
+    remove_customer: bool
+    anchor: datetime | None
+
+    @property
+    def removes_anything(self) -> bool:
+        return self.remove_customer or any(self.expired.values())
+
+
+def _latest(*moments: datetime | None) -> datetime:
+    present = [m for m in moments if m is not None]
+    assert present, "at least one moment"
+    return max(present)
+
+
+def expired_records(file: CustomerFile, periods: RetentionPeriods, now: datetime) -> RetentionDecision:
+    """What of this customer's file has been kept its full period (RetentionPeriods) and may go now.
+
+    Records go with what they belong to and never outlive it: a measure with its reviews and letters, and only once
+    its correspondence and appeals may go too; an escalation with its votes, decision and letters, only once its
+    measure has gone and every incident it rests on has expired; an incident with its amendments, only together
+    with every escalation resting on it. Incidents count from the end of the customer's last measure (also one
+    already removed: `retention_anchor_at`), or from the incident itself if no measure followed it.
+
+    The customer record goes once nothing else is left and it is itself as old as an incident may be kept: deleted,
+    not anonymised, with its name tokens and representatives. An anonymised row would still say that someone was
+    once on this council's unacceptable actions register, and with nothing left to explain it the council has no
+    purpose in keeping even that (Art. 5(1)(e)); the audit keeps only counts and ids of what went."""
+    holds = retention_holds(file, now)
+    if holds:
+        return RetentionDecision(file.customer_id, holds, {}, False, file.retention_anchor_at)
+    ended = [m.ended_at for m in file.measures if m.ended_at is not None]
+    last_end = max([*ended, *([file.retention_anchor_at] if file.retention_anchor_at else [])], default=None)
+
+    measures_by_id = {m.id: m for m in file.measures}
+
+    def measure_end(measure_id: int) -> datetime | None:
+        measure = measures_by_id.get(measure_id)
+        return measure.ended_at if measure is not None else None
+
+    correspondence = {
+        c.id
+        for c in file.correspondence
+        if now
+        >= add_months(_latest(c.reviewed_at, c.logged_at, measure_end(c.measure_id)), periods.correspondence_months)
+    }
+    appeals = {
+        a.id
+        for a in file.appeals
+        if now >= add_years(_latest(a.decided_at, a.recorded_at, measure_end(a.measure_id)), periods.appeal_years)
+    }
+    measures = {
+        m.id
+        for m in file.measures
+        if m.ended_at is not None
+        and now >= add_months(m.ended_at, periods.measure_months)
+        and all(c.id in correspondence for c in file.correspondence if c.measure_id == m.id)
+        and all(a.id in appeals for a in file.appeals if a.measure_id == m.id)
+    }
+    incident_expired = {
+        i.id
+        for i in file.incidents
+        if now >= add_years(_latest(i.occurred_at, i.recorded_at, last_end), periods.incident_years)
+    }
+    measure_of = {m.escalation_id: m.id for m in file.measures}
+    escalations = {
+        e.id
+        for e in file.escalations
+        if now >= add_years(_latest(e.requested_at, e.decided_at, last_end), periods.incident_years)
+        and all(i in incident_expired for i in e.incident_ids)
+        and (e.id not in measure_of or measure_of[e.id] in measures)
+    }
+    incidents = {
+        i for i in incident_expired if all(e.id in escalations for e in file.escalations if i in e.incident_ids)
+    }
+    removed_measures = [m for m in file.measures if m.id in measures]
+    removed_escalations = [e for e in file.escalations if e.id in escalations]
+    signposting = {
+        s.id
+        for s in file.signposting
+        if now >= add_years(datetime.combine(s.signposted_on, time(), UTC), periods.signposting_years)
+    }
+    expired: dict[RetainedKind, tuple[int, ...]] = {
+        RetainedKind.INCIDENT: tuple(sorted(incidents)),
+        RetainedKind.INCIDENT_AMENDMENT: tuple(
+            sorted(a for i in file.incidents if i.id in incidents for a in i.amendment_ids)
+        ),
+        RetainedKind.ESCALATION: tuple(sorted(escalations)),
+        RetainedKind.DECISION: tuple(sorted(e.decision_id for e in removed_escalations if e.decision_id is not None)),
+        RetainedKind.MEASURE: tuple(sorted(measures)),
+        RetainedKind.REVIEW: tuple(sorted(r.id for m in removed_measures for r in m.reviews)),
+        RetainedKind.LETTER: tuple(
+            sorted(
+                [
+                    *(x for m in removed_measures for x in m.letter_ids),
+                    *(x for e in removed_escalations for x in e.letter_ids),
+                ]
+            )
+        ),
+        RetainedKind.CORRESPONDENCE: tuple(sorted(correspondence)),
+        RetainedKind.APPEAL: tuple(sorted(appeals)),
+        RetainedKind.SIGNPOSTING: tuple(sorted(signposting)),
+    }
+    everything_goes = (
+        len(incidents) == len(file.incidents)
+        and len(escalations) == len(file.escalations)
+        and len(measures) == len(file.measures)
+        and len(correspondence) == len(file.correspondence)
+        and len(appeals) == len(file.appeals)
+        and len(signposting) == len(file.signposting)
+    )
+    remove_customer = everything_goes and now >= add_years(file.created_at, periods.incident_years)
+    if remove_customer:
+        expired[RetainedKind.REPRESENTATIVE] = tuple(sorted(file.representative_ids))
+        expired[RetainedKind.CUSTOMER] = (file.customer_id,)
+    anchor = max(
+        [*(m.ended_at for m in removed_measures if m.ended_at), *([last_end] if last_end else [])], default=None
+    )
+    return RetentionDecision(file.customer_id, (), {k: v for k, v in expired.items() if v}, remove_customer, anchor)
+
+
+def lookup_audit_cutoff(periods: RetentionPeriods, now: datetime) -> datetime:
+    """Lookups recorded before this are redacted: who looked at whom is kept for RETENTION_LOOKUP_AUDIT_MONTHS, long
+    enough to answer a complaint about access or a subject access request (Art. 15) about it."""
+    return add_months(now, -periods.lookup_audit_months)

@@ -15,6 +15,7 @@ from casework.entities import (
     CorrespondenceDue,
     CorrespondenceItem,
     Customer,
+    CustomerFile,
     Decision,
     DueReview,
     Escalation,
@@ -44,6 +45,7 @@ from casework.entities import (
     StaffStanding,
     Vote,
 )
+from casework.policy import RetentionDecision
 from casework.vocabulary import (
     ContactRestriction,
     CorrespondenceOutcome,
@@ -495,6 +497,21 @@ class CaseReads(Protocol):
         ...
 
 
+class RetentionStore(Protocol):
+    """Retention's reads and removals (issue 19): ids and dates only, never names."""
+
+    def claim_daily(self, job: str, today: date) -> bool:
+        """True for the one caller that moved the job's last run to today."""
+        ...
+
+    def customer_ids(self, after: int, limit: int) -> Sequence[int]: ...
+    def customer_file(self, customer_id: int, lock: bool) -> CustomerFile | None: ...
+    def remove(self, decision: RetentionDecision) -> None: ...
+    def lookups_before(self, cutoff: datetime, after: int, limit: int) -> Sequence[tuple[int, str, str]]: ...
+    def naming_events(self, customer_id: int | None, letter_ids: Collection[int]) -> Sequence[tuple[int, str, str]]: ...
+    def redact(self, rows: Sequence[tuple[int, str, str]], at: datetime, actor_id: str, reason: str) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything a use case changes, with its audit events, is committed together or not at all."""
 
@@ -522,3 +539,10 @@ class UnitOfWork(Protocol):
         """Called first: each statement of this unit of work stands on its own (reads, or one write that is atomic by
         itself), so the database need not lock for a transaction around them (SQLite: no write lock to read)."""
         ...
+
+
+class RetentionUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work with retention's store; entered once per customer, so each customer's removal is one
+    transaction of its own."""
+
+    retention: RetentionStore

@@ -536,3 +536,22 @@ class Audience(enum.StrEnum):
     CASE_OWNERS = "case owners and managers"
     LINE_MANAGERS = "line managers and the determination team"
     RECEPTION = "reception staff"
+
+
+class RetainedKind(enum.StrEnum):
+    """The kinds of record retention counts when it reports what it removed (issue 19). Votes, an escalation's
+    links to its incidents and a customer's name tokens go with the record they belong to and are not counted."""
+
+    CUSTOMER = "customer"
+    REPRESENTATIVE = "representative"
+    INCIDENT = "incident"
+    INCIDENT_AMENDMENT = "incident_amendment"
+    ESCALATION = "escalation"
+    DECISION = "decision"
+    MEASURE = "measure"
+    REVIEW = "review"
+    LETTER = "letter"
+    CORRESPONDENCE = "correspondence"
+    APPEAL = "appeal"
+    SIGNPOSTING = "signposting"
+    LOOKUP_AUDIT = "lookup_audit"

@@ -77,6 +77,9 @@ class CustomerRecord(SQLModel, table=True):
     reasonable_adjustments: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     communication_needs: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = _utc()
+    retention_anchor_at: datetime | None = _utc(nullable=True)
+    """The end of the latest measure retention has removed: the customer's incidents are kept for their period
+    after it (casework/policy.py retention rules; migration 0025)."""
 
 
 class CustomerNameToken(SQLModel, table=True):
@@ -387,6 +390,9 @@ class AuditEventRecord(SQLModel, table=True):
     detail: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     prev_hash: str | None = Field(default=None, max_length=64)
     hash: str | None = Field(default=None, max_length=64)
+    redacted_in: int | None = None
+    """The audit.redacted event that blanked this row's actor, record and detail when its retention period ended;
+    the row keeps its hash, so the chain still verifies (storage/audit_chain.py; migration 0025)."""
 
 
 class OutboxMessageRecord(SQLModel, table=True):
@@ -454,3 +460,12 @@ class BotStateItem(SQLModel, table=True):
     data: str = Field(sa_column=Column(Text, nullable=False))
     etag: str = Field(max_length=40)
     updated_at: datetime = _utc()
+
+
+class ScheduledRun(SQLModel, table=True):
+    """A daily job's claim: an instance runs the job only by moving last_run_on to today (retention, issue 19)."""
+
+    __tablename__ = "scheduled_run"
+
+    job: str = Field(primary_key=True, max_length=40)
+    last_run_on: date | None = None

@@ -23,6 +23,7 @@ from casework.ports import (
     MeasureRepository,
     OutboxRepository,
     RepresentativeRepository,
+    RetentionStore,
     ReviewRepository,
     StaffRepository,
 )
@@ -37,6 +38,7 @@ from storage.repositories.incidents import SqlIncidents
 from storage.repositories.letters import SqlLetters
 from storage.repositories.measures import SqlMeasures
 from storage.repositories.outbox import SqlOutbox
+from storage.repositories.retention import SqlRetention
 from storage.repositories.reviews import SqlReviews
 from storage.repositories.staff import SqlStaff
 from storage.subject_access import SqlSubjectAccess
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
     correspondence: CorrespondenceRepository
     subject_access: SqlSubjectAccess
     """The subject access read (casework/subject_access.py's own port, not every unit of work's)."""
+    retention: RetentionStore
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -88,6 +91,7 @@ class SqlUnitOfWork:
         self.reads = SqlReads(session)
         self.correspondence = SqlCorrespondence(session)
         self.subject_access = SqlSubjectAccess(session)
+        self.retention = SqlRetention(session)
         return self
 
     def __exit__(
