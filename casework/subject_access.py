@@ -125,6 +125,8 @@ class AuditLink(enum.Enum):
 
 AUDIT_LINKS: Mapping[AuditAction, AuditLink] = {
     AuditAction.ACTIVITY_REJECTED_TENANT: AuditLink.NONE,
+    AuditAction.RETENTION_REMOVED: AuditLink.CUSTOMER,
+    AuditAction.AUDIT_REDACTED: AuditLink.NONE,
     AuditAction.STAFF_REGISTERED: AuditLink.NONE,
     AuditAction.STAFF_UNLISTED: AuditLink.NONE,
     AuditAction.ROUTE_REFUSED: AuditLink.NONE,

@@ -67,6 +67,7 @@ NOT_CUSTOMER_DATA: Mapping[str, str] = {
     "tenant_service_url": "the Bot Connector address per tenant",
     "bot_state": "a staff member's unfinished form, keyed by their conversation, not filed against a customer",
     "alembic_version": "Alembic's record of the schema version, nothing else",
+    "scheduled_run": "which day's retention run an instance claimed: a date per job, nothing else",
 }
 """Tables holding nothing about a customer, each with the reason (casework/subject_access.py has the detail)."""
 
