@@ -286,7 +286,9 @@ def keep_typed(card: Card, submitted: Mapping[str, Any]) -> Card:
         kind = node.get("type")
         if isinstance(kind, str) and kind.startswith("Input.") and isinstance(node.get("id"), str):
             typed = submitted.get(node["id"])
-            if isinstance(typed, str):
+            if typed == "" and kind != "Input.Toggle":
+                node.pop("value", None)  # left empty, or emptied: shown empty, as the card shows an empty input
+            elif isinstance(typed, str):
                 value = _typed_value(node, kind, typed)
                 if value is not None:
                     node["value"] = value

@@ -112,7 +112,7 @@ def test_keep_typed_trusts_the_payload_only_as_input_values() -> None:
     assert "value" not in card["body"][2] and card["body"][3]["value"] == "a" and "value" not in card["body"][4]
     assert card["body"][5]["items"][0]["value"] == "in"
     assert card["actions"][0]["data"] == {"notes": "kept as it was"}
-    keep_typed(card, {"ok": "true", "pick": "a", "on": "2026-11-28", "notes": 7})
+    keep_typed(card, {"ok": "true", "pick": "", "on": "2026-11-28", "notes": 7})
     assert (card["body"][2]["value"], card["body"][4]["value"], card["body"][1]["value"]) == (
         "true",
         "2026-11-28",
