@@ -35,11 +35,11 @@ def tenant_of(activity: Activity) -> str | None:
     return str(tenant_id) if tenant_id else None
 
 
-def card_activity(card: Card, summary: str | None = None) -> Activity:
-    """An Adaptive Card as a message activity, with its summary (the chat list's and the notification's line):
-    `summary`, or the one the card was built with (cards.common.envelope). A card without either is refused."""
+def card_activity(card: Card) -> Activity:
+    """An Adaptive Card as a message activity, with the summary it was built with (cards.common.envelope requires
+    one): the chat list's and the notification's line. A card without one is refused, never sent."""
     activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
-    activity.summary = summary_line(summary) if summary is not None else summary_of(card)
+    activity.summary = summary_of(card)
     return activity
 
 

@@ -217,6 +217,13 @@ async def test_the_escalation_form(office: RunningBot) -> None:
     value = {**inputs_of(form), **button(form, Verb.ESCALATION_SUBMIT), **typed, "investigation_reference": ""}
     kept(await submitted(office, MORGAN, value), typed)
 
+    # Further action without the legal advice taken first (s14.3): the serious step's fields are kept too.
+    await say(office, MORGAN, "escalate Jane Smith")
+    form = last_card(office.connector, MORGAN.personal_conversation)
+    serious = {"kind": "further_action", "reason": "Threats continued.", "legal_advice_summary": "An injunction."}
+    value = {**inputs_of(form), **button(form, Verb.ESCALATION_SUBMIT), "customer_name": "Jane Smith", **serious}
+    kept(await submitted(office, MORGAN, value), serious)
+
 
 async def test_the_customer_record_form(office: RunningBot) -> None:
     await say(office, MORGAN, "check Jane Smith")
