@@ -17,7 +17,7 @@ from cards.appeals import (
     appeal_recorded_card,
     signposting_form_card,
 )
-from cards.common import Card, envelope, heading, refusal_card, text
+from cards.common import Card, envelope, heading, keep_typed, refusal_card, text
 from cards.status import status_card
 from cards.verbs import Verb
 from casework.appeals import (
@@ -90,7 +90,7 @@ class AppealActions:
                 form = await self._casework.call(appeal_form, actor, customer_id, _text(data, "query"))
             except CaseworkError as error:
                 return _nothing_changed(str(error))
-            return appeal_form_card(form, typed, invalid.errors)
+            return keep_typed(appeal_form_card(form, typed, invalid.errors), data)
         except CaseworkError as error:
             return _nothing_changed(str(error))
         return appeal_recorded_card(result.appeal)
@@ -120,8 +120,10 @@ class AppealActions:
         except CaseworkError as error:
             return _nothing_changed(str(error))
         if result.errors:
-            return appeal_card(result.appeal, errors=result.errors, typed=typed)
-        return appeal_card(result.appeal, notice=result.refusal, typed=typed if result.refusal else None)
+            return keep_typed(appeal_card(result.appeal, errors=result.errors, typed=typed), data)
+        if result.refusal:
+            return keep_typed(appeal_card(result.appeal, notice=result.refusal, typed=typed), data)
+        return appeal_card(result.appeal)
 
     async def _open(self, turn_context: TurnContext, data: Mapping[str, Any]) -> Card:
         appeal_id = record_id(data, "appeal_id")
@@ -157,14 +159,14 @@ class AppealActions:
             return refusal_card(SIGNPOST_WHO_MAY)
         except InvalidSubmission as invalid:
             form = await self._casework.call(signposting_form, actor, customer_id)
-            return signposting_form_card(form, typed, invalid.errors)
+            return keep_typed(signposting_form_card(form, typed, invalid.errors), data)
         except CaseworkError as error:
             return _nothing_changed(str(error))
         return status_card(status, notice="Signposting to the Ombudsman recorded.")
 
 
 def _nothing_changed(why: str) -> Card:
-    return envelope([heading("Nothing was changed"), text(why)])
+    return envelope([heading("Nothing was changed"), text(why)], summary="Nothing was changed")
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:

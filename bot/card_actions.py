@@ -11,7 +11,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from bot.letter_links import LetterCards
-from cards.common import Card, envelope, heading, refusal_card, text
+from cards.common import Card, envelope, heading, keep_typed, refusal_card, text
 from cards.escalation import decision_card, information_request_card
 from cards.incident import manager_discussion_card
 from cards.review import review_card
@@ -50,7 +50,10 @@ class DecisionActions:
         try:
             escalation_id = int(data.get("escalation_id", ""))
         except (TypeError, ValueError):
-            return envelope([heading("This card is not valid"), text("Ask for the escalation to be sent again.")])
+            return envelope(
+                [heading("This card is not valid"), text("Ask for the escalation to be sent again.")],
+                summary="This card is not valid",
+            )
         notes = str(data.get("notes") or "")  # its length is checked by the use case, never cut short here
         actor = actor_of(turn_context.activity)
         try:
@@ -70,9 +73,12 @@ class DecisionActions:
         except AccessRefused:
             return refusal_card(ESCALATION_WHO_MAY)
         except CaseworkError as error:
-            return envelope([heading("Nothing was recorded"), text(str(error))])
+            return envelope([heading("Nothing was recorded"), text(str(error))], summary="Nothing was recorded")
         # Everyone else in the channel sees the change through the outbox (one update, however many click).
-        return decision_card(result.escalation, notice=result.refusal or "")
+        if result.refusal:
+            # Refused (the s11.2 box not ticked, notes missing): the card again with what was typed and ticked.
+            return keep_typed(decision_card(result.escalation, notice=result.refusal), data)
+        return decision_card(result.escalation)
 
     async def answer(self, turn_context: TurnContext, data: Mapping[str, Any]) -> str:
         """The requester's answer to the team's question; the team's card shows it and can be decided again."""
@@ -118,7 +124,7 @@ class ManagerOutcomeActions:
         try:
             incident_id = int(data.get("incident_id", ""))
         except (TypeError, ValueError):
-            return OutcomeAnswer(envelope([heading("This card is not valid")]), None)
+            return OutcomeAnswer(envelope([heading("This card is not valid")], summary="This card is not valid"), None)
         try:
             result = await self._casework.call(
                 record_manager_outcome,
@@ -129,7 +135,9 @@ class ManagerOutcomeActions:
         except AccessRefused:
             return OutcomeAnswer(refusal_card(INCIDENT_WHO_MAY), None)
         except CaseworkError as error:
-            return OutcomeAnswer(envelope([heading("Nothing was recorded"), text(str(error))]), None)
+            return OutcomeAnswer(
+                envelope([heading("Nothing was recorded"), text(str(error))], summary="Nothing was recorded"), None
+            )
         notice = result.refusal or ("" if result.recorded_now else "An outcome had already been recorded.")
         card = manager_discussion_card(result.incident, notice)
         escalate = result.recorded_now and _MANAGER_OUTCOMES[verb] is ManagerOutcome.ESCALATE
@@ -146,7 +154,7 @@ class ReviewActions:
         try:
             review_id = int(data.get("review_id", ""))
         except (TypeError, ValueError):
-            return envelope([heading("This card is not valid")])
+            return envelope([heading("This card is not valid")], summary="This card is not valid")
         actor = actor_of(turn_context.activity)
         try:
             if verb == Verb.REVIEW_REASSIGN.value:
@@ -166,8 +174,10 @@ class ReviewActions:
         except AccessRefused:
             return refusal_card(REVIEW_WHO_MAY)
         except CaseworkError as error:
-            return envelope([heading("Nothing was recorded"), text(str(error))])
+            return envelope([heading("Nothing was recorded"), text(str(error))], summary="Nothing was recorded")
         card = review_card(result.review, notice=result.refusal or "")
+        if result.refusal:
+            return keep_typed(card, data)  # the reason and "customer advised" stay for the person to correct
         if result.recorded_now:
             await update_for_everyone(turn_context, card)
         return card

@@ -12,7 +12,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from bot.card_actions import record_id
-from cards.common import Card, envelope, heading, refusal_card, text
+from cards.common import Card, envelope, heading, keep_typed, refusal_card, text
 from cards.correspondence import log_form_card, logged_card, review_card
 from cards.status import check_result_card
 from cards.verbs import Verb
@@ -93,7 +93,8 @@ class CorrespondenceActions:
         except InvalidSubmission as invalid:
             # The same form again, with what they typed and why it was refused; nothing was logged.
             form = await self._casework.call(correspondence_form, actor, customer_id, query)
-            return log_form_card(replace(form, form_id=submission.form_id or form.form_id), typed, invalid.errors)
+            card = log_form_card(replace(form, form_id=submission.form_id or form.form_id), typed, invalid.errors)
+            return keep_typed(card, data)
         except CaseworkError as error:
             return _nothing_logged(str(error))
         return logged_card(logged)
@@ -110,7 +111,7 @@ class CorrespondenceActions:
             return refusal_card(REVIEW_WHO_MAY)
         except InvalidSubmission as invalid:
             item = await self._casework.call(correspondence_item, actor, item_id)
-            return review_card(item, typed, invalid.errors)
+            return keep_typed(review_card(item, typed, invalid.errors), data)
         notice = "" if result.recorded_now else "This item had already been reviewed; that review stands."
         return review_card(result.item, notice=notice)
 
@@ -130,7 +131,7 @@ def _not_logged() -> Card:
 
 
 def _nothing_logged(why: str) -> Card:
-    return envelope([heading("Nothing was logged"), text(why)])
+    return envelope([heading("Nothing was logged"), text(why)], summary="Nothing was logged")
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:

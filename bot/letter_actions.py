@@ -12,7 +12,7 @@ from botbuilder.core import TurnContext
 
 from bot.card_actions import record_id
 from bot.letter_links import LetterCards
-from cards.common import Card, envelope, heading, refusal_card, text
+from cards.common import Card, envelope, heading, keep_typed, refusal_card, text
 from cards.letters import DELIVERY_FIELDS, REVISION_FIELDS
 from cards.verbs import Verb
 from casework.commands import LetterRevision
@@ -34,7 +34,10 @@ class LetterActions:
     async def act(self, turn_context: TurnContext, verb: Verb, data: Mapping[str, Any]) -> Card:
         letter_id = record_id(data, "letter_id")
         if letter_id is None:
-            return envelope([heading("This card is not valid"), text("Type work for your letters.")])
+            return envelope(
+                [heading("This card is not valid"), text("Type work for your letters.")],
+                summary="This card is not valid",
+            )
         actor = actor_of(turn_context.activity)
         typed = {field: data.get(field) for field in _TYPED if isinstance(data.get(field), str)}
         try:
@@ -58,7 +61,7 @@ class LetterActions:
         except LetterIncomplete as incomplete:
             return await self._again(actor.user_id, turn_context, letter_id, {WHOLE_FORM: str(incomplete)}, typed)
         except CaseworkError as error:
-            return envelope([heading("Nothing was recorded"), text(str(error))])
+            return envelope([heading("Nothing was recorded"), text(str(error))], summary="Nothing was recorded")
         return self._letters.card_for(view, actor.user_id, notice=notice)
 
     async def _again(
@@ -74,7 +77,7 @@ class LetterActions:
             view = await self._casework.call(letter_item, actor_of(turn_context.activity), letter_id)
         except (AccessRefused, NotFound):
             return refusal_card(LETTERS_WHO_MAY)
-        return self._letters.card_for(view, user_id, errors, typed)
+        return keep_typed(self._letters.card_for(view, user_id, errors, typed), typed)
 
 
 def _revision(typed: Mapping[str, object]) -> LetterRevision:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from botbuilder.schema import Activity, ActivityTypes, Attachment
+from botbuilder.schema import Activity
 
 from bot.letter_links import LetterCards
 from cards.appeals import appeal_card, appeal_decided_card
-from cards.common import Card, envelope, heading, text
+from cards.common import Card, envelope, heading, summary_of, text
 from cards.correspondence import new_information_card, safeguarding_card
 from cards.correspondence import review_card as correspondence_review_card
 from cards.escalation import chase_card, confirmation_chase_card, decision_card, information_request_card
@@ -26,9 +26,7 @@ from casework.outbox import message_content
 from casework.reviews import review_view
 from casework.views import MessageContent, UndeliveredNotice
 from casework.vocabulary import EscalationState, MessagePurpose
-from dialogs.activities import card_activity
-
-ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+from dialogs.activities import card_activity, cards_activity, with_summary
 
 
 @dataclass(frozen=True)
@@ -39,6 +37,9 @@ class Outgoing:
     user_id: str | None = None
     """A person's personal chat, or None for `conversation_id`."""
     conversation_id: str | None = None
+
+    def __post_init__(self) -> None:
+        with_summary(self.activity)  # no message leaves the outbox without its line for the notification
 
     @property
     def is_update(self) -> bool:
@@ -135,7 +136,8 @@ class Notifications:
             EscalationState.APPROVED: "approved",
             EscalationState.LAPSED: "not confirmed in time, so it lapsed",
         }.get(view.state, "declined")
-        card = envelope([heading(f"Decision: {view.kind_label} for {view.customer_name} was {outcome}")])
+        decided = f"Decision: {view.kind_label} for {view.customer_name} was {outcome}"
+        card = envelope([heading(decided)], summary=decided)
         return self._to_addressee(message, card)
 
     async def _question(self, message: OutboxMessage) -> Outgoing:
@@ -154,12 +156,10 @@ class Notifications:
         )
         if not cards:
             raise NothingToSend("no draft letters")
-        activity = Activity(
-            type=ActivityTypes.message,
-            attachment_layout="list",
-            attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card) for card in cards],
-        )
-        return Outgoing(activity, user_id=user_of(message.addressee))
+        summary = summary_of(cards[0])
+        if len(cards) > 1:
+            summary = f"{len(cards)} draft letters to check and issue; the first: {summary}"
+        return Outgoing(cards_activity(cards, summary), user_id=user_of(message.addressee))
 
     async def _review(self, message: OutboxMessage) -> Outgoing:
         view = await self._casework.call(review_view, int(message.subject["review_id"]))
@@ -221,17 +221,31 @@ class Notifications:
         notice = await self._casework.call(decided_notice, int(message.subject["appeal_id"]))
         owner = user_of(message.addressee) or ""
         cards = [appeal_decided_card(notice), *(self._letters.card_for(view, owner) for view in notice.letters)]
-        activity = Activity(
-            type=ActivityTypes.message,
-            attachment_layout="list",
-            attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card) for card in cards],
-        )
-        return Outgoing(activity, user_id=owner)
+        return Outgoing(cards_activity(cards, summary_of(cards[0])), user_id=owner)
 
     async def _not_delivered(self, message: OutboxMessage) -> Outgoing:
         notice = (await self._content(message)).undelivered
         assert notice is not None
-        return self._to_addressee(message, envelope([heading("Not delivered", color="Attention"), text(_told(notice))]))
+        card = envelope(
+            [heading("Not delivered", color="Attention"), text(_told(notice))],
+            summary=f"Not delivered: {_not_delivered_summary(notice)}",
+        )
+        return self._to_addressee(message, card)
+
+
+def _not_delivered_summary(notice: UndeliveredNotice) -> str:
+    """The notification's line: who was not reached, about which record, and for an alert the step to take now
+    (cards.common.summary_line: no customer beside a threat or a safeguarding concern)."""
+    match notice.purpose:
+        case MessagePurpose.URGENT_ALERT:
+            return (
+                f"the determination team was not alerted about incident {notice.reference}: phone Health and Safety now"
+            )
+        case MessagePurpose.CORRESPONDENCE_SAFEGUARDING:
+            return "the determination team was not alerted about a safeguarding concern: phone Health and Safety now"
+        case MessagePurpose.CORRESPONDENCE_TO_REVIEW:
+            return f"{notice.addressee_name} was not told about the correspondence you logged (s16.1)"
+    return f"{notice.addressee_name} could not be reached in Teams about {notice.reference}"
 
 
 def _told(notice: UndeliveredNotice) -> str:

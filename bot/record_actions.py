@@ -10,7 +10,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from bot.card_actions import record_id
-from cards.common import Card, envelope, heading, refusal_card, text
+from cards.common import Card, envelope, heading, keep_typed, refusal_card, text
 from cards.customer_edits import customer_record_form, need_note_form, need_noted_card, record_saved_card, record_values
 from cards.incident_amendments import amendment_form_card, incident_amended_card
 from casework import policy
@@ -81,7 +81,7 @@ class RecordActions:
         except InvalidSubmission as invalid:
             # The same form again, with what they typed and why it was refused; nothing was saved.
             record = await self._casework.call(customer_record, actor, customer_id)
-            return customer_record_form(record.customer_id, record.name, typed, invalid.errors)
+            return keep_typed(customer_record_form(record.customer_id, record.name, typed, invalid.errors), data)
         except CaseworkError as error:
             return _nothing_changed(str(error))
         return record_saved_card(edited.status, edited.changed)
@@ -114,7 +114,7 @@ class RecordActions:
             return refusal_card(NEED_WHO_MAY)
         except InvalidSubmission as invalid:
             form = await self._casework.call(need_form_view, actor, incident_id)
-            return need_note_form(form, typed, invalid.errors)
+            return keep_typed(need_note_form(form, typed, invalid.errors), data)
         except CaseworkError as error:
             return _nothing_changed(str(error))
         return need_noted_card(noted)
@@ -161,14 +161,14 @@ class RecordActions:
             return refusal_card(AMEND_WHO_MAY)
         except InvalidSubmission as invalid:
             form = await self._casework.call(amendment_form, actor, incident_id)
-            return amendment_form_card(form, typed, invalid.errors)
+            return keep_typed(amendment_form_card(form, typed, invalid.errors), data)
         except CaseworkError as error:
             return _nothing_changed(str(error))
         return incident_amended_card(amended)
 
 
 def _nothing_changed(why: str) -> Card:
-    return envelope([heading("Nothing was changed"), text(why)])
+    return envelope([heading("Nothing was changed"), text(why)], summary="Nothing was changed")
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:

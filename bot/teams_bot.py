@@ -50,7 +50,7 @@ from casework.policy import NOT_REGISTERED, door_refusal
 from casework.reviews import reviews_for
 from casework.staff import admit, record_door_refusal
 from casework.vocabulary import Audience, Role
-from dialogs.activities import actor_of, card_activity, tenant_of
+from dialogs.activities import actor_of, card_activity, tenant_of, with_summary
 from dialogs.check_customer import CheckCustomerDialog
 from dialogs.report_incident import ReportIncidentDialog
 from dialogs.request_escalation import RequestEscalationDialog
@@ -633,8 +633,10 @@ async def _as_plain_text(
     _turn_context: TurnContext, activities: list[Activity], send: Callable[[], Awaitable[Any]]
 ) -> Any:
     """Every line the bot writes as a message is sent as plain text: Teams renders a message's text as markdown
-    by default, and a line may quote what someone typed (cards escape theirs in cards.common)."""
+    by default, and a line may quote what someone typed (cards escape theirs in cards.common). Every message has
+    its summary."""
     for activity in activities:
+        with_summary(activity)  # the chat list's and the notification's line (cards.common.summary_line)
         if activity.type == ActivityTypes.message and activity.text and not activity.text_format:
             activity.text_format = TextFormatTypes.plain
     return await send()
@@ -645,4 +647,4 @@ def _activity_of(reply: Reply) -> Activity | str:
 
 
 def _card_of(reply: Reply) -> Card:
-    return reply if isinstance(reply, dict) else envelope([text(reply)])
+    return reply if isinstance(reply, dict) else envelope([text(reply)], summary=reply)

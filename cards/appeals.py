@@ -86,6 +86,7 @@ def appeal_form_card(
                 query=form.query,
             )
         ],
+        summary=f"Record a complaint or appeal for {form.customer_name}: the form",
     )
 
 
@@ -97,7 +98,8 @@ def appeal_recorded_card(view: AppealView) -> Card:
                 f"About {view.decision.label}. It has gone to the determination team; a member who took no part in "
                 "the decision or its incidents will decide it, and the case owner will get the outcome letter."
             ),
-        ]
+        ],
+        summary=f"{view.kind.label} recorded for {view.customer_name}: it is with the determination team (s17)",
     )
 
 
@@ -110,11 +112,12 @@ def appeal_card(
     """The determination team's card: the challenge, the measure as it stands, and the outcome to record; once
     decided, the outcome without inputs."""
     body = _appeal_blocks(view)
+    about = f"{view.kind.label} about {view.decision.label} for {view.customer_name}"
     if notice:
         body.append(text(notice, color="Attention"))
     if view.outcome is not None:
         body.extend(_outcome_blocks(view))
-        return envelope(body)
+        return envelope(body, summary=f"{about}: {view.outcome.label.lower()}")
     errs = dict(errors or {})
     values = dict(typed or {})
     current = ",".join(r.value for r in view.restrictions)
@@ -178,7 +181,11 @@ def appeal_card(
             ),
             *error_text(errs, "services_withdrawn"),
         ]
-    return envelope(body, [execute("Record the outcome", Verb.APPEAL_DECIDE, "positive", appeal_id=view.appeal_id)])
+    return envelope(
+        body,
+        [execute("Record the outcome", Verb.APPEAL_DECIDE, "positive", appeal_id=view.appeal_id)],
+        summary=f"{about}: please decide it (s2.6, s17)",
+    )
 
 
 def appeal_decided_card(notice: AppealDecidedNotice) -> Card:
@@ -187,7 +194,11 @@ def appeal_decided_card(notice: AppealDecidedNotice) -> Card:
     body = [*_appeal_blocks(view), *_outcome_blocks(view)]
     if notice.letters:
         body.append(text("The outcome letter is drafted: check it below, then issue it to the customer."))
-    return envelope(body)
+    assert view.outcome is not None
+    return envelope(
+        body,
+        summary=f"{view.kind.label} for {view.customer_name} decided: {view.outcome.label.lower()}; check the letter",
+    )
 
 
 def _appeal_blocks(view: AppealView) -> list[CardElement]:
@@ -248,5 +259,7 @@ def signposting_form_card(
         *error_text(errs, "signposted_on"),
     ]
     return envelope(
-        body, [submit("Record the signposting", Verb.OMBUDSMAN_RECORD, "positive", customer_id=form.customer_id)]
+        body,
+        [submit("Record the signposting", Verb.OMBUDSMAN_RECORD, "positive", customer_id=form.customer_id)],
+        summary=f"Record signposting to the Ombudsman for {form.customer_name}: the form (s17)",
     )

@@ -91,11 +91,51 @@ def markdown(template: LiteralString, *values: object) -> Markdown:
     return Markdown(template.format(*(escape_markdown(v if isinstance(v, str) else str(v)) for v in values)))
 
 
-def envelope(body: Sequence[CardElement], actions: Sequence[CardAction] = ()) -> Card:
+def envelope(body: Sequence[CardElement], actions: Sequence[CardAction] = (), *, summary: str) -> Card:
+    """A card, with the one line that says what it is and for whom (`summary`, required: see `summary_line`). The
+    line is the card's `fallbackText` and becomes the message's `summary` when it is sent
+    (dialogs.activities.card_activity), which Teams shows in the chat list and in the phone's notification."""
     card = AdaptiveCard(version="1.5", body=list(body), actions=list(actions) or None)
     dumped: Card = card.model_dump(exclude_none=True, by_alias=True)
     dumped["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
+    dumped["fallbackText"] = summary_line(summary)
     return dumped
+
+
+SUMMARY_MAX_LENGTH = 160
+"""Longer summaries are cut: a phone's notification shows two lines at most."""
+
+
+def summary_line(summary: str) -> str:
+    """A message's summary: what it is and for whom, in one line of plain text.
+
+    Teams shows it in the chat list and in the phone's notification, and a notification shows on a locked screen,
+    where anyone near the phone can read it. So a summary carries only what tells the reader which message this
+    is and what it asks of them, and nothing a bystander should learn (need to know, s8.4; DESIGN: general staff
+    see handling instructions, not incident narratives):
+
+    - it may name the kind of message, the record's reference (INC-..., a review, a letter), the kind of warning
+      or restriction, the customer's name and what the reader is asked to do;
+    - it never carries what happened (the narrative, the actions, a threat), evidence, notes or reasons someone
+      typed, a representative, contact details, or anything about the customer's health, needs or protected
+      characteristics;
+    - a message about a serious threat, a safeguarding concern or a support need names no customer at all: the
+      customer's name beside those words on a locked screen says too much.
+
+    It is plain text (Teams shows a summary as it is, so nothing is escaped and there is no markdown), on one
+    line, and never empty: a card cannot be built without one."""
+    line = " ".join(summary.split())
+    if not line:
+        raise ValueError("every card says what it is: its summary is empty")
+    return line if len(line) <= SUMMARY_MAX_LENGTH else line[: SUMMARY_MAX_LENGTH - 1].rstrip() + "…"
+
+
+def summary_of(card: Card) -> str:
+    """The summary `envelope` gave the card."""
+    summary = card.get("fallbackText")
+    if not isinstance(summary, str) or not summary.strip():
+        raise ValueError("a card without a summary cannot be sent (build it with cards.common.envelope)")
+    return summary
 
 
 REFUSAL_HEADING = "You can't act on this card"
@@ -108,7 +148,7 @@ def refusal_card(who_may: str = "") -> Card:
     lines = [heading(REFUSAL_HEADING), text("It is not yours to open, or it is no longer on record.")]
     if who_may:
         lines.append(text(who_may, subtle=True))
-    return envelope(lines)
+    return envelope(lines, summary=REFUSAL_HEADING)
 
 
 def heading(value: str, color: TextColor | None = None) -> TextBlock:
@@ -216,3 +256,62 @@ def execute(title: str, verb: Verb, style: ActionStyle | None = None, **data: st
 
 def submit(title: str, verb: Verb, style: ActionStyle | None = None, **data: str | int) -> SubmitAction:
     return SubmitAction(title=title, style=style, data={"verb": verb.value, **data})
+
+
+_TYPED_FORMATS = {
+    "Input.Date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "Input.Time": re.compile(r"\d{2}:\d{2}"),
+    "Input.Number": re.compile(r"-?\d{1,12}(\.\d{1,6})?"),
+}
+TYPED_MAX_LENGTH = 10_000
+"""The most of a text input's typed value put back when the input has no maxLength of its own."""
+
+
+def keep_typed(card: Card, submitted: Mapping[str, Any]) -> Card:
+    """The card with what was submitted put back into its inputs, by input id: the answer to a refused or invalid
+    click shows what the person typed, ticked and chose, for them to correct, not an empty form (issue 20).
+
+    The submitted data is trusted no further than that: only a string under an input's own id is used, only as
+    that input's `value` (never in a TextBlock, so nothing needs escaping), a text no longer than the input allows,
+    a toggle only its own on or off value, a choice only among the card's own choices, a date, time or number only
+    in its format. Anything else leaves the input as the card built it. Returns the same card, changed."""
+
+    def fill(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                fill(item)
+            return
+        if not isinstance(node, dict):
+            return
+        kind = node.get("type")
+        if isinstance(kind, str) and kind.startswith("Input.") and isinstance(node.get("id"), str):
+            typed = submitted.get(node["id"])
+            if typed == "" and kind != "Input.Toggle":
+                node.pop("value", None)  # left empty, or emptied: shown empty, as the card shows an empty input
+            elif isinstance(typed, str):
+                value = _typed_value(node, kind, typed)
+                if value is not None:
+                    node["value"] = value
+        for key, value in node.items():
+            if key not in ("data", "choices"):  # a button's own payload and a choice's value are not inputs
+                fill(value)
+
+    fill(card.get("body", []))
+    fill(card.get("actions", []))  # an Action.ShowCard's card
+    return card
+
+
+def _typed_value(node: Mapping[str, Any], kind: str, typed: str) -> str | None:
+    """`typed` as this input may show it, or None if it may not."""
+    if kind == "Input.Text":
+        limit = node.get("maxLength")
+        return typed[: limit if isinstance(limit, int) and limit > 0 else TYPED_MAX_LENGTH]
+    if kind == "Input.Toggle":
+        allowed = (node.get("valueOn", "true"), node.get("valueOff", "false"))
+        return typed if typed in allowed else None
+    if kind == "Input.ChoiceSet":
+        offered = {choice.get("value") for choice in node.get("choices", []) if isinstance(choice, dict)}
+        picked = [part for part in typed.split(",") if part] if node.get("isMultiSelect") else [typed]
+        return typed if picked and all(part in offered for part in picked) else None
+    pattern = _TYPED_FORMATS.get(kind)
+    return typed if pattern is not None and pattern.fullmatch(typed) else None

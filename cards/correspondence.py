@@ -87,6 +87,7 @@ def log_form_card(
                 form_id=form.form_id,
             )
         ],
+        summary=f"Log correspondence from {form.customer_name}: the form (s16)",
     )
 
 
@@ -106,7 +107,7 @@ def logged_card(result: CorrespondenceLogResult) -> Card:
         text(f"It is on file. {item.reviewer_name} will review it by {london_date(item.review_by)}."),
         text(DO_NOT_REPLY, color="Attention"),
     ]
-    return envelope(body)
+    return envelope(body, summary=f"{title}: correspondence from {item.customer_name}, on file without reply (s16)")
 
 
 def review_card(
@@ -117,6 +118,7 @@ def review_card(
 ) -> Card:
     """The item for its reviewer (or the determination team), with the review form until a review is recorded."""
     flag = "OVERDUE: " if item.overdue else ""
+    about = f"correspondence on file from {item.customer_name}"
     body: list[CardElement] = [
         heading(
             f"{flag}Correspondence on file to review: {item.customer_name}", color="Attention" if item.overdue else None
@@ -127,7 +129,7 @@ def review_card(
         body.append(text(notice, color="Attention"))
     if item.outcome is not None:
         body += _review_blocks(item)
-        return envelope(body)
+        return envelope(body, summary=f"Reviewed: {about} (s16.1)")
     typed = dict(values or {})
     errs = dict(errors or {})
     body += [
@@ -163,6 +165,7 @@ def review_card(
     return envelope(
         body,
         [execute("Record the review", Verb.CORRESPONDENCE_REVIEW, style="positive", correspondence_id=item.item_id)],
+        summary=f"{flag}Please review {about} (s16.1)",
     )
 
 
@@ -177,7 +180,9 @@ def new_information_card(item: CorrespondenceItemView) -> Card:
             "file without reply (s15.2)."
         ),
     ]
-    return envelope(body)
+    return envelope(
+        body, summary=f"New information in correspondence from {item.customer_name}: {item.service_area} must act"
+    )
 
 
 def safeguarding_card(item: CorrespondenceItemView) -> Card:
@@ -188,7 +193,8 @@ def safeguarding_card(item: CorrespondenceItemView) -> Card:
         *_review_blocks(item),
         text("Follow the safeguarding procedure now, and share what is needed to support the customer (s8.4)."),
     ]
-    return envelope(body)
+    # No customer named on a locked screen beside "safeguarding" (cards.common.summary_line).
+    return envelope(body, summary="URGENT: a safeguarding concern found in correspondence on file (s16.1, s8.4)")
 
 
 def london_date_of(item: CorrespondenceItemView) -> str:

@@ -87,7 +87,11 @@ def customer_record_form(
         *error_text(errs, "communication_needs"),
         text("Each change is recorded in the audit trail with what it replaced.", subtle=True),
     ]
-    return envelope(body, [submit("Save", Verb.CUSTOMER_SAVE, style="positive", customer_id=customer_id)])
+    return envelope(
+        body,
+        [submit("Save", Verb.CUSTOMER_SAVE, style="positive", customer_id=customer_id)],
+        summary=f"Edit the record of {customer_name}: the form" + (" (please correct it)" if errs else ""),
+    )
 
 
 def record_saved_card(status: CustomerStatusView, changed: tuple[str, ...]) -> Card:
@@ -129,7 +133,12 @@ def need_note_form(
         ),
         *error_text(errs, "communication_needs"),
     ]
-    return envelope(body, [submit("Add to their record", Verb.CUSTOMER_SAVE_NEED, incident_id=form.incident_id)])
+    # A need is health or disability information: no customer named in the summary (cards.common.summary_line).
+    return envelope(
+        body,
+        [submit("Add to their record", Verb.CUSTOMER_SAVE_NEED, incident_id=form.incident_id)],
+        summary=f"Note an adjustment or need from incident {form.reference}: the form (s4.3)",
+    )
 
 
 def need_noted_card(noted: CustomerNeedNoted) -> Card:
@@ -137,5 +146,6 @@ def need_noted_card(noted: CustomerNeedNoted) -> Card:
         [
             heading("Added to their record", color="Good"),
             text(f"{noted.customer_name}: {', '.join(noted.noted).lower()} noted from incident {noted.reference}."),
-        ]
+        ],
+        summary=f"Added to the customer's record from incident {noted.reference}",
     )

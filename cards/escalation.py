@@ -154,6 +154,7 @@ def escalation_form(form_id: str, values: Mapping[str, str], errors: Mapping[str
     return envelope(
         body,
         [submit("Send to the determination team", Verb.ESCALATION_SUBMIT, style="positive", form_id=form_id)],
+        summary="Ask the determination team: the form" + (" (please correct it)" if errors else ""),
     )
 
 
@@ -247,7 +248,11 @@ def request_already_pending(pending: RequestAlreadyPending) -> Card:
         actions.append(submit("Answer the team's question", Verb.WORK_QUESTION, escalation_id=pending.escalation_id))
     elif pending.on_the_team:
         actions.append(submit("Open the decision card", Verb.WORK_DECISION, escalation_id=pending.escalation_id))
-    return envelope([heading("Already waiting for the determination team"), text(str(pending))], actions)
+    return envelope(
+        [heading("Already waiting for the determination team"), text(str(pending))],
+        actions,
+        summary="Not sent: the same request is already with the determination team",
+    )
 
 
 def escalation_requested(view: EscalationView, already_received: bool = False) -> Card:
@@ -257,7 +262,8 @@ def escalation_requested(view: EscalationView, already_received: bool = False) -
                 heading("Already received: your request is with the determination team", color="Good"),
                 facts([("Customer", view.customer_name), ("Asked for", view.kind_label)]),
                 text("This request had already been received; nothing was recorded twice.", subtle=True),
-            ]
+            ],
+            summary=f"Already received: your request about {view.customer_name} is with the determination team",
         )
     return envelope(
         [
@@ -267,7 +273,8 @@ def escalation_requested(view: EscalationView, already_received: bool = False) -
                 "Their channel is being sent the decision card. You will be told here when they decide, or if "
                 "Teams cannot reach them."
             ),
-        ]
+        ],
+        summary=f"Sent to the determination team: {view.kind_label} for {view.customer_name}",
     )
 
 
@@ -275,6 +282,7 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
     """The card in the determination team's conversation, with live progress; once decided it shows the
     outcome and the deciders and loses its buttons (an immediate restriction keeps them until confirmed)."""
     title = f"{view.kind_label}: {view.customer_name}"
+    summary = decision_summary(view)
     body: list[CardElement] = [
         heading(
             f"OVERDUE – {title}" if view.overdue else title,
@@ -318,7 +326,7 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
             )
         )
         body.append(text("The case owner has the withdrawal letter to issue.", subtle=True))
-        return envelope(body)
+        return envelope(body, summary=summary)
     if view.state in (EscalationState.APPROVED, EscalationState.DECLINED):
         outcome = "Approved" if view.state is EscalationState.APPROVED else "Declined"
         assert view.decided_at is not None
@@ -334,7 +342,7 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
         if view.review_due_at:
             body.append(text(f"Review due {london_date(view.review_due_at)} (s13.1)."))
         if not awaiting_confirmation:
-            return envelope(body)
+            return envelope(body, summary=summary)
         by = f" by {london(view.confirm_by)}" if view.confirm_by else ""
         body.append(
             text(
@@ -344,7 +352,7 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
         )
     if view.state is EscalationState.MORE_INFORMATION:
         body.append(text("Waiting for the requester's answer before deciding.", color="Warning"))
-        return envelope(body)
+        return envelope(body, summary=summary)
     body += [
         text(
             "Before approving, consider reasonable adjustments, a meeting, mediation or another way of contact "
@@ -368,7 +376,7 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
     ]
     if not awaiting_confirmation:
         actions.append(execute("Ask for more information", Verb.ESCALATION_ASK, escalation_id=view.escalation_id))
-    card = envelope(body, actions)
+    card = envelope(body, actions, summary=summary)
     if view.refresh_user_ids:
         # Teams refreshes the card for these members (up to 60), so each sees live progress on opening it.
         card["refresh"] = {
@@ -380,6 +388,22 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
             "userIds": list(view.refresh_user_ids[:60]),
         }
     return card
+
+
+def decision_summary(view: EscalationView) -> str:
+    """The decision card's line in the chat list and the notification: its state first (cards.common.summary_line)."""
+    asked = f"{view.kind_label} for {view.customer_name}"
+    if view.state is EscalationState.LAPSED:
+        return f"Lapsed: {asked}, not confirmed in time (s12.3)"
+    if view.awaiting_confirmation:
+        return f"To confirm: {asked}, in force on one approval (s12.3)"
+    if view.state is EscalationState.APPROVED:
+        return f"Approved: {asked}"
+    if view.state is EscalationState.DECLINED:
+        return f"Declined: {asked}"
+    if view.state is EscalationState.MORE_INFORMATION:
+        return f"Waiting for the requester's answer: {asked}"
+    return f"{'Overdue, please' if view.overdue else 'Please'} decide: {asked}, asked by {view.requested_by_name} (s11)"
 
 
 def evidence_text(line: EvidenceLine, representative_note: str) -> str:
@@ -421,12 +445,16 @@ def information_request_card(view: EscalationView) -> Card:
             text_input("answer", "Your answer", "", True, policy.REASON_MAX_LENGTH, multiline=True),
         ],
         [submit("Send answer", Verb.ESCALATION_ANSWER, style="positive", escalation_id=view.escalation_id)],
+        summary=f"The determination team asks you about {view.customer_name}: please answer (s11.2)",
     )
 
 
 def pending_card(views: Sequence[EscalationView]) -> Card:
     if not views:
-        return envelope([heading("Nothing is waiting for the determination team")])
+        return envelope(
+            [heading("Nothing is waiting for the determination team")],
+            summary="Nothing is waiting for the determination team",
+        )
     body: list[CardElement] = [heading(f"{len(views)} escalation{'s' if len(views) != 1 else ''} waiting")]
     for view in views:
         flag = "OVERDUE – " if view.overdue else ""
@@ -437,7 +465,7 @@ def pending_card(views: Sequence[EscalationView]) -> Card:
         body.append(
             text(f"Asked by {view.requested_by_name} on {london(view.requested_at)}. {_progress(view)}", subtle=True)
         )
-    return envelope(body)
+    return envelope(body, summary=f"Waiting for the determination team: {len(views)} escalation(s)")
 
 
 def chase_card(view: EscalationView) -> Card:
@@ -453,7 +481,8 @@ def chase_card(view: EscalationView) -> Card:
                     _progress(view),
                 )
             ),
-        ]
+        ],
+        summary=f"Overdue, please decide: {view.kind_label} for {view.customer_name}",
     )
 
 
@@ -472,5 +501,6 @@ def confirmation_chase_card(view: EscalationView) -> Card:
                     london(view.confirm_by),
                 )
             ),
-        ]
+        ],
+        summary=f"{title}: immediate restriction for {view.customer_name}, a second member must confirm (s12.3)",
     )

@@ -154,7 +154,11 @@ def incident_form(
             items=_more_details(values, errs, representatives),
         ),
     ]
-    return envelope(body, [submit("Submit report", Verb.INCIDENT_SUBMIT, style="positive", form_id=form_id)])
+    return envelope(
+        body,
+        [submit("Submit report", Verb.INCIDENT_SUBMIT, style="positive", form_id=form_id)],
+        summary="Report an incident: the form" + (" (please correct it)" if errors else ""),
+    )
 
 
 def channel_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[CardElement]:
@@ -363,6 +367,7 @@ def incident_confirmation(confirmation: IncidentConfirmation, guidance: StaffGui
             submit("Amend this report", Verb.INCIDENT_AMEND, incident_id=incident_id),
             submit("Note an adjustment or need", Verb.CUSTOMER_NOTE_NEED, incident_id=incident_id),
         ],
+        summary=f"{title}, about {customer.name}",
     )
 
 
@@ -446,7 +451,11 @@ def manager_discussion_card(summary: IncidentSummary, notice: str = "") -> Card:
                 color="Good",
             )
         )
-        return envelope(body, [submit("Amend the report", Verb.INCIDENT_AMEND, incident_id=summary.incident_id)])
+        return envelope(
+            body,
+            [submit("Amend the report", Verb.INCIDENT_AMEND, incident_id=summary.incident_id)],
+            summary=f"Incident {summary.reference} about {summary.customer_name}: {summary.manager_outcome} (s8.6)",
+        )
     body.append(text("After talking it through, record the outcome (s8.6, s10):", subtle=True))
     incident_id = summary.incident_id
     return envelope(
@@ -462,6 +471,10 @@ def manager_discussion_card(summary: IncidentSummary, notice: str = "") -> Card:
             ),
             submit("Amend the report", Verb.INCIDENT_AMEND, incident_id=incident_id),
         ],
+        summary=(
+            f"Incident {summary.reference} about {summary.customer_name}: please record your discussion with "
+            f"{summary.reporter_name} (s8.6)"
+        ),
     )
 
 
@@ -478,6 +491,7 @@ def case_owner_alert_card(summary: IncidentSummary) -> Card:
             *_incident_facts(summary),
         ],
         [submit("Ask the determination team", Verb.MENU_ESCALATE)],
+        summary=f"New incident {summary.reference} about {summary.customer_name}, whose case you own (s13)",
     )
 
 
@@ -492,5 +506,7 @@ def urgent_incident_card(summary: IncidentSummary) -> Card:
                 "Safeguarding concerns may be shared with partners to support the customer (s8.4).",
                 subtle=True,
             ),
-        ]
+        ],
+        # A serious threat or safeguarding concern: no customer named on a locked screen (cards.common.summary_line).
+        summary=f"URGENT: incident {summary.reference} needs the determination team now (s12.3)",
     )

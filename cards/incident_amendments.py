@@ -68,7 +68,9 @@ def amendment_form_card(
         ),
     ]
     return envelope(
-        body, [submit("Save amendment", Verb.INCIDENT_SAVE_AMENDMENT, style="positive", incident_id=form.incident_id)]
+        body,
+        [submit("Save amendment", Verb.INCIDENT_SAVE_AMENDMENT, style="positive", incident_id=form.incident_id)],
+        summary=f"Amend incident {form.reference} about {form.customer_name}: the form",
     )
 
 
@@ -79,4 +81,8 @@ def incident_amended_card(amended: IncidentAmended) -> Card:
         text(f"Changed: {', '.join(amended.changed)}."),
         *incident_blocks(summary),
     ]
-    return envelope(body, [submit("Amend again", Verb.INCIDENT_AMEND, incident_id=summary.incident_id)])
+    return envelope(
+        body,
+        [submit("Amend again", Verb.INCIDENT_AMEND, incident_id=summary.incident_id)],
+        summary=f"Incident {summary.reference} about {summary.customer_name} amended (version {summary.version})",
+    )

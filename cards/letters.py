@@ -102,7 +102,15 @@ def letter_card(
     body.append(
         text(f"The download {links} once, for {valid_minutes:g} minutes; type work for a fresh one.", subtle=True)
     )
-    return envelope(body, actions)
+    what = "please record how it went out" if view.may_record_delivery else "please check and issue it"
+    if view.issued_at is None and view.missing:
+        what = "please complete it"
+    elif view.issued_at is not None and not view.may_record_delivery:
+        what = "issued"
+    elif view.issued_at is None and not view.may_issue:
+        what = "to read"
+    summary = f"{state} {view.reference} for {view.customer_name}: {view.label or view.kind.value}, {what}"
+    return envelope(body, actions, summary=summary)
 
 
 REVISION_FIELDS = (
@@ -253,7 +261,10 @@ def _delivery_form(view: LetterView, values: Mapping[str, str], errs: dict[str, 
 def customer_letters_card(view: CustomerLetters) -> Card:
     """A customer's letters, newest first, each with the button that opens its card."""
     if not view.letters:
-        return envelope([heading(f"No letters on record for {view.customer_name}")])
+        return envelope(
+            [heading(f"No letters on record for {view.customer_name}")],
+            summary=f"No letters on record for {view.customer_name}",
+        )
     body: list[CardElement] = [heading(f"Letters for {view.customer_name}")]
     for letter in view.letters:
         state = (
@@ -265,14 +276,14 @@ def customer_letters_card(view: CustomerLetters) -> Card:
         body.append(
             ActionSet(actions=[submit(f"Open version {letter.version}", Verb.WORK_LETTER, letter_id=letter.letter_id)])
         )
-    return envelope(body)
+    return envelope(body, summary=f"Letters for {view.customer_name}")
 
 
 def reception_card(lines: Sequence[ReceptionLine]) -> Card:
     """Letters held at reception for customers with no fixed address (s11.3), to hand over when they call: each
     with the name of whoever collects it (the customer or their representative)."""
     if not lines:
-        return envelope([heading("No letters are waiting at reception")])
+        return envelope([heading("No letters are waiting at reception")], summary="No letters are waiting at reception")
     body: list[CardElement] = [heading(f"{len(lines)} letter{'s' if len(lines) != 1 else ''} held at reception")]
     for line in lines:
         body += [
@@ -288,7 +299,7 @@ def reception_card(lines: Sequence[ReceptionLine]) -> Card:
             TextInput(id=f"collected_by_{line.letter_id}", label="Collected by", max_length=200),
             ActionSet(actions=[_collected(line)]),
         ]
-    return envelope(body)
+    return envelope(body, summary=f"{len(lines)} letter(s) held at reception (s11.3)")
 
 
 def _collected(line: ReceptionLine) -> SubmitAction:

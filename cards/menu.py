@@ -39,4 +39,5 @@ def menu_card(entries: Sequence[MenuEntry], notice: str = "") -> Card:
             submit("Check a customer", Verb.MENU_CHECK),
             submit("Ask for an escalation", Verb.MENU_ESCALATE),
         ],
+        summary=notice or "What this bot can do: the menu",
     )

@@ -19,7 +19,10 @@ Button = Callable[[WorkItem], SubmitAction]
 
 def my_work_card(view: MyWorkView) -> Card:
     if view.is_empty:
-        return envelope([heading(NOTHING_WAITING), text("Type help for what this bot can do.", subtle=True)])
+        return envelope(
+            [heading(NOTHING_WAITING), text("Type help for what this bot can do.", subtle=True)],
+            summary=NOTHING_WAITING,
+        )
     body: list[CardElement] = [heading("Waiting for you")]
     if view.undelivered:
         body.append(text(markdown("**{} ({})**", UNDELIVERED, len(view.undelivered)), color="Attention"))
@@ -66,7 +69,7 @@ def my_work_card(view: MyWorkView) -> Card:
         view.appeals,
         lambda item: submit("Open the appeal", Verb.APPEAL_OPEN, appeal_id=item.record_id),
     )
-    return envelope(body)
+    return envelope(body, summary="Waiting for you: " + _counts(view))
 
 
 def _section(title: str, when: str, items: Sequence[WorkItem], button: Button) -> list[CardElement]:
@@ -85,3 +88,18 @@ def _section(title: str, when: str, items: Sequence[WorkItem], button: Button) -
             elements.append(text(item.note, subtle=True))
         elements.append(ActionSet(actions=[button(item)]))
     return elements
+
+
+def _counts(view: MyWorkView) -> str:
+    """How many of each kind of item, for the summary (cards.common.summary_line): no names, no details."""
+    kinds = [
+        (len(view.discussions), "discussion(s) to record"),
+        (len(view.reviews), "review(s)"),
+        (len(view.letters), "letter(s)"),
+        (len(view.questions), "question(s)"),
+        (len(view.correspondence), "correspondence to review"),
+        (len(view.decisions), "decision(s)"),
+        (len(view.appeals), "appeal(s)"),
+        (len(view.undelivered), "not delivered"),
+    ]
+    return ", ".join(f"{count} {what}" for count, what in kinds if count) or "nothing"

@@ -30,6 +30,7 @@ from casework.vocabulary import ReviewOutcome
 
 def review_card(view: ReviewView, notice: str = "") -> Card:
     title = f"Review {'OVERDUE' if view.overdue else 'due'}: {view.customer_name}"
+    summary = review_summary(view)
     body: list[CardElement] = [
         heading(title, color="Attention" if view.overdue else "Warning"),
         facts(
@@ -82,7 +83,7 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
             )
         )
         body.append(text("The letter has been requested.", subtle=True))
-        return envelope(body)
+        return envelope(body, summary=summary)
     if view.extension_waiting:
         body.append(
             heading(
@@ -90,7 +91,7 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
             )
         )
         body.append(text("You will be told here when they decide; the review stays open until then.", subtle=True))
-        return envelope(body)
+        return envelope(body, summary=summary)
     if view.extension_declined:
         body.append(text(markdown("**The determination team declined the extension:** {}", view.extension_declined)))
     body += [
@@ -118,12 +119,25 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
             ),
             execute("Reassign", Verb.REVIEW_REASSIGN, review_id=view.review_id),
         ],
+        summary=summary,
     )
+
+
+def review_summary(view: ReviewView) -> str:
+    """The review card's line in the chat list and the notification: the state first (cards.common.summary_line)."""
+    what = f"{view.title} for {view.customer_name}"
+    if view.decided_outcome is not None:
+        done = "lifted" if view.decided_outcome is ReviewOutcome.LIFT else "extended by 3 months"
+        return f"Review decided: {what}, {done} (s13)"
+    if view.extension_waiting:
+        return f"Review: {what}, extension waiting for the determination team (s13.2)"
+    due = "OVERDUE, was due" if view.overdue else "due"
+    return f"Review {due} {london_date(view.due_at)}: {what}; please lift or extend it (s13)"
 
 
 def reviews_list_card(views: Sequence[ReviewView]) -> Card:
     if not views:
-        return envelope([heading("No reviews due")])
+        return envelope([heading("No reviews due")], summary="No reviews due")
     body: list[CardElement] = [heading(f"{len(views)} review{'s' if len(views) != 1 else ''} due")]
     for view in views:
         flag = "OVERDUE – " if view.overdue else ""
@@ -139,7 +153,7 @@ def reviews_list_card(views: Sequence[ReviewView]) -> Card:
                 )
             )
         )
-    return envelope(body)
+    return envelope(body, summary=f"{len(views)} review(s) due")
 
 
 def unreachable_owner_card(view: ReviewView) -> Card:
@@ -149,7 +163,9 @@ def unreachable_owner_card(view: ReviewView) -> Card:
         [
             heading(f"Review reminder could not be delivered to {view.owner_name}", color="Attention"),
             text("They may not have used this bot yet. Please make sure the review happens, or reassign it."),
-        ]
+        ],
+        summary=f"Review reminder not delivered to {view.owner_name}: {view.title} for {view.customer_name} (s13)",
     )
     card["body"] = [*notice["body"], *card["body"]]
+    card["fallbackText"] = notice["fallbackText"]
     return card

@@ -105,7 +105,7 @@ def status_card(customer: CustomerStatusView, notice: str = "", query: str = "")
     if customer.may_signpost:
         actions.append(submit("Ombudsman signposting", Verb.OMBUDSMAN_FORM, customer_id=customer.customer_id))
     body = [text(notice, color="Good"), *standing_block(customer)] if notice else standing_block(customer)
-    return envelope(body, actions)
+    return envelope(body, actions, summary=f"{notice + ' ' if notice else ''}How to deal with {customer.name}")
 
 
 def check_result_card(result: CheckResult) -> Card:
@@ -121,6 +121,7 @@ def check_result_card(result: CheckResult) -> Card:
                 ),
             ],
             [submit("Report an incident", Verb.MENU_REPORT)],
+            summary=f"No customer found for “{result.query}”",
         )
     return envelope(
         [heading(f"{len(result.options)} customers match “{result.query}”"), text("Which one?")],
@@ -129,6 +130,7 @@ def check_result_card(result: CheckResult) -> Card:
             submit(option.label, Verb.CUSTOMER_SHOW, customer_id=option.customer_id, query=result.query)
             for option in result.options
         ],
+        summary=f"{len(result.options)} customers match “{result.query}”: which one?",
     )
 
 
@@ -142,4 +144,4 @@ def history_card(history: CustomerHistoryView) -> Card:
     actions = (
         [submit("Edit record", Verb.CUSTOMER_EDIT, customer_id=history.customer_id)] if history.may_edit_record else []
     )
-    return envelope(body, actions)
+    return envelope(body, actions, summary=f"Full history of {history.name} (need to know)")

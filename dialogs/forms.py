@@ -10,7 +10,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
-from cards.common import FORM_PROBLEM, Card
+from cards.common import FORM_PROBLEM, Card, keep_typed
 from cards.verbs import Verb
 from casework.errors import CaseworkError, InvalidSubmission
 from dialogs.activities import card_activity
@@ -66,13 +66,13 @@ class FormDialog(Dialog):
             confirmation = await self.submit(dialog_context.context, form_id, values, state)
         except InvalidSubmission as invalid:
             self.on_invalid(invalid, state)
-            card = self.render(form_id, values, invalid.errors, state)
+            card = keep_typed(self.render(form_id, values, invalid.errors, state), submitted)
             await dialog_context.context.send_activity(card_activity(card))
             return Dialog.end_of_turn
         except CaseworkError as refused:
             # A record the form names has gone (a merged customer, say) or the person may not do this: the message
             # says which, on the form, with what they typed kept. Nothing was saved.
-            card = self.render(form_id, values, {FORM_PROBLEM: str(refused)}, state)
+            card = keep_typed(self.render(form_id, values, {FORM_PROBLEM: str(refused)}, state), submitted)
             await dialog_context.context.send_activity(card_activity(card))
             return Dialog.end_of_turn
         await dialog_context.context.send_activity(card_activity(confirmation))

@@ -29,6 +29,7 @@ from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork
 from tests.card_schema import card_problems
 from tests.fake_connector import FakeConnector
+from tests.message_summaries import card_summary_problems
 from tests.teams import CAST, TEAM_CHANNEL, User
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -163,6 +164,8 @@ async def connector() -> AsyncIterator[FakeConnector]:
     await fake.close()
     # Every card the bot sent during the test, to anyone, is valid Adaptive Card 1.5 (issue 8).
     assert fake.card_errors == [], "\n".join(fake.card_errors)
+    # Every message it sent says what it is, in the chat list and the phone's notification (issue 20).
+    assert fake.summary_errors == [], "\n".join(fake.summary_errors)
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
@@ -207,6 +210,7 @@ class RunningBot:
             body = await response.json() if response.content_type == "application/json" else await response.text()
             if isinstance(body, dict) and body.get("type") == "application/vnd.microsoft.card.adaptive":
                 self.connector.card_errors.extend(card_problems(body["value"]))
+                self.connector.summary_errors.extend(card_summary_problems(body["value"]))
         if self.deliver_after_each_post:
             await self.outbox.deliver_until_idle()
         return response.status, body

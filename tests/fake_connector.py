@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.card_schema import card_problems
+from tests.message_summaries import summary_problems
 
 
 @dataclass
@@ -57,6 +58,8 @@ class FakeConnector:
     """Calls being answered now (a client that timed out does not stop the connector answering its call)."""
     card_errors: list[str] = field(default_factory=list)
     """Every schema problem in every card the bot sent: the tests fail if any is found."""
+    summary_errors: list[str] = field(default_factory=list)
+    """Every message the bot sent without a summary (tests/message_summaries.py): the tests fail if any is found."""
     check_cards: bool = True
     """Off for the outbox's load tests, where validating each card (about 0.1 s of the test process's CPU) would
     throttle the bot more than Teams does; the same cards are checked by the other tests."""
@@ -132,6 +135,7 @@ class FakeConnector:
             return fault
         activity = await request.json()
         self._check_cards(activity)
+        self.summary_errors.extend(summary_problems(activity))
         new_id = f"activity-{next(self._ids)}"
         self.calls.append(
             Call("POST", request.match_info["conversation"], request.match_info.get("activity"), activity)
@@ -144,6 +148,7 @@ class FakeConnector:
             return fault
         activity = await request.json()
         self._check_cards(activity)
+        self.summary_errors.extend(summary_problems(activity))
         self.calls.append(Call("PUT", request.match_info["conversation"], request.match_info["activity"], activity))
         return web.json_response({"id": request.match_info["activity"]})
 

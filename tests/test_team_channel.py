@@ -38,6 +38,7 @@ async def other_connector() -> AsyncIterator[FakeConnector]:
     yield fake
     await fake.close()
     assert fake.card_errors == [], "\n".join(fake.card_errors)
+    assert fake.summary_errors == [], "\n".join(fake.summary_errors)
 
 
 async def test_a_configured_channel_nobody_has_spoken_in_gets_the_first_urgent_and_decision_cards(
