@@ -536,3 +536,10 @@ class Audience(enum.StrEnum):
     CASE_OWNERS = "case owners and managers"
     LINE_MANAGERS = "line managers and the determination team"
     RECEPTION = "reception staff"
+
+
+class PeriodKind(enum.StrEnum):
+    """The periods the oversight figures are given for (s3, s4.3): a calendar month or quarter, in UK time."""
+
+    MONTH = "month"
+    QUARTER = "quarter"

@@ -22,11 +22,13 @@ from casework.ports import (
     LetterRepository,
     MeasureRepository,
     OutboxRepository,
+    OversightReads,
     RepresentativeRepository,
     ReviewRepository,
     StaffRepository,
 )
 from storage.database import SINGLE_STATEMENT
+from storage.oversight_reads import SqlOversightReads
 from storage.reads import SqlReads
 from storage.repositories.appeals import SqlAppeals
 from storage.repositories.audit import SqlAuditLog
@@ -57,6 +59,7 @@ class SqlUnitOfWork:
     audit: AuditLog
     reads: CaseReads
     correspondence: CorrespondenceRepository
+    oversight: OversightReads
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -84,6 +87,7 @@ class SqlUnitOfWork:
         self.audit = self._audit
         self.reads = SqlReads(session)
         self.correspondence = SqlCorrespondence(session)
+        self.oversight = SqlOversightReads(session)
         return self
 
     def __exit__(
