@@ -37,8 +37,8 @@ from datetime import datetime
 
 from casework import policy
 from casework.configuration import Clock
-from casework.entities import ReportingPeriod
-from casework.errors import CaseworkError
+from casework.entities import Actor, ReportingPeriod
+from casework.errors import AccessRefused, CaseworkError
 from casework.ports import OversightFacts, UnitOfWork
 from casework.vocabulary import (
     AppealKind,
@@ -167,25 +167,38 @@ COUNCIL_WIDE = "all"
 """The scope key of a restriction covering every council service."""
 
 
+ONLY_THE_TEAM = "Only members of the determination team can see the oversight figures."
+
+
 def oversight_figures(
-    uow: UnitOfWork, period_text: str, clock: Clock, oversight_minimum_group: int
+    uow: UnitOfWork, actor: Actor, period_text: str, clock: Clock, oversight_minimum_group: int
 ) -> OversightFigures:
-    """The figures for the period typed (`stats 2026Q4`); nothing typed: the last complete month. Bad input raises
-    PeriodNotUnderstood with what to type, reading nothing."""
+    """`stats [period]` for a member of the determination team (s3): the figures for the period typed; nothing
+    typed, the last complete month. Bad input raises PeriodNotUnderstood with what to type, reading nothing."""
     now = clock()
     try:
         period = policy.reporting_period(period_text, now)
     except policy.PeriodNotUnderstood as error:
         raise PeriodNotUnderstood(str(error)) from error
-    return figures_for(uow, period, now, oversight_minimum_group)
+    with uow:
+        uow.statement_by_statement()
+        member = uow.staff.get(actor.user_id)
+        if member is None or not member.is_determination_team:
+            raise AccessRefused(ONLY_THE_TEAM)
+        return _read(uow, period, now, oversight_minimum_group)
 
 
 def figures_for(uow: UnitOfWork, period: ReportingPeriod, now: datetime, minimum_group: int) -> OversightFigures:
-    """The figures for `period` as of `now`, read in one unit of work that takes no locks."""
-    as_of = min(now, period.end)
+    """The figures for `period` as of `now`, read in one unit of work that takes no locks (the digest, the committee
+    report)."""
     with uow:
         uow.statement_by_statement()
-        facts = uow.oversight.oversight_facts(period.start, period.end, as_of)
+        return _read(uow, period, now, minimum_group)
+
+
+def _read(uow: UnitOfWork, period: ReportingPeriod, now: datetime, minimum_group: int) -> OversightFigures:
+    as_of = min(now, period.end)
+    facts = uow.oversight.oversight_facts(period.start, period.end, as_of)
     return shaped(facts, period, as_of, minimum_group)
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from casework import policy
+from casework.entities import Actor
 from casework.oversight import FigureRow, OversightFigures, PeriodNotUnderstood, figures_for, oversight_figures
 from casework.vocabulary import PeriodKind
 from storage.unit_of_work import SqlUnitOfWork
@@ -21,7 +22,7 @@ def counted(rows: tuple[FigureRow, ...]) -> dict[str, int]:
 
 def november(engine: Engine, minimum_group: int = 5) -> OversightFigures:
     build_november(engine)
-    return oversight_figures(SqlUnitOfWork(engine), "2026-11", lambda: NOW, minimum_group)
+    return figures_for(SqlUnitOfWork(engine), policy.reporting_period("2026-11", NOW), NOW, minimum_group)
 
 
 def test_the_figures_of_a_known_month(engine: Engine) -> None:
@@ -74,7 +75,7 @@ def test_reviews_not_yet_due_while_the_month_runs(engine: Engine) -> None:
     """Half-way through November the review due on the 20th is not yet overdue; the one decided late already is."""
     build_november(engine)
     mid_month = at(11, 15, 12)
-    figures = oversight_figures(SqlUnitOfWork(engine), "this month", lambda: mid_month, 5)
+    figures = figures_for(SqlUnitOfWork(engine), policy.reporting_period("this month", mid_month), mid_month, 5)
     assert not figures.complete and figures.as_of == mid_month
     assert (figures.reviews.on_time, figures.reviews.overdue, figures.reviews.not_yet_due) == (1, 1, 1)
 
@@ -126,7 +127,7 @@ def test_a_bad_period_is_refused_before_anything_is_read() -> None:
             raise AssertionError("read the database")
 
     with pytest.raises(PeriodNotUnderstood, match="can't tell which period"):
-        oversight_figures(Unreadable(), "fortnight", lambda: NOW, 5)  # type: ignore[arg-type]
+        oversight_figures(Unreadable(), Actor("u-team", "Tea Member"), "fortnight", lambda: NOW, 5)  # type: ignore[arg-type]
 
 
 def test_periods_run_midnight_to_midnight_uk_time() -> None:
