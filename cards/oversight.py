@@ -40,7 +40,7 @@ class ReportLinks:
 def oversight_card(figures: OversightFigures, report_links: ReportLinks | None = None, digest: bool = False) -> Card:
     """The figures for one period; `digest` when posted to the team's channel at the start of a month or quarter."""
     period = figures.period
-    so_far = "" if figures.complete else " (so far)"
+    so_far = "" if figures.complete else ", so far"
     intro = (
         f"The {period.kind.value}ly digest for the determination team and the committee (s3, s4.3)."
         if digest

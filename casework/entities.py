@@ -43,7 +43,7 @@ class ReportingPeriod:
     kind: PeriodKind
     code: str
     label: str
-    """For people: "November 2026", "October to December 2026 (2026 Q4)"."""
+    """For people: "November 2026", "Q4 2026 (October to December)"."""
     start: datetime
     """Inclusive, UTC."""
     end: datetime

@@ -1098,7 +1098,7 @@ def quarter_period(year: int, quarter: int) -> ReportingPeriod:
     return ReportingPeriod(
         PeriodKind.QUARTER,
         f"{year:04d}Q{quarter}",
-        f"{_QUARTER_MONTHS[quarter - 1]} {year} ({year} Q{quarter})",
+        f"Q{quarter} {year} ({_QUARTER_MONTHS[quarter - 1]})",
         first.start,
         last.end,
     )

@@ -137,7 +137,7 @@ def test_periods_run_midnight_to_midnight_uk_time() -> None:
     assert october.end == datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
     q2 = policy.quarter_period(2026, 2)
     assert (q2.start, q2.end) == (datetime(2026, 3, 31, 23, tzinfo=UTC), datetime(2026, 6, 30, 23, tzinfo=UTC))
-    assert q2.label == "April to June 2026 (2026 Q2)" and q2.kind is PeriodKind.QUARTER
+    assert q2.label == "Q2 2026 (April to June)" and q2.kind is PeriodKind.QUARTER
     assert policy.previous_period(PeriodKind.QUARTER, datetime(2027, 1, 1, 0, 30, tzinfo=UTC)).code == "2026Q4"
     assert [p.code for p in policy.digest_periods(NOW)] == ["2026-11", "2026Q3"]
 
