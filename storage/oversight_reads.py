@@ -221,17 +221,24 @@ class SqlOversightReads:
         letter_kind = "CASE e.kind " + " ".join(
             f"WHEN '{kind.value}' THEN '{letter.value}'" for kind, letter in _LETTER_OF_DECISION.items()
         )
+        # The first issue of the approval's letter: about its measure (a warning, a restriction, further action
+        # in force) or about the escalation itself; two indexed look-ups, the earlier of the two taken.
+        issued = f"l.issued_at <= :as_of AND l.kind = ({letter_kind} END)"
+        by_measure = f"""(SELECT MIN(l.issued_at) FROM measure m JOIN letter l ON l.measure_id = m.id
+            WHERE m.escalation_id = e.id AND {issued})"""
+        by_escalation = f"(SELECT MIN(l.issued_at) FROM letter l WHERE l.escalation_id = e.id AND {issued})"
         [(to_letter, letters)] = self._all(
             _median(
                 f"""
                 SELECT {sql.days("first_issued", "decided_at")} AS days FROM (
-                    SELECT d.decided_at, (
-                        SELECT MIN(l.issued_at) FROM letter l LEFT JOIN measure lm ON lm.id = l.measure_id
-                        WHERE (l.escalation_id = e.id OR lm.escalation_id = e.id) AND l.issued_at <= :as_of
-                        AND l.kind = ({letter_kind} END)
-                    ) AS first_issued
-                    FROM decision d JOIN escalation e ON e.id = d.escalation_id
-                    WHERE d.decided_at >= :start AND d.decided_at < :end AND d.outcome = :approve
+                    SELECT d.decided_at, by_measure, by_escalation,
+                        CASE WHEN by_escalation IS NULL OR by_measure < by_escalation THEN by_measure
+                            ELSE by_escalation END AS first_issued
+                    FROM (
+                        SELECT d.decided_at, {by_measure} AS by_measure, {by_escalation} AS by_escalation
+                        FROM decision d JOIN escalation e ON e.id = d.escalation_id
+                        WHERE d.decided_at >= :start AND d.decided_at < :end AND d.outcome = :approve
+                    ) AS d
                 ) AS approvals WHERE first_issued IS NOT NULL
                 """
             ),
