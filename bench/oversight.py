@@ -42,7 +42,7 @@ class _Sql:
     def series(self, n: int) -> str:
         """FROM ... giving i = 1..n."""
         if self.postgres:
-            return f"generate_series(1, {n}) AS s(i)"
+            return f"generate_series(1::bigint, {n}) AS s(i)"
         return f"(WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < {n}) SELECT i FROM c) AS s"
 
     def moment(self, seconds: str) -> str:
@@ -154,6 +154,8 @@ def fill(engine: Engine, incidents: int) -> dict[str, int]:
         FROM measure WHERE id % 10 = 6""",
     ]
     with engine.begin() as connection:
+        if sql.postgres:  # the app's statement timeout is for turns, not for loading a million rows
+            connection.execute(text("SET LOCAL statement_timeout = 0"))
         for statement in statements:
             connection.execute(text(statement))
         if sql.postgres:
@@ -168,6 +170,8 @@ def fill(engine: Engine, incidents: int) -> dict[str, int]:
         }
     # Statistics for the planner, as autovacuum (PostgreSQL) or the app's own ANALYZE would leave them.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if sql.postgres:
+            connection.execute(text("SET statement_timeout = 0"))
         connection.execute(text("VACUUM ANALYZE" if sql.postgres else "ANALYZE"))
     return counts
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from casework.confirmations import chase_unconfirmed_restrictions
 from casework.correspondence import escalate_overdue_correspondence
 from casework.escalations import chase_overdue_escalations
 from casework.gateway import CaseworkGateway
+from casework.oversight import post_due_digests
 from casework.reviews import escalate_overdue_reviews, queue_due_reminders
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ class ReminderSweep:
         self._chase = chase
         self._team_configured = team_configured
         self._confirmation = confirmation
+        self._claimant = f"sweep-{uuid.uuid4().hex[:12]}"
+        """Which instance's sweep posted a digest (oversight_digest.posted_by)."""
 
     async def run_once(self) -> int:
         """Queues every review reminder now due for its owner; returns how many."""
@@ -93,6 +97,12 @@ class ReminderSweep:
             return 0
         return len(await self._casework.call(escalate_overdue_correspondence))
 
+    async def post_digests(self) -> int:
+        """The digest of the month and of the quarter just ended, to the team's channel once each (s3)."""
+        if not self._team_configured:
+            return 0
+        return len(await self._casework.call(post_due_digests, self._claimant))
+
     async def run_forever(self) -> None:
         while True:
             try:
@@ -101,6 +111,7 @@ class ReminderSweep:
                 await self.chase_escalations()
                 await self.chase_unconfirmed_restrictions()
                 await self.escalate_overdue_correspondence()
+                await self.post_digests()
             except asyncio.CancelledError:
                 raise
             except Exception:

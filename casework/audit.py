@@ -90,6 +90,7 @@ class AuditAction(enum.StrEnum):
     OMBUDSMAN_SIGNPOSTING_REFUSED = "ombudsman.signposting_refused"
     MESSAGE_NOT_DELIVERED = "message.not_delivered"
     WORK_ITEM_REFUSED = "work.item_refused"
+    OVERSIGHT_DIGEST_POSTED = "oversight.digest_posted"
 
     @property
     def record_type(self) -> str:

@@ -36,9 +36,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from casework import policy
+from casework.audit import AuditAction, record_audit
 from casework.configuration import Clock
 from casework.entities import Actor, ReportingPeriod
 from casework.errors import AccessRefused, CaseworkError
+from casework.events import DigestDue
+from casework.outbox import publish
 from casework.ports import OversightFacts, UnitOfWork
 from casework.vocabulary import (
     AppealKind,
@@ -200,6 +203,34 @@ def _read(uow: UnitOfWork, period: ReportingPeriod, now: datetime, minimum_group
     as_of = min(now, period.end)
     facts = uow.oversight.oversight_facts(period.start, period.end, as_of)
     return shaped(facts, period, as_of, minimum_group)
+
+
+DIGEST_SWEEP = Actor("system", "Oversight digest")
+
+
+def post_due_digests(uow: UnitOfWork, claimant: str, clock: Clock) -> tuple[str, ...]:
+    """The sweep, at the start of each month and quarter (s3): the digest of the month and of the quarter just
+    ended goes to the determination team's channel, once each whatever the instances and restarts (the claim is a
+    row keyed by the period, written with the outbox message and its audit in one transaction). Returns the codes
+    of the periods posted now."""
+    now = clock()
+    posted: list[str] = []
+    with uow:
+        for period in policy.digest_periods(now):
+            if uow.oversight.claim_digest(period.code, period.kind.value, now, claimant):
+                record_audit(
+                    uow, DIGEST_SWEEP, AuditAction.OVERSIGHT_DIGEST_POSTED, period.code, clock, kind=period.kind.value
+                )
+                posted.append(period.code)
+        publish(uow, [DigestDue(code) for code in posted], clock)
+        uow.commit()
+    return tuple(posted)
+
+
+def digest_figures(uow: UnitOfWork, period_code: str, clock: Clock, oversight_minimum_group: int) -> OversightFigures:
+    """The figures a digest shows, read when it is sent (the outbox renders every card from the records then)."""
+    now = clock()
+    return figures_for(uow, policy.reporting_period(period_code, now), now, oversight_minimum_group)
 
 
 def shaped(facts: OversightFacts, period: ReportingPeriod, as_of: datetime, minimum_group: int) -> OversightFigures:

@@ -538,6 +538,11 @@ class OversightReads(Protocol):
         it runs)."""
         ...
 
+    def claim_digest(self, period_code: str, kind: str, at: datetime, by: str) -> bool:
+        """Records that this period's digest is being posted; False if it already was (by any instance, ever):
+        one INSERT ... ON CONFLICT DO NOTHING, so "once" is the database's."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction: everything a use case changes, with its audit events, is committed together or not at all."""

@@ -980,6 +980,9 @@ class NoOversightReads:
     def oversight_facts(self, start: datetime, end: datetime, as_of: datetime) -> OversightFacts:
         raise NotImplementedError("the oversight figures are tested on SQLite and PostgreSQL")
 
+    def claim_digest(self, period_code: str, kind: str, at: datetime, by: str) -> bool:
+        raise NotImplementedError("the digests are tested on SQLite and PostgreSQL")
+
 
 class FakeUnitOfWork:
     """One in-memory transaction at a time: changes are seen by later units of work only after commit()."""
