@@ -242,3 +242,20 @@ def table_lines(result: dict[str, Any]) -> list[list[Any]]:
         ]
         for r in result["rows"]
     ]
+
+
+def main() -> None:
+    """python -m bench.oversight DATABASE_URL [INCIDENTS]: fills a fresh, migrated database with generated casework
+    (20,000 incidents unless told), for trying `stats` by hand (tools/playground/stats_walk.mjs)."""
+    import sys
+
+    url = sys.argv[1]
+    incidents = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
+    upgrade(url)
+    engine = create_database_engine(url)
+    print(fill(engine, incidents))
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
