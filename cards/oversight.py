@@ -78,6 +78,15 @@ def _pairs(rows: Sequence[FigureRow]) -> list[tuple[str, str]]:
     return [(row.label, str(row.count)) for row in rows]
 
 
+CHART_LABEL = 28
+"""Characters of a label a chart draws: a long one leaves no room for its bar on a phone or a narrow column; the
+fallback facts give each in full."""
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= CHART_LABEL else label[: CHART_LABEL - 1].rstrip(" ,;:(") + "…"
+
+
 def _bars(title: str, rows: Sequence[FigureRow], nothing: str) -> list[CardElement]:
     """A horizontal bar per non-zero row, largest first; the same as facts where charts are not drawn."""
     shown = non_zero(rows)
@@ -89,7 +98,7 @@ def _bars(title: str, rows: Sequence[FigureRow], nothing: str) -> list[CardEleme
             show_title=True,
             color_set="categorical",
             display_mode="AbsoluteWithAxis",
-            data=[HorizontalBarChartDataValue(x=row.label, y=row.count) for row in shown],
+            data=[HorizontalBarChartDataValue(x=_short(row.label), y=row.count) for row in shown],
             fallback=facts(_pairs(shown)),
         )
     ]
@@ -137,7 +146,7 @@ def _measures(figures: OversightFigures) -> list[CardElement]:
                 title="Restrictions by type (s15.2)",
                 show_title=True,
                 color_set="categorical",
-                data=[VerticalBarChartDataValue(x=row.label, y=row.count) for row in restrictions],
+                data=[VerticalBarChartDataValue(x=_short(row.label), y=row.count) for row in restrictions],
                 fallback=facts(_pairs(restrictions)),
             )
         )

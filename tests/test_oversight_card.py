@@ -123,12 +123,13 @@ def test_a_chart_and_its_fallback_give_the_same_figures() -> None:
     charts, _ = charts_and_text(oversight_card(figures()))
     by_action = next(c for c in charts if c["title"].startswith("By unreasonable action"))
     assert [(d["x"], d["y"]) for d in by_action["data"]] == [
-        ("Abusive, threatening or intimidating (incl. discriminatory language)", 9),
-        ("Repeat contacts or complaints with minor changes", 4),
+        ("Abusive, threatening or int…", 9),
+        ("Repeat contacts or complain…", 4),
         ("Something else (describe it)", 1),
     ]
     fallback = [(f["title"], f["value"]) for f in by_action["fallback"]["facts"]]
     assert [value for _, value in fallback] == ["9", "4", "1"]
+    assert fallback[0][0].startswith("Abusive, threatening or intimidating \\(incl. discriminatory language\\)")
     reviews = next(c for c in charts if c["title"] == "On time or overdue")
     assert [(d["legend"], d["value"], d["color"]) for d in reviews["data"]] == [
         ("On time", 4, "good"),
