@@ -152,6 +152,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             repeat_every=timedelta(hours=settings.immediate_unconfirmed_chase_hours),
             lapse=settings.immediate_unconfirmed == "lapse",
         ),
+        team_reachable=lambda: team_channel.status().reachable,
     )
 
     app = web.Application()

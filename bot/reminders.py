@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -48,12 +49,16 @@ class ReminderSweep:
         chase: EscalationChase,
         team_configured: bool,
         confirmation: ConfirmationChase,
+        team_reachable: Callable[[], bool] = lambda: True,
     ) -> None:
         self._casework = casework
         self._interval = interval_seconds
         self._chase = chase
         self._team_configured = team_configured
         self._confirmation = confirmation
+        self._team_reachable = team_reachable
+        """Whether the outbox can reach the team's channel now (it cannot before the bot has heard from the tenant):
+        a digest is claimed once and for all, so it waits until it can be delivered."""
         self._claimant = f"sweep-{uuid.uuid4().hex[:12]}"
         """Which instance's sweep posted a digest (oversight_digest.posted_by)."""
 
@@ -99,7 +104,7 @@ class ReminderSweep:
 
     async def post_digests(self) -> int:
         """The digest of the month and of the quarter just ended, to the team's channel once each (s3)."""
-        if not self._team_configured:
+        if not self._team_configured or not await asyncio.to_thread(self._team_reachable):
             return 0
         return len(await self._casework.call(post_due_digests, self._claimant))
 
