@@ -81,6 +81,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             render=render,
             review_lead=timedelta(days=settings.reminder_lead_days),
             correspondence_review_within=timedelta(days=settings.correspondence_review_days),
+            oversight_minimum_group=settings.oversight_minimum_group,
         ),
         blocking,
     )
@@ -158,6 +159,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             if settings.retention_enabled
             else None
         ),
+        team_reachable=lambda: team_channel.status().reachable,
     )
 
     app = web.Application()

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     reminder_lead_days: int = Field(7, alias="REMINDER_LEAD_DAYS", ge=0)
     review_overdue_repeat_hours: float = Field(24, alias="REVIEW_OVERDUE_REPEAT_HOURS", gt=0)
     correspondence_review_days: float = Field(5, alias="CORRESPONDENCE_REVIEW_DAYS", gt=0, le=60)
+    oversight_minimum_group: int = Field(5, alias="OVERSIGHT_MINIMUM_GROUP", ge=1, le=100)
+    """The smallest group an equality monitoring figure is shown for (s4.3, issue 19); smaller: "fewer than N"."""
     """How long an item of correspondence on file may wait for its review (s16.1) before it goes to the
     determination team. Calendar days from when it was logged: the policy sets no period, and what the review
     looks for includes safeguarding concerns, so it is kept to less than a working week whatever the weekday (5

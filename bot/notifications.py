@@ -16,6 +16,7 @@ from cards.correspondence import new_information_card, safeguarding_card
 from cards.correspondence import review_card as correspondence_review_card
 from cards.escalation import chase_card, confirmation_chase_card, decision_card, information_request_card
 from cards.incident import case_owner_alert_card, manager_discussion_card, urgent_incident_card
+from cards.oversight import oversight_card
 from cards.review import review_card, unreachable_owner_card
 from casework.appeals import appeal_view, decided_notice
 from casework.correspondence import CorrespondenceItemView, correspondence_message
@@ -23,6 +24,7 @@ from casework.entities import OutboxMessage, user_of
 from casework.errors import NotFound
 from casework.gateway import CaseworkGateway
 from casework.outbox import message_content
+from casework.oversight import digest_figures
 from casework.reviews import review_view
 from casework.views import MessageContent, UndeliveredNotice
 from casework.vocabulary import EscalationState, MessagePurpose
@@ -80,7 +82,12 @@ class Notifications:
             MessagePurpose.APPEAL_CARD: self._appeal_card,
             MessagePurpose.APPEAL_CARD_UPDATE: self._appeal_card_update,
             MessagePurpose.APPEAL_DECIDED: self._appeal_decided,
+            MessagePurpose.OVERSIGHT_DIGEST: self._oversight_digest,
         }
+
+    async def _oversight_digest(self, message: OutboxMessage) -> Outgoing:
+        figures = await self._casework.call(digest_figures, str(message.subject["period"]))
+        return self._to_addressee(message, oversight_card(figures, digest=True))
 
     @property
     def team_conversation_id(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +16,7 @@ from casework.confirmations import chase_unconfirmed_restrictions
 from casework.correspondence import escalate_overdue_correspondence
 from casework.escalations import chase_overdue_escalations
 from casework.gateway import CaseworkGateway
+from casework.oversight import post_due_digests
 from casework.retention import RetentionReport
 from casework.reviews import escalate_overdue_reviews, queue_due_reminders
 
@@ -49,6 +51,7 @@ class ReminderSweep:
         team_configured: bool,
         confirmation: ConfirmationChase,
         retention: Callable[[], RetentionReport | None] | None = None,
+        team_reachable: Callable[[], bool] = lambda: True,
     ) -> None:
         self._casework = casework
         self._retention = retention
@@ -56,6 +59,11 @@ class ReminderSweep:
         self._chase = chase
         self._team_configured = team_configured
         self._confirmation = confirmation
+        self._team_reachable = team_reachable
+        """Whether the outbox can reach the team's channel now (it cannot before the bot has heard from the tenant):
+        a digest is claimed once and for all, so it waits until it can be delivered."""
+        self._claimant = f"sweep-{uuid.uuid4().hex[:12]}"
+        """Which instance's sweep posted a digest (oversight_digest.posted_by)."""
 
     async def run_once(self) -> int:
         """Queues every review reminder now due for its owner; returns how many."""
@@ -108,6 +116,12 @@ class ReminderSweep:
             log.info("retention removed %s", report.counts() or "nothing")
         return report
 
+    async def post_digests(self) -> int:
+        """The digest of the month and of the quarter just ended, to the team's channel once each (s3)."""
+        if not self._team_configured or not await asyncio.to_thread(self._team_reachable):
+            return 0
+        return len(await self._casework.call(post_due_digests, self._claimant))
+
     async def run_forever(self) -> None:
         while True:
             try:
@@ -117,6 +131,7 @@ class ReminderSweep:
                 await self.chase_unconfirmed_restrictions()
                 await self.escalate_overdue_correspondence()
                 await self.apply_retention()
+                await self.post_digests()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -154,6 +154,19 @@ COMMANDS: tuple[Command, ...] = (
         who=Audience.RECEPTION,
         offered_in=PERSONAL_ONLY,
     ),
+    # The personal list is full (Teams lists at most 10 commands a scope): `stats` is suggested in team channels and
+    # group chats, where the determination team works, and typed anywhere; the menu lists it with every command.
+    Command(
+        "stats",
+        "_send_stats",
+        argument="period",
+        help="the oversight figures for a month or quarter (s3, s4.3), e.g. stats 2026Q4, stats last month",
+        description="Oversight figures for a month or quarter, e.g. stats 2026Q4 (determination team)",
+        who=Audience.DETERMINATION_TEAM,
+        offered_in=(CommandList.TEAM_AND_GROUP_CHAT,),
+        private_in_shared=True,
+        shared_in_team_channel=True,
+    ),
     # `cancel` is an alias of help (the same answer, closing the open form): Teams lists at most 10 commands a scope.
     Command(
         "help",
@@ -174,11 +187,10 @@ def command_named(word: str) -> Command | None:
 
 
 def menu_entries() -> tuple[MenuEntry, ...]:
-    """Every command offered in a 1:1 chat, where people read the menu."""
+    """Every command the bot answers, in table order: the menu is the help people read, whichever of Teams'
+    suggestion lists (at most 10 each) a command is in."""
     return tuple(
-        MenuEntry(c.name, c.help, c.argument, audience="" if c.who is Audience.STAFF else c.who.value)
-        for c in COMMANDS
-        if CommandList.PERSONAL in c.offered_in
+        MenuEntry(c.name, c.help, c.argument, audience="" if c.who is Audience.STAFF else c.who.value) for c in COMMANDS
     )
 
 

@@ -36,6 +36,7 @@ from cards.common import Card, envelope, refusal_card, text
 from cards.escalation import pending_card
 from cards.letters import customer_letters_card, reception_card
 from cards.my_work import my_work_card
+from cards.oversight import oversight_card
 from cards.review import reviews_list_card
 from cards.status import check_result_card, history_card, status_card
 from cards.verbs import Verb
@@ -46,6 +47,7 @@ from casework.escalations import pending_escalations
 from casework.gateway import CaseworkGateway
 from casework.letters import LETTERS_WHO_MAY, customer_letters, mark_collected, reception_list
 from casework.my_work import my_work
+from casework.oversight import oversight_figures
 from casework.policy import NOT_REGISTERED, door_refusal
 from casework.reviews import reviews_for
 from casework.staff import admit, record_door_refusal
@@ -317,6 +319,15 @@ class CaseworkBot(TeamsActivityHandler):
         except CaseworkError as error:
             return str(error)
         return pending_card(views)
+
+    async def _send_stats(self, turn_context: TurnContext, dialog_context: DialogContext | None, rest: str) -> Reply:
+        """`stats [period]`: the oversight figures (s3, s4.3) for the determination team; a period not understood
+        gets what to type."""
+        try:
+            figures = await self._casework.call(oversight_figures, actor_of(turn_context.activity), rest)
+        except CaseworkError as error:
+            return str(error)
+        return oversight_card(figures)
 
     async def _send_case(self, turn_context: TurnContext, dialog_context: DialogContext | None, rest: str) -> Reply:
         """`case <customer>`: the full history, for those entitled to it (need to know)."""

@@ -94,6 +94,7 @@ class AuditAction(enum.StrEnum):
     WORK_ITEM_REFUSED = "work.item_refused"
     RETENTION_REMOVED = "retention.removed"
     AUDIT_REDACTED = "audit.redacted"
+    OVERSIGHT_DIGEST_POSTED = "oversight.digest_posted"
 
     @property
     def record_type(self) -> str:

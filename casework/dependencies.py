@@ -30,6 +30,8 @@ class Dependencies:
     """How far ahead a review counts as due for the `reviews` list and the reminders (s13.1)."""
     correspondence_review_within: timedelta
     """How long an item of correspondence on file may wait for its review before the team is told (s16.1)."""
+    oversight_minimum_group: int
+    """The smallest group an equality monitoring figure is shown for (s4.3; OVERSIGHT_MINIMUM_GROUP)."""
 
     def for_use_case(self, use_case: Callable[..., Any]) -> dict[str, Any]:
         """The keyword arguments this use case takes from the bound dependencies."""

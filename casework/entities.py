@@ -27,11 +27,27 @@ from casework.vocabulary import (
     MeasureKind,
     MessagePurpose,
     MessageState,
+    PeriodKind,
     ReviewOutcome,
     SeriousThreat,
     ServiceArea,
     UnreasonableAction,
 )
+
+
+@dataclass(frozen=True)
+class ReportingPeriod:
+    """A calendar month or quarter the oversight figures cover (s3, s4.3): from local midnight on its first day to
+    local midnight after its last (Europe/London), held as UTC. `code` is how it is typed (2026-11, 2026Q4)."""
+
+    kind: PeriodKind
+    code: str
+    label: str
+    """For people: "November 2026", "Q4 2026 (October to December)"."""
+    start: datetime
+    """Inclusive, UTC."""
+    end: datetime
+    """Exclusive, UTC."""
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,13 @@ class AppealDecided:
     case_owner_id: str
 
 
+@dataclass(frozen=True)
+class DigestDue:
+    """A month or quarter has ended: its oversight figures go to the determination team's channel (s3)."""
+
+    period_code: str
+
+
 Event = (
     IncidentReported
     | EscalationRequested
@@ -154,4 +161,5 @@ Event = (
     | CorrespondenceOverdue
     | AppealRecorded
     | AppealDecided
+    | DigestDue
 )

@@ -26,6 +26,7 @@ from casework.events import (
     CorrespondenceLogged,
     CorrespondenceOverdue,
     CorrespondenceReviewed,
+    DigestDue,
     EscalationDecided,
     EscalationOverdue,
     EscalationRequested,
@@ -152,6 +153,8 @@ def messages_for(event: Event, clock: Clock) -> list[NewOutboxMessage]:
                 NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.APPEAL_CARD_UPDATE, {"appeal_id": appeal_id}, now),
                 NewOutboxMessage(personal_chat(owner), MessagePurpose.APPEAL_DECIDED, {"appeal_id": appeal_id}, now),
             ]
+        case DigestDue(period_code=code):
+            return [NewOutboxMessage(TEAM_CHANNEL, MessagePurpose.OVERSIGHT_DIGEST, {"period": code}, now)]
     raise TypeError(f"no messages are defined for {type(event).__name__}")
 
 

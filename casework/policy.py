@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import calendar
 import enum
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from casework.entities import (
     Measure,
     NewMeasure,
     RecentIncident,
+    ReportingPeriod,
     RestrictionTerms,
     RetainedMeasure,
     SeriousStepParticulars,
@@ -40,6 +42,7 @@ from casework.vocabulary import (
     EscalationState,
     ImmediateStep,
     MeasureKind,
+    PeriodKind,
     RepresentativeOption,
     RetainedKind,
     ReviewOutcome,
@@ -1232,3 +1235,146 @@ def lookup_audit_cutoff(periods: RetentionPeriods, now: datetime) -> datetime:
     """Lookups recorded before this are redacted: who looked at whom is kept for RETENTION_LOOKUP_AUDIT_MONTHS, long
     enough to answer a complaint about access or a subject access request (Art. 15) about it."""
     return add_months(now, -periods.lookup_audit_months)
+
+
+# --- Oversight figures (s3, s4.3; issue 19) -------------------------------------------------------------------------
+
+MINIMUM_GROUP_DEFAULT = 5
+"""Equality monitoring is shown in aggregate only: a group smaller than this has no figure (OVERSIGHT_MINIMUM_GROUP),
+so nobody can be picked out of it (UK GDPR; the cover report's Equality Impact Assessment)."""
+
+_MONTH_NAMES = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
+    name.lower(): number for number, name in enumerate(calendar.month_abbr) if name
+}
+_QUARTER_MONTHS = ("January to March", "April to June", "July to September", "October to December")
+
+PERIOD_HELP = (
+    "Give a month or a quarter: 2026-11, November 2026, 2026Q4, last month, this month, last quarter or "
+    "this quarter. With none, the last complete month."
+)
+
+
+class PeriodNotUnderstood(ValueError):
+    """The period typed is not one the figures can be given for; the message says what to type."""
+
+
+def month_period(year: int, month: int) -> ReportingPeriod:
+    """A calendar month, from local midnight on the 1st to local midnight on the next month's 1st (UK time)."""
+    start = datetime(year, month, 1, tzinfo=LOCAL_TIME)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=LOCAL_TIME)
+    return ReportingPeriod(
+        PeriodKind.MONTH,
+        f"{year:04d}-{month:02d}",
+        f"{calendar.month_name[month]} {year}",
+        start.astimezone(UTC),
+        end.astimezone(UTC),
+    )
+
+
+def quarter_period(year: int, quarter: int) -> ReportingPeriod:
+    """A calendar quarter (Q1 is January to March), in UK time."""
+    first = month_period(year, 3 * quarter - 2)
+    last = month_period(year, 3 * quarter)
+    return ReportingPeriod(
+        PeriodKind.QUARTER,
+        f"{year:04d}Q{quarter}",
+        f"Q{quarter} {year} ({_QUARTER_MONTHS[quarter - 1]})",
+        first.start,
+        last.end,
+    )
+
+
+def period_containing(kind: PeriodKind, moment: datetime) -> ReportingPeriod:
+    local = moment.astimezone(LOCAL_TIME)
+    if kind is PeriodKind.MONTH:
+        return month_period(local.year, local.month)
+    return quarter_period(local.year, (local.month - 1) // 3 + 1)
+
+
+def previous_period(kind: PeriodKind, now: datetime) -> ReportingPeriod:
+    """The last complete month or quarter before `now`: the one a digest posted now covers."""
+    current = period_containing(kind, now)
+    return period_containing(kind, current.start - timedelta(seconds=1))
+
+
+def reporting_period(text: str, now: datetime) -> ReportingPeriod:
+    """The period `stats` was asked for, by what was typed; nothing typed: the last complete month. Raises
+    PeriodNotUnderstood, with what to type, for anything else or a period that has not started yet."""
+    typed = " ".join(text.lower().replace("-", " - ").replace("/", " - ").split())
+    compact = typed.replace(" ", "")
+    period = _named_period(compact, now)
+    if period is None:
+        period = _dated_period(typed, compact)
+    if period is None:
+        raise PeriodNotUnderstood(f'I can\'t tell which period "{text.strip()}" is. {PERIOD_HELP}')
+    if period.start > now:
+        raise PeriodNotUnderstood(f"{period.label} has not started yet. {PERIOD_HELP}")
+    return period
+
+
+def _named_period(compact: str, now: datetime) -> ReportingPeriod | None:
+    named = {
+        "": lambda: previous_period(PeriodKind.MONTH, now),
+        "lastmonth": lambda: previous_period(PeriodKind.MONTH, now),
+        "month": lambda: previous_period(PeriodKind.MONTH, now),
+        "thismonth": lambda: period_containing(PeriodKind.MONTH, now),
+        "lastquarter": lambda: previous_period(PeriodKind.QUARTER, now),
+        "quarter": lambda: previous_period(PeriodKind.QUARTER, now),
+        "thisquarter": lambda: period_containing(PeriodKind.QUARTER, now),
+    }
+    make = named.get(compact)
+    return make() if make else None
+
+
+def _dated_period(typed: str, compact: str) -> ReportingPeriod | None:
+    """2026Q4, Q4 2026, 2026-11, 11-2026, November 2026, nov 2026."""
+    quarter = re.fullmatch(r"(\d{4})-?q([1-4])|q([1-4])-?(\d{4})", compact)
+    if quarter:
+        year = quarter.group(1) or quarter.group(4)
+        return _in_range(int(year), lambda y: quarter_period(y, int(quarter.group(2) or quarter.group(3))))
+    numeric = re.fullmatch(r"(\d{4})-(\d{1,2})|(\d{1,2})-(\d{4})", compact)
+    if numeric:
+        year, month = (numeric.group(1), numeric.group(2)) if numeric.group(1) else (numeric.group(4), numeric.group(3))
+        if not 1 <= int(month) <= 12:
+            return None
+        return _in_range(int(year), lambda y: month_period(y, int(month)))
+    named = re.fullmatch(r"([a-z]+)\.?\s*(\d{4})", typed.replace(" - ", " "))
+    if named and named.group(1) in _MONTH_NAMES:
+        return _in_range(int(named.group(2)), lambda y: month_period(y, _MONTH_NAMES[named.group(1)]))
+    return None
+
+
+def _in_range(year: int, make: Callable[[int], ReportingPeriod]) -> ReportingPeriod | None:
+    return make(year) if 2000 <= year <= 2999 else None
+
+
+def digest_periods(now: datetime) -> tuple[ReportingPeriod, ...]:
+    """The digests due to the determination team's channel as of `now`: the last complete month's, and the last
+    complete quarter's (s3). Each is posted once, whenever the sweep first runs after its period ends."""
+    return (previous_period(PeriodKind.MONTH, now), previous_period(PeriodKind.QUARTER, now))
+
+
+def group_figure(count: int, minimum_group: int) -> int | None:
+    """An equality monitoring figure as it may be shown: None (no figure) for a group smaller than
+    `minimum_group`, so nobody in it can be identified (s4.3, UK GDPR). Zero is shown: it identifies nobody."""
+    return count if count == 0 or count >= minimum_group else None
+
+
+def group_figure_text(count: int | None, minimum_group: int) -> str:
+    return str(count) if count is not None else f"fewer than {minimum_group}"
+
+
+class ReviewTimeliness(enum.StrEnum):
+    """A review due in the period, as of a moment: decided by its due date, overdue (decided after it, or still
+    undecided once it passed), or not yet due and undecided (s13.1)."""
+
+    ON_TIME = "on_time"
+    OVERDUE = "overdue"
+    NOT_YET_DUE = "not_yet_due"
+
+
+def review_timeliness(due_at: datetime, decided_at: datetime | None, as_of: datetime) -> ReviewTimeliness:
+    """storage/oversight_reads.py counts the same in SQL (tests/test_oversight.py checks the two agree)."""
+    if decided_at is not None and decided_at <= as_of:
+        return ReviewTimeliness.ON_TIME if decided_at <= due_at else ReviewTimeliness.OVERDUE
+    return ReviewTimeliness.OVERDUE if due_at < as_of else ReviewTimeliness.NOT_YET_DUE

@@ -127,6 +127,7 @@ AUDIT_LINKS: Mapping[AuditAction, AuditLink] = {
     AuditAction.ACTIVITY_REJECTED_TENANT: AuditLink.NONE,
     AuditAction.RETENTION_REMOVED: AuditLink.CUSTOMER,
     AuditAction.AUDIT_REDACTED: AuditLink.NONE,
+    AuditAction.OVERSIGHT_DIGEST_POSTED: AuditLink.NONE,
     AuditAction.STAFF_REGISTERED: AuditLink.NONE,
     AuditAction.STAFF_UNLISTED: AuditLink.NONE,
     AuditAction.ROUTE_REFUSED: AuditLink.NONE,

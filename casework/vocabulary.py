@@ -460,6 +460,8 @@ class MessagePurpose(enum.StrEnum):
     """An appeal was decided: its card in the team's channel shows the outcome for everyone."""
     APPEAL_DECIDED = "appeal_decided"
     """The case owner is told an appeal's outcome, with its draft letter to check and issue."""
+    OVERSIGHT_DIGEST = "oversight_digest"
+    """A month's or quarter's oversight figures, to the determination team's channel when it ends (s3)."""
 
     @property
     def label(self) -> str:
@@ -487,6 +489,7 @@ _MESSAGE_LABELS = {
     MessagePurpose.APPEAL_CARD: "a complaint or appeal to decide",
     MessagePurpose.APPEAL_CARD_UPDATE: "an appeal card's update",
     MessagePurpose.APPEAL_DECIDED: "the outcome of a complaint or appeal",
+    MessagePurpose.OVERSIGHT_DIGEST: "the oversight figures for a month or quarter",
 }
 
 
@@ -555,3 +558,10 @@ class RetainedKind(enum.StrEnum):
     APPEAL = "appeal"
     SIGNPOSTING = "signposting"
     LOOKUP_AUDIT = "lookup_audit"
+
+
+class PeriodKind(enum.StrEnum):
+    """The periods the oversight figures are given for (s3, s4.3): a calendar month or quarter, in UK time."""
+
+    MONTH = "month"
+    QUARTER = "quarter"

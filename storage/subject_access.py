@@ -68,6 +68,7 @@ NOT_CUSTOMER_DATA: Mapping[str, str] = {
     "bot_state": "a staff member's unfinished form, keyed by their conversation, not filed against a customer",
     "alembic_version": "Alembic's record of the schema version, nothing else",
     "scheduled_run": "which day's retention run an instance claimed: a date per job, nothing else",
+    "oversight_digest": "which month's or quarter's digest was posted: aggregate figures only, nothing about anyone",
 }
 """Tables holding nothing about a customer, each with the reason (casework/subject_access.py has the detail)."""
 

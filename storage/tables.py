@@ -112,7 +112,8 @@ class IncidentRecord(SQLModel, table=True):
     reference: str | None = Field(default=None, max_length=32, unique=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     reported_by: str = Field(max_length=64, index=True)
-    occurred_at: datetime = _utc()
+    occurred_at: datetime = _utc(index=True)
+    """Indexed for the oversight figures, which count a period's incidents by when they happened (migration 0024)."""
     channel: str = Field(max_length=32)
     actions: list[str] = Field(sa_column=Column(JSON, nullable=False))
     description: str = Field(sa_column=Column(Text, nullable=False))
@@ -217,7 +218,7 @@ class DecisionRecord(SQLModel, table=True):
     escalation_id: int = Field(foreign_key="escalation.id", unique=True)
     outcome: str = Field(max_length=20)
     decided_by: str = Field(max_length=64)
-    decided_at: datetime = _utc()
+    decided_at: datetime = _utc(index=True)
     notes: str = Field(sa_column=Column(Text, nullable=False))
 
 
@@ -230,8 +231,8 @@ class MeasureRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     kind: str = Field(max_length=20)
-    escalation_id: int = Field(foreign_key="escalation.id")
-    starts_at: datetime = _utc()
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    starts_at: datetime = _utc(index=True)
     review_due_at: datetime = _utc()
     ended_at: datetime | None = _utc(nullable=True)
     case_owner_id: str = Field(max_length=64)
@@ -256,12 +257,12 @@ class Review(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     measure_id: int = Field(foreign_key="measure.id")
-    due_at: datetime = _utc()
+    due_at: datetime = _utc(index=True)
     reminder_sent_at: datetime | None = _utc(nullable=True)
     reminder_claimed_by: str | None = Field(default=None, max_length=64)
     reminder_claimed_until: datetime | None = _utc(nullable=True)
     owner_id: str | None = Field(default=None, max_length=64)
-    decided_at: datetime | None = _utc(nullable=True)
+    decided_at: datetime | None = _utc(nullable=True, index=True)
     outcome: str | None = Field(default=None, max_length=20)
     decided_by: str | None = Field(default=None, max_length=64)
     reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
@@ -304,7 +305,7 @@ class AppealRecord(SQLModel, table=True):
     measure_id: int = Field(foreign_key="measure.id", index=True)
     kind: str = Field(max_length=20)
     decision: str = Field(max_length=20)
-    received_on: date
+    received_on: date = Field(index=True)
     channel: str = Field(max_length=20)
     grounds: str = Field(sa_column=Column(Text, nullable=False))
     recorded_by: str = Field(max_length=64)
@@ -312,7 +313,7 @@ class AppealRecord(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=20, index=True)
     reasons: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     decided_by: str | None = Field(default=None, max_length=64)
-    decided_at: datetime | None = _utc(nullable=True)
+    decided_at: datetime | None = _utc(nullable=True, index=True)
     new_review_due_at: datetime | None = _utc(nullable=True)
     card_conversation_id: str | None = Field(default=None, max_length=400)
     card_activity_id: str | None = Field(default=None, max_length=200)
@@ -369,6 +370,20 @@ class LetterRecord(SQLModel, table=True):
     """The email address an emailed letter went to."""
     collected_by: str | None = Field(default=None, max_length=200)
     """Who collected a letter held at reception (the customer or their representative)."""
+
+
+class OversightDigestRecord(SQLModel, table=True):
+    """A digest of the oversight figures posted to the determination team's channel (issue 19): the primary key
+    makes "once per period" a database fact across instances and restarts (migration 0024)."""
+
+    __tablename__ = "oversight_digest"
+
+    period_code: str = Field(primary_key=True, max_length=12)
+    """2026-11 for a month's, 2026Q4 for a quarter's."""
+    kind: str = Field(max_length=10)
+    posted_at: datetime = _utc()
+    posted_by: str = Field(max_length=64)
+    """The instance whose sweep wrote it to the outbox."""
 
 
 class AuditEventRecord(SQLModel, table=True):

@@ -22,12 +22,14 @@ from casework.ports import (
     LetterRepository,
     MeasureRepository,
     OutboxRepository,
+    OversightReads,
     RepresentativeRepository,
     RetentionStore,
     ReviewRepository,
     StaffRepository,
 )
 from storage.database import SINGLE_STATEMENT
+from storage.oversight_reads import SqlOversightReads
 from storage.reads import SqlReads
 from storage.repositories.appeals import SqlAppeals
 from storage.repositories.audit import SqlAuditLog
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
     subject_access: SqlSubjectAccess
     """The subject access read (casework/subject_access.py's own port, not every unit of work's)."""
     retention: RetentionStore
+    oversight: OversightReads
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -92,6 +95,7 @@ class SqlUnitOfWork:
         self.correspondence = SqlCorrespondence(session)
         self.subject_access = SqlSubjectAccess(session)
         self.retention = SqlRetention(session)
+        self.oversight = SqlOversightReads(session)
         return self
 
     def __exit__(

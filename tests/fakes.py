@@ -68,6 +68,8 @@ from casework.ports import (
     LetterRepository,
     MeasureRepository,
     OutboxRepository,
+    OversightFacts,
+    OversightReads,
     RepresentativeRepository,
     ReviewDue,
     ReviewRepository,
@@ -971,6 +973,17 @@ class FakeReads:
         return member.name if member else user_id
 
 
+class NoOversightReads:
+    """The oversight figures are SQL aggregates (storage/oversight_reads.py): tests/test_oversight.py runs them on
+    SQLite and PostgreSQL, with nothing in memory to stand in for them."""
+
+    def oversight_facts(self, start: datetime, end: datetime, as_of: datetime) -> OversightFacts:
+        raise NotImplementedError("the oversight figures are tested on SQLite and PostgreSQL")
+
+    def claim_digest(self, period_code: str, kind: str, at: datetime, by: str) -> bool:
+        raise NotImplementedError("the digests are tested on SQLite and PostgreSQL")
+
+
 class FakeUnitOfWork:
     """One in-memory transaction at a time: changes are seen by later units of work only after commit()."""
 
@@ -987,6 +1000,7 @@ class FakeUnitOfWork:
     audit: AuditLog
     reads: CaseReads
     correspondence: CorrespondenceRepository
+    oversight: OversightReads
 
     def __init__(self) -> None:
         self.state = FakeState()
@@ -1009,6 +1023,7 @@ class FakeUnitOfWork:
         self.audit = FakeAuditLog(self)
         self.reads = FakeReads(self)
         self.correspondence = FakeCorrespondence(self)
+        self.oversight = NoOversightReads()
 
     def __enter__(self) -> Self:
         assert not self.active, "units of work do not nest"

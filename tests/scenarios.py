@@ -65,6 +65,7 @@ def dependencies(clock: Clock) -> Dependencies:
         render=placeholder_docx,
         review_lead=timedelta(days=7),
         correspondence_review_within=timedelta(days=5),
+        oversight_minimum_group=5,
     )
 
 

@@ -273,7 +273,13 @@ def test_the_manifest_describes_this_bot(dev_manifest: dict[str, Any]) -> None:
     lists = {tuple(lst["scopes"]): lst["commands"] for lst in dev_manifest["bots"][0]["commandLists"]}
     personal = [command["title"] for command in lists[("personal",)]]
     assert personal[:5] == ["report", "check", "escalate", "pending", "case"] and personal[-1] == "help"
-    assert [command["title"] for command in lists[("team", "groupChat")]] == ["pending", "case", "reviews", "help"]
+    assert [command["title"] for command in lists[("team", "groupChat")]] == [
+        "pending",
+        "case",
+        "reviews",
+        "stats",
+        "help",
+    ]
     assert all(0 < len(c["description"]) <= 80 for commands in lists.values() for c in commands)
 
 

@@ -30,6 +30,8 @@ CUSTOMER = "Jane Smith"
 
 
 def typed(command: Command) -> str:
+    if command.argument == "period":
+        return f"{command.name} last month"
     return f"{command.name} {CUSTOMER}" if command.argument else command.name
 
 
@@ -61,7 +63,9 @@ def only_the_line(calls: list[Call]) -> str:
 
 def test_the_table_says_where_each_command_is_answered() -> None:
     private = {command.name for command in COMMANDS if command.private_in_shared}
-    assert private == {"check", "case", "log", "pending", "reviews"}, "the commands that say something about customers"
+    assert private == {"check", "case", "log", "pending", "reviews", "stats"}, (
+        "the commands that say something about customers, or the team's own figures"
+    )
     for command in COMMANDS:
         assert not command.answers_privately("personal", in_team_channel=False)
         assert not command.answers_privately(None, in_team_channel=False), "the Emulator sends no type for a 1:1 chat"
@@ -69,7 +73,7 @@ def test_the_table_says_where_each_command_is_answered() -> None:
             assert command.answers_privately(shared, in_team_channel=False) is command.private_in_shared
         expected = command.private_in_shared and not command.shared_in_team_channel
         assert command.answers_privately("channel", in_team_channel=True) is expected
-    assert [c.name for c in COMMANDS if c.shared_in_team_channel] == ["pending"]
+    assert [c.name for c in COMMANDS if c.shared_in_team_channel] == ["pending", "stats"]
 
 
 async def test_check_in_a_group_chat_answers_only_in_the_askers_personal_chat(

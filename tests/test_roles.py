@@ -65,6 +65,7 @@ COMMAND_TEXT = {
     "work": "work",
     "reception": "reception",
     "log": "log Jane Smith",
+    "stats": "stats 2026Q4",
     "help": "help",
 }
 """What each command's test types: a new command without a line here fails the test below."""

@@ -11,7 +11,7 @@ does. customer.retention_anchor_at: the end of the latest measure retention remo
 incidents are still kept for their period after it (casework/policy.py, retention_expiry).
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-01 19:30:00.000000
 """
 
@@ -23,7 +23,7 @@ from alembic import op
 from storage.tables import UTCDateTime
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
