@@ -1,5 +1,5 @@
 # The bot for Azure Container Apps, App Service for Containers or any container host.
-#   docker build -t uca-bot .
+#   docker build -t uca-bot .                          (add --build-arg WITH_PDF=true for PDF letters)
 #   docker run -p 3978:3978 --env-file .env uca-bot
 # Settings come from the environment (see README, Configuration); without credentials, ALLOWED_TENANT_IDS or with
 # SQLite and INSTANCES>1 the app refuses to start and says why. Use PostgreSQL (DATABASE_URL) in production.
@@ -13,6 +13,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=3978
 
 WORKDIR /app
+
+# Letters as PDF (letters/pdf.py) need LibreOffice, about 400 MB more: `docker build --build-arg WITH_PDF=true`.
+# Without it, letters are offered as .docx only.
+ARG WITH_PDF=false
+RUN if [ "$WITH_PDF" = "true" ]; then \
+        apt-get update && apt-get install -y --no-install-recommends libreoffice-writer-nogui \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
 
 # Dependencies first, exactly as requirements-runtime.lock pins them (each file checked against its hash), so this
 # layer is rebuilt only when they change.
