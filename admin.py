@@ -7,6 +7,7 @@ python admin.py seed-playground      # the Agents Playground's mock users, for a
 python admin.py verify-audit         # recompute the audit trail's hash chain; exit 1 at the first broken link
 python admin.py export-customer ID [--out PATH] [--redact-staff]  # subject access (UK GDPR Art. 15): one .zip
 python admin.py retention [--dry-run] # remove what has been kept its period (counts and ids, no names)
+python admin.py report --quarter 2026Q4 [--out DIR]  # the committee report (.docx) and its figures (.csv)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from casework.committee_report import committee_figures
 from casework.configuration import Clock
 from casework.customer_records import add_representative, import_customers, merge_customers
 from casework.entities import Actor, StaffMember
@@ -27,7 +29,8 @@ from casework.errors import CaseworkError
 from casework.retention import apply_retention
 from casework.staff import register_staff, unlist_staff
 from casework.subject_access import export_customer
-from letters.council import load_council
+from letters.committee_report import committee_report, committee_report_docx, figures_csv, made_at
+from letters.council import DEFAULT_FILE, load_council
 from letters.subject_access import render_zip
 from settings import Settings
 from storage.audit_chain import verify_audit_chain
@@ -80,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     merging = commands.add_parser("merge-customers", help="fold a duplicate customer record into another")
     merging.add_argument("keep_id", type=int)
     merging.add_argument("duplicate_id", type=int)
+    reporting = commands.add_parser("report", help="write the committee report (.docx) and its figures (.csv)")
+    which = reporting.add_mutually_exclusive_group(required=True)
+    which.add_argument("--quarter", help="e.g. 2026Q4")
+    which.add_argument("--month", help="e.g. 2026-11")
+    reporting.add_argument("--out", default=".", help="the folder to write them to (default: here)")
     representing = commands.add_parser("add-representative", help="record who may act for a customer (s5)")
     representing.add_argument("customer_id", type=int)
     representing.add_argument("name")
@@ -118,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings, engine: Engine, now: Clock) -> int:
+    if args.command == "report":
+        return _report(args.quarter or args.month, Path(args.out), settings, engine, now)
     if args.command == "verify-audit":
         return _verify_audit(engine)
     if args.command == "export-customer":
@@ -155,6 +165,25 @@ def _run(args: argparse.Namespace, settings: Settings, engine: Engine, now: Cloc
         for member in PLAYGROUND_STAFF:
             register_staff(SqlUnitOfWork(engine), ADMIN, member, now)
         print(f"Registered {len(PLAYGROUND_STAFF)} playground users.")
+    return 0
+
+
+def _report(period_text: str, folder: Path, settings: Settings, engine: Engine, now: Clock) -> int:
+    """Both files for the period, or neither: a period not understood is refused before anything is read."""
+    if not folder.is_dir():
+        print(f"No folder {folder}: nothing written.", file=sys.stderr)
+        return 1
+    figures = committee_figures(SqlUnitOfWork(engine), period_text, now, settings.oversight_minimum_group)
+    council = load_council(settings.council_letters_file or DEFAULT_FILE).details
+    report = committee_report(figures, council.name, made_at(now()))
+    written = []
+    for name, body in (
+        (f"committee-report-{figures.period.code}.docx", committee_report_docx(report)),
+        (f"committee-figures-{figures.period.code}.csv", figures_csv(report)),
+    ):
+        (folder / name).write_bytes(body)
+        written.append(str(folder / name))
+    print(f"{figures.period.label}: wrote " + " and ".join(written))
     return 0
 
 
@@ -201,7 +230,7 @@ def _export_customer(engine: Engine, args: argparse.Namespace, settings: Setting
         return 2
     try:
         export = export_customer(SqlUnitOfWork(engine), ADMIN, args.customer_id, now, redact_staff=redact)
-        os.write(handle, render_zip(export, load_council().details.name))
+        os.write(handle, render_zip(export, load_council(settings.council_letters_file or DEFAULT_FILE).details.name))
         os.close(handle)
         handle = -1
         os.replace(partial, path)

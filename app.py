@@ -21,6 +21,7 @@ from bot.notifications import Notifications
 from bot.notifier import Notifier, PrivateAnswers
 from bot.outbox_worker import OutboxSettings, OutboxWorker
 from bot.reminders import ConfirmationChase, EscalationChase, ReminderSweep
+from bot.report_links import ReportLinkMaker, report_handler
 from bot.staff_roster import NoStaffRoster, TeamsStaffRoster
 from bot.team_channel import TeamChannelReferences, channel_tenant
 from bot.teams_bot import CaseworkBot
@@ -139,6 +140,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
         team,
         letters,
         roster,
+        ReportLinkMaker(link_secret, settings.letters_base_url, timedelta(minutes=settings.letter_link_minutes)),
     )
     sweep = ReminderSweep(
         casework,
@@ -172,6 +174,7 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     app.router.add_get("/letters/{letter_id}", letter_handler(casework, link_secret))
     if pdf is not None:
         app.router.add_get("/letters/{letter_id}/pdf", letter_handler(casework, link_secret, pdf))
+    app.router.add_get("/reports/{period}.{format}", report_handler(casework, link_secret, council.details.name))
 
     async def background(_app: web.Application) -> AsyncIterator[None]:
         # Database calls run on worker threads (asyncio.to_thread). SQLite lets one writer in at a time and makes

@@ -65,9 +65,19 @@ def link_problem(
     secret: str, letter_id: int, user_id: str, expires: str, sig: str, now: datetime, as_pdf: bool = False
 ) -> str | None:
     """Why this link is not valid now, or None if it is."""
+    return signed_link_problem(
+        lambda expiry: signature(secret, letter_id, user_id, expiry, as_pdf), user_id, expires, sig, now
+    )
+
+
+def signed_link_problem(
+    expected: Callable[[int], str], user_id: str, expires: str, sig: str, now: datetime
+) -> str | None:
+    """Why a signed link (`user`, `expires`, `sig` in its query) is not valid now, or None if it is; `expected`
+    gives the signature the link should carry for its expiry."""
     if not user_id or not expires.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", sig):
         return "malformed"
-    if not hmac.compare_digest(signature(secret, letter_id, user_id, int(expires), as_pdf), sig):
+    if not hmac.compare_digest(expected(int(expires)), sig):
         return "bad signature"
     if int(expires) <= now.timestamp():
         return "expired"

@@ -281,6 +281,7 @@ VERB_ROUTES: tuple[VerbRoute, ...] = (
     ),
     VerbRoute(Verb.CORRESPONDENCE_REVIEW, "_act_on_correspondence", Arrival.EITHER, Audience.CASE_OWNERS),
     VerbRoute(Verb.WORK_CORRESPONDENCE, "_act_on_correspondence", Arrival.SUBMIT, Audience.STAFF),
+    VerbRoute(Verb.OVERSIGHT_REPORT, "_offer_committee_report", Arrival.EITHER, Audience.DETERMINATION_TEAM),
     # "My work" lists only the person's own items, and each click is checked again on the record.
     VerbRoute(Verb.WORK_DISCUSSION, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),
     VerbRoute(Verb.WORK_REVIEW, "_show_work_item", Arrival.SUBMIT, Audience.STAFF),

@@ -30,6 +30,7 @@ from bot.letter_links import LetterCards
 from bot.notifier import DeliveryFailed, Unreachable
 from bot.ports import BotStateStore, ConversationReferences, DoorReads, PrivateMessages, StaffRoster
 from bot.record_actions import RecordActions
+from bot.report_links import ReportLinkMaker
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival, command_named, menu, verb_route
 from bot.state_storage import DatabaseStorage, DoorReadConversationState
 from cards.common import Card, envelope, refusal_card, text
@@ -104,8 +105,10 @@ class CaseworkBot(TeamsActivityHandler):
         team_conversation_id: str,
         letters: LetterCards,
         staff_roster: StaffRoster,
+        report_links: ReportLinkMaker,
     ) -> None:
         super().__init__()
+        self._report_links = report_links
         self._staff_roster = staff_roster
         self._door = door
         self._private_messages = private_messages
@@ -328,6 +331,19 @@ class CaseworkBot(TeamsActivityHandler):
         except CaseworkError as error:
             return str(error)
         return oversight_card(figures)
+
+    async def _offer_committee_report(self, click: CardClick) -> None:
+        """The figures card again with download links for the committee report signed for the clicker (issue 19):
+        the digest in the team's channel is seen by everyone, the links are each person's own."""
+        actor = actor_of(click.turn_context.activity)
+        period = click.data.get("period")
+        try:
+            figures = await self._casework.call(oversight_figures, actor, period if isinstance(period, str) else "")
+        except CaseworkError as error:
+            await click.answer(str(error))
+            return
+        links = self._report_links.links(figures.period.code, actor.user_id, self._casework.clock())
+        await click.answer(oversight_card(figures, report_links=links))
 
     async def _send_case(self, turn_context: TurnContext, dialog_context: DialogContext | None, rest: str) -> Reply:
         """`case <customer>`: the full history, for those entitled to it (need to know)."""

@@ -23,7 +23,8 @@ from microsoft_teams.cards import (
 )
 from microsoft_teams.cards.core import ChartColor
 
-from cards.common import Card, envelope, facts, heading, london, text
+from cards.common import Card, envelope, execute, facts, heading, london, text
+from cards.verbs import Verb
 from casework.oversight import FigureRow, OversightFigures, non_zero
 
 TITLE = "Oversight figures"
@@ -56,13 +57,15 @@ def oversight_card(figures: OversightFigures, report_links: ReportLinks | None =
         *_timeliness(figures),
         *_equality(figures),
     ]
+    # Links are signed for one person and expire, so a card seen by several (the digest in the team's channel) has
+    # a button that answers the clicker with links of their own.
     actions = (
         [
             OpenUrlAction(title="Download report (.docx)", url=report_links.docx_url),
             OpenUrlAction(title="Download figures (.csv)", url=report_links.csv_url),
         ]
         if report_links
-        else []
+        else [execute("Committee report (.docx, .csv)", Verb.OVERSIGHT_REPORT, period=period.code)]
     )
     kind = f"{period.kind.value.capitalize()}ly digest" if digest else "Oversight figures"
     return envelope(body, actions, summary=f"{kind} for {period.label}{so_far}: for the determination team (s3, s4.3)")

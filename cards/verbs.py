@@ -43,6 +43,7 @@ class Verb(enum.StrEnum):
     CORRESPONDENCE_SAVE = "correspondence.save"
     CORRESPONDENCE_REVIEW = "correspondence.review"
     WORK_CORRESPONDENCE = "work.correspondence"
+    OVERSIGHT_REPORT = "oversight.report"
     APPEAL_FORM = "appeal.form"
     APPEAL_RECORD = "appeal.record"
     APPEAL_DECIDE = "appeal.decide"

@@ -75,6 +75,8 @@ class AuditAction(enum.StrEnum):
     LETTER_DOWNLOADED = "letter.downloaded"
     LETTER_DOWNLOAD_REFUSED = "letter.download_refused"
     LETTER_LINK_REFUSED = "letter.link_refused"
+    COMMITTEE_REPORT_DOWNLOADED = "committee_report.downloaded"
+    COMMITTEE_REPORT_REFUSED = "committee_report.refused"
     CORRESPONDENCE_LOGGED = "correspondence.logged"
     CORRESPONDENCE_LOG_REFUSED = "correspondence.log_refused"
     CORRESPONDENCE_REVIEWED = "correspondence.reviewed"

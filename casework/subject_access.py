@@ -128,6 +128,8 @@ AUDIT_LINKS: Mapping[AuditAction, AuditLink] = {
     AuditAction.RETENTION_REMOVED: AuditLink.CUSTOMER,
     AuditAction.AUDIT_REDACTED: AuditLink.NONE,
     AuditAction.OVERSIGHT_DIGEST_POSTED: AuditLink.NONE,
+    AuditAction.COMMITTEE_REPORT_DOWNLOADED: AuditLink.NONE,
+    AuditAction.COMMITTEE_REPORT_REFUSED: AuditLink.NONE,
     AuditAction.STAFF_REGISTERED: AuditLink.NONE,
     AuditAction.STAFF_UNLISTED: AuditLink.NONE,
     AuditAction.ROUTE_REFUSED: AuditLink.NONE,

@@ -114,6 +114,7 @@ VERB_DATA: dict[Verb, str] = {
     Verb.APPEAL_OPEN: "appeal_id",
     Verb.OMBUDSMAN_FORM: "customer_id",
     Verb.OMBUDSMAN_RECORD: "customer_id",
+    Verb.OVERSIGHT_REPORT: "",
 }
 """Each verb's record key in the card's data ("" for none): a new verb without a line here fails the test below."""
 

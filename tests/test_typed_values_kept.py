@@ -83,6 +83,7 @@ NO_TYPED_INPUTS = {
     Verb.CORRESPONDENCE_LOG: "opens a form",
     Verb.APPEAL_FORM: "opens a form",
     Verb.APPEAL_OPEN: "a work list's button, no inputs",
+    Verb.OVERSIGHT_REPORT: "the figures card's button for the report's links, no inputs",
     Verb.OMBUDSMAN_FORM: "opens a form",
 }
 
