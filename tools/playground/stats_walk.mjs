@@ -10,7 +10,9 @@
 // In her 1:1 chat Harper types a period the bot does not know and is told what to type; then `stats last month`,
 // whose card is the digest's (docs/screenshots/digest.png: the Playground draws no Teams charts, so it shows each
 // chart's fallback, the same figures as facts); then, in the team's channel, `stats this quarter`, answered there
-// for the whole team. Each step is typed in the Playground and checked.
+// for the whole team. Between them she presses "Committee report (.docx, .csv)" and downloads the report from the
+// links the bot gives her (docs/screenshots/committee-report-links.png). Each step is typed in the Playground and
+// checked.
 import { switchConversation, typeAndSend } from './smoke.mjs';
 import { startWalk } from './walk.mjs';
 
@@ -34,6 +36,29 @@ const card = page.locator('.ac-adaptiveCard').last();
 await card.scrollIntoViewIfNeeded();
 await card.screenshot({ path: `${process.argv[2] || 'docs/screenshots'}/digest.png` });
 console.log(`stats-walk: ${process.argv[2] || 'docs/screenshots'}/digest.png`);
+
+// The committee report: the card's button answers Harper with links signed for her; the .docx link opens the report.
+await page.evaluate(() => { window.__opened = []; window.open = (url) => { window.__opened.push(String(url)); return null; }; });
+await page.getByRole('button', { name: 'Committee report (.docx, .csv)' }).last().click();
+const download = page.getByRole('link', { name: 'Download report (.docx)' }).last();
+await download.waitFor({ timeout: 20_000 });
+console.log('stats-walk: ok: the report links for Harper');
+await download.click();
+await page.waitForTimeout(500);
+const [opened] = await page.evaluate(() => window.__opened);
+expect('the download button opens a signed /reports/ link', /\/reports\/2026-11\.docx\?user=/.test(opened || ''));
+const response = await fetch(opened);
+const body = Buffer.from(await response.arrayBuffer());
+expect('the link gives Harper the .docx', response.status === 200
+  && (response.headers.get('content-type') || '').startsWith('application/vnd.openxmlformats')
+  && body.subarray(0, 2).toString() === 'PK');
+const csv = page.getByRole('link', { name: 'Download figures (.csv)' }).last();
+await csv.scrollIntoViewIfNeeded();
+const box = await page.locator('.ac-adaptiveCard').last().boundingBox();
+const buttons = await csv.boundingBox();
+await page.screenshot({ path: `${process.argv[2] || 'docs/screenshots'}/committee-report-links.png`,
+  clip: { x: box.x, y: buttons.y - 420, width: box.width, height: buttons.height + 480 } });
+console.log(`stats-walk: ok: the .docx downloaded (${body.length} bytes)`);
 
 await page.setViewportSize({ width: 1400, height: 1600 });
 await page.mouse.wheel(0, -10000);
