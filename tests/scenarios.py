@@ -288,9 +288,11 @@ def log_filed_item(
 
 
 def rows(database_url: str, table: Any) -> list[Any]:
+    """Every row of the table, in the order written (by primary key): a SELECT without ORDER BY has no order, and
+    PostgreSQL's can change once rows have been updated in place."""
     engine = create_database_engine(database_url)
     with Session(engine) as session:
-        found = list(session.exec(select(table)).all())
+        found = list(session.exec(select(table).order_by(*table.__table__.primary_key.columns)).all())
     engine.dispose()
     return found
 

@@ -168,7 +168,9 @@ def test_small_groups_read_fewer_than_the_minimum() -> None:
 
 
 def test_download_buttons_only_with_links() -> None:
-    assert "actions" not in oversight_card(figures())
+    # Without links, one button asks for them (links are each person's own: bot/report_links.py).
+    (ask,) = oversight_card(figures())["actions"]
+    assert (ask["type"], ask["verb"], ask["data"]) == ("Action.Execute", "oversight.report", {"period": "2026-11"})
     card = oversight_card(figures(), ReportLinks("https://bot.example/r/x.docx", "https://bot.example/r/x.csv"))
     assert [(a["type"], a["title"], a["url"]) for a in card["actions"]] == [
         ("Action.OpenUrl", "Download report (.docx)", "https://bot.example/r/x.docx"),

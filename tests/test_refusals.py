@@ -116,6 +116,8 @@ SKIPPED: dict[Verb, str] = {
     Verb.ESCALATION_SUBMIT: "a form submission: creates a record, reads none by id",
     Verb.LETTER_COLLECTED: "reception's button: refused at the door to all but reception staff, which "
     "tests/test_roles.py proves",
+    Verb.OVERSIGHT_REPORT: "names a period, no record: refused at the door to all but the team (tests/test_roles.py) "
+    "and by the use case (tests/test_committee_report.py)",
 }
 """Verbs the test does not click as a stranger, each with the reason."""
 
