@@ -207,6 +207,7 @@ class RunningBot:
             body = await response.json() if response.content_type == "application/json" else await response.text()
             if isinstance(body, dict) and body.get("type") == "application/vnd.microsoft.card.adaptive":
                 self.connector.card_errors.extend(card_problems(body["value"]))
+                self.connector.check_accessibility(body["value"])
         if self.deliver_after_each_post:
             await self.outbox.deliver_until_idle()
         return response.status, body
