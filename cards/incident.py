@@ -177,15 +177,17 @@ def channel_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[Ca
 
 
 def actions_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[CardElement]:
+    actions = choice_input(
+        "actions",
+        "What did they do? (choose all that apply)",
+        enum_choices(UnreasonableAction),
+        values.get("actions", ""),
+        True,
+        multi=True,
+    )
+    actions.wrap = True  # the long s6.1 wordings wrap on a phone rather than being cut (issue 20)
     return [
-        choice_input(
-            "actions",
-            "What did they do? (choose all that apply)",
-            enum_choices(UnreasonableAction),
-            values.get("actions", ""),
-            True,
-            multi=True,
-        ),
+        actions,
         *error_text(errs, "actions"),
         # Not required on the card: a client checks every input before sending, so it is checked on the server,
         # and only when "something else" is chosen (s6.1 is not exhaustive).

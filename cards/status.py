@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from microsoft_teams.cards import CardElement
+from microsoft_teams.cards import CardElement, Container
 
 from cards.common import Card, envelope, heading, london, london_date, markdown, submit, text
 from cards.verbs import Verb
@@ -125,16 +125,25 @@ def check_result_card(result: CheckResult) -> Card:
             ],
             [submit("Report an incident", Verb.MENU_REPORT)],
         )
+    # One wrapped block per customer, the whole block the button (selectAction), so on a phone nothing that tells
+    # them apart is cut off, as a button's one-line title would be (issue 20). The search goes with the choice: the
+    # server shows only a customer that search finds.
     return envelope(
         [
             heading(f"{len(result.options)} customers match “{result.query}”"),
-            text("Which one? Each starts with what tells them apart: when they were born, then their postcode."),
-        ],
-        # The search goes with the choice: the server shows only a customer that search finds.
-        [
-            submit(pick_label(option), Verb.CUSTOMER_SHOW, customer_id=option.customer_id, query=result.query)
-            for option in result.options
-        ],
+            text("Which one? Tap the one you mean: when they were born and their postcode come first.", subtle=True),
+            *(
+                Container(
+                    style="emphasis",
+                    separator=True,
+                    select_action=submit(
+                        pick_label(option), Verb.CUSTOMER_SHOW, customer_id=option.customer_id, query=result.query
+                    ),
+                    items=[text(markdown("**{}**", pick_label(option)))],
+                )
+                for option in result.options
+            ),
+        ]
     )
 
 
@@ -142,7 +151,7 @@ def pick_label(option: CustomerOption) -> str:
     """A customer in a pick list, what tells two people of one name apart first: a phone (about 320 px) cuts a
     button's title at its end, so the name, which they share, goes last (issue 20)."""
     details = [
-        d for d in (f"born {option.born}" if option.born else "", option.postcode, option.council_reference) if d
+        d for d in (f"Born {option.born}" if option.born else "", option.postcode, option.council_reference) if d
     ]
     return f"{', '.join(details)}: {option.name}" if details else option.name
 
