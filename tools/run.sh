@@ -21,7 +21,7 @@ echo "Bot ready: http://localhost:${PORT:-3978}/api/messages (health: /healthz)"
 if command -v node >/dev/null 2>&1; then
   bash tools/playground/start.sh "$@" &
   playground=$!
-  echo "Agents Playground: open http://localhost:56150 in a browser (Ctrl+C stops both)."
+  echo "Agents Playground: open http://localhost:${PLAYGROUND_PORT:-56150} in a browser (Ctrl+C stops both)."
 else
   echo "Node.js is not installed: no Agents Playground. The bot still serves http://localhost:3978/api/messages."
 fi
