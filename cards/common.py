@@ -249,7 +249,8 @@ def contact_input(field: str, label: str, value: str, max_length: int, style: Li
 def collapsed(
     element_id: str, items: Sequence[CardElement], noun: str, shown: int = SHOWN_EVIDENCE
 ) -> list[CardElement]:
-    """The first `shown` of `items`, then the rest behind a button that says how many more there are, so a long
+    """The first `shown` of `items`, then the rest behind a button that says how many more `noun`s there are (its
+    singular: "incident"), so a long
     list does not push the card's buttons off a phone screen. The button hides itself as it shows them and a
     second one at their end hides them again (Action.ToggleVisibility), so the card says which way it is open."""
     if len(items) <= shown:
@@ -260,7 +261,12 @@ def collapsed(
     return [
         *items[:shown],
         ActionSet(
-            id=button_id, actions=[ToggleVisibilityAction(title=f"Show {rest} more {noun}", target_elements=targets)]
+            id=button_id,
+            actions=[
+                ToggleVisibilityAction(
+                    title=f"Show {rest} more {noun}{'' if rest == 1 else 's'}", target_elements=targets
+                )
+            ],
         ),
         Container(
             id=element_id,

@@ -313,7 +313,7 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
         )
         for line in view.evidence
     ]
-    body += collapsed("evidence_more", evidence, "incidents")
+    body += collapsed("evidence_more", evidence, "incident")
     body += _warnings(view)
     body.append(
         text(markdown("**Reasonable adjustments on record:** {}", view.adjustments_on_record or "none recorded"))

@@ -180,7 +180,7 @@ def actions_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[Ca
     actions = choice_input(
         "actions",
         "What did they do? (choose all that apply)",
-        enum_choices(UnreasonableAction),
+        [(action.value, _SHORT_ACTIONS.get(action, action.label)) for action in UnreasonableAction],
         values.get("actions", ""),
         True,
         multi=True,
@@ -200,6 +200,29 @@ def actions_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[Ca
         ),
         *error_text(errs, "other_action"),
     ]
+
+
+_SHORT_ACTIONS = {
+    UnreasonableAction.ABUSIVE_OR_THREATENING: "Abusive or threatening",
+    UnreasonableAction.STAFF_INFO_ONLINE: "Staff details put online",
+    UnreasonableAction.EXCESSIVE_DEMANDS: "Excessive demands on time",
+    UnreasonableAction.REPEAT_CONTACTS: "Repeat contacts",
+    UnreasonableAction.REFUSES_TO_SPECIFY: "Won't say what it is about",
+    UnreasonableAction.REFUSES_TO_COOPERATE: "Won't cooperate",
+    UnreasonableAction.INCOMPATIBLE_HANDLING: "Outside the procedure",
+    UnreasonableAction.UNJUSTIFIED_STAFF_COMPLAINTS: "Unjustified staff complaints",
+    UnreasonableAction.CHANGING_COMPLAINT: "Keeps changing complaint",
+    UnreasonableAction.MANY_TRIVIAL_QUESTIONS: "Many trivial questions",
+    UnreasonableAction.FALSE_INFORMATION: "False information",
+    UnreasonableAction.SCATTER_GUN: "Same issue to many services",
+    UnreasonableAction.RECORDING_WITHOUT_REASON: "Recorded us without reason",
+    UnreasonableAction.RECORDING_POSTED_ONLINE: "Recordings put online",
+    UnreasonableAction.LIVE_BROADCAST: "Live broadcast of us",
+    UnreasonableAction.RECORDING_MANIPULATED: "Edited recordings",
+    UnreasonableAction.OTHER: "Something else",
+}
+"""The s6.1 and s7.2 actions as the report form's list names them: short enough that a chosen one is not cut off in
+the closed list on a phone (issue 20); the incident's cards and letters keep the full wording."""
 
 
 def description_input(values: Mapping[str, str], errs: Mapping[str, str], placeholder: str = "") -> list[CardElement]:

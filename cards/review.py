@@ -60,7 +60,7 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
         body += collapsed(
             "incidents_more",
             [text(evidence_text(i, "not counted: s5.4"), subtle=True) for i in view.incidents_since],
-            "incidents",
+            "incident",
         )
         if view.warnings_since:
             body.append(text(markdown("**Informal warnings since the last review** ({})", len(view.warnings_since))))

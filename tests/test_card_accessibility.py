@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from cards.common import envelope, heading, labelled_toggle, text, text_input, toggle_input
+from cards.incident import incident_form
+from cards.status import check_result_card
+from casework.views import CheckResult, CustomerOption
 from tests.card_accessibility import accessibility_problems
 from tests.conftest import MutableClock, RunningBot
 from tests.scenarios import (
@@ -23,7 +26,7 @@ from tests.scenarios import (
     report,
     say,
 )
-from tests.teams import CASEY, HARPER, SAM, all_text, execute, submit
+from tests.teams import CASEY, HARPER, SAM, all_text, execute, rendered, submit
 
 
 def _card(*body: Any) -> dict[str, Any]:
@@ -123,3 +126,85 @@ async def test_the_main_flows_cards_are_all_checked(bot: RunningBot, sqlite_url:
     assert checked >= 15, f"only {checked} cards were checked"
     assert checked >= sent, "every card sent to the connector was checked"
     assert connector.card_errors == [], "\n".join(connector.card_errors)
+
+
+def _two_jane_smiths() -> tuple[CustomerOption, ...]:
+    return (
+        CustomerOption(1, "Jane Smith", "LN8 2AB", "CT-100001", exact=True, born="03/1961"),
+        CustomerOption(2, "Jane Smith", "DN21 2NA", "CT-100002", exact=True, born="11/1984"),
+    )
+
+
+def test_the_pick_list_wraps_and_starts_with_what_tells_them_apart() -> None:
+    card = check_result_card(CheckResult(status=None, options=_two_jane_smiths(), query="Jane Smith"))
+    blocks = [b for b in card["body"] if b.get("selectAction")]
+    assert [rendered(b["items"][0]["text"]) for b in blocks] == [
+        "**Born 03/1961, LN8 2AB, CT-100001: Jane Smith**",
+        "**Born 11/1984, DN21 2NA, CT-100002: Jane Smith**",
+    ]
+    assert all(b["items"][0]["wrap"] for b in blocks)
+    assert [b["selectAction"]["data"]["customer_id"] for b in blocks] == [1, 2]
+    assert accessibility_problems(card) == []
+
+
+def _visible(card: dict[str, Any], field: str) -> bool:
+    """Whether the input is on show as the card arrives (not inside a hidden container)."""
+
+    def walk(node: Any, shown: bool) -> bool | None:
+        if isinstance(node, dict):
+            shown = shown and node.get("isVisible", True)
+            if node.get("id") == field and str(node.get("type", "")).startswith("Input."):
+                return shown
+            children = [v for k, v in node.items() if k not in ("data", "selectAction")]
+            node = children
+        if isinstance(node, list):
+            for item in node:
+                found = walk(item, shown)
+                if found is not None:
+                    return found
+        return None
+
+    found = walk(card["body"], True)
+    assert found is not None, f"no input {field}"
+    return found
+
+
+def test_the_new_customers_name_is_shown_only_when_a_new_customer_may_be_added() -> None:
+    options = (_two_jane_smiths()[0],)
+    chosen = incident_form("f", {"customer_name": "Jane Smith"}, {}, options, [])
+    assert not _visible(chosen, "customer_name"), "hidden under a customer already chosen"
+    assert "Someone else? Add their name" in all_text(chosen)
+    for choice in ("new", ""):
+        card = incident_form(
+            "f", {"customer_name": "Jane Smith", "customer_choice": choice}, {}, _two_jane_smiths(), []
+        )
+        assert _visible(card, "customer_name"), choice
+    assert _visible(incident_form("f", {}, {}, (), []), "customer_name")
+
+
+def test_more_details_says_whether_it_is_open_and_phone_and_email_get_their_keyboards() -> None:
+    card = incident_form("f", {}, {}, (), [])
+    assert not _visible(card, "phone")
+    text_of_all = all_text(card)
+    assert "More details ▸" in text_of_all and "Fewer details ▴" in text_of_all
+    inputs = {n["id"]: n for n in _inputs(card)}
+    assert inputs["phone"]["style"] == "Tel" and inputs["email"]["style"] == "Email"
+    opened = incident_form("f", {}, {"phone": "That is not a phone number."}, (), [])
+    assert _visible(opened, "phone"), "an error in More details opens it"
+
+
+def _inputs(card: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input."):
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card["body"])
+    return found
