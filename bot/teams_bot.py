@@ -33,7 +33,7 @@ from bot.record_actions import RecordActions
 from bot.report_links import ReportLinkMaker
 from bot.routes import COMMANDS, VERB_ROUTES, Arrival, command_named, menu, verb_route
 from bot.state_storage import DatabaseStorage, DoorReadConversationState
-from cards.common import Card, envelope, refusal_card, text
+from cards.common import Card, envelope, heading, refusal_card
 from cards.escalation import pending_card
 from cards.letters import customer_letters_card, reception_card
 from cards.my_work import my_work_card
@@ -674,4 +674,5 @@ def _activity_of(reply: Reply) -> Activity | str:
 
 
 def _card_of(reply: Reply) -> Card:
-    return reply if isinstance(reply, dict) else envelope([text(reply)], summary=reply)
+    # A card of one line: that line is its title, announced as a heading (issue 20), and its summary.
+    return reply if isinstance(reply, dict) else envelope([heading(reply)], summary=reply)

@@ -93,7 +93,7 @@ def appeal_form_card(
 def appeal_recorded_card(view: AppealView) -> Card:
     return envelope(
         [
-            heading(f"{view.kind.label} recorded for {view.customer_name}", color="Good"),
+            heading(f"{view.kind.label} recorded for {view.customer_name}"),
             text(
                 f"About {view.decision.label}. It has gone to the determination team; a member who took no part in "
                 "the decision or its incidents will decide it, and the case owner will get the outcome letter."
@@ -230,7 +230,6 @@ def _outcome_blocks(view: AppealView) -> list[CardElement]:
     blocks: list[CardElement] = [
         heading(
             f"{view.outcome.label} – {london(view.decided_at)} by {view.decided_by_name}",
-            color="Warning" if view.outcome is AppealOutcome.UPHELD else "Good",
         ),
         text(markdown("**Reasons:** {}", view.reasons)),
     ]

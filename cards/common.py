@@ -13,14 +13,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, LiteralString, Protocol
+from typing import Any, Literal, LiteralString, Protocol
 from zoneinfo import ZoneInfo
 
 from microsoft_teams.cards import Action as CardAction
 from microsoft_teams.cards import (
+    ActionSet,
     AdaptiveCard,
     CardElement,
     ChoiceSetInput,
+    Container,
     ExecuteAction,
     Fact,
     FactSet,
@@ -28,6 +30,7 @@ from microsoft_teams.cards import (
     TextBlock,
     TextInput,
     ToggleInput,
+    ToggleVisibilityAction,
 )
 from microsoft_teams.cards import Choice as CardChoice
 from microsoft_teams.cards.core import ActionStyle, TextColor
@@ -152,8 +155,11 @@ def refusal_card(who_may: str = "") -> Card:
 
 
 def heading(value: str, color: TextColor | None = None) -> TextBlock:
-    """A bold line. `value` is shown as typed (escaped) unless it is `Markdown`."""
-    return TextBlock(text=escape_markdown(value), weight="Bolder", size="Medium", wrap=True, color=color)
+    """A bold line, announced as a heading by screen readers (issue 20). `value` is shown as typed (escaped) unless
+    it is `Markdown`."""
+    return TextBlock(
+        text=escape_markdown(value), weight="Bolder", size="Medium", wrap=True, color=color, style="heading"
+    )
 
 
 def text(value: str, subtle: bool = False, color: TextColor | None = None) -> TextBlock:
@@ -315,3 +321,58 @@ def _typed_value(node: Mapping[str, Any], kind: str, typed: str) -> str | None:
         return typed if picked and all(part in offered for part in picked) else None
     pattern = _TYPED_FORMATS.get(kind)
     return typed if pattern is not None and pattern.fullmatch(typed) else None
+
+
+# Issue 20: cards for a phone (320 px wide) and for a screen reader.
+
+SHOWN_EVIDENCE = 3
+"""How many items of a long list (evidence, incidents since a review) a card shows before the rest are collapsed
+behind a button, so the card's buttons stay within reach on a phone."""
+
+
+def labelled_toggle(field: str, label: str, title: str, value: str) -> ToggleInput:
+    """A toggle with a `label` a screen reader announces (a `title` alone is not one), its `title` kept short so
+    it fits on one line of a phone."""
+    toggle = toggle_input(field, title, value)
+    toggle.label = label
+    return toggle
+
+
+def contact_input(field: str, label: str, value: str, max_length: int, style: Literal["Tel", "Email"]) -> TextInput:
+    """A phone or email field that brings up the phone's matching keyboard (`style` "Tel" or "Email")."""
+    entry = text_input(field, label, value, False, max_length)
+    entry.style = style
+    return entry
+
+
+def collapsed(
+    element_id: str, items: Sequence[CardElement], noun: str, shown: int = SHOWN_EVIDENCE
+) -> list[CardElement]:
+    """The first `shown` of `items`, then the rest behind a button that says how many more `noun`s there are (its
+    singular: "incident"), so a long
+    list does not push the card's buttons off a phone screen. The button hides itself as it shows them and a
+    second one at their end hides them again (Action.ToggleVisibility), so the card says which way it is open."""
+    if len(items) <= shown:
+        return list(items)
+    rest = len(items) - shown
+    button_id = f"{element_id}_show"
+    targets = [element_id, button_id]
+    return [
+        *items[:shown],
+        ActionSet(
+            id=button_id,
+            actions=[
+                ToggleVisibilityAction(
+                    title=f"Show {rest} more {noun}{'' if rest == 1 else 's'}", target_elements=targets
+                )
+            ],
+        ),
+        Container(
+            id=element_id,
+            is_visible=False,
+            items=[
+                *items[shown:],
+                ActionSet(actions=[ToggleVisibilityAction(title=f"Hide those {rest}", target_elements=targets)]),
+            ],
+        ),
+    ]

@@ -95,7 +95,7 @@ def logged_card(result: CorrespondenceLogResult) -> Card:
     item = result.item
     title = "Logged" if result.recorded_now else "Already logged"
     body: list[CardElement] = [
-        heading(f"{title}: correspondence from {item.customer_name}", color="Good"),
+        heading(f"{title}: correspondence from {item.customer_name}"),
         facts(
             [
                 ("Received", london_date_of(item)),

@@ -9,14 +9,15 @@ from microsoft_teams.cards import CardElement
 
 from cards.common import (
     Card,
+    contact_input,
     envelope,
     error_text,
     form_problem,
     heading,
+    labelled_toggle,
     submit,
     text,
     text_input,
-    toggle_input,
 )
 from cards.status import status_card
 from cards.verbs import Verb
@@ -50,14 +51,15 @@ def customer_record_form(
         *error_text(errs, "address"),
         text_input("postcode", "Postcode", values.get("postcode", ""), False, policy.POSTCODE_MAX_LENGTH),
         *error_text(errs, "postcode"),
-        toggle_input(
+        labelled_toggle(
             "no_fixed_address",
             "No fixed address: letters are held at reception for them (s11.3)",
+            "No fixed address",
             values.get("no_fixed_address", ""),
         ),
-        text_input("phone", "Phone", values.get("phone", ""), False, policy.PHONE_TYPED_MAX_LENGTH),
+        contact_input("phone", "Phone", values.get("phone", ""), policy.PHONE_TYPED_MAX_LENGTH, "Tel"),
         *error_text(errs, "phone"),
-        text_input("email", "Email", values.get("email", ""), False, policy.EMAIL_MAX_LENGTH),
+        contact_input("email", "Email", values.get("email", ""), policy.EMAIL_MAX_LENGTH, "Email"),
         *error_text(errs, "email"),
         text_input(
             "other_names",
@@ -144,7 +146,7 @@ def need_note_form(
 def need_noted_card(noted: CustomerNeedNoted) -> Card:
     return envelope(
         [
-            heading("Added to their record", color="Good"),
+            heading("Added to their record"),
             text(f"{noted.customer_name}: {', '.join(noted.noted).lower()} noted from incident {noted.reference}."),
         ],
         summary=f"Added to the customer's record from incident {noted.reference}",

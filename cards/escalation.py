@@ -9,6 +9,7 @@ from microsoft_teams.cards import ActionSet, CardElement, Container, DateInput, 
 from cards.common import (
     Card,
     choice_input,
+    collapsed,
     enum_choices,
     envelope,
     error_text,
@@ -16,13 +17,13 @@ from cards.common import (
     facts,
     form_problem,
     heading,
+    labelled_toggle,
     london,
     london_date,
     markdown,
     submit,
     text,
     text_input,
-    toggle_input,
 )
 from cards.verbs import Verb
 from casework import policy
@@ -259,7 +260,7 @@ def escalation_requested(view: EscalationView, already_received: bool = False) -
     if already_received:
         return envelope(
             [
-                heading("Already received: your request is with the determination team", color="Good"),
+                heading("Already received: your request is with the determination team"),
                 facts([("Customer", view.customer_name), ("Asked for", view.kind_label)]),
                 text("This request had already been received; nothing was recorded twice.", subtle=True),
             ],
@@ -267,7 +268,7 @@ def escalation_requested(view: EscalationView, already_received: bool = False) -
         )
     return envelope(
         [
-            heading("Sent to the determination team", color="Good"),
+            heading("Sent to the determination team"),
             facts([("Customer", view.customer_name), ("Asked for", view.kind_label)]),
             text(
                 "Their channel is being sent the decision card. You will be told here when they decide, or if "
@@ -280,7 +281,10 @@ def escalation_requested(view: EscalationView, already_received: bool = False) -
 
 def decision_card(view: EscalationView, notice: str = "") -> Card:
     """The card in the determination team's conversation, with live progress; once decided it shows the
-    outcome and the deciders and loses its buttons (an immediate restriction keeps them until confirmed)."""
+    outcome and the deciders and loses its buttons (an immediate restriction keeps them until confirmed).
+    At phone width (issue 20) the state or outcome comes straight after the title, the evidence is collapsed after
+    its first few incidents, so the buttons are reached without scrolling past it, and no sentence is set in the
+    faint good or warning colours."""
     title = f"{view.kind_label}: {view.customer_name}"
     summary = decision_summary(view)
     body: list[CardElement] = [
@@ -289,6 +293,13 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
             color="Attention" if view.overdue or view.immediate else None,
         )
     ]
+    awaiting_confirmation = (
+        view.immediate and view.state is EscalationState.APPROVED and not view.confirmed_by_name and len(view.votes) < 2
+    )
+    decided = view.state in (EscalationState.APPROVED, EscalationState.DECLINED, EscalationState.LAPSED)
+    body += _decision_state(view, awaiting_confirmation)
+    if notice:
+        body.append(text(notice, color="Attention"))
     body.append(
         facts(
             [
@@ -301,10 +312,16 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
     body.extend(text(f"• {line}") for line in view.basis)
     count = len(view.evidence)
     body.append(text(markdown("**Evidence** ({} incident{})", count, "" if count == 1 else "s")))
-    for line in view.evidence:
-        body.append(text(evidence_text(line, "s5.4"), subtle=True))
-        if line.amended:
-            body.append(text(line.amended, subtle=True, color="Warning"))
+    evidence: list[CardElement] = [
+        Container(
+            items=[
+                text(evidence_text(line, "s5.4"), subtle=True),
+                *([text(line.amended, subtle=True)] if line.amended else []),
+            ]
+        )
+        for line in view.evidence
+    ]
+    body += collapsed("evidence_more", evidence, "incident")
     body += _warnings(view)
     body.append(
         text(markdown("**Reasonable adjustments on record:** {}", view.adjustments_on_record or "none recorded"))
@@ -313,45 +330,10 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
         body.append(text(markdown("**Question to the requester:** {}", view.question)))
     if view.answer:
         body.append(text(markdown("**Answer:** {}", view.answer)))
-    body.append(text(_progress(view)))
-    if notice:
-        body.append(text(notice, color="Attention"))
-    awaiting_confirmation = (
-        view.immediate and view.state is EscalationState.APPROVED and not view.confirmed_by_name and len(view.votes) < 2
-    )
     if view.state is EscalationState.LAPSED:
-        body.append(
-            heading(
-                "Lapsed: no second member confirmed it in time, so the restriction has ended (s12.3)", color="Warning"
-            )
-        )
         body.append(text("The case owner has the withdrawal letter to issue.", subtle=True))
         return envelope(body, summary=summary)
-    if view.state in (EscalationState.APPROVED, EscalationState.DECLINED):
-        outcome = "Approved" if view.state is EscalationState.APPROVED else "Declined"
-        assert view.decided_at is not None
-        deciders = ", ".join(v.member_name for v in view.votes) or view.decided_by_name
-        body.append(
-            heading(
-                f"{outcome} on {london(view.decided_at)} by {deciders}",
-                color="Good" if view.state is EscalationState.APPROVED else "Warning",
-            )
-        )
-        if view.decision_notes:
-            body.append(text(f"Notes: {view.decision_notes}"))
-        if view.review_due_at:
-            body.append(text(f"Review due {london_date(view.review_due_at)} (s13.1)."))
-        if not awaiting_confirmation:
-            return envelope(body, summary=summary)
-        by = f" by {london(view.confirm_by)}" if view.confirm_by else ""
-        body.append(
-            text(
-                f"In force now on a serious threat (s12.3): a second member must confirm or overturn it{by}.",
-                color="Attention",
-            )
-        )
-    if view.state is EscalationState.MORE_INFORMATION:
-        body.append(text("Waiting for the requester's answer before deciding.", color="Warning"))
+    if (decided and not awaiting_confirmation) or view.state is EscalationState.MORE_INFORMATION:
         return envelope(body, summary=summary)
     body += [
         text(
@@ -359,7 +341,12 @@ def decision_card(view: EscalationView, notice: str = "") -> Card:
             "(s11.2).",
             subtle=True,
         ),
-        toggle_input("alternatives_considered", "Adjustments and alternatives were considered (needed to approve)", ""),
+        labelled_toggle(
+            "alternatives_considered",
+            "Adjustments and alternatives were considered (needed to approve)",
+            "Alternatives considered",
+            "",
+        ),
         text_input(
             "notes",
             "Decision notes (needed to decline; your question if asking for more)",
@@ -404,6 +391,34 @@ def decision_summary(view: EscalationView) -> str:
     if view.state is EscalationState.MORE_INFORMATION:
         return f"Waiting for the requester's answer: {asked}"
     return f"{'Overdue, please' if view.overdue else 'Please'} decide: {asked}, asked by {view.requested_by_name} (s11)"
+
+
+def _decision_state(view: EscalationView, awaiting_confirmation: bool) -> list[CardElement]:
+    """Where the request stands, in words and in the default or attention colour, as a heading (issue 20)."""
+    if view.state is EscalationState.LAPSED:
+        return [heading("Lapsed: no second member confirmed it in time, so the restriction has ended (s12.3)")]
+    if view.state in (EscalationState.APPROVED, EscalationState.DECLINED):
+        outcome = "Approved" if view.state is EscalationState.APPROVED else "Declined"
+        assert view.decided_at is not None
+        deciders = ", ".join(v.member_name for v in view.votes) or view.decided_by_name
+        blocks: list[CardElement] = [heading(f"{outcome} on {london(view.decided_at)} by {deciders}")]
+        if view.decision_notes:
+            blocks.append(text(f"Notes: {view.decision_notes}"))
+        if view.review_due_at:
+            blocks.append(text(f"Review due {london_date(view.review_due_at)} (s13.1)."))
+        if awaiting_confirmation:
+            by = f" by {london(view.confirm_by)}" if view.confirm_by else ""
+            blocks.append(
+                text(
+                    f"In force now on a serious threat (s12.3): a second member must confirm or overturn it{by}.",
+                    color="Attention",
+                )
+            )
+            blocks.append(text(_progress(view)))
+        return blocks
+    if view.state is EscalationState.MORE_INFORMATION:
+        return [heading("Waiting for the requester's answer before deciding"), text(_progress(view))]
+    return [heading(f"To decide: {_progress(view)}")]
 
 
 def evidence_text(line: EvidenceLine, representative_note: str) -> str:

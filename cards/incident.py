@@ -9,6 +9,7 @@ from microsoft_teams.cards import ActionSet, CardElement, Container, DateInput, 
 from cards.common import (
     Card,
     choice_input,
+    contact_input,
     enum_choices,
     envelope,
     error_text,
@@ -16,14 +17,14 @@ from cards.common import (
     facts,
     form_problem,
     heading,
+    labelled_toggle,
     london,
     markdown,
     submit,
     text,
     text_input,
-    toggle_input,
 )
-from cards.status import standing_block
+from cards.status import pick_label, standing_block
 from cards.verbs import Verb
 from casework import policy
 from casework.configuration import StaffGuidance
@@ -41,6 +42,8 @@ NEW_CUSTOMER = "new"
 """The pick-list value for 'someone else': the typed name is a new customer."""
 
 _MORE_DETAILS = "more_details"
+_MORE_DETAILS_BUTTON = "more_details_button"
+_NEW_CUSTOMER_NAME = "new_customer_name"
 _MORE_DETAIL_FIELDS = (
     "occurred_date",
     "occurred_time",
@@ -51,6 +54,7 @@ _MORE_DETAIL_FIELDS = (
     "representative_on_record",
     "representative_name",
     "representative_authority",
+    "recording_reason",
     "postcode",
     "phone",
     "email",
@@ -93,35 +97,34 @@ def incident_form(
         *channel_input(values, errs),
         *actions_input(values, errs),
         *description_input(values, errs, placeholder="Facts only: what was said or done, and what you did."),
-        toggle_input(
-            "informal_warning_given", "I gave them an informal warning (s10)", values.get("informal_warning_given", "")
+        # Short titles that fit one line of a phone; the label says what the box is to a screen reader (issue 20).
+        labelled_toggle(
+            "informal_warning_given",
+            "Informal warning (s10)",
+            "I gave them one",
+            values.get("informal_warning_given", ""),
         ),
-        toggle_input(
+        labelled_toggle(
             "customer_recording",
-            "They said they were recording us (s7.3: not unreasonable in itself)",
+            "Recording us (s7.3: not unreasonable in itself)",
+            "They said they were",
             values.get("customer_recording", ""),
         ),
-        text_input(
-            "recording_reason",
-            "If they said why they were recording: why?",
-            values.get("recording_reason", ""),
-            False,
-            policy.REASON_MAX_LENGTH,
-        ),
-        *error_text(errs, "recording_reason"),
-        toggle_input(
+        labelled_toggle(
             "safeguarding_concern",
-            "Safeguarding concern (for example threats of self-harm)",
+            "Safeguarding, for example threats of self-harm",
+            "A safeguarding concern",
             values.get("safeguarding_concern", ""),
         ),
-        toggle_input(
+        labelled_toggle(
             "support_need",
-            "They may have an unmet communication or support need (s4.3)",
+            "Communication or support need (s4.3)",
+            "They may have an unmet need",
             values.get("support_need", ""),
         ),
         choice_input(
             "serious_threats",
-            "Serious threat? (s12.3) Leave empty if none",
+            "Serious threat? (s12.3) Empty if none",
             enum_choices(SeriousThreat),
             values.get("serious_threats", ""),
             False,
@@ -140,18 +143,24 @@ def incident_form(
             ),
             *error_text(errs, "line_manager_id"),
         ]
+    # "More details ▸" hides itself as it opens them, and "Fewer details ▴" at their top closes them again, so the
+    # button says whether they are open (Adaptive Cards 1.5 cannot retitle a button; issue 20).
+    opened = any(f in errs for f in _MORE_DETAIL_FIELDS)
+    targets = [_MORE_DETAILS, _MORE_DETAILS_BUTTON]
     body += [
         ActionSet(
-            actions=[
-                ToggleVisibilityAction(
-                    title="More details (when, service, steps taken)", target_elements=[_MORE_DETAILS]
-                )
-            ]
+            id=_MORE_DETAILS_BUTTON,
+            is_visible=not opened,
+            actions=[ToggleVisibilityAction(title="More details ▸", target_elements=targets)],
         ),
         Container(
             id=_MORE_DETAILS,
-            is_visible=any(f in errs for f in _MORE_DETAIL_FIELDS),
-            items=_more_details(values, errs, representatives),
+            is_visible=opened,
+            items=[
+                ActionSet(actions=[ToggleVisibilityAction(title="Fewer details ▴", target_elements=targets)]),
+                text("When, service, steps taken, who acted, and a new customer's contact details.", subtle=True),
+                *_more_details(values, errs, representatives),
+            ],
         ),
     ]
     return envelope(
@@ -172,15 +181,17 @@ def channel_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[Ca
 
 
 def actions_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[CardElement]:
+    actions = choice_input(
+        "actions",
+        "What did they do? (choose all that apply)",
+        [(action.value, _SHORT_ACTIONS.get(action, action.label)) for action in UnreasonableAction],
+        values.get("actions", ""),
+        True,
+        multi=True,
+    )
+    actions.wrap = True  # the long s6.1 wordings wrap on a phone rather than being cut (issue 20)
     return [
-        choice_input(
-            "actions",
-            "What did they do? (choose all that apply)",
-            enum_choices(UnreasonableAction),
-            values.get("actions", ""),
-            True,
-            multi=True,
-        ),
+        actions,
         *error_text(errs, "actions"),
         # Not required on the card: a client checks every input before sending, so it is checked on the server,
         # and only when "something else" is chosen (s6.1 is not exhaustive).
@@ -193,6 +204,29 @@ def actions_input(values: Mapping[str, str], errs: Mapping[str, str]) -> list[Ca
         ),
         *error_text(errs, "other_action"),
     ]
+
+
+_SHORT_ACTIONS = {
+    UnreasonableAction.ABUSIVE_OR_THREATENING: "Abusive or threatening",
+    UnreasonableAction.STAFF_INFO_ONLINE: "Staff details put online",
+    UnreasonableAction.EXCESSIVE_DEMANDS: "Excessive demands on time",
+    UnreasonableAction.REPEAT_CONTACTS: "Repeat contacts",
+    UnreasonableAction.REFUSES_TO_SPECIFY: "Won't say what it is about",
+    UnreasonableAction.REFUSES_TO_COOPERATE: "Won't cooperate",
+    UnreasonableAction.INCOMPATIBLE_HANDLING: "Outside the procedure",
+    UnreasonableAction.UNJUSTIFIED_STAFF_COMPLAINTS: "Unjustified staff complaints",
+    UnreasonableAction.CHANGING_COMPLAINT: "Keeps changing complaint",
+    UnreasonableAction.MANY_TRIVIAL_QUESTIONS: "Many trivial questions",
+    UnreasonableAction.FALSE_INFORMATION: "False information",
+    UnreasonableAction.SCATTER_GUN: "Same issue to many services",
+    UnreasonableAction.RECORDING_WITHOUT_REASON: "Recorded us without reason",
+    UnreasonableAction.RECORDING_POSTED_ONLINE: "Recordings put online",
+    UnreasonableAction.LIVE_BROADCAST: "Live broadcast of us",
+    UnreasonableAction.RECORDING_MANIPULATED: "Edited recordings",
+    UnreasonableAction.OTHER: "Something else",
+}
+"""The s6.1 and s7.2 actions as the report form's list names them: short enough that a chosen one is not cut off in
+the closed list on a phone (issue 20); the incident's cards and letters keep the full wording."""
 
 
 def description_input(values: Mapping[str, str], errs: Mapping[str, str], placeholder: str = "") -> list[CardElement]:
@@ -232,29 +266,54 @@ def immediate_steps_input(values: Mapping[str, str], errs: Mapping[str, str]) ->
 
 
 def _who(values: Mapping[str, str], errs: dict[str, str], options: Sequence[CustomerOption]) -> list[CardElement]:
-    blocks: list[CardElement] = []
-    if options:
-        exact = [o for o in options if o.exact]
-        chosen = values.get("customer_choice") or (str(exact[0].customer_id) if len(exact) == 1 else "")
-        choices = [(str(o.customer_id), o.label) for o in options]
-        choices.append((NEW_CUSTOMER, "Someone else: add the name below as a new customer"))
-        blocks += [
-            choice_input("customer_choice", "Customer", choices, chosen, True),
-            *error_text(errs, "customer_id"),
+    """The customer: typed, or picked from those that match. The pick list is an expanded choice set whose options
+    wrap and start with what tells two people apart (issue 20). The new customer's name is shown only when a new
+    customer may be being added: under a customer already chosen it is hidden behind "Someone else?", so it cannot
+    read as if a second one would be created. It keeps what was typed, so choosing "Someone else" adds that name."""
+    if not options:
+        return [
+            text_input(
+                "customer_name",
+                "Customer's name (or council reference, postcode, phone or email)",
+                values.get("customer_name", ""),
+                True,
+                policy.NAME_MAX_LENGTH,
+            ),
+            *error_text(errs, "customer_name"),
         ]
-    blocks += [
+    exact = [o for o in options if o.exact]
+    chosen = values.get("customer_choice") or (str(exact[0].customer_id) if len(exact) == 1 else "")
+    choices = [(str(o.customer_id), pick_label(o)) for o in options]
+    choices.append((NEW_CUSTOMER, "Someone else: a new customer"))
+    pick = choice_input("customer_choice", "Customer", choices, chosen, True, compact=False)
+    pick.wrap = True
+    existing_chosen = chosen not in ("", NEW_CUSTOMER) and "customer_name" not in errs
+    name = [
         text_input(
             "customer_name",
-            "Customer's name (or council reference, postcode, phone or email)"
-            if not options
-            else "New customer's name",
+            "New customer's name",
             values.get("customer_name", ""),
-            not options,
+            False,
             policy.NAME_MAX_LENGTH,
         ),
         *error_text(errs, "customer_name"),
     ]
-    return blocks
+    blocks: list[CardElement] = [pick, *error_text(errs, "customer_id")]
+    if not existing_chosen:
+        return [*blocks, *name]
+    return [
+        *blocks,
+        ActionSet(
+            id=f"{_NEW_CUSTOMER_NAME}_button",
+            actions=[
+                ToggleVisibilityAction(
+                    title="Someone else? Add their name",
+                    target_elements=[_NEW_CUSTOMER_NAME, f"{_NEW_CUSTOMER_NAME}_button"],
+                )
+            ],
+        ),
+        Container(id=_NEW_CUSTOMER_NAME, is_visible=False, items=name),
+    ]
 
 
 def _more_details(values: Mapping[str, str], errs: dict[str, str], representatives: Sequence[str]) -> list[CardElement]:
@@ -309,12 +368,21 @@ def _more_details(values: Mapping[str, str], errs: dict[str, str], representativ
             policy.REASON_MAX_LENGTH,
         ),
         *error_text(errs, "representative_authority"),
+        text_input(
+            "recording_reason",
+            "If they said why they were recording: why?",
+            values.get("recording_reason", ""),
+            False,
+            policy.REASON_MAX_LENGTH,
+        ),
+        *error_text(errs, "recording_reason"),
         text("A new customer's contact details, if you have them:", subtle=True),
+        # A postcode has letters, so it keeps the full keyboard; phone and email get theirs (issue 20).
         text_input("postcode", "Postcode", values.get("postcode", ""), False, 10),
         *error_text(errs, "postcode"),
-        text_input("phone", "Phone", values.get("phone", ""), False, 30),
+        contact_input("phone", "Phone", values.get("phone", ""), 30, "Tel"),
         *error_text(errs, "phone"),
-        text_input("email", "Email", values.get("email", ""), False, 254),
+        contact_input("email", "Email", values.get("email", ""), 254, "Email"),
         *error_text(errs, "email"),
     ]
 
@@ -326,7 +394,7 @@ def incident_confirmation(confirmation: IncidentConfirmation, guidance: StaffGui
         if confirmation.already_recorded
         else f"Incident {confirmation.reference} recorded"
     )
-    body: list[CardElement] = [heading(title, color="Good")]
+    body: list[CardElement] = [heading(title)]
     if confirmation.incident.is_urgent:
         body += [
             heading("Your safety first", color="Attention"),
@@ -424,12 +492,10 @@ def _incident_facts(summary: IncidentSummary) -> list[CardElement]:
     if summary.safeguarding_concern:
         blocks.append(text("Safeguarding concern: follow-up needed.", color="Attention"))
     if summary.suggestion:
-        blocks.append(text(markdown("**Suggestion:** {}", summary.suggestion), color="Warning"))
+        blocks.append(text(markdown("**Suggestion:** {}", summary.suggestion)))
     if summary.support_need:
         blocks.append(
-            text(
-                "Possible unmet communication or support need: consider reasonable adjustments (s4.3).", color="Warning"
-            )
+            text(markdown("**Possible unmet communication or support need:** consider reasonable adjustments (s4.3)."))
         )
     return blocks
 
@@ -448,7 +514,6 @@ def manager_discussion_card(summary: IncidentSummary, notice: str = "") -> Card:
             heading(
                 f"{summary.manager_outcome}: recorded by {summary.manager_outcome_by} on "
                 f"{london(summary.manager_outcome_at)}",
-                color="Good",
             )
         )
         return envelope(

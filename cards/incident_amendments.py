@@ -12,10 +12,10 @@ from cards.common import (
     error_text,
     form_problem,
     heading,
+    labelled_toggle,
     submit,
     text,
     text_input,
-    toggle_input,
 )
 from cards.incident import (
     actions_input,
@@ -61,9 +61,10 @@ def amendment_form_card(
         *actions_input(typed, errs),
         *immediate_steps_input(typed, errs),
         *description_input(typed, errs),
-        toggle_input(
+        labelled_toggle(
             "informal_warning_given",
-            "An informal warning was given (s10)",
+            "Informal warning (s10)",
+            "One was given",
             typed.get("informal_warning_given", ""),
         ),
     ]
@@ -77,7 +78,7 @@ def amendment_form_card(
 def incident_amended_card(amended: IncidentAmended) -> Card:
     summary = amended.incident
     body: list[CardElement] = [
-        heading(f"Incident {summary.reference} amended (version {summary.version})", color="Good"),
+        heading(f"Incident {summary.reference} amended (version {summary.version})"),
         text(f"Changed: {', '.join(amended.changed)}."),
         *incident_blocks(summary),
     ]

@@ -28,12 +28,12 @@ from cards.common import (
     facts,
     form_problem,
     heading,
+    labelled_toggle,
     london,
     markdown,
     submit,
     text,
     text_input,
-    toggle_input,
 )
 from cards.verbs import Verb
 from casework.letters import (
@@ -69,7 +69,7 @@ def letter_card(
     state = "Letter issued" if view.issued_at else "Draft letter"
     body: list[CardElement] = [heading(f"{state}: {view.label}"), *form_problem(errs)]
     if notice:
-        body.append(text(notice, color="Good"))
+        body.append(text(notice))
     body.extend(text(line) for line in view.summary)
     body.append(facts(_facts(view)))
     if not view.newest:
@@ -178,9 +178,10 @@ def _revision_form(
     items += [
         text_input("address", "Customer's address", value("address", view.address), False, ADDRESS_MAX_LENGTH, True),
         *error_text(errs, "address"),
-        toggle_input(
+        labelled_toggle(
             "no_fixed_address",
             "No fixed address: the letter is held at reception for them to collect",
+            "No fixed address",
             value("no_fixed_address", "true" if view.no_fixed_address else "false"),
         ),
         text_input(

@@ -10,16 +10,17 @@ from microsoft_teams.cards.core import ActionStyle
 from cards.common import (
     Card,
     choice_input,
+    collapsed,
     envelope,
     execute,
     facts,
     heading,
+    labelled_toggle,
     london,
     london_date,
     markdown,
     text,
     text_input,
-    toggle_input,
 )
 from cards.escalation import evidence_text
 from cards.verbs import Verb
@@ -29,10 +30,16 @@ from casework.vocabulary import ReviewOutcome
 
 
 def review_card(view: ReviewView, notice: str = "") -> Card:
+    """The owner's review (s13). At phone width (issue 20) the outcome or the state comes straight after the
+    title, the incidents since are collapsed after the first few, and the faint good and warning colours carry no
+    sentence."""
     title = f"Review {'OVERDUE' if view.overdue else 'due'}: {view.customer_name}"
     summary = review_summary(view)
-    body: list[CardElement] = [
-        heading(title, color="Attention" if view.overdue else "Warning"),
+    body: list[CardElement] = [heading(title, color="Attention" if view.overdue else None)]
+    body += _review_state(view)
+    if notice:
+        body.append(text(notice, color="Attention"))
+    body.append(
         facts(
             [
                 ("What", view.title),
@@ -40,8 +47,8 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
                 ("Review due", london_date(view.due_at)),
                 ("Owner", view.owner_name),
             ]
-        ),
-    ]
+        )
+    )
     body.extend(text(f"• {line}", subtle=True) for line in view.instructions)
     for past in view.history:
         body.append(
@@ -51,45 +58,18 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
         )
     if view.incidents_since:
         body.append(text(markdown("**{} incident(s) since the last review:**", len(view.incidents_since))))
-        body.extend(text(evidence_text(i, "not counted: s5.4"), subtle=True) for i in view.incidents_since)
+        body += collapsed(
+            "incidents_more",
+            [text(evidence_text(i, "not counted: s5.4"), subtle=True) for i in view.incidents_since],
+            "incident",
+        )
         if view.warnings_since:
             body.append(text(markdown("**Informal warnings since the last review** ({})", len(view.warnings_since))))
             body.extend(text(f"{london_date(w.when)}: {w.what}", subtle=True) for w in view.warnings_since)
-    if view.incidents_since and view.proposed is ReviewOutcome.EXTEND:
-        body.append(text(markdown("Proposed: **extend by 3 months** (s13.2), or lift if they no longer justify it.")))
-    elif view.incidents_since:
-        body.append(
-            text(
-                markdown(
-                    "None of the customer's own since the last review: proposed **lift** (s13.1); their "
-                    "representative's actions are dealt with as s5.4 says."
-                )
-            )
-        )
-    else:
-        body.append(text(markdown("No further unacceptable actions since the last review: proposed **lift** (s13.1).")))
-    if notice:
-        body.append(text(notice, color="Attention"))
     if view.decided_outcome is not None:
-        assert view.decided_at is not None
-        what = "Lifted" if view.decided_outcome is ReviewOutcome.LIFT else "Extended by 3 months"
-        body.append(heading(f"{what} by {view.decided_by_name} on {london(view.decided_at)}", color="Good"))
-        if view.next_review_at:
-            body.append(text(f"Next review due {london_date(view.next_review_at)}."))
-        body.append(
-            text(
-                "Customer advised." if view.customer_advised else f"Customer not advised: {view.not_advised_reason}",
-                subtle=True,
-            )
-        )
         body.append(text("The letter has been requested.", subtle=True))
         return envelope(body, summary=summary)
     if view.extension_waiting:
-        body.append(
-            heading(
-                "Extension asked of the determination team: waiting for a member's approval (s13.2)", color="Warning"
-            )
-        )
         body.append(text("You will be told here when they decide; the review stays open until then.", subtle=True))
         return envelope(body, summary=summary)
     if view.extension_declined:
@@ -103,7 +83,9 @@ def review_card(view: ReviewView, notice: str = "") -> Card:
             policy.REASON_MAX_LENGTH,
             multiline=True,
         ),
-        toggle_input("customer_advised", "The customer has been or will be advised of the outcome", ""),
+        labelled_toggle(
+            "customer_advised", "The customer has been or will be advised of the outcome", "Customer advised", ""
+        ),
         text_input("not_advised_reason", "If they cannot be advised, why not", "", False, 500),
         choice_input("owner_id", "Reassign to (for Reassign)", list(view.staff_options), "", False),
     ]
@@ -133,6 +115,37 @@ def review_summary(view: ReviewView) -> str:
         return f"Review: {what}, extension waiting for the determination team (s13.2)"
     due = "OVERDUE, was due" if view.overdue else "due"
     return f"Review {due} {london_date(view.due_at)}: {what}; please lift or extend it (s13)"
+
+
+def _review_state(view: ReviewView) -> list[CardElement]:
+    """The outcome, the state, or what is proposed, first after the title, as a heading in the default colour."""
+    if view.decided_outcome is not None:
+        assert view.decided_at is not None
+        what = "Lifted" if view.decided_outcome is ReviewOutcome.LIFT else "Extended by 3 months"
+        blocks: list[CardElement] = [heading(f"{what} by {view.decided_by_name} on {london(view.decided_at)}")]
+        if view.next_review_at:
+            blocks.append(text(f"Next review due {london_date(view.next_review_at)}."))
+        blocks.append(
+            text(
+                "Customer advised." if view.customer_advised else f"Customer not advised: {view.not_advised_reason}",
+                subtle=True,
+            )
+        )
+        return blocks
+    if view.extension_waiting:
+        return [heading("Extension asked of the determination team: waiting for a member's approval (s13.2)")]
+    if view.incidents_since and view.proposed is ReviewOutcome.EXTEND:
+        return [text(markdown("Proposed: **extend by 3 months** (s13.2), or lift if they no longer justify it."))]
+    if view.incidents_since:
+        return [
+            text(
+                markdown(
+                    "None of the customer's own since the last review: proposed **lift** (s13.1); their "
+                    "representative's actions are dealt with as s5.4 says."
+                )
+            )
+        ]
+    return [text(markdown("No further unacceptable actions since the last review: proposed **lift** (s13.1)."))]
 
 
 def reviews_list_card(views: Sequence[ReviewView]) -> Card:

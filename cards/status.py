@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from microsoft_teams.cards import CardElement
+from microsoft_teams.cards import CardElement, Container
 
 from cards.common import Card, envelope, heading, london, london_date, markdown, submit, text
 from cards.verbs import Verb
-from casework.views import CheckResult, CustomerHistoryView, CustomerStatusView
+from casework.views import CheckResult, CustomerHistoryView, CustomerOption, CustomerStatusView
 from casework.vocabulary import CustomerStanding
 
 
@@ -17,9 +17,10 @@ def standing_block(customer: CustomerStatusView) -> list[CardElement]:
         blocks.append(heading(f"{customer.name}: Restricted", color="Attention"))
     elif customer.standing is CustomerStanding.WARNED:
         until = min(m.review_due_at for m in customer.measures)
-        blocks.append(heading(f"{customer.name}: Warning in force until {london_date(until)}", color="Warning"))
+        # Default colour: Teams' warning and good colours are too faint for a sentence (issue 20).
+        blocks.append(heading(f"{customer.name}: Warning in force until {london_date(until)}"))
     else:
-        blocks.append(heading(f"{customer.name}: No restrictions", color="Good"))
+        blocks.append(heading(f"{customer.name}: No restrictions"))
         blocks.append(text("Deal with them as you would any customer."))
     for measure in customer.measures:
         blocks.append(text(markdown("**{}**, review due {}", measure.title, london_date(measure.review_due_at))))
@@ -48,7 +49,6 @@ def standing_block(customer: CustomerStatusView) -> list[CardElement]:
             blocks.append(
                 text(
                     "An appeal is open: the determination team will decide it (the measure applies meanwhile).",
-                    color="Warning",
                 )
             )
     if customer.reasonable_adjustments:
@@ -104,7 +104,10 @@ def status_card(customer: CustomerStatusView, notice: str = "", query: str = "")
         )
     if customer.may_signpost:
         actions.append(submit("Ombudsman signposting", Verb.OMBUDSMAN_FORM, customer_id=customer.customer_id))
-    body = [text(notice, color="Good"), *standing_block(customer)] if notice else standing_block(customer)
+    # The standing is the title; what was just done follows it (a heading first, for a screen reader).
+    body = standing_block(customer)
+    if notice:
+        body.insert(1, text(notice))
     return envelope(body, actions, summary=f"{notice + ' ' if notice else ''}How to deal with {customer.name}")
 
 
@@ -123,15 +126,36 @@ def check_result_card(result: CheckResult) -> Card:
             [submit("Report an incident", Verb.MENU_REPORT)],
             summary=f"No customer found for “{result.query}”",
         )
+    # One wrapped block per customer, the whole block the button (selectAction), so on a phone nothing that tells
+    # them apart is cut off, as a button's one-line title would be (issue 20). The search goes with the choice: the
+    # server shows only a customer that search finds.
     return envelope(
-        [heading(f"{len(result.options)} customers match “{result.query}”"), text("Which one?")],
-        # The search goes with the choice: the server shows only a customer that search finds.
         [
-            submit(option.label, Verb.CUSTOMER_SHOW, customer_id=option.customer_id, query=result.query)
-            for option in result.options
+            heading(f"{len(result.options)} customers match “{result.query}”"),
+            text("Which one? Tap the one you mean: when they were born and their postcode come first.", subtle=True),
+            *(
+                Container(
+                    style="emphasis",
+                    separator=True,
+                    select_action=submit(
+                        pick_label(option), Verb.CUSTOMER_SHOW, customer_id=option.customer_id, query=result.query
+                    ),
+                    items=[text(markdown("**{}**", pick_label(option)))],
+                )
+                for option in result.options
+            ),
         ],
         summary=f"{len(result.options)} customers match “{result.query}”: which one?",
     )
+
+
+def pick_label(option: CustomerOption) -> str:
+    """A customer in a pick list, what tells two people of one name apart first: a phone (about 320 px) cuts a
+    button's title at its end, so the name, which they share, goes last (issue 20)."""
+    details = [
+        d for d in (f"Born {option.born}" if option.born else "", option.postcode, option.council_reference) if d
+    ]
+    return f"{', '.join(details)}: {option.name}" if details else option.name
 
 
 def history_card(history: CustomerHistoryView) -> Card:

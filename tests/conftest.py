@@ -211,6 +211,7 @@ class RunningBot:
             if isinstance(body, dict) and body.get("type") == "application/vnd.microsoft.card.adaptive":
                 self.connector.card_errors.extend(card_problems(body["value"]))
                 self.connector.summary_errors.extend(card_summary_problems(body["value"]))
+                self.connector.check_accessibility(body["value"])
         if self.deliver_after_each_post:
             await self.outbox.deliver_until_idle()
         return response.status, body

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.card_accessibility import accessibility_problems
 from tests.card_schema import card_problems
 from tests.message_summaries import summary_problems
 
@@ -63,6 +64,8 @@ class FakeConnector:
     check_cards: bool = True
     """Off for the outbox's load tests, where validating each card (about 0.1 s of the test process's CPU) would
     throttle the bot more than Teams does; the same cards are checked by the other tests."""
+    accessibility_checked: int = 0
+    """How many cards check_accessibility has checked (issue 20), so a test can see that the check ran."""
     members: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     """Each team's roster as GET /v3/conversations/{id}/members answers it (Teams' ChannelAccount shape)."""
     member_reads: list[str] = field(default_factory=list)
@@ -174,6 +177,13 @@ class FakeConnector:
         for attachment in activity.get("attachments") or []:
             if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
                 self.card_errors.extend(card_problems(attachment["content"]))
+                self.check_accessibility(attachment["content"])
+
+    def check_accessibility(self, card: dict[str, Any]) -> None:
+        """Issue 20: a card the bot sent (or answered an invoke with) that a screen reader or a phone cannot use
+        is a test failure, like a schema problem (tests/card_accessibility.py)."""
+        self.accessibility_checked += 1
+        self.card_errors.extend(accessibility_problems(card))
 
     def sent_to(self, conversation_id: str, method: str = "POST") -> list[Call]:
         return [c for c in self.calls if c.conversation_id == conversation_id and c.method == method]

@@ -47,7 +47,7 @@ await settle();
 await page.getByRole('button', { name: 'Open the review' }).last().click();
 await seen('the review card', /Ask the team to extend 3 months/);
 await page.getByLabel(/Reason \(needed to extend/).last().fill('Still writing abusive letters to the housing team.');
-await page.getByText('The customer has been or will be advised of the outcome').last().click();
+await page.getByText('Customer advised', { exact: true }).last().click();
 await page.getByRole('button', { name: 'Ask the team to extend 3 months' }).last().click();
 // Sam reported the incidents the review weighs, so he may not decide it (s13, s2.6): the card says so.
 await seen('the reporter refused', /You reported incidents this review weighs/);
