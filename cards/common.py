@@ -349,8 +349,7 @@ def collapsed(
     element_id: str, items: Sequence[CardElement], noun: str, shown: int = SHOWN_EVIDENCE
 ) -> list[CardElement]:
     """The first `shown` of `items`, then the rest behind a button that says how many more `noun`s there are (its
-    singular: "incident"), so a long
-    list does not push the card's buttons off a phone screen. The button hides itself as it shows them and a
+    singular: "incident"), so a long list does not push the card's buttons off a phone screen. The button hides itself as it shows them and a
     second one at their end hides them again (Action.ToggleVisibility), so the card says which way it is open."""
     if len(items) <= shown:
         return list(items)

@@ -179,16 +179,21 @@ def oversight_figures(
     """`stats [period]` for a member of the determination team (s3): the figures for the period typed; nothing
     typed, the last complete month. Bad input raises PeriodNotUnderstood with what to type, reading nothing."""
     now = clock()
-    try:
-        period = policy.reporting_period(period_text, now)
-    except policy.PeriodNotUnderstood as error:
-        raise PeriodNotUnderstood(str(error)) from error
+    period = period_typed(period_text, now)
     with uow:
         uow.statement_by_statement()
         member = uow.staff.get(actor.user_id)
         if member is None or not member.is_determination_team:
             raise AccessRefused(ONLY_THE_TEAM)
         return _read(uow, period, now, oversight_minimum_group)
+
+
+def period_typed(period_text: str, now: datetime) -> ReportingPeriod:
+    """The period typed (nothing: the last complete month), or PeriodNotUnderstood saying what to type."""
+    try:
+        return policy.reporting_period(period_text, now)
+    except policy.PeriodNotUnderstood as error:
+        raise PeriodNotUnderstood(str(error)) from error
 
 
 def figures_for(uow: UnitOfWork, period: ReportingPeriod, now: datetime, minimum_group: int) -> OversightFigures:

@@ -14,11 +14,11 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from docx import Document
 from docx.shared import Cm, Pt
 
+from casework import policy
 from casework.oversight import FigureRow, OversightFigures
 
 
@@ -57,7 +57,7 @@ class CommitteeReport:
 
 def made_at(moment: datetime) -> str:
     """When a report was made, in UK time for people: "1 January 2027 09:00"."""
-    local = moment.astimezone(ZoneInfo("Europe/London"))
+    local = moment.astimezone(policy.LOCAL_TIME)
     return f"{local.day} {local:%B %Y %H:%M}"
 
 

@@ -12,12 +12,11 @@ import zipfile
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from casework import policy
 from casework.subject_access import STAFF_COLUMNS, RecordKind, Row, SubjectAccessExport, Value
 
 FORMAT = "uca-subject-access/1"
-LONDON = ZoneInfo("Europe/London")
 
 HEADINGS: Mapping[RecordKind, tuple[str, str]] = {
     RecordKind.CUSTOMER: ("Your details", "What we hold on your record."),
@@ -381,7 +380,7 @@ def _iso_moment(text: str) -> str | None:
 
 
 def _when(moment: datetime) -> str:
-    local = moment.astimezone(LONDON)
+    local = moment.astimezone(policy.LOCAL_TIME)
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
 
 
