@@ -126,17 +126,23 @@ def letter_handler(casework: CaseworkGateway, secret: str, pdf: PdfConverter | N
                 log.warning("letter %s: no PDF (%s)", letter_id, failed.detail)
                 return web.Response(status=503, text=str(failed), headers={"Cache-Control": "no-store"})
         filename = re.sub(r"[^A-Za-z0-9_-]+", "-", content.reference).strip("-") + (".pdf" if as_pdf else ".docx")
-        return web.Response(
-            body=body,
-            content_type=PDF if as_pdf else DOCX,
-            headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return attachment(body, PDF if as_pdf else DOCX, filename)
 
     return download
+
+
+def attachment(body: bytes, content_type: str, filename: str, charset: str | None = None) -> web.Response:
+    """A file to save, not to show: never cached (it is someone's to open, once signed for them) or sniffed."""
+    return web.Response(
+        body=body,
+        content_type=content_type,
+        charset=charset,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 class LetterCards:

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.letter_links import DOCX, signed_link_problem
+from bot.letter_links import DOCX, attachment, signed_link_problem
 from cards.oversight import ReportLinks
 from casework.committee_report import figures_for_report
 from casework.errors import AccessRefused, CaseworkError
@@ -82,19 +82,9 @@ def report_handler(casework: CaseworkGateway, secret: str, council_name: str) ->
             raise web.HTTPNotFound() from None
         generated = made_at(casework.clock())
         report = committee_report(figures, council_name, generated)
+        filename = f"committee-report-{period_code}.{file_format}"
         if file_format == "docx":
-            body = await asyncio.to_thread(committee_report_docx, report)
-        else:
-            body = figures_csv(report)
-        return web.Response(
-            body=body,
-            content_type=DOCX if file_format == "docx" else CSV,
-            charset="utf-8" if file_format == "csv" else None,
-            headers={
-                "Content-Disposition": f'attachment; filename="committee-report-{period_code}.{file_format}"',
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+            return attachment(await asyncio.to_thread(committee_report_docx, report), DOCX, filename)
+        return attachment(figures_csv(report), CSV, filename, charset="utf-8")
 
     return download
