@@ -67,7 +67,9 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
             sqlite_busy=settings.sqlite_busy_timeout_seconds,
         ),
     )
-    blocking = BlockingCalls(settings.database_call_timeout_seconds, is_unavailable)
+    blocking = BlockingCalls(
+        settings.database_call_timeout_seconds, is_unavailable, on_loop=is_sqlite(settings.database_url)
+    )
     council = load_council(settings.council_letters_file or DEFAULT_FILE)
 
     def render(content: LetterContent) -> bytes:
@@ -177,9 +179,9 @@ def create_app(settings: Settings, clock: Clock = utc_now, run_sweep: bool = Tru
     app.router.add_get("/reports/{period}.{format}", report_handler(casework, link_secret, council.details.name))
 
     async def background(_app: web.Application) -> AsyncIterator[None]:
-        # Database calls run on worker threads (asyncio.to_thread). SQLite lets one writer in at a time and makes
-        # the others sleep and poll, so queueing them on one thread is fairer and faster; PostgreSQL gets a thread
-        # per pooled connection.
+        # Database calls run on worker threads (asyncio.to_thread), except SQLite's casework and bot state, which
+        # run on the loop (BlockingCalls on_loop). SQLite lets one writer in at a time and makes the others sleep
+        # and poll, so its remaining calls queue on one thread; PostgreSQL gets a thread per pooled connection.
         workers = 1 if is_sqlite(settings.database_url) else DATABASE_POOL_SIZE
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(workers, thread_name_prefix="database"))
         await _report_team_channel(team_channel, team)

@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from botbuilder.schema import Activity
 
-from bot.teams_bot import RecentConversations, _Remembered
+from bot.teams_bot import RecentConversations, _parties_of, _Remembered
 from storage.tables import StoredConversationReference, TenantServiceUrl
 from tests.conftest import MutableClock, RunningBot, make_settings, start_bot
 from tests.fake_connector import FakeConnector
@@ -178,10 +179,29 @@ async def test_ids_longer_than_the_store_allows_are_refused_before_the_database(
 
 def test_the_memo_of_saved_conversations_keeps_only_the_most_recently_used() -> None:
     memo = RecentConversations(max_size=2)
-    memo.remember(("a", "u"), _Remembered("1"))
-    memo.remember(("b", "u"), _Remembered("1"))
+    memo.remember(("a", "u"), _Remembered("1", "p"))
+    memo.remember(("b", "u"), _Remembered("1", "p"))
     assert memo.get(("a", "u")) is not None  # used: now the most recent
-    memo.remember(("c", "u"), _Remembered("1"))
+    memo.remember(("c", "u"), _Remembered("1", "p"))
     assert len(memo) == 2
     assert memo.get(("b", "u")) is None
     assert memo.get(("a", "u")) is not None and memo.get(("c", "u")) is not None
+
+
+def test_a_reference_is_serialised_again_only_when_something_it_is_made_of_changes() -> None:
+    """The memo compares `_parties_of` before serialising the reference: equal must mean an equal reference, so any
+    party's attribute (or one msrest kept as unknown), the locale and the service URL all count; the activity id,
+    which changes every message, does not."""
+    first = message(SAM, "help", "https://smba.example/uk/")
+    base = _parties_of(Activity().deserialize(first))
+    assert _parties_of(Activity().deserialize({**first, "id": "another-activity"})) == base
+    changed: list[dict[str, Any]] = [
+        {**first, "from": {**first["from"], "name": "Sam Renamed"}},
+        {**first, "recipient": {**first["recipient"], "id": "28:another-bot"}},
+        {**first, "conversation": {**first["conversation"], "tenantId": "another-tenant"}},
+        {**first, "conversation": {**first["conversation"], "somethingNew": "x"}},
+        {**first, "locale": "cy-GB"},
+        {**first, "serviceUrl": "https://smba.example/other/"},
+    ]
+    for activity in changed:
+        assert _parties_of(Activity().deserialize(activity)) != base, activity

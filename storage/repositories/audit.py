@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlmodel import Session, col, select
 
 from casework.entities import AuditEvent
 from storage.repositories.sql_repository import SqlRepository
 from storage.tables import AuditEventRecord
 
-_INSERT_EVENTS = insert(AuditEventRecord).returning(col(AuditEventRecord.id))
+_AUDIT_TABLE = cast(Table, AuditEventRecord.__table__)  # type: ignore[attr-defined]
+_INSERT_EVENTS = insert(_AUDIT_TABLE).returning(_AUDIT_TABLE.c.id)
 """Built once, where `.values(rows)` was compiled afresh on every turn and cost more CPU than the database took to
-store them. Given the turn's rows as parameters, SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues",
-which it uses for an INSERT with RETURNING), so several events are still one statement on the wire."""
+store them, and on the table rather than the model, so the ORM's bulk-insert machinery stays out of it. Given the
+turn's rows as parameters, SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues", which it uses for an
+INSERT with RETURNING), so several events are still one statement on the wire."""
 
 
 class SqlAuditLog(SqlRepository):
