@@ -42,6 +42,9 @@ class SqlAuditLog(SqlRepository):
 
     def write_pending(self) -> None:
         if self._pending:
+            # An insert on the table does not flush the session as the model's did: flushed first, the turn's other
+            # rows are written before its audit rows, in the order they always were.
+            self._session.flush()
             self._session.execute(_INSERT_EVENTS, self._pending)
             self._pending = []
 
