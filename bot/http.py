@@ -40,6 +40,7 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult, AuthenticationConstants
 from sqlalchemy import Engine, text
 
+from bot.activity_json import activity_from_json
 from bot.logs import new_correlation_id
 from bot.team_channel import ChannelStatus
 from bot.turns import TurnsInProgress
@@ -132,7 +133,7 @@ def messages_handler(
         body = parse_activity_body(await read_bounded(request, MAX_BODY_BYTES))
         check_activity_fields(body)
         try:
-            activity = Activity().deserialize(body)
+            activity = activity_from_json(body)
         except Exception as error:  # msrest raises several kinds; none is the caller's 5xx
             raise Refused(400, "malformed_activity", "the body is not a Bot Framework activity") from error
 

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -502,28 +503,84 @@ async def test_the_product_answers_teams_on_two_service_urls_with_credentials(
     assert len(token_service.requests) == 2
 
 
-def test_card_contents_go_out_exactly_as_msrest_would_serialize_them() -> None:
-    """The serializer that skips walking card contents must send the same JSON as msrest's own."""
-    from botframework.connector import models
-    from msrest import Serializer
+def _outgoing_activities() -> list[tuple[str, Activity]]:
+    """Activities shaped as the bot sends them: replies (conversation and parties from an incoming activity), cards,
+    summaries, mentions, suggested actions, channel data, typing, and one with a timestamp (which msrest itself
+    serializes)."""
+    from botbuilder.core import CardFactory, MessageFactory
+    from botbuilder.schema import (
+        ActivityTypes,
+        CardAction,
+        ChannelAccount,
+        Entity,
+        Mention,
+        SuggestedActions,
+    )
 
-    from bot.connector_transport import CardContentSerializer
     from bot.routes import menu
     from dialogs.activities import card_activity
 
-    classes = {name: value for name, value in models.__dict__.items() if isinstance(value, type)}
-    activity = card_activity(menu("A notice with “quotes”, £ and an emoji 🙂"))
-    activity.text = "Menu"
-    activity.conversation = (
-        ConversationReference()
-        .deserialize(
-            TurnContext.get_conversation_reference(Activity().deserialize(message(SAM, "hi", "http://x/"))).serialize()
-        )
-        .conversation
+    def reply_to(incoming: dict[str, Any], activity: Activity) -> Activity:
+        reference = TurnContext.get_conversation_reference(Activity().deserialize(incoming))
+        return TurnContext.apply_conversation_reference(activity, reference)
+
+    card = card_activity(menu("A notice with “quotes”, £ and an emoji 🙂"))
+    card.text = "Menu"
+    card.summary = "Menu: what you can do"
+    mention = Mention(
+        mentioned=ChannelAccount(id="29:sam", name="Sam Staff"), text="<at>Sam Staff</at>", type="mention"
     )
-    before = json.dumps(activity.attachments[0].content, sort_keys=True)
-    ours = CardContentSerializer(classes).body(activity, "Activity")
+    mentioned = MessageFactory.text("<at>Sam Staff</at> please look")
+    mentioned.entities = [mention, Entity(type="clientInfo")]
+    suggested = MessageFactory.text("Which one?")
+    suggested.suggested_actions = SuggestedActions(
+        actions=[CardAction(type="imBack", title="Jane", value="Jane"), CardAction(type="imBack", title="", value=1)],
+        to=["29:sam"],
+    )
+    notified = MessageFactory.attachment(CardFactory.adaptive_card({"type": "AdaptiveCard", "version": "1.5"}))
+    notified.channel_data = {"notification": {"alert": True}, "empty": {}, "list": []}
+    notified.summary = ""
+    timed = MessageFactory.text("timed")
+    timed.timestamp = datetime.now(UTC)
+    incoming = message(SAM, "hi", "http://x/")
+    return [
+        ("a card in reply", reply_to(incoming, card)),
+        ("a card on its own", card_activity(menu(""))),
+        ("mentions and an unknown entity", reply_to(incoming, mentioned)),
+        ("suggested actions", reply_to(incoming, suggested)),
+        ("channel data and an empty summary", reply_to(incoming, notified)),
+        ("typing", reply_to(incoming, Activity(type=ActivityTypes.typing))),
+        ("a timestamp (left to msrest)", reply_to(incoming, timed)),
+    ]
+
+
+@pytest.mark.parametrize(("shape", "activity"), _outgoing_activities(), ids=lambda v: v if isinstance(v, str) else "")
+def test_outgoing_activities_are_sent_exactly_as_msrest_would_serialize_them(shape: str, activity: Activity) -> None:
+    """plain_json copies the activity instead of letting msrest walk it: the JSON sent must be the same."""
+    from botframework.connector import models
+    from msrest import Serializer
+
+    from bot.connector_transport import PlainJsonSerializer
+
+    classes = {name: value for name, value in models.__dict__.items() if isinstance(value, type)}
+    before = json.dumps(Serializer(classes).body(activity, "Activity"), sort_keys=True)
+    ours = PlainJsonSerializer(classes).body(activity, "Activity")
     theirs = Serializer(classes).body(activity, "Activity")
-    assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
-    assert ours["attachments"][0]["content"]["type"] == "AdaptiveCard"
-    assert json.dumps(activity.attachments[0].content, sort_keys=True) == before  # the activity is left as it was
+    assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True), shape
+    assert json.dumps(Serializer(classes).body(activity, "Activity"), sort_keys=True) == before  # left as it was
+
+
+def test_values_plain_json_does_not_know_are_left_to_msrest() -> None:
+    from botbuilder.schema import Attachment
+
+    from bot.activity_json import NotPlain, plain_json
+
+    with pytest.raises(NotPlain):
+        plain_json(Activity(type="message", timestamp=datetime.now(UTC)))
+    with pytest.raises(NotPlain):
+        plain_json(Activity(type="message", attachments=[Attachment(content_type="x", content=b"bytes")]))
+    assert plain_json(Activity(type="message", text="hi", attachments=[])) == {
+        "type": "message",
+        "text": "hi",
+        "attachments": [],
+    }
