@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import bindparam, delete
+from sqlalchemy import Row, Select, Table, bindparam, delete
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from casework.customer_query import (
     NAME_MATCH_THRESHOLD,
@@ -81,35 +81,39 @@ def _other_names_score(key: str, candidate: NameCandidate) -> float:
     return max((name_similarity(key, name) for name in names), default=0.0)
 
 
-def find_customers(session: Session, query: CustomerQuery, limit: int) -> list[CustomerRecord]:
+_CUSTOMER = cast(Table, CustomerRecord.__table__)  # type: ignore[attr-defined]
+
+
+def find_customers(session: Session, query: CustomerQuery, limit: int) -> list[Row[Any]]:
     """The customers matching the query, best first: contact details and references exactly (oldest first);
-    a name exactly as typed (folded) if anyone has it, else forgivingly (typos, word order, initials, other names)."""
-    exact = session.exec(_exact_match(query.kind), params={"key": query.key, "limit": limit}).all()
+    a name exactly as typed (folded) if anyone has it, else forgivingly (typos, word order, initials, other names).
+    Rows of the customer table's columns, not models: a check reads them once (issue 13)."""
+    exact = session.execute(_exact_match(query.kind), {"key": query.key, "limit": limit}).all()
     if exact or query.kind is not QueryKind.NAME:
         return list(exact)
     for size, prefixes in prefix_lookups(query.key):
         best = rank(query.key, _candidates(session, size, prefixes), limit)
         if best:
-            rows = {row.id: row for row in session.exec(select(CustomerRecord).where(col(CustomerRecord.id).in_(best)))}
+            rows = {row.id: row for row in session.execute(sa_select(*_CUSTOMER.c).where(_CUSTOMER.c.id.in_(best)))}
             return [rows[customer_id] for customer_id in best]
     return []
 
 
 @functools.cache
-def _exact_match(kind: QueryKind) -> SelectOfScalar[CustomerRecord]:
+def _exact_match(kind: QueryKind) -> Select[Any]:
     """The customers whose column for this kind of query holds exactly the key, oldest first. Built once per kind
     with bound parameters: every check starts with it, and building it cost more CPU than running it (issue 13)."""
     exact_columns = {
-        QueryKind.COUNCIL_REFERENCE: CustomerRecord.council_reference,
-        QueryKind.POSTCODE: CustomerRecord.postcode,
-        QueryKind.PHONE: CustomerRecord.phone,
-        QueryKind.EMAIL: CustomerRecord.email,
-        QueryKind.NAME: CustomerRecord.name_key,
+        QueryKind.COUNCIL_REFERENCE: _CUSTOMER.c.council_reference,
+        QueryKind.POSTCODE: _CUSTOMER.c.postcode,
+        QueryKind.PHONE: _CUSTOMER.c.phone,
+        QueryKind.EMAIL: _CUSTOMER.c.email,
+        QueryKind.NAME: _CUSTOMER.c.name_key,
     }
     return (
-        select(CustomerRecord)
+        sa_select(*_CUSTOMER.c)
         .where(exact_columns[kind] == bindparam("key"))
-        .order_by(col(CustomerRecord.id))
+        .order_by(_CUSTOMER.c.id)
         .limit(bindparam("limit"))
     )
 

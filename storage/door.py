@@ -3,16 +3,14 @@ the conversation's Bot Framework state, which a message's turn reads next anyway
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Engine, bindparam
-from sqlmodel import Session
 
 from casework.entities import StaffStanding
 from storage.bot_state import STATE
 from storage.database import SINGLE_STATEMENT
-from storage.repositories.staff import standing_of, standing_query
-from storage.tables import StaffMemberRecord
+from storage.repositories.staff import standing_from, standing_query
 
 _USER_ID: Any = bindparam("user_id")
 _DOOR_READ = (
@@ -30,14 +28,11 @@ class DoorReads:
     def standing_and_state(
         self, user_id: str, state_key: str
     ) -> tuple[StaffStanding, dict[str, tuple[str, str]] | None]:
-        # One statement on its own (on SQLite no BEGIN IMMEDIATE, so no write lock), as each of the two was.
-        with Session(self._engine) as session:
-            session.connection(execution_options=SINGLE_STATEMENT)
-            found = session.execute(_DOOR_READ, {"user_id": user_id, "state_key": state_key}).first()
+        # One statement on its own (on SQLite no BEGIN IMMEDIATE, so no write lock), as each of the two was, on a
+        # plain connection: no session, no models (issue 13).
+        with self._engine.connect().execution_options(**SINGLE_STATEMENT) as connection:
+            found = connection.execute(_DOOR_READ, {"user_id": user_id, "state_key": state_key}).first()
         if found is None:
             # Nobody on record: no row to carry the state; the turn reads it itself if it gets that far.
-            return standing_of(None, False, False), None
-        member, manages, owns, data, etag = found
-        return standing_of(cast(StaffMemberRecord, member), bool(manages), bool(owns)), (
-            {} if data is None else {state_key: (str(data), str(etag))}
-        )
+            return standing_from(None), None
+        return standing_from(found), ({} if found.data is None else {state_key: (str(found.data), str(found.etag))})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from sqlalchemy import delete, text, update
 from sqlmodel import col, select
@@ -66,7 +67,10 @@ class SqlCustomers(SqlRepository):
             )
 
     def search(self, query: CustomerQuery, limit: int = 10) -> Sequence[Customer]:
-        return [_customer(row) for row in customer_search.find_customers(self._session, query, limit)]
+        # The rows have the customer table's columns by name, which is all _customer reads.
+        return [
+            _customer(cast(CustomerRecord, row)) for row in customer_search.find_customers(self._session, query, limit)
+        ]
 
 
 def _copy_customer(customer: NewCustomer, row: CustomerRecord) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Select, exists, or_
+from sqlalchemy import Row, Select, Table, exists, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -22,11 +22,7 @@ class SqlStaff(SqlRepository):
 
     def standing(self, user_id: str) -> StaffStanding:
         # One statement a turn: the row and the two facts the derived roles need.
-        found = self._session.execute(standing_query(user_id)).first()
-        if found is None:
-            return standing_of(None, False, False)
-        member, manages, owns = found
-        return standing_of(cast(StaffMemberRecord, member), bool(manages), bool(owns))
+        return standing_from(self._session.execute(standing_query(user_id)).first())
 
     def many(self, user_ids: Collection[str]) -> Mapping[str, StaffMember]:
         if not user_ids:
@@ -89,9 +85,14 @@ def staff_of(row: StaffMemberRecord) -> StaffMember:
     )
 
 
-def standing_query(user_id: str) -> Select[StaffMemberRecord, bool, bool]:
+_STAFF = cast(Table, StaffMemberRecord.__table__)  # type: ignore[attr-defined]
+
+
+def standing_query(user_id: str) -> Select[Any]:
     """The staff row of `user_id` (none for someone not on record), whether they manage anyone listed and whether
-    they own a case: what casework.policy.roles_of reads roles from, in one statement."""
+    they own a case: what casework.policy.roles_of reads roles from, in one statement. The row's columns rather
+    than the model: every turn begins with this, and loading it as a model took more CPU than SQLite took to
+    answer it (issue 13)."""
     reports = select(StaffMemberRecord.user_id).where(
         col(StaffMemberRecord.line_manager_id) == user_id, col(StaffMemberRecord.listed)
     )
@@ -99,13 +100,12 @@ def standing_query(user_id: str) -> Select[StaffMemberRecord, bool, bool]:
         exists().where(col(MeasureRecord.case_owner_id) == user_id),
         exists().where(col(Review.owner_id) == user_id),
     )
-    return sa_select(StaffMemberRecord, exists(reports).label("manages"), owns.label("owns")).where(
-        col(StaffMemberRecord.user_id) == user_id
-    )
+    return sa_select(*_STAFF.c, exists(reports).label("manages"), owns.label("owns")).where(_STAFF.c.user_id == user_id)
 
 
-def standing_of(row: StaffMemberRecord | None, manages: bool, owns: bool) -> StaffStanding:
-    """The standing from standing_query's columns (no row: nobody on record)."""
+def standing_from(row: Row[Any] | None) -> StaffStanding:
+    """The standing from a row of standing_query (none: nobody on record)."""
     if row is None:
         return StaffStanding(None, False, False)
-    return StaffStanding(staff_of(row), manages, owns)
+    # The row has the staff table's columns by name, which is all staff_of reads.
+    return StaffStanding(staff_of(cast(StaffMemberRecord, row)), bool(row.manages), bool(row.owns))
