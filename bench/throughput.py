@@ -29,6 +29,9 @@ from bench.seed import database, postgres_available, seed
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
 USERS = (1, 10, 50)
+WARM_UP_SECONDS = 2.0
+"""Untimed load each bot serves before it is measured, the echo bots and the product alike, so that neither is
+timed while its caches fill and the interpreter specialises its code."""
 
 
 @contextmanager
@@ -88,6 +91,7 @@ def echo_targets(
     rows = []
     for key, label, kind, extra in targets:
         with bot_server(kind, key, *extra) as (bot, pid):
+            load("echo", bot, connector, "--users", "10", "--duration", str(WARM_UP_SECONDS))
             for users in users_list:
                 result = load("echo", bot, connector, "--users", str(users), "--duration", str(duration), pid=pid)
                 rows.append({"target": key, "label": label, **result})
@@ -124,7 +128,12 @@ def product_targets(
                     idle = rss_mb(pid)
                     common = ["--plan", str(plan_file)]
                     introduced = load("introduce", bot, connector, *common)["introduced"]
-                    served = introduced
+                    warm_up = load(
+                        "product", bot, connector, *common, "--users", "10",
+                        "--duration", str(WARM_UP_SECONDS), "--offset", str(offset),
+                    )  # fmt: skip
+                    offset = warm_up["next_offset"]
+                    served = introduced + warm_up["turns_served"]
                     for users in USERS:
                         result = load(
                             "product", bot, connector, *common, "--users", str(users),
@@ -246,5 +255,6 @@ def run_check_only(duration: float, log: Any, users_list: tuple[int, ...] = (10,
                 with bot_server("product", f"product_{db}_cached", "--database", url) as (bot, pid):
                     common = ["--plan", str(plan_file)]
                     load("introduce", bot, connector, *common)
+                    load("check", bot, connector, *common, "--users", "10", "--duration", str(WARM_UP_SECONDS))
                     rows += check_only(bot, connector, pid, common, db, name, duration, log, users_list)
     return {"rows": rows, "memory": {}, "postgres_skipped": why_not, "load_average": os.getloadavg()}
