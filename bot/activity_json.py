@@ -4,8 +4,8 @@ msrest serializes a model by deserializing it again and then walking and validat
 incoming activity by trying its key extractors on every attribute of every model. botbuilder's schema has none of
 what that machinery is for (flattened keys, constraints, subtypes: checked for each model met), so for the values
 Teams and this bot use, the same JSON and the same models come from a plain copy. Anything else raises NotPlain,
-and the caller lets msrest do it. tests/test_connector_cache.py and tests/test_activity_json.py compare both ways with
-msrest's own."""
+and the caller lets msrest do it. tests/test_connector_cache.py and tests/test_activity_json.py compare both ways
+with msrest's own."""
 
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ def plain_json(model: Model) -> dict[str, Any]:
     """The JSON msrest's Serializer.body makes of a botbuilder model, for models as botbuilder's schema has them (no
     flattened keys, no constraints, no subtypes: checked for each model met), whose values are text, numbers,
     booleans, models, lists of those, or plain JSON where the type is "object" (card contents, channel data).
-    Anything else raises NotPlain, and msrest serializes the whole body instead (bot/connector_transport.py). msrest's own path deserializes the
-    model again before walking it and validates each attribute; for an activity with a card that took about 7% of a
-    check turn (issue 13)."""
+    Anything else raises NotPlain, and msrest serializes the whole body instead (bot/connector_transport.py).
+    msrest's own path deserializes the model again before walking it and validates each attribute; for an activity
+    with a card that took about 7% of a check turn (issue 13)."""
     kind = type(model)
     if kind._validation or getattr(kind, "_subtype_map", None):
         raise NotPlain(kind.__name__)
