@@ -285,10 +285,11 @@ class CaseworkBot(TeamsActivityHandler):
     async def _start_check(
         self, turn_context: TurnContext, dialog_context: DialogContext | None, rest: str
     ) -> Reply | None:
-        if dialog_context is not None:
-            await dialog_context.begin_dialog(CheckCustomerDialog.__name__, rest)
+        if dialog_context is not None and not rest:
+            await dialog_context.begin_dialog(CheckCustomerDialog.__name__, rest)  # it asks who
             return None
-        # Asked in a shared conversation: the dialog's answer (status, pick list or no match) without the dialog.
+        # Told whom, or asked in a shared conversation: the dialog's answer (status, pick list or no match) without
+        # the dialog, which has nothing to ask; its machinery was a tenth of a check turn (issue 13).
         if not rest:
             return ASK_WHO_TO_CHECK
         try:
