@@ -23,11 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
 from bench.common import RESULTS, cpu_seconds, free_port, rss_mb, wait_for_http
 from bench.seed import database, postgres_available, seed
-from storage.database import create_database_engine
 
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,8 +148,6 @@ def product_targets(
                             f"errors {result['errors']}"
                         )
                     if cached:
-                        # Not while the bot still delivers the cards the mix queued: that is the outbox's work.
-                        wait_for_outbox(url, log)
                         rows.extend(check_only(bot, connector, pid, common, db, name, duration, log))
                     if cached and db == databases[0] and memory_turns:
                         memory = measure_memory(bot, connector, pid, common, idle, served, offset, memory_turns, log)
@@ -183,26 +178,6 @@ def check_only(
             f"errors {result['errors']}"
         )
     return rows
-
-
-def wait_for_outbox(url: str, log: Any, timeout: float = 120.0) -> None:
-    """Until the outbox has nothing left to send (or `timeout` seconds): the check-only rows measure turns, not a
-    backlog of s8.6 and team cards being delivered in the background."""
-    engine = create_database_engine(url)
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            with engine.connect() as connection:
-                waiting: int = connection.execute(
-                    text("SELECT count(*) FROM outbox_message WHERE state = 'pending'")
-                ).scalar_one()
-            if not waiting or time.monotonic() > deadline:
-                if waiting:
-                    log(f"  outbox: {waiting} message(s) still waiting after {timeout:.0f} s")
-                return
-            time.sleep(0.5)
-    finally:
-        engine.dispose()
 
 
 def measure_memory(
