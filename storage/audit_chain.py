@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from storage.tables import AuditEventRecord
+from storage.tables import AuditEventRecord, table_of
 
 GENESIS = "0" * 64
 """The prev_hash of the first event."""
@@ -152,7 +152,7 @@ class ChainReport:
 def verify_audit_chain(engine: Engine, batch: int = 1000) -> ChainReport:
     """Recomputes every event's hash in id order and reports the first row whose link or hash is wrong; a redacted
     row's link is checked and its hash taken as vouched for by the audit.redacted event it names (see above)."""
-    table = AuditEventRecord.__table__  # type: ignore[attr-defined]
+    table = table_of(AuditEventRecord)
     query = select(table).order_by(table.c.id)
     expected_prev = GENESIS
     checked = 0

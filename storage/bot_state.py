@@ -8,15 +8,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import cast
 
-from sqlalchemy import Engine, Table, bindparam, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 
 from storage.database import SINGLE_STATEMENT
-from storage.tables import BotStateItem
+from storage.tables import BotStateItem, table_of
 from storage.upserts import upsert
 
-STATE = cast(Table, BotStateItem.__table__)  # type: ignore[attr-defined]
+STATE = table_of(BotStateItem)
 # Built once with bound parameters: every turn reads its state, and building a statement costs more CPU than
 # SQLite takes to answer it (issue 13).
 _READ = select(STATE.c.key, STATE.c.data, STATE.c.etag).where(STATE.c.key.in_(bindparam("keys", expanding=True)))

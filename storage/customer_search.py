@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Row, Select, Table, bindparam, delete
+from sqlalchemy import Row, Select, bindparam, delete
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -26,7 +26,7 @@ from casework.customer_query import (
     name_tokens,
 )
 from casework.entities import NewCustomer
-from storage.tables import CustomerNameToken, CustomerRecord
+from storage.tables import CustomerNameToken, CustomerRecord, table_of
 
 SHORTEST_INDEXED_WORD = 2
 CANDIDATES_PER_PREFIX_LOOKUP = 5000
@@ -81,7 +81,7 @@ def _other_names_score(key: str, candidate: NameCandidate) -> float:
     return max((name_similarity(key, name) for name in names), default=0.0)
 
 
-_CUSTOMER = cast(Table, CustomerRecord.__table__)  # type: ignore[attr-defined]
+_CUSTOMER = table_of(CustomerRecord)
 
 
 def find_customers(session: Session, query: CustomerQuery, limit: int) -> list[Row[Any]]:

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, Table, bindparam, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, bindparam, case, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -37,9 +37,10 @@ from storage.tables import (
     RepresentativeRecord,
     Review,
     StaffMemberRecord,
+    table_of,
 )
 
-_MEASURE = cast(Table, MeasureRecord.__table__)  # type: ignore[attr-defined]
+_MEASURE = table_of(MeasureRecord)
 """The measure's columns rather than the model in the status read: loading models cost more than the read."""
 
 _STATUS_STATEMENTS: dict[tuple[str, bool], Select[Any]] = {}

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import String, Table, cast, or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
@@ -36,6 +36,7 @@ from storage.tables import (
     Review,
     StaffMemberRecord,
     VoteRecord,
+    table_of,
 )
 
 EXPORTED_TABLES: Mapping[str, RecordKind] = {
@@ -83,34 +84,29 @@ def _detail(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
 class SqlSubjectAccess:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def records_of(self, customer_id: int) -> HeldRecords | None:
-        customer = _table(CustomerRecord)
+        customer = table_of(CustomerRecord)
         customers = self._rows(select(customer).where(customer.c.id == customer_id))
         if not customers:
             return None
-        incident = _table(IncidentRecord)
-        escalation = _table(EscalationRecord)
-        measure = _table(MeasureRecord)
-        appeal = _table(AppealRecord)
-        review = _table(Review)
-        letter = _table(LetterRecord)
-        item = _table(CorrespondenceItemRecord)
-        token = _table(CustomerNameToken)
-        representative = _table(RepresentativeRecord)
-        amendment = _table(IncidentAmendmentRecord)
-        vote = _table(VoteRecord)
-        decision = _table(DecisionRecord)
-        link = _table(EscalationIncident)
-        signposting = _table(OmbudsmanSignpostingRecord)
+        incident = table_of(IncidentRecord)
+        escalation = table_of(EscalationRecord)
+        measure = table_of(MeasureRecord)
+        appeal = table_of(AppealRecord)
+        review = table_of(Review)
+        letter = table_of(LetterRecord)
+        item = table_of(CorrespondenceItemRecord)
+        token = table_of(CustomerNameToken)
+        representative = table_of(RepresentativeRecord)
+        amendment = table_of(IncidentAmendmentRecord)
+        vote = table_of(VoteRecord)
+        decision = table_of(DecisionRecord)
+        link = table_of(EscalationIncident)
+        signposting = table_of(OmbudsmanSignpostingRecord)
 
         escalations_of = select(escalation.c.id).where(escalation.c.customer_id == customer_id)
         measures_of = select(measure.c.id).where(measure.c.customer_id == customer_id)
@@ -183,7 +179,7 @@ class SqlSubjectAccess:
             ),
         }
         rows[RecordKind.AUDIT_TRAIL] = self._audit_candidates(customer_id, rows)
-        staff = _table(StaffMemberRecord)
+        staff = table_of(StaffMemberRecord)
         names = {str(r.user_id): str(r.name) for r in self._session.execute(select(staff.c.user_id, staff.c.name))}
         return HeldRecords(rows, names)
 
@@ -191,7 +187,7 @@ class SqlSubjectAccess:
         """Events whose record_id is one of the customer's records' ids or references, or the id of a duplicate
         record merged into theirs (the same person), and searches whose detail mentions one of those ids; casework
         matches each to the kind of record its action names."""
-        audit = _table(AuditEventRecord)
+        audit = table_of(AuditEventRecord)
         customer_ids = self._merged_into(customer_id)
         keys = set(customer_ids)
         for kind in (
@@ -221,7 +217,7 @@ class SqlSubjectAccess:
     def _merged_into(self, customer_id: int) -> set[str]:
         """The customer's id and those of every duplicate merged into it (admin.py merge-customers), and into those:
         a statement per generation of merges, usually one that finds none."""
-        audit = _table(AuditEventRecord)
+        audit = table_of(AuditEventRecord)
         found = {str(customer_id)}
         frontier = set(found)
         while frontier:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -484,3 +485,8 @@ class ScheduledRun(SQLModel, table=True):
 
     job: str = Field(primary_key=True, max_length=40)
     last_run_on: date | None = None
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for statements that read or write columns rather than load models."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]

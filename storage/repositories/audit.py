@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from casework.entities import AuditEvent
 from storage.repositories.sql_repository import SqlRepository
-from storage.tables import AuditEventRecord
+from storage.tables import AuditEventRecord, table_of
 
-_AUDIT_TABLE = cast(Table, AuditEventRecord.__table__)  # type: ignore[attr-defined]
+_AUDIT_TABLE = table_of(AuditEventRecord)
 _INSERT_EVENTS = insert(_AUDIT_TABLE).returning(_AUDIT_TABLE.c.id)
 """Built once, where `.values(rows)` was compiled afresh on every turn and cost more CPU than the database took to
 store them, and on the table rather than the model, so the ORM's bulk-insert machinery stays out of it. Given the

@@ -43,14 +43,11 @@ from storage.tables import (
     Review,
     ScheduledRun,
     VoteRecord,
+    table_of,
 )
 
 CUSTOMER_LOOKUPS = tuple(action for action in LOOKUP_ACTIONS if action.startswith("customer."))
 """Lookups whose record is the customer itself: their detail may hold the name as it was typed."""
-
-
-def _t(model: Any) -> Any:
-    return model.__table__
 
 
 def _run(session: Session, statement: Any, parameters: Any = None) -> Any:
@@ -62,7 +59,7 @@ class SqlRetention(SqlRepository):
     def claim_daily(self, job: str, today: date) -> bool:
         """Moves the job's last run to today; True for the one caller that did (a conditional UPDATE: racing
         instances cannot both win, the database re-checks the WHERE on the row it locks)."""
-        table = _t(ScheduledRun)
+        table = table_of(ScheduledRun)
         statement = (
             update(table)
             .where(table.c.job == job, (table.c.last_run_on.is_(None)) | (table.c.last_run_on < today))
@@ -71,7 +68,7 @@ class SqlRetention(SqlRepository):
         return bool(_run(self._session, statement).rowcount)
 
     def customer_ids(self, after: int, limit: int) -> Sequence[int]:
-        table = _t(CustomerRecord)
+        table = table_of(CustomerRecord)
         query = select(table.c.id).where(table.c.id > after).order_by(table.c.id).limit(limit)
         return [int(row) for row in _run(self._session, query).scalars()]
 
@@ -79,18 +76,18 @@ class SqlRetention(SqlRepository):
         """The customer's file; `lock` holds the customer row until the transaction ends (PostgreSQL: a report
         about this customer waits, rather than adding an incident to a customer being removed)."""
         session = self._session
-        customers = _t(CustomerRecord)
+        customers = table_of(CustomerRecord)
         query = select(customers.c.id, customers.c.created_at, customers.c.retention_anchor_at).where(
             customers.c.id == customer_id
         )
         customer = _run(session, query.with_for_update() if lock else query).first()
         if customer is None:
             return None
-        reps = _t(RepresentativeRecord)
+        reps = table_of(RepresentativeRecord)
         representative_ids = tuple(
             _run(session, select(reps.c.id).where(reps.c.customer_id == customer_id).order_by(reps.c.id)).scalars()
         )
-        incidents_t, amendments_t = _t(IncidentRecord), _t(IncidentAmendmentRecord)
+        incidents_t, amendments_t = table_of(IncidentRecord), table_of(IncidentAmendmentRecord)
         amendments: dict[int, list[int]] = defaultdict(list)
         for incident_id, amendment_id in _run(
             session,
@@ -109,10 +106,10 @@ class SqlRetention(SqlRepository):
             )
         )
         escalations_t, links_t, decisions_t, letters_t = (
-            _t(EscalationRecord),
-            _t(EscalationIncident),
-            _t(DecisionRecord),
-            _t(LetterRecord),
+            table_of(EscalationRecord),
+            table_of(EscalationIncident),
+            table_of(DecisionRecord),
+            table_of(LetterRecord),
         )
         escalation_rows = _run(
             session,
@@ -156,7 +153,7 @@ class SqlRetention(SqlRepository):
             )
             for row in escalation_rows
         )
-        measures_t, reviews_t = _t(MeasureRecord), _t(Review)
+        measures_t, reviews_t = table_of(MeasureRecord), table_of(Review)
         measure_rows = _run(
             session,
             select(
@@ -185,7 +182,7 @@ class SqlRetention(SqlRepository):
                 session, select(letters_t.c.id, letters_t.c.measure_id).where(letters_t.c.measure_id.in_(measure_ids))
             ):
                 measure_letters[measure_id].append(letter_id)
-            items_t = _t(CorrespondenceItemRecord)
+            items_t = table_of(CorrespondenceItemRecord)
             correspondence = tuple(
                 RetainedCorrespondence(row.id, row.measure_id, row.logged_at, row.reviewed_at)
                 for row in _run(
@@ -207,7 +204,7 @@ class SqlRetention(SqlRepository):
             )
             for row in measure_rows
         )
-        appeals_t = _t(AppealRecord)
+        appeals_t = table_of(AppealRecord)
         appeals = tuple(
             RetainedAppeal(row.id, row.measure_id, row.recorded_at, row.decided_at)
             for row in _run(
@@ -217,7 +214,7 @@ class SqlRetention(SqlRepository):
                 .order_by(appeals_t.c.id),
             )
         )
-        signposting_t = _t(OmbudsmanSignpostingRecord)
+        signposting_t = table_of(OmbudsmanSignpostingRecord)
         signposting = tuple(
             RetainedSignposting(row.id, row.signposted_on)
             for row in _run(
@@ -251,13 +248,13 @@ class SqlRetention(SqlRepository):
 
         def delete_where(model: Any, column: str, values: Collection[int]) -> None:
             if values:
-                table = _t(model)
+                table = table_of(model)
                 _run(session, delete(table).where(table.c[column].in_(list(values))))
 
         reviews, escalations = gone(RetainedKind.REVIEW), gone(RetainedKind.ESCALATION)
         if reviews:
             # An extension request names the review it came from (s13.2); the request stays with its incidents.
-            table = _t(EscalationRecord)
+            table = table_of(EscalationRecord)
             _run(session, update(table).where(table.c.review_id.in_(list(reviews))).values(review_id=None))
         delete_where(LetterRecord, "id", gone(RetainedKind.LETTER))
         delete_where(CorrespondenceItemRecord, "id", gone(RetainedKind.CORRESPONDENCE))
@@ -271,7 +268,7 @@ class SqlRetention(SqlRepository):
         delete_where(IncidentAmendmentRecord, "id", gone(RetainedKind.INCIDENT_AMENDMENT))
         delete_where(IncidentRecord, "id", gone(RetainedKind.INCIDENT))
         delete_where(OmbudsmanSignpostingRecord, "id", gone(RetainedKind.SIGNPOSTING))
-        customers = _t(CustomerRecord)
+        customers = table_of(CustomerRecord)
         if decision.remove_customer:
             delete_where(CustomerNameToken, "customer_id", [decision.customer_id])
             delete_where(RepresentativeRecord, "id", gone(RetainedKind.REPRESENTATIVE))
@@ -286,7 +283,7 @@ class SqlRetention(SqlRepository):
 
     def lookups_before(self, cutoff: datetime, after: int, limit: int) -> Sequence[tuple[int, str, str]]:
         """The (id, action, hash) of lookups recorded before `cutoff`, not yet redacted, from after id `after`."""
-        table = _t(AuditEventRecord)
+        table = table_of(AuditEventRecord)
         query = (
             select(table.c.id, table.c.action, table.c.hash)
             .where(
@@ -303,7 +300,7 @@ class SqlRetention(SqlRepository):
     def naming_events(self, customer_id: int | None, letter_ids: Collection[int]) -> Sequence[tuple[int, str, str]]:
         """Events naming this customer (a lookup typed with their name) or their representative, or who collected
         one of these letters, not yet redacted."""
-        table = _t(AuditEventRecord)
+        table = table_of(AuditEventRecord)
         about = []
         if customer_id is not None:
             about.append(
@@ -330,7 +327,7 @@ class SqlRetention(SqlRepository):
     def redact(self, rows: Sequence[tuple[int, str, str]], at: datetime, actor_id: str, reason: str) -> int:
         """Blanks these events' actor, record and detail, after recording an audit.redacted event that vouches for
         exactly them (storage/audit_chain.py); returns its id. The rows keep their hashes, so the chain verifies."""
-        table = _t(AuditEventRecord)
+        table = table_of(AuditEventRecord)
         voucher = _run(
             self._session,
             insert(table).returning(table.c.id),

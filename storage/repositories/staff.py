@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, exists, or_
+from sqlalchemy import Row, Select, exists, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from casework.entities import StaffMember, StaffStanding
 from storage.repositories.sql_repository import SqlRepository
-from storage.tables import MeasureRecord, Review, StaffMemberRecord
+from storage.tables import MeasureRecord, Review, StaffMemberRecord, table_of
 from storage.upserts import upsert
 
 
@@ -85,7 +85,7 @@ def staff_of(row: StaffMemberRecord) -> StaffMember:
     )
 
 
-_STAFF = cast(Table, StaffMemberRecord.__table__)  # type: ignore[attr-defined]
+_STAFF = table_of(StaffMemberRecord)
 
 
 def standing_query(user_id: str) -> Select[Any]:
