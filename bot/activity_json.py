@@ -34,19 +34,34 @@ def plain_json(model: Model) -> dict[str, Any]:
     Anything else raises NotPlain, and msrest serializes the whole body instead (bot/connector_transport.py).
     msrest's own path deserializes the model again before walking it and validates each attribute; for an activity
     with a card that took about 7% of a check turn (issue 13)."""
-    kind = type(model)
+    serialized: dict[str, Any] = {}
+    for attribute, key, data_type in _plain_attributes(type(model)):
+        value = getattr(model, attribute, None)
+        if value is not None:
+            serialized[key] = _plain_value(value, data_type)
+    return serialized
+
+
+_ATTRIBUTES: dict[type[Model], tuple[tuple[str, str, str], ...]] = {}
+"""_plain_attributes' answer per model class, worked out on first use."""
+
+
+def _plain_attributes(kind: type[Model]) -> tuple[tuple[str, str, str], ...]:
+    """The model's attributes as (attribute, JSON key, msrest type), once per model; NotPlain for a model with
+    constraints, subtypes, flattened keys or additional properties, which only msrest's own walk handles."""
+    known = _ATTRIBUTES.get(kind)
+    if known is not None:
+        return known
     if kind._validation or getattr(kind, "_subtype_map", None):
         raise NotPlain(kind.__name__)
-    serialized: dict[str, Any] = {}
+    attributes = []
     for attribute, description in kind._attribute_map.items():
-        value = getattr(model, attribute, None)
-        if value is None:
-            continue
         key = description["key"]
         if not key or "." in key:
             raise NotPlain(f"{kind.__name__}.{attribute}")
-        serialized[key] = _plain_value(value, description["type"])
-    return serialized
+        attributes.append((attribute, key, description["type"]))
+    _ATTRIBUTES[kind] = tuple(attributes)
+    return _ATTRIBUTES[kind]
 
 
 def _plain_value(value: Any, data_type: str) -> Any:
@@ -73,20 +88,13 @@ def model_from_json(kind: type[M], data: Any) -> M:
     type is "object", nested models and lists of them; anything else raises NotPlain."""
     if not isinstance(data, dict):
         raise NotPlain(kind.__name__)
-    if kind._validation or getattr(kind, "_subtype_map", None):
-        raise NotPlain(kind.__name__)
-    attributes = kind._attribute_map
+    attributes = _plain_attributes(kind)
     values: dict[str, Any] = {}
-    known: set[str] = set()
-    for attribute, description in attributes.items():
-        key = description["key"]
-        if not key or "." in key:
-            raise NotPlain(f"{kind.__name__}.{attribute}")
-        known.add(key)
+    for attribute, key, data_type in attributes:
         value = data.get(key)
-        values[attribute] = None if value is None else _model_value(value, description["type"])
+        values[attribute] = None if value is None else _model_value(value, data_type)
     model = kind(**values)
-    unknown = {key: data[key] for key in data.keys() - known}
+    unknown = {key: data[key] for key in data.keys() - {key for _, key, _ in attributes}}
     if unknown:
         model.additional_properties = unknown
     return model
